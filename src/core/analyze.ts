@@ -1,0 +1,124 @@
+/**
+ * Orchestration: text → tokens with spans → chunked passes (KV cache) → per-token measures →
+ * one AnalysisResult. Each chunk's logits are reduced to measures before the next chunk runs, so
+ * memory is bounded by the chunk size; past the context window a sliding window with a stride
+ * takes over and flags the tokens it scores (measures.md, "Conventions").
+ */
+import { SemanticFlowError, throwIfAborted } from './errors';
+import { SCHEMA_VERSION, type AnalysisResult, type TokenRecord } from './result';
+import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
+import { aggregateUnits, summarize } from './summary';
+import { positionMeasures } from './tokenMeasures';
+import { planScoring } from './chunkPlan';
+
+export interface AnalyzeProgress {
+  stage: 'score';
+  doneTokens: number;
+  totalTokens: number;
+}
+
+export interface AnalyzeOptions {
+  topK?: number;
+  /** Tokens per forward pass. */
+  chunkSize?: number;
+  /** New tokens per sliding window once the text is longer than the context window. */
+  stride?: number;
+  /** Prepend the model's BOS when it has one (default true). */
+  bos?: boolean;
+  /** Add word and line aggregates to the result. */
+  units?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: AnalyzeProgress) => void;
+  /** Called with each finished token as soon as its chunk is reduced (streaming views). */
+  onToken?: (t: TokenRecord) => void;
+  source?: AnalysisResult['source'];
+}
+
+export const DEFAULT_TOP_K = 5;
+export const DEFAULT_CHUNK_SIZE = 128;
+
+/** Scores `text` with `model`; every token gets its exact span and measures in bits. */
+export async function analyzeText(text: string, model: ScoringModel, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const { topK = DEFAULT_TOP_K, chunkSize = DEFAULT_CHUNK_SIZE, bos = true, signal } = options;
+  if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to analyze: the input is empty.');
+  throwIfAborted(signal);
+  const tok = model.tokenize(text);
+  const useBos = bos && model.info.bosTokenId !== null;
+  const prefix = useBos ? [model.info.bosTokenId as number] : [];
+  const seq = [...prefix, ...tok.ids];
+  const plan = planScoring({
+    length: seq.length,
+    firstTarget: prefix.length > 0 ? prefix.length : 1,
+    contextWindow: model.info.contextWindow,
+    chunkSize,
+    stride: options.stride,
+  });
+
+  const tokens: TokenRecord[] = tok.ids.map((id, i) => ({
+    index: i,
+    id,
+    text: tok.spans[i].end > tok.spans[i].start ? text.slice(tok.spans[i].start, tok.spans[i].end) : model.tokenText(id),
+    start: tok.spans[i].start,
+    end: tok.spans[i].end,
+    surprisalBits: null,
+    probability: null,
+    entropyBits: null,
+    varentropyBits2: null,
+    surpriseExcessBits: null,
+    rank: null,
+    topK: null,
+    ...(tok.special[i] ? { special: true } : {}),
+  }));
+
+  const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
+  let done = 0;
+  for (const w of plan.windows) {
+    let cache: KvCache | null = null;
+    try {
+      for (let a = w.begin; a < w.end; a += chunkSize) {
+        throwIfAborted(signal);
+        const b = Math.min(w.end, a + chunkSize);
+        // Rows a..b-1 predict positions a+1..b; skip the pass when none of them is a target here.
+        const lastChunk = b >= w.end;
+        const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk }, signal);
+        cache?.dispose();
+        cache = out.cache;
+        for (let p = a; p < b; p++) {
+          const target = p + 1;
+          if (target < w.targetStart || target >= w.targetEnd) continue;
+          const m = positionMeasures(logitsRow(out, 0, p - a), seq[target], topK);
+          const t = tokens[target - prefix.length];
+          t.surprisalBits = m.surprisalBits;
+          t.probability = m.probability;
+          t.entropyBits = m.entropyBits;
+          t.varentropyBits2 = m.varentropyBits2;
+          t.surpriseExcessBits = (m.surprisalBits as number) - m.entropyBits;
+          t.rank = m.rank;
+          t.topK = m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), probability: e.probability, bits: e.bits }));
+          if (w.begin > 0) t.truncatedContext = true;
+          options.onToken?.(t);
+          done++;
+        }
+        options.onProgress?.({ stage: 'score', doneTokens: done, totalTokens: total });
+      }
+    } finally {
+      cache?.dispose();
+    }
+  }
+
+  const result: AnalysisResult = {
+    schemaVersion: SCHEMA_VERSION,
+    model: model.info,
+    text,
+    ...(options.source ? { source: options.source } : {}),
+    tokens,
+    summary: summarize(tokens, text),
+    options: { topK, bos: useBos, chunkSize, ...(plan.stride ? { stride: plan.stride } : {}) },
+    createdAt: new Date().toISOString(),
+  };
+  if (options.units) {
+    result.words = aggregateUnits(tokens, text, 'word');
+    result.lines = aggregateUnits(tokens, text, 'line');
+  }
+  return result;
+}

@@ -1,0 +1,183 @@
+/**
+ * The one result object every view reads (decorations, hover, panel, CLI, export). Versioned;
+ * field names are fixed by the issues, more may be added. `null` marks a measure that does not
+ * exist (the first token without BOS), never a made-up value.
+ */
+export const SCHEMA_VERSION = 1;
+
+export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml' | 'remote';
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+export interface ModelInfo {
+  /** Folder, Hub id or endpoint model name. */
+  id: string;
+  /** Device actually used. */
+  device: Device;
+  requestedDevice: Device;
+  dtype: Dtype | string;
+  /** Why the requested device was not used (null when it was). */
+  fallbackReason: string | null;
+  vocabSize: number;
+  /** Context window in tokens (n_positions / max_position_embeddings), or null when unbounded/unknown. */
+  contextWindow: number | null;
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+  /** True when entropy is only known as bounds (remote top-k engines). */
+  entropyBounded?: boolean;
+  /** False when the export has no past_key_values (no chunking by KV cache). */
+  kvCache?: boolean;
+}
+
+export interface TopKAlternative {
+  id: number;
+  text: string;
+  probability: number;
+  bits: number;
+}
+
+export interface TokenRecord {
+  index: number;
+  id: number;
+  /** The token's text: the source substring for tokens in the text, the token's content otherwise. */
+  text: string;
+  /** UTF-16 offsets into `AnalysisResult.text`. */
+  start: number;
+  end: number;
+  surprisalBits: number | null;
+  probability: number | null;
+  entropyBits: number | null;
+  /** bits² */
+  varentropyBits2: number | null;
+  surpriseExcessBits: number | null;
+  rank: number | null;
+  topK: TopKAlternative[] | null;
+  /** Scored with a sliding window that no longer sees the start of the text. */
+  truncatedContext?: boolean;
+  /** Special/template token: shown, excluded from aggregates. */
+  special?: boolean;
+  /** Remote engines: entropy known only between these bounds. */
+  entropyBoundsBits?: { lower: number; upper: number };
+}
+
+export interface RankBuckets {
+  '1': number;
+  '2-10': number;
+  '11-100': number;
+  '101-1000': number;
+  '>1000': number;
+}
+
+export interface Summary {
+  tokens: number;
+  /** Tokens that carry a prediction (excludes the first without BOS and special tokens). */
+  scoredTokens: number;
+  totalBits: number;
+  bitsPerToken: number | null;
+  bitsPerChar: number | null;
+  bitsPerByte: number | null;
+  perplexity: number | null;
+  meanEntropyBits: number | null;
+  rankBuckets: RankBuckets;
+  truncatedContextTokens: number;
+}
+
+export interface UnitAggregate {
+  start: number;
+  end: number;
+  text: string;
+  tokenStart: number;
+  tokenEnd: number;
+  surprisalBits: number;
+}
+
+export interface DiTokenRecord {
+  index: number;
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+  iotaBits: number;
+  klBits: number;
+  compensatorBits: number;
+  residualBits: number;
+  z: number | null;
+  surprisalBits?: number;
+  baselineSurprisalBits?: number;
+  entropyBits?: number;
+}
+
+export interface DirectedInformation {
+  baseline: 'bos' | 'neutral' | 'text';
+  baselineText?: string;
+  promptText: string;
+  promptTokenIds: number[];
+  baselineTokenIds: number[];
+  /** UTF-16 range of the response inside `AnalysisResult.text`. */
+  responseStart: number;
+  responseEnd: number;
+  tokens: DiTokenRecord[];
+  totalBits: number;
+  totalKlBits: number;
+}
+
+export interface FlowResult {
+  unit: 'token' | 'word' | 'line' | 'sentence' | 'span';
+  method: 'attention-mask' | 'replace' | 'delete';
+  sources: { start: number; end: number; text: string; tokenStart?: number; tokenEnd?: number }[];
+  targets: number[];
+  /** rows = sources, columns = targets */
+  phiBits: number[][];
+  expectedBits: number[][];
+  complete?: boolean;
+}
+
+export interface GenerationResult {
+  prompt: string;
+  tokens: (DiTokenRecord & { surprisalBits: number; entropyBits: number })[];
+  samples: number;
+  expectedFlowBits: number[];
+  expectedFlowStdBits?: number[];
+  stopReason?: 'eos' | 'max-tokens' | 'cancelled';
+  seed?: number;
+  temperature?: number;
+}
+
+export interface ComparisonResult {
+  modelB: ModelInfo;
+  tokens: { index: number; klBits: number | null; deltaBits: number | null }[];
+  totalKlBits: number;
+  totalDeltaBits?: number;
+}
+
+export interface AnalysisResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  model: ModelInfo;
+  text: string;
+  /** Where the text came from, for staleness checks in the editor. */
+  source?: { uri: string; version: number; offset: number };
+  tokens: TokenRecord[];
+  summary: Summary;
+  options?: { topK: number; bos: boolean; chunkSize: number; stride?: number };
+  words?: UnitAggregate[];
+  lines?: UnitAggregate[];
+  di?: DirectedInformation;
+  flow?: FlowResult;
+  generation?: GenerationResult;
+  comparison?: ComparisonResult;
+  createdAt?: string;
+}
+
+/** JSON text of a result: NaN and ±Infinity never reach the file (they become null). */
+export function resultToJson(result: AnalysisResult, indent?: number): string {
+  return JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), indent);
+}
+
+/** Parses and checks a result produced by this or an older compatible version. */
+export function resultFromJson(json: string): AnalysisResult {
+  const r = JSON.parse(json) as AnalysisResult;
+  if (typeof r !== 'object' || r === null || r.schemaVersion !== SCHEMA_VERSION) {
+    throw new Error(`Not a Semantic Flow result of schema version ${SCHEMA_VERSION}.`);
+  }
+  if (!Array.isArray(r.tokens) || typeof r.text !== 'string') throw new Error('A Semantic Flow result needs "text" and "tokens".');
+  return r;
+}

@@ -1,0 +1,84 @@
+/**
+ * Checks a local model folder before anything is loaded, with one precise message per problem
+ * (missing folder or files, unreadable config, no ONNX file for the requested dtype).
+ */
+import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SemanticFlowError } from '../../core/errors';
+import type { Dtype } from '../../core/result';
+
+/** File name suffix transformers.js uses for each dtype (runtime-notes.md §1.5). */
+export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
+export const DTYPES = Object.keys(DTYPE_SUFFIX) as Dtype[];
+
+export interface ModelFolder {
+  dir: string;
+  config: Record<string, unknown>;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  onnxFile: string;
+  onnxBytes: number;
+}
+
+function readJson(file: string, what: string, dir: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no ${what}.`);
+  }
+  try {
+    const v = JSON.parse(text);
+    if (typeof v !== 'object' || v === null) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new SemanticFlowError('model-corrupt', `${file} is not valid JSON (${(e as Error).message}).`);
+  }
+}
+
+export function inspectModelFolder(dirIn: string, dtype: Dtype): ModelFolder {
+  const dir = resolve(dirIn);
+  if (!existsSync(dir)) throw new SemanticFlowError('model-not-found', `Model folder not found: ${dir}.`);
+  if (!statSync(dir).isDirectory()) throw new SemanticFlowError('model-not-found', `${dir} is not a folder; a model folder holds config.json, tokenizer.json and onnx/model*.onnx.`);
+  const config = readJson(join(dir, 'config.json'), 'config.json', dir);
+  const tokenizerJson = readJson(join(dir, 'tokenizer.json'), 'tokenizer.json', dir);
+  const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json', dir) : {};
+  if (!(dtype in DTYPE_SUFFIX)) {
+    throw new SemanticFlowError('bad-argument', `Unknown dtype "${dtype}". Should be one of: ${DTYPES.join(', ')}.`);
+  }
+  const onnxFile = join(dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`);
+  if (!existsSync(onnxFile)) {
+    const have = DTYPES.filter((d) => existsSync(join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`)));
+    throw new SemanticFlowError(
+      'model-not-found',
+      `The model folder ${dir} has no onnx/model${DTYPE_SUFFIX[dtype]}.onnx for dtype ${dtype}` +
+        (have.length ? `; available dtypes: ${have.join(', ')}.` : '; it has no ONNX model at all.'),
+    );
+  }
+  const onnxBytes = statSync(onnxFile).size;
+  checkOnnxHeader(onnxFile, onnxBytes);
+  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes };
+}
+
+// An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Catches empty, truncated-to-zero
+// and non-ONNX files before ONNX Runtime reports a less readable protobuf error.
+function checkOnnxHeader(file: string, size: number): void {
+  if (size < 16) throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (only ${size} bytes).`);
+  const fd = openSync(file, 'r');
+  const head = Buffer.alloc(2);
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head[0] !== 0x08) throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (unexpected header).`);
+}
+
+/** Context window from a config (GPT-2 n_positions, Llama max_position_embeddings). */
+export function contextWindowOf(config: Record<string, unknown>): number | null {
+  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx', 'seq_length']) {
+    const v = config[k];
+    if (typeof v === 'number' && v > 0) return v;
+  }
+  return null;
+}
