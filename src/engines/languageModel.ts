@@ -1,7 +1,23 @@
-/** A loaded model: core's ScoringModel plus lifecycle. Engines (onnx, remote) return this. */
+/**
+ * A loaded model, whatever the engine. Every engine can score a text into the one AnalysisResult;
+ * engines that give full-vocabulary logits (ONNX) also expose them as a core ScoringModel, which
+ * exact KL-based measures (directed-information compensator, occlusion by attention mask, model
+ * comparison) need. Remote engines that return only top-k log-probs have `scoring: null` and report
+ * entropy as bounds.
+ */
+import type { AnalyzeOptions } from '../core/analyze';
+import type { AnalysisResult, ModelInfo } from '../core/result';
 import type { ScoringModel } from '../core/scoringModel';
 
-export interface LanguageModel extends ScoringModel {
+export type EngineKind = 'onnx' | 'remote';
+
+export interface LanguageModel {
+  readonly kind: EngineKind;
+  readonly info: ModelInfo;
+  /** Scores `text` token by token (measures.md "Per token"), honouring options.signal and onProgress. */
+  analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult>;
+  /** Full-vocabulary passes, or null when the engine cannot give them. */
+  readonly scoring: ScoringModel | null;
   /** Chat template from tokenizer_config.json, when the model has one. */
   readonly chatTemplate?: string | null;
   /** Applies the model's chat template to messages, returning the templated text. */

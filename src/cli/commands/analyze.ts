@@ -1,5 +1,4 @@
 /** `semantic-flow analyze [FILE|-]`: per-token information of a text, in bits. */
-import { analyzeText } from '../../core/analyze';
 import { intFlag, parseArgs } from '../args';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
@@ -31,7 +30,7 @@ export const analyzeCommand: CliCommand = {
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'scoring');
-      const result = await analyzeText(text, model, {
+      const result = await model.analyze(text, {
         topK,
         chunkSize,
         stride: flags.stride === undefined ? undefined : intFlag(flags, 'stride', 1, 1),

@@ -5,7 +5,9 @@
 import { AutoModelForCausalLM, AutoTokenizer, Tensor, env } from '@huggingface/transformers';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype, ModelInfo } from '../../core/result';
-import type { ForwardInput, ForwardOutput, KvCache, TokenizedText } from '../../core/scoringModel';
+import type { ForwardInput, ForwardOutput, KvCache, ScoringModel, TokenizedText } from '../../core/scoringModel';
+import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
+import type { AnalysisResult } from '../../core/result';
 import { spansFromTokenBytes } from '../../core/spans';
 import type { LanguageModel } from '../languageModel';
 import { loadWithFallback, type LocalDevice, type PrecheckEnv, defaultPrecheckEnv } from './deviceFallback';
@@ -72,7 +74,9 @@ function classifyLoadError(e: unknown, dir: string): Error {
   return e instanceof Error ? e : new Error(msg);
 }
 
-export class OnnxModel implements LanguageModel {
+export class OnnxModel implements LanguageModel, ScoringModel {
+  readonly kind = 'onnx' as const;
+  readonly scoring: ScoringModel = this;
   readonly chatTemplate: string | null;
   private readonly pastNames: string[];
 
@@ -139,6 +143,10 @@ export class OnnxModel implements LanguageModel {
     };
     const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
     return new OnnxModel(info, lm, tokenizer as never, tok, session.inputNames, chatTemplate);
+  }
+
+  analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult> {
+    return analyzeText(text, this, options);
   }
 
   tokenize(text: string): TokenizedText {
