@@ -8,7 +8,7 @@ import { SemanticFlowError, throwIfAborted } from './errors';
 import { SCHEMA_VERSION, type AnalysisResult, type TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { aggregateUnits, summarize } from './summary';
-import { positionMeasures } from './tokenMeasures';
+import { measuresFromRow, positionMeasures, type PositionMeasures } from './tokenMeasures';
 import { planScoring } from './chunkPlan';
 
 export interface AnalyzeProgress {
@@ -78,16 +78,12 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
       for (let a = w.begin; a < w.end; a += chunkSize) {
         throwIfAborted(signal);
         const b = Math.min(w.end, a + chunkSize);
-        // Rows a..b-1 predict positions a+1..b; skip the pass when none of them is a target here.
         const lastChunk = b >= w.end;
-        const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk }, signal);
-        cache?.dispose();
-        cache = out.cache;
-        for (let p = a; p < b; p++) {
-          const target = p + 1;
-          if (target < w.targetStart || target >= w.targetEnd) continue;
-          const m = positionMeasures(logitsRow(out, 0, p - a), seq[target], topK);
-          const t = tokens[target - prefix.length];
+        // Rows p in [first, b) predict targets p + 1 inside this window's scored range.
+        const first = Math.max(a, w.targetStart - 1);
+        const last = Math.min(b, w.targetEnd - 1); // exclusive
+        const record = (p: number, m: Omit<PositionMeasures, 'logZ' | 'max'>) => {
+          const t = tokens[p + 1 - prefix.length];
           t.surprisalBits = m.surprisalBits;
           t.probability = m.probability;
           t.entropyBits = m.entropyBits;
@@ -98,7 +94,25 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
           if (w.begin > 0) t.truncatedContext = true;
           options.onToken?.(t);
           done++;
+        };
+        let next: KvCache | null;
+        if (first >= last) {
+          next = (await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false }, signal)).cache;
+        } else if (model.forwardMeasures) {
+          const targets = [Array.from({ length: b - first }, (_, r) => seq[first + r + 1] ?? 0)];
+          const rows = await model.forwardMeasures(
+            { inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, firstRow: first - a, targets, topK: Math.max(1, topK) },
+            signal,
+          );
+          next = rows.cache;
+          for (let p = first; p < last; p++) record(p, measuresFromRow(rows, p - first, topK));
+        } else {
+          const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk }, signal);
+          next = out.cache;
+          for (let p = first; p < last; p++) record(p, positionMeasures(logitsRow(out, 0, p - a), seq[p + 1], topK));
         }
+        cache?.dispose();
+        cache = next;
         options.onProgress?.({ stage: 'score', doneTokens: done, totalTokens: total });
       }
     } finally {

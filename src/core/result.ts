@@ -26,6 +26,8 @@ export interface ModelInfo {
   entropyBounded?: boolean;
   /** False when the export has no past_key_values (no chunking by KV cache). */
   kvCache?: boolean;
+  /** Where logits are reduced to measures: inside the ONNX graph, or in JavaScript. */
+  measureKernel?: 'onnx' | 'js';
 }
 
 export interface TopKAlternative {
@@ -104,6 +106,11 @@ export interface DiTokenRecord {
   surprisalBits?: number;
   baselineSurprisalBits?: number;
   entropyBits?: number;
+  /** Var of log2 p − log2 p~ under the prompted distribution, bits². */
+  logRatioVarBits2?: number;
+  truncatedContext?: boolean;
+  /** Special/template token: shown, excluded from the cumulative sums. */
+  special?: boolean;
 }
 
 export interface DirectedInformation {
@@ -118,6 +125,20 @@ export interface DirectedInformation {
   tokens: DiTokenRecord[];
   totalBits: number;
   totalKlBits: number;
+  /** M at the last token: totalBits − totalKlBits. */
+  totalResidualBits?: number;
+  /** z at the last token (null when the variance sum is 0). */
+  finalZ?: number | null;
+  /** Index in `AnalysisResult.tokens` of the first response token. */
+  responseTokenStart?: number;
+  /** The first response token begins before `responseStart` (BPE merged across the cut). */
+  cutInsideToken?: boolean;
+  /** Surprisal of the response (scored tokens) under the prompted and the baseline pass; their difference is totalBits. */
+  promptedResponseBits?: number;
+  baselineResponseBits?: number;
+  /** Whether BOS was prepended to both passes. */
+  bos?: boolean;
+  input?: 'texts' | 'ranges' | 'chat';
 }
 
 export interface FlowResult {
@@ -129,6 +150,13 @@ export interface FlowResult {
   phiBits: number[][];
   expectedBits: number[][];
   complete?: boolean;
+  /** Forward passes and token-steps spent (occluded passes; the clean pass counts one pass). */
+  passes?: number;
+  tokenSteps?: number;
+  /** Occluded passes started from the clean KV cache of the unchanged prefix. */
+  kvReuse?: boolean;
+  /** Token put in place of the unit by the `replace` method. */
+  neutralTokenId?: number;
 }
 
 export interface GenerationResult {
@@ -137,14 +165,30 @@ export interface GenerationResult {
   samples: number;
   expectedFlowBits: number[];
   expectedFlowStdBits?: number[];
-  stopReason?: 'eos' | 'max-tokens' | 'cancelled';
+  stopReason?: 'eos' | 'max-tokens' | 'cancelled' | 'context-window';
   seed?: number;
   temperature?: number;
+  greedy?: boolean;
+  baseline?: 'bos' | 'neutral' | 'text';
+  baselineText?: string;
+  /** Mean over samples of Σ_{k≤t} iota_k, and its spread (Monte Carlo). */
+  expectedIotaBits?: number[];
+  expectedIotaStdBits?: number[];
+  /** Every sample (Monte Carlo), per generated token; a finished sample keeps its last sums. */
+  sampleDetails?: GenerationSample[];
+}
+
+export interface GenerationSample {
+  text: string;
+  tokenIds: number[];
+  iotaBits: number[];
+  klBits: number[];
+  stopReason: 'eos' | 'max-tokens' | 'context-window' | 'cancelled';
 }
 
 export interface ComparisonResult {
   modelB: ModelInfo;
-  tokens: { index: number; klBits: number | null; deltaBits: number | null }[];
+  tokens: { index: number; klBits: number | null; deltaBits: number | null; surprisalBitsB?: number | null }[];
   totalKlBits: number;
   totalDeltaBits?: number;
 }

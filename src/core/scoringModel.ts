@@ -32,6 +32,8 @@ export interface ForwardInput {
   positionIds?: number[][];
   /** Return the cache extended by this pass (the caller disposes it). */
   keepCache?: boolean;
+  /** False when only the cache is wanted (context-only chunks): `logits` comes back empty. */
+  wantLogits?: boolean;
 }
 
 export interface ForwardOutput {
@@ -43,12 +45,41 @@ export interface ForwardOutput {
   cache: KvCache | null;
 }
 
+/** A forward pass whose logits are reduced to measures inside the engine (see engines/onnx/fusedScorer.ts). */
+export interface MeasureRequest extends ForwardInput {
+  /** Rows before this sequence index are not reduced. */
+  firstRow: number;
+  /** [batch][seq − firstRow]: the id each reduced row is scored against (any id for rows without a target). */
+  targets: number[][];
+  topK: number;
+}
+
+/** Per reduced row, in natural log units; row r of batch b is at index b·rows + r. */
+export interface MeasureRows {
+  batch: number;
+  rows: number;
+  k: number;
+  targetLogProb: Float32Array;
+  /** Σ p ln p (= −H in nats). */
+  negEntropy: Float32Array;
+  /** Σ p (ln p)². */
+  secondMoment: Float32Array;
+  /** #{v : logit_v > logit_target}. */
+  greaterCount: Float32Array;
+  /** [batch·rows·k] ln p of the top-k, most probable first, and their ids. */
+  topkLogProb: Float32Array;
+  topkIds: ArrayLike<number | bigint>;
+  cache: KvCache | null;
+}
+
 export interface ScoringModel {
   readonly info: ModelInfo;
   tokenize(text: string): TokenizedText;
   /** Display text of one vocabulary id (decoded; may be a replacement character for partial bytes). */
   tokenText(id: number): string;
   forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput>;
+  /** Reduces logits to measures inside the engine (faster; optional). */
+  forwardMeasures?(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows>;
   /** Repeats a batch-1 cache `batch` times (for batched passes that share a prefix). */
   tileCache?(cache: KvCache, batch: number): KvCache;
 }

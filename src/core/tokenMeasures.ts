@@ -107,3 +107,26 @@ export function klBits(p: Float32Array, q: Float32Array): number {
   }
   return Math.max(0, kl / LN2);
 }
+
+/** Measures of one reduced row from an engine that reduces logits itself (MeasureRows, nats). */
+export function measuresFromRow(
+  m: { targetLogProb: Float32Array; negEntropy: Float32Array; secondMoment: Float32Array; greaterCount: Float32Array; topkLogProb: Float32Array; topkIds: ArrayLike<number | bigint>; k: number },
+  i: number,
+  k: number,
+): Omit<PositionMeasures, 'logZ' | 'max'> {
+  const logp = m.targetLogProb[i];
+  const entropyNats = -m.negEntropy[i];
+  const topK: TopKEntry[] = [];
+  for (let j = 0; j < Math.min(k, m.k); j++) {
+    const lp = m.topkLogProb[i * m.k + j];
+    topK.push({ id: Number(m.topkIds[i * m.k + j]), probability: Math.exp(lp), bits: -lp / LN2 });
+  }
+  return {
+    surprisalBits: -logp / LN2,
+    probability: Math.exp(logp),
+    entropyBits: Math.max(0, entropyNats / LN2),
+    varentropyBits2: Math.max(0, (m.secondMoment[i] - entropyNats * entropyNats) / (LN2 * LN2)),
+    rank: m.greaterCount[i] + 1,
+    topK,
+  };
+}

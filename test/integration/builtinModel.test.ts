@@ -60,3 +60,23 @@ test('a text longer than the 128-token window is scored by sliding windows and f
   assert.ok(r.tokens.every((t) => t.surprisalBits !== null && Number.isFinite(t.surprisalBits)));
   assert.equal(r.summary.truncatedContextTokens, r.tokens.length - (model.info.contextWindow! - 1));
 });
+
+test('measures reduced inside the ONNX graph equal the JavaScript reduction of the full logits', async () => {
+  assert.equal(model.info.measureKernel, 'onnx');
+  const js = await OnnxModel.load({ modelDir: DIR, fuseMeasures: false });
+  try {
+    assert.equal(js.info.measureKernel, 'js');
+    const a = await analyzeText(TEXT, model, { topK: 4, chunkSize: 24 });
+    const b = await analyzeText(TEXT, js, { topK: 4, chunkSize: 24 });
+    a.tokens.forEach((t, i) => {
+      const u = b.tokens[i];
+      assert.ok(Math.abs(t.surprisalBits! - u.surprisalBits!) < 1e-4, `surprisal ${i}`);
+      assert.ok(Math.abs(t.entropyBits! - u.entropyBits!) < 1e-4, `entropy ${i}`);
+      assert.ok(Math.abs(t.varentropyBits2! - u.varentropyBits2!) < 1e-2 * Math.max(1, u.varentropyBits2!), `varentropy ${i}`);
+      assert.equal(t.rank, u.rank, `rank ${i}`);
+      assert.deepEqual(t.topK!.map((k) => k.id), u.topK!.map((k) => k.id), `top-k ${i}`);
+    });
+  } finally {
+    await js.dispose();
+  }
+});

@@ -1,16 +1,19 @@
 /**
  * The ONNX engine: a causal LM folder loaded through transformers.js (remote loading off), with an
  * explicit device fallback, exact token spans, and teacher-forced passes that reuse the KV cache.
+ * Passes call the ONNX Runtime session directly with explicit fetches, so a pass that needs only the
+ * cache or only the fused measures never copies a [seq × vocab] logits array into JavaScript.
  */
 import { AutoModelForCausalLM, AutoTokenizer, Tensor, env } from '@huggingface/transformers';
-import { SemanticFlowError } from '../../core/errors';
-import type { Dtype, ModelInfo } from '../../core/result';
-import type { ForwardInput, ForwardOutput, KvCache, ScoringModel, TokenizedText } from '../../core/scoringModel';
 import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
-import type { AnalysisResult } from '../../core/result';
+import { SemanticFlowError } from '../../core/errors';
+import type { AnalysisResult, Dtype, ModelInfo } from '../../core/result';
+import type { ForwardInput, ForwardOutput, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
 import { spansFromTokenBytes } from '../../core/spans';
 import type { LanguageModel } from '../languageModel';
-import { loadWithFallback, type LocalDevice, type PrecheckEnv, defaultPrecheckEnv } from './deviceFallback';
+import { defaultPrecheckEnv, loadWithFallback, type LocalDevice, type PrecheckEnv } from './deviceFallback';
+import { defaultCacheDir, fusedModelFolder } from './fusedModelCache';
+import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
 import { contextWindowOf, inspectModelFolder } from './modelFolder';
 import { bytesOfId, displayTextOfId, tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
 
@@ -23,15 +26,32 @@ export interface OnnxLoadOptions {
   dtype?: Dtype;
   /** ONNX Runtime intra-op threads (default: ORT's own choice). */
   threads?: number;
+  /** Reduce logits to measures inside the ONNX graph (default true; false = in JavaScript). */
+  fuseMeasures?: boolean;
+  /** Where the fused copy of the model is cached (default ~/.cache/semantic-flow or $SEMANTIC_FLOW_CACHE). */
+  cacheDir?: string;
   precheckEnv?: PrecheckEnv;
   /** Replaces transformers.js's loader (tests inject failing devices). */
   loadSession?: (dir: string, device: string, dtype: Dtype) => Promise<CausalLm>;
+  log?: (message: string) => void;
+}
+
+/** What ONNX Runtime's InferenceSession offers (onnxruntime-common), as transformers.js exposes it. */
+export interface OrtSession {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, unknown>, fetches?: string[]): Promise<Record<string, OrtTensor>>;
+}
+interface OrtTensor {
+  type: string;
+  dims: readonly number[];
+  data: unknown;
+  dispose?(): void;
 }
 
 /** The part of a transformers.js PreTrainedModel this engine uses. */
 export interface CausalLm {
-  (inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
-  sessions: Record<string, { inputNames: string[]; outputNames: string[] }>;
+  sessions: Record<string, OrtSession>;
   dispose(): Promise<unknown>;
 }
 
@@ -39,19 +59,27 @@ class OnnxKvCache implements KvCache {
   constructor(
     readonly length: number,
     readonly batch: number,
-    readonly tensors: Record<string, Tensor>,
+    /** past_key_values.* name → ORT tensor */
+    readonly tensors: Record<string, OrtTensor>,
   ) {}
   dispose(): void {
     for (const t of Object.values(this.tensors)) t.dispose?.();
   }
 }
 
-const int64 = (rows: number[][]): Tensor => {
+const ortInt64 = (rows: number[][]): unknown => {
   const B = rows.length, S = rows[0]?.length ?? 0;
   const data = new BigInt64Array(B * S);
   for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) data[b * S + s] = BigInt(rows[b][s]);
-  return new Tensor('int64', data, [B, S]);
+  return new Tensor('int64', data, [B, S]).ort_tensor;
 };
+const ortScalar1 = (v: number): unknown => new Tensor('int64', BigInt64Array.of(BigInt(v)), [1]).ort_tensor;
+
+/** float32 data of an ORT tensor (fp16 outputs converted through transformers.js). */
+function float32Of(t: OrtTensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  return new Tensor(t as never).to('float32').data as Float32Array;
+}
 
 function defaultLoadSession(threads?: number) {
   return async (dir: string, device: string, dtype: Dtype): Promise<CausalLm> => {
@@ -68,7 +96,7 @@ function defaultLoadSession(threads?: number) {
 function classifyLoadError(e: unknown, dir: string): Error {
   if (e instanceof SemanticFlowError) return e;
   const msg = String(e instanceof Error ? e.message : e);
-  if (/protobuf|Load model|INVALID_GRAPH|invalid model|Failed to load model|model_path|ONNX format/i.test(msg)) {
+  if (/protobuf|Load model|INVALID_GRAPH|invalid model|Failed to load model|ONNX format/i.test(msg)) {
     return new SemanticFlowError('model-corrupt', `The ONNX model in ${dir} could not be loaded: it is corrupt or not an ONNX model (${msg.split('\n')[0].slice(0, 200)}).`);
   }
   return e instanceof Error ? e : new Error(msg);
@@ -79,16 +107,22 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   readonly scoring: ScoringModel = this;
   readonly chatTemplate: string | null;
   private readonly pastNames: string[];
+  private readonly presentNames: string[];
+  private readonly fused: boolean;
+  private readonly textCache = new Map<number, string>();
 
   private constructor(
     readonly info: ModelInfo,
     private readonly lm: CausalLm,
-    private readonly tokenizer: { encode(text: string, o: { add_special_tokens: boolean }): number[]; apply_chat_template?: (...a: never[]) => unknown },
+    private readonly session: OrtSession,
+    private readonly tokenizer: { encode(text: string, o: { add_special_tokens: boolean }): number[]; apply_chat_template?: unknown },
     private readonly tok: TokenizerInfo,
-    private readonly inputNames: string[],
     chatTemplate: string | null,
   ) {
-    this.pastNames = inputNames.filter((n) => n.startsWith('past_key_values.'));
+    this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    this.presentNames = session.outputNames.filter((n) => n.startsWith('present'));
+    this.fused = session.outputNames.includes(SCORER_OUTPUTS.z);
+    if (this.fused) this.forwardMeasures = (r, s) => this.runMeasures(r, s);
     this.chatTemplate = chatTemplate;
   }
 
@@ -112,9 +146,17 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       );
     }
     const load = o.loadSession ?? defaultLoadSession(o.threads);
+    const fusedDir = o.fuseMeasures === false || o.loadSession ? null : fusedModelFolder(folder, vocabSize, o.cacheDir ?? defaultCacheDir(), o.log);
     const outcome = await loadWithFallback(
       o.device ?? 'cpu',
       async (device) => {
+        if (fusedDir) {
+          try {
+            return await load(fusedDir, device, dtype);
+          } catch (e) {
+            o.log?.(`the fused model did not load on ${device} (${String((e as Error).message).split('\n')[0]}); using the original`);
+          }
+        }
         try {
           return await load(folder.dir, device, dtype);
         } catch (e) {
@@ -140,9 +182,10 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       bosTokenId: num('bos_token_id'),
       eosTokenId: num('eos_token_id'),
       kvCache: session.inputNames.some((n) => n.startsWith('past_key_values.')),
+      measureKernel: session.outputNames.includes(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
     };
     const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
-    return new OnnxModel(info, lm, tokenizer as never, tok, session.inputNames, chatTemplate);
+    return new OnnxModel(info, lm, session, tokenizer as never, tok, chatTemplate);
   }
 
   analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult> {
@@ -155,7 +198,6 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     return { ids, spans, special: ids.map((id) => this.tok.specialIds.has(id)) };
   }
 
-  private readonly textCache = new Map<number, string>();
   tokenText(id: number): string {
     let s = this.textCache.get(id);
     if (s === undefined) {
@@ -166,17 +208,17 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   applyChatTemplate(messages: { role: string; content: string }[], options: { addGenerationPrompt?: boolean } = {}): string {
-    if (!this.chatTemplate || !this.tokenizer.apply_chat_template) {
+    if (!this.chatTemplate || typeof this.tokenizer.apply_chat_template !== 'function') {
       throw new SemanticFlowError('unsupported-model', `The model ${this.info.id} has no chat template in tokenizer_config.json.`);
     }
-    return (this.tokenizer.apply_chat_template as unknown as (m: unknown, o: unknown) => string)(messages, {
+    return (this.tokenizer.apply_chat_template as (m: unknown, o: unknown) => string)(messages, {
       tokenize: false,
       add_generation_prompt: options.addGenerationPrompt ?? false,
     });
   }
 
-  async forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput> {
-    if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
+  /** Feeds for a pass; the scorer inputs get empty values unless `measures` is given. */
+  private feeds(input: ForwardInput, measures?: MeasureRequest): { feeds: Record<string, unknown>; P: number; S: number; B: number } {
     const B = input.inputIds.length, S = input.inputIds[0].length;
     const past = input.past as OnnxKvCache | null | undefined;
     const P = past?.length ?? 0;
@@ -184,38 +226,107 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       throw new SemanticFlowError('unsupported-model', `The model ${this.info.id} was exported without past_key_values, so it cannot reuse a KV cache.`);
     }
     if (past && past.batch !== B) throw new Error(`KV cache batch ${past.batch} does not match input batch ${B}.`);
-    const feeds: Record<string, Tensor> = {
-      input_ids: int64(input.inputIds),
-      attention_mask: int64(input.attentionMask ?? input.inputIds.map(() => new Array(P + S).fill(1))),
+    const feeds: Record<string, unknown> = {
+      input_ids: ortInt64(input.inputIds),
+      attention_mask: ortInt64(input.attentionMask ?? input.inputIds.map(() => new Array(P + S).fill(1))),
     };
-    if (this.inputNames.includes('position_ids')) {
-      feeds.position_ids = int64(input.positionIds ?? input.inputIds.map(() => Array.from({ length: S }, (_, i) => P + i)));
+    if (this.session.inputNames.includes('position_ids')) {
+      feeds.position_ids = ortInt64(input.positionIds ?? input.inputIds.map(() => Array.from({ length: S }, (_, i) => P + i)));
     }
-    if (past) (feeds as Record<string, unknown>).past_key_values = past.tensors;
-    const out = await this.lm(feeds);
-    const logitsT = out.logits;
-    const logits = logitsT.type === 'float32' ? (logitsT.data as Float32Array) : (logitsT.to('float32').data as Float32Array);
-    const V = logitsT.dims[2];
-    let cache: OnnxKvCache | null = null;
-    const presents = Object.entries(out).filter(([k]) => k.startsWith('present'));
-    if (input.keepCache && presents.length > 0) {
-      cache = new OnnxKvCache(P + S, B, Object.fromEntries(presents.map(([k, v]) => [k.replace('present', 'past_key_values'), v])));
-    } else {
-      for (const [, t] of presents) t.dispose?.();
+    if (this.pastNames.length > 0) {
+      if (past) Object.assign(feeds, past.tensors);
+      else for (const n of this.pastNames) feeds[n] = this.emptyPast(n, B);
     }
-    return { logits, batch: B, seq: S, vocab: V, cache };
+    if (this.fused) {
+      // Without a measure request the scorer still runs (ONNX Runtime does not prune it), so it gets
+      // the cheapest valid work: the last row only. Never an empty slice: some kernels fault on it.
+      const m = measures ?? { firstRow: S - 1, targets: input.inputIds.map(() => [0]), topK: 1 };
+      if (m.firstRow >= S || m.targets[0].length !== S - m.firstRow) throw new Error('forwardMeasures: firstRow/targets do not match the input');
+      feeds[SCORER_INPUTS.firstRow] = ortScalar1(m.firstRow);
+      feeds[SCORER_INPUTS.targets] = ortInt64(m.targets);
+      feeds[SCORER_INPUTS.k] = ortScalar1(Math.min(Math.max(1, m.topK), this.info.vocabSize));
+    }
+    return { feeds, P, S, B };
+  }
+
+  private readonly pastShape = new Map<string, number[]>();
+  private emptyPast(name: string, batch: number): unknown {
+    let dims = this.pastShape.get(name);
+    if (!dims) {
+      const meta = (this.session as unknown as { inputMetadata?: { name: string; shape: (number | string)[] }[] }).inputMetadata?.find((m) => m.name === name);
+      dims = (meta?.shape ?? []).map((d) => (typeof d === 'number' ? d : 0));
+      this.pastShape.set(name, dims);
+    }
+    const shape = [batch, ...dims.slice(1)];
+    const type = (this.session as unknown as { inputMetadata?: { name: string; type: string }[] }).inputMetadata?.find((m) => m.name === name)?.type ?? 'float32';
+    return new Tensor(type as never, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), shape).ort_tensor;
+  }
+
+  private cacheFrom(out: Record<string, OrtTensor>, keep: boolean | undefined, length: number, batch: number): OnnxKvCache | null {
+    if (keep && this.presentNames.length > 0) {
+      return new OnnxKvCache(length, batch, Object.fromEntries(this.presentNames.map((n) => [n.replace('present', 'past_key_values'), out[n]])));
+    }
+    for (const n of this.presentNames) out[n]?.dispose?.();
+    return null;
+  }
+
+  async forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput> {
+    if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
+    const { feeds, P, S, B } = this.feeds(input);
+    const wantLogits = input.wantLogits !== false;
+    const fetches = [...(wantLogits ? ['logits'] : []), ...(input.keepCache ? this.presentNames : [])];
+    const out = await this.session.run(feeds, fetches.length ? fetches : ['logits']);
+    const logits = out.logits ? float32Of(out.logits) : new Float32Array(0);
+    const V = out.logits ? out.logits.dims[2] : this.info.vocabSize;
+    if (!wantLogits) out.logits?.dispose?.();
+    return { logits: wantLogits ? logits : new Float32Array(0), batch: B, seq: S, vocab: V, cache: this.cacheFrom(out, input.keepCache, P + S, B) };
+  }
+
+  /** Present only when the model was fused (core checks for it). */
+  readonly forwardMeasures?: (request: MeasureRequest, signal?: AbortSignal) => Promise<MeasureRows>;
+
+  private async runMeasures(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows> {
+    if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
+    const { feeds, P, S, B } = this.feeds(request, request);
+    const O = SCORER_OUTPUTS;
+    const fetches = [O.z, O.s1, O.s2, O.targetD, O.rank, O.topkD, O.topkIds, ...(request.keepCache ? this.presentNames : [])];
+    const out = await this.session.run(feeds, fetches);
+    const z = out[O.z].data as Float32Array, s1 = out[O.s1].data as Float32Array, s2 = out[O.s2].data as Float32Array;
+    const targetD = out[O.targetD].data as Float32Array, topkD = out[O.topkD].data as Float32Array;
+    const n = z.length, k = out[O.topkD].dims[2];
+    const targetLogProb = new Float32Array(n), negEntropy = new Float32Array(n), secondMoment = new Float32Array(n);
+    const topkLogProb = new Float32Array(topkD.length);
+    for (let i = 0; i < n; i++) {
+      // float64 from here on: ln p = d − ln z
+      const lz = Math.log(z[i]), m1 = s1[i] / z[i];
+      targetLogProb[i] = targetD[i] - lz;
+      negEntropy[i] = m1 - lz;
+      secondMoment[i] = s2[i] / z[i] - 2 * lz * m1 + lz * lz;
+      for (let j = 0; j < k; j++) topkLogProb[i * k + j] = topkD[i * k + j] - lz;
+    }
+    return {
+      batch: B,
+      rows: S - request.firstRow,
+      k,
+      targetLogProb,
+      negEntropy,
+      secondMoment,
+      greaterCount: out[O.rank].data as Float32Array,
+      topkLogProb,
+      topkIds: out[O.topkIds].data as BigInt64Array,
+      cache: this.cacheFrom(out, request.keepCache, P + S, B),
+    };
   }
 
   tileCache(cache: KvCache, batch: number): KvCache {
     const c = cache as OnnxKvCache;
     if (c.batch !== 1) throw new Error('tileCache expects a batch-1 cache');
-    const tensors: Record<string, Tensor> = {};
+    const tensors: Record<string, OrtTensor> = {};
     for (const [k, t] of Object.entries(c.tensors)) {
-      const src = (t.type === 'float32' ? t : t.to('float32')).data as Float32Array;
-      const data = new Float32Array(src.length * batch);
-      for (let b = 0; b < batch; b++) data.set(src, b * src.length);
-      const tiled = new Tensor('float32', data, [batch, ...t.dims.slice(1)]);
-      tensors[k] = t.type === 'float32' ? tiled : tiled.to(t.type as never);
+      const src = t.data as Float32Array | Uint16Array;
+      const data = new (src.constructor as Float32ArrayConstructor)(src.length * batch);
+      for (let b = 0; b < batch; b++) data.set(src as Float32Array, b * src.length);
+      tensors[k] = new Tensor(t.type as never, data, [batch, ...t.dims.slice(1)]).ort_tensor as OrtTensor;
     }
     return new OnnxKvCache(c.length, batch, tensors);
   }
