@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: speed and memory of scoring, as ratios measured in one run (medians of repeats),
+ * so a shared, noisy machine still gives comparable numbers.
+ *  1. analyze on a 512-token text ÷ one bare onnxruntime-node session run on the same ids (target ≤ 1.15)
+ *  2. peak memory scoring 8,000 tokens ÷ scoring 1,000 tokens (target: about 1, bounded by the chunk size)
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { OnnxModel } from '../src/engines/onnx/onnxModel';
+import { packageRoot } from '../src/engines/builtinModel';
+import { rawFeeds } from '../test/helpers/rawOrt';
+import { benchModelDir } from './benchModel';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function timeIt(n: number, f: () => Promise<unknown>): Promise<number> {
+  await f(); // warm-up
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+async function speed(dir: string): Promise<void> {
+  const fused = await OnnxModel.load({ modelDir: dir });
+  const js = await OnnxModel.load({ modelDir: dir, fuseMeasures: false });
+  const source = readFileSync(join(packageRoot(), 'docs', 'measures.md'), 'utf8');
+  let text = source.slice(0, 1500);
+  while (fused.tokenize(text).ids.length > 511) text = text.slice(0, -20);
+  const ids = [50256, ...fused.tokenize(text).ids];
+  const bare = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'));
+  const feeds = rawFeeds(bare, dir, ids);
+  const reps = 7;
+  const tBare = await timeIt(reps, () => bare.run(feeds));
+  const tOne = await timeIt(reps, () => fused.analyze(text, { chunkSize: 512 }));
+  const tChunked = await timeIt(reps, () => fused.analyze(text, { chunkSize: 128 }));
+  const tJs = await timeIt(3, () => js.analyze(text, { chunkSize: 512 }));
+  console.log(`speed: ${ids.length} tokens (${dir.split('/').pop()}), medians of ${reps}`);
+  console.log(`  bare onnxruntime-node session run          ${tBare.toFixed(1)} ms`);
+  console.log(`  analyze, one chunk (measures in ONNX)      ${tOne.toFixed(1)} ms   ratio ${(tOne / tBare).toFixed(2)}  (target ≤ 1.15)`);
+  console.log(`  analyze, 128-token KV chunks               ${tChunked.toFixed(1)} ms   ratio ${(tChunked / tBare).toFixed(2)}`);
+  console.log(`  analyze, measures in JavaScript            ${tJs.toFixed(1)} ms   ratio ${(tJs / tBare).toFixed(2)}`);
+  await Promise.all([fused.dispose(), js.dispose(), bare.release()]);
+}
+
+function memory(dir: string): void {
+  const probe = (tokens: number) =>
+    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'memoryProbe.ts'), dir, String(tokens), '128'], { encoding: 'utf8' })) as {
+      tokens: number; loadedRssMb: number; peakRssMb: number;
+    };
+  const small = probe(1000), large = probe(8000);
+  console.log('memory: peak RSS while scoring, 128-token chunks, sliding window past 1,024 tokens');
+  console.log(`  ${small.tokens} tokens: ${small.peakRssMb.toFixed(0)} MB (after load ${small.loadedRssMb.toFixed(0)} MB)`);
+  console.log(`  ${large.tokens} tokens: ${large.peakRssMb.toFixed(0)} MB (after load ${large.loadedRssMb.toFixed(0)} MB)`);
+  console.log(`  ratio 8k/1k peak ${(large.peakRssMb / small.peakRssMb).toFixed(2)}  (target: about 1, bounded by the chunk size, not the text length)`);
+}
+
+async function main(): Promise<void> {
+  const dir = await benchModelDir();
+  await speed(dir);
+  memory(dir);
+}
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
