@@ -39,7 +39,9 @@ export const DEFAULT_CHUNK_SIZE = 128;
 
 /** Scores `text` with `model`; every token gets its exact span and measures in bits. */
 export async function analyzeText(text: string, model: ScoringModel, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
-  const { topK = DEFAULT_TOP_K, chunkSize = DEFAULT_CHUNK_SIZE, bos = true, signal } = options;
+  const { topK = DEFAULT_TOP_K, bos = true, signal } = options;
+  // Without a KV cache a window cannot be split into chunks: each window is one pass.
+  const chunkSize = model.info.kvCache === false ? Number.MAX_SAFE_INTEGER : (options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to analyze: the input is empty.');
   throwIfAborted(signal);
   const tok = model.tokenize(text);
@@ -127,7 +129,7 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     ...(options.source ? { source: options.source } : {}),
     tokens,
     summary: summarize(tokens, text),
-    options: { topK, bos: useBos, chunkSize, ...(plan.stride ? { stride: plan.stride } : {}) },
+    options: { topK, bos: useBos, chunkSize: Math.min(chunkSize, seq.length), ...(plan.stride ? { stride: plan.stride } : {}) },
     createdAt: new Date().toISOString(),
   };
   if (options.units) {

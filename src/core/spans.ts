@@ -110,9 +110,11 @@ export function spansFromTokenBytes(text: string, tokens: Uint8Array[], options:
   let leadingSpacePending = options.prependedSpace === true;
   for (let t = 0; t < tokens.length; t++) {
     let tb = tokens[t];
-    if (leadingSpacePending && tb.length > 0) {
+    // The normalizer's "▁" comes before everything the text holds (so " x" becomes "▁▁x"): the first
+    // space byte of the first non-special token is synthetic, whatever the text starts with.
+    if (leadingSpacePending && tb.length > 0 && !isSpecialLike(tb)) {
       leadingSpacePending = false;
-      if (tb[0] === 0x20 && bytes[pos] !== 0x20) tb = tb.subarray(1);
+      if (tb[0] === 0x20) tb = tb.subarray(1);
     }
     let matches = pos + tb.length <= bytes.length;
     for (let k = 0; matches && k < tb.length; k++) if (bytes[pos + k] !== tb[k]) matches = false;

@@ -1,0 +1,103 @@
+/** The engine on the generated fixtures: spans through real tokenizers, no-KV export, sliding window. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
+import { readFileSync } from 'node:fs';
+import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import { analyzeText } from '../../src/core/analyze';
+import { spansFromTokenBytes } from '../../src/core/spans';
+import { bytesOfId, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
+import { rawLog2Probs } from '../helpers/rawOrt';
+
+const FIX = join(__dirname, '..', 'fixtures');
+const TINY = join(FIX, 'models', 'tiny-gpt2');
+const SAMPLES = [
+  'Hello world',
+  'café naïve 日本語 😀 👍🏽 x',
+  'def f(x):\n\treturn x  # ẞ𝔘\r\n',
+  'e\u0301 combining, 👩🏽‍💻 zwj,  two  spaces',
+  '   leading spaces\n\n\ntrailing   ',
+];
+
+/** Non-overlapping coverage of the spans, in order: must be the text itself (identity 4). */
+function rebuild(text: string, spans: { start: number; end: number }[]): string {
+  let out = '', covered = 0;
+  for (const s of spans) if (s.end > covered) { out += text.slice(Math.max(covered, s.start), s.end); covered = s.end; }
+  return out;
+}
+
+test('byte-level BPE fixture: spans reproduce every sample through the real tokenizer', async () => {
+  const m = await OnnxModel.load({ modelDir: TINY });
+  try {
+    for (const text of SAMPLES) {
+      const t = m.tokenize(text);
+      assert.equal(rebuild(text, t.spans), text, JSON.stringify(text));
+      t.spans.forEach((s, i) => assert.ok(s.start <= s.end && (i === 0 || s.start >= t.spans[i - 1].start)));
+    }
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('SentencePiece byte-fallback fixture: the synthetic "▁" is skipped and byte tokens widen to characters', async () => {
+  const dir = join(FIX, 'tokenizers', 'sentencepiece-bytefallback');
+  const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  const info = tokenizerInfo(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), tok.get_vocab() as Map<string, number>);
+  assert.equal(info.kind, 'sentencepiece');
+  assert.equal(info.prependedSpace, true);
+  for (const text of ['café 日本 😀 x', 'def f(x):\n  return x  # ẞ𝔘', ' leading space']) {
+    const ids = tok.encode(text, { add_special_tokens: false });
+    const spans = spansFromTokenBytes(text, ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
+    assert.equal(rebuild(text, spans), text, JSON.stringify(text));
+  }
+  const ids = tok.encode('😀', { add_special_tokens: false });
+  const spans = spansFromTokenBytes('😀', ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: true });
+  assert.ok(spans.filter((s) => s.end - s.start === 2).length >= 4, 'each of the four byte tokens covers the whole emoji');
+});
+
+test('an export without past_key_values scores in one pass per window, same numbers as the KV model', async () => {
+  const text = SAMPLES.join(' ');
+  const kv = await OnnxModel.load({ modelDir: TINY });
+  const nopast = await OnnxModel.load({ modelDir: join(FIX, 'models', 'tiny-gpt2-nopast') });
+  try {
+    assert.equal(nopast.info.kvCache, false);
+    const a = await analyzeText(text, kv, { chunkSize: 5 });
+    const b = await analyzeText(text, nopast, { chunkSize: 5 });
+    a.tokens.forEach((t, i) => assert.ok(Math.abs(t.surprisalBits! - b.tokens[i].surprisalBits!) < 1e-4));
+  } finally {
+    await Promise.all([kv.dispose(), nopast.dispose()]);
+  }
+});
+
+test('past a 32-token window the sliding window equals raw passes over each truncated context', async () => {
+  const m = await OnnxModel.load({ modelDir: join(FIX, 'models', 'tiny-gpt2-short') });
+  try {
+    const text = 'the model reads the text and the flow of bits goes on and on, token after token, until the end of the line. '.repeat(3);
+    const r = await analyzeText(text, m, { chunkSize: 7, stride: 8 });
+    const seq = [m.info.bosTokenId!, ...r.tokens.map((t) => t.id)];
+    assert.ok(seq.length > 60);
+    // the last token: scored by the window that ends at it, whose context starts at seq.length - 32
+    const ctx = seq.slice(seq.length - 32);
+    const raw = await rawLog2Probs(join(FIX, 'models', 'tiny-gpt2-short'), ctx);
+    const last = r.tokens[r.tokens.length - 1];
+    assert.equal(last.truncatedContext, true);
+    assert.ok(Math.abs(last.surprisalBits! + raw[raw.length - 1]) < 1e-4, `${last.surprisalBits} vs ${-raw[raw.length - 1]}`);
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('int8 (q8) loads and stays close to fp32 on the fixture', async () => {
+  const text = SAMPLES[0] + ' ' + SAMPLES[2];
+  const f = await OnnxModel.load({ modelDir: TINY });
+  const q = await OnnxModel.load({ modelDir: TINY, dtype: 'q8' });
+  try {
+    const a = await analyzeText(text, f), b = await analyzeText(text, q);
+    assert.equal(q.info.dtype, 'q8');
+    const diff = Math.abs(a.summary.bitsPerToken! - b.summary.bitsPerToken!);
+    assert.ok(diff > 0 && diff < 0.5, `bits/token fp32 ${a.summary.bitsPerToken} vs q8 ${b.summary.bitsPerToken}`);
+  } finally {
+    await Promise.all([f.dispose(), q.dispose()]);
+  }
+});
