@@ -25,13 +25,44 @@ test('a corrupt model.onnx is reported as corrupt, not as a crash', async () => 
   const d = copyModel();
   try {
     const good = readFileSync(join(d, 'onnx', 'model.onnx'));
-    writeFileSync(join(d, 'onnx', 'model.onnx'), good.subarray(0, 4096)); // truncated
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && /corrupt or not an ONNX model/.test(e.message));
-    writeFileSync(join(d, 'onnx', 'model.onnx'), 'this is not onnx at all, just some text');
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && /not a valid ONNX model/.test(e.message));
+    const file = join(d, 'onnx', 'model.onnx');
+    writeFileSync(file, good.subarray(0, 4096)); // truncated
+    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && e.message.startsWith(`${file} is not a valid ONNX model`));
+    writeFileSync(file, 'this is not onnx at all, just some text');
+    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && /not a valid ONNX model \(unexpected header\)/.test(e.message));
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
+});
+
+/** A model folder whose ONNX graph has only the given inputs and outputs (built with the fixture writer). */
+async function folderWithGraph(inputs: string[], output: string): Promise<string> {
+  const { Graph, DT } = await import(join(__dirname, '..', '..', 'tools', 'fixtures', 'onnxWriter.mjs'));
+  const g = new Graph('bad');
+  for (const i of inputs) g.input(i, DT.int64, ['batch', 'seq']);
+  const w = g.init('w', DT.float, [50257, 2], new Float32Array(50257 * 2));
+  g.output(g.op('Gather', [w, 'input_ids'], { axis: 0 }), DT.float, ['batch', 'seq', 2], output);
+  const d = copyModel();
+  writeFileSync(join(d, 'onnx', 'model.onnx'), g.toBytes());
+  return d;
+}
+
+test('an export that is not a causal LM is refused before loading, naming what is missing', async () => {
+  const noMask = await folderWithGraph(['input_ids'], 'logits');
+  const noLogits = await folderWithGraph(['input_ids', 'attention_mask'], 'last_hidden_state');
+  try {
+    await assert.rejects(OnnxModel.load({ modelDir: noMask }), (e: Error & { code?: string }) =>
+      e.code === 'unsupported-model' && e.message.includes('has no input "attention_mask" (its inputs: input_ids)'));
+    await assert.rejects(OnnxModel.load({ modelDir: noLogits }), (e: Error & { code?: string }) =>
+      e.code === 'unsupported-model' && e.message.includes('has no "logits" output (its outputs: last_hidden_state)'));
+  } finally {
+    for (const d of [noMask, noLogits]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('a model larger than the memory limit is refused before loading', async () => {
+  await assert.rejects(OnnxModel.load({ modelDir: DIR, maxModelBytes: 1e6 }), (e: Error & { code?: string }) =>
+    e.code === 'too-large' && /is 0\.0 GB, more than the 0\.0 GB this machine can load safely/.test(e.message));
 });
 
 test('missing files, unreadable config and a missing dtype each get their own message', async () => {
@@ -47,14 +78,24 @@ test('missing files, unreadable config and a missing dtype each get their own me
   }
 });
 
-test('a tokenizer larger than the model output is refused as a mismatch', async () => {
+test('a tokenizer that does not belong to the model is refused, in both directions', async () => {
+  const tiny = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
   const d = copyModel();
   try {
-    const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
-    writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, vocab_size: 1000 }));
-    await assert.rejects(OnnxModel.load({ modelDir: d }), code('tokenizer-mismatch'));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(join(tiny, f), join(d, f));
+    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) =>
+      e.code === 'tokenizer-mismatch' && e.message.endsWith('has 400 tokens but the model predicts 50257; the tokenizer does not belong to this model.'));
   } finally {
     rmSync(d, { recursive: true, force: true });
+  }
+  const t = mkdtempSync(join(tmpdir(), 'sf-model-'));
+  try {
+    cpSync(tiny, t, { recursive: true });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(join(DIR, f), join(t, f));
+    await assert.rejects(OnnxModel.load({ modelDir: t }), (e: Error & { code?: string }) =>
+      e.code === 'tokenizer-mismatch' && /has 50257 tokens but the model predicts 400/.test(e.message));
+  } finally {
+    rmSync(t, { recursive: true, force: true });
   }
 });
 

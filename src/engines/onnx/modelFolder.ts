@@ -2,10 +2,12 @@
  * Checks a local model folder before anything is loaded, with one precise message per problem
  * (missing folder or files, unreadable config, no ONNX file for the requested dtype).
  */
-import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
+import { onnxSignature, type OnnxSignature } from './onnxSignature';
 
 /** File name suffix transformers.js uses for each dtype (runtime-notes.md §1.5). */
 export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
@@ -18,7 +20,18 @@ export interface ModelFolder {
   tokenizerConfig: Record<string, unknown>;
   onnxFile: string;
   onnxBytes: number;
+  signature: OnnxSignature;
+  /** Size of the model's output vocabulary (last dimension of `logits`), when the export fixes it. */
+  outputVocab: number | null;
 }
+
+export interface InspectOptions {
+  /** Refuse models whose ONNX files (with external data) are larger than this; default half the machine's memory. */
+  maxModelBytes?: number;
+}
+
+/** Allowed excess of the model's output rows over the tokenizer's ids (exports pad the embedding, e.g. Qwen2 by 271). */
+export const VOCAB_PADDING_ALLOWANCE = 1024;
 
 function readJson(file: string, what: string, dir: string): Record<string, unknown> {
   let text: string;
@@ -36,7 +49,7 @@ function readJson(file: string, what: string, dir: string): Record<string, unkno
   }
 }
 
-export function inspectModelFolder(dirIn: string, dtype: Dtype): ModelFolder {
+export function inspectModelFolder(dirIn: string, dtype: Dtype, options: InspectOptions = {}): ModelFolder {
   const dir = resolve(dirIn);
   if (!existsSync(dir)) throw new SemanticFlowError('model-not-found', `Model folder not found: ${dir}.`);
   if (!statSync(dir).isDirectory()) throw new SemanticFlowError('model-not-found', `${dir} is not a folder; a model folder holds config.json, tokenizer.json and onnx/model*.onnx.`);
@@ -56,8 +69,37 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype): ModelFolder {
     );
   }
   const onnxBytes = statSync(onnxFile).size;
+  const base = `model${DTYPE_SUFFIX[dtype]}.onnx`;
+  const total = readdirSync(join(dir, 'onnx'))
+    .filter((f) => f === base || f.startsWith(`${base}_data`) || f.startsWith(`${base}.data`))
+    .reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);
+  const limit = options.maxModelBytes ?? Math.floor(totalmem() / 2);
+  if (total > limit) {
+    const gb = (n: number) => (n / 2 ** 30).toFixed(1);
+    throw new SemanticFlowError('too-large', `The model in ${dir} is ${gb(total)} GB, more than the ${gb(limit)} GB this machine can load safely; choose a smaller model or dtype (q8, q4).`);
+  }
   checkOnnxHeader(onnxFile, onnxBytes);
-  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes };
+  let signature: OnnxSignature;
+  try {
+    signature = onnxSignature(readFileSync(onnxFile));
+  } catch (e) {
+    throw new SemanticFlowError('model-corrupt', `${onnxFile} is not a valid ONNX model (${(e as Error).message}).`);
+  }
+  const inputs = signature.inputs.map((i) => i.name);
+  for (const required of ['input_ids', 'attention_mask']) {
+    if (!inputs.includes(required)) {
+      throw new SemanticFlowError(
+        'unsupported-model',
+        `The ONNX model in ${dir} has no input "${required}" (its inputs: ${inputs.join(', ') || 'none'}); Semantic Flow needs a decoder-only causal LM export such as Optimum's text-generation-with-past.`,
+      );
+    }
+  }
+  const logits = signature.outputs.find((o) => o.name === 'logits');
+  if (!logits) {
+    throw new SemanticFlowError('unsupported-model', `The ONNX model in ${dir} has no "logits" output (its outputs: ${signature.outputs.map((o) => o.name).join(', ')}); it is not a causal LM export.`);
+  }
+  const last = logits.dims[logits.dims.length - 1];
+  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, outputVocab: typeof last === 'number' && last > 0 ? last : null };
 }
 
 // An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Catches empty, truncated-to-zero

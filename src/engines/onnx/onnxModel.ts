@@ -14,7 +14,7 @@ import type { LanguageModel } from '../languageModel';
 import { defaultPrecheckEnv, loadWithFallback, type LocalDevice, type PrecheckEnv } from './deviceFallback';
 import { defaultCacheDir, fusedModelFolder } from './fusedModelCache';
 import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
-import { contextWindowOf, inspectModelFolder } from './modelFolder';
+import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder } from './modelFolder';
 import { bytesOfId, displayTextOfId, tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
 
 export interface OnnxLoadOptions {
@@ -30,6 +30,8 @@ export interface OnnxLoadOptions {
   fuseMeasures?: boolean;
   /** Where the fused copy of the model is cached (default ~/.cache/semantic-flow or $SEMANTIC_FLOW_CACHE). */
   cacheDir?: string;
+  /** Refuse larger models before loading (bytes; default half the machine's memory). */
+  maxModelBytes?: number;
   precheckEnv?: PrecheckEnv;
   /** Replaces transformers.js's loader (tests inject failing devices). */
   loadSession?: (dir: string, device: string, dtype: Dtype) => Promise<CausalLm>;
@@ -128,7 +130,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   static async load(o: OnnxLoadOptions): Promise<OnnxModel> {
     const dtype: Dtype = o.dtype ?? 'fp32';
-    const folder = inspectModelFolder(o.modelDir, dtype);
+    const folder = inspectModelFolder(o.modelDir, dtype, { maxModelBytes: o.maxModelBytes });
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     let tokenizer;
@@ -138,11 +140,11 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       throw new SemanticFlowError('model-corrupt', `The tokenizer in ${folder.dir} could not be loaded (${String((e as Error).message).split('\n')[0]}).`);
     }
     const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.get_vocab() as Map<string, number>);
-    const vocabSize = typeof folder.config.vocab_size === 'number' ? folder.config.vocab_size : tok.vocab.length;
-    if (tok.vocab.length > vocabSize) {
+    const vocabSize = folder.outputVocab ?? (typeof folder.config.vocab_size === 'number' ? folder.config.vocab_size : tok.vocab.length);
+    if (tok.vocab.length > vocabSize || vocabSize - tok.vocab.length > VOCAB_PADDING_ALLOWANCE) {
       throw new SemanticFlowError(
         'tokenizer-mismatch',
-        `The tokenizer in ${folder.dir} has ${tok.vocab.length} tokens but the model predicts only ${vocabSize} (config.json vocab_size); they do not belong together.`,
+        `The tokenizer in ${folder.dir} has ${tok.vocab.length} tokens but the model predicts ${vocabSize}; the tokenizer does not belong to this model.`,
       );
     }
     const load = o.loadSession ?? defaultLoadSession(o.threads);
@@ -329,6 +331,22 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       tensors[k] = new Tensor(t.type as never, data, [batch, ...t.dims.slice(1)]).ort_tensor as OrtTensor;
     }
     return new OnnxKvCache(c.length, batch, tensors);
+  }
+
+  /** past_key_values are [batch, heads, length, head_dim]: copy the first `length` rows of axis 2. */
+  sliceCache(cache: KvCache, length: number): KvCache {
+    const c = cache as OnnxKvCache;
+    if (length < 0 || length > c.length) throw new Error(`sliceCache: ${length} positions of a ${c.length}-position cache`);
+    const tensors: Record<string, OrtTensor> = {};
+    for (const [k, t] of Object.entries(c.tensors)) {
+      const [B, H, S, D] = t.dims;
+      if (S !== c.length) throw new Error(`sliceCache: ${k} has ${S} positions on axis 2, expected ${c.length}`);
+      const src = t.data as Float32Array;
+      const data = new (src.constructor as Float32ArrayConstructor)(B * H * length * D);
+      for (let bh = 0; bh < B * H; bh++) data.set(src.subarray(bh * S * D, bh * S * D + length * D), bh * length * D);
+      tensors[k] = new Tensor(t.type as never, data, [B, H, length, D]).ort_tensor as OrtTensor;
+    }
+    return new OnnxKvCache(length, c.batch, tensors);
   }
 
   async dispose(): Promise<void> {
