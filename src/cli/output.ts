@@ -1,27 +1,10 @@
-/** Writers for a result: JSON, CSV and a readable terminal table coloured by surprisal. No measure is computed here. */
-import { resultToJson, type AnalysisResult, type TokenRecord } from '../core/result';
+/** The terminal table, coloured by surprisal; JSON and CSV come from core/exportFormats. No measure is computed here. */
+import type { AnalysisResult, TokenRecord } from '../core/result';
+export { toCsv, toJson } from '../core/exportFormats';
 import { bucketOf } from '../core/scale';
 
 export type OutputFormat = 'json' | 'csv' | 'table';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'csv', 'table'];
-
-const csvCell = (v: unknown): string => {
-  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-export function toCsv(result: AnalysisResult): string {
-  const head = ['index', 'id', 'start', 'end', 'text', 'surprisal_bits', 'probability', 'entropy_bits', 'varentropy_bits2', 'surprise_excess_bits', 'rank', 'truncated_context', 'top1_text', 'top1_bits'];
-  const rows = result.tokens.map((t) =>
-    [t.index, t.id, t.start, t.end, t.text, t.surprisalBits, t.probability, t.entropyBits, t.varentropyBits2, t.surpriseExcessBits, t.rank, t.truncatedContext ? 1 : 0, t.topK?.[0]?.text, t.topK?.[0]?.bits]
-      .map(csvCell)
-      .join(','),
-  );
-  return [head.join(','), ...rows].join('\n') + '\n';
-}
-
-export const toJson = (result: AnalysisResult): string => resultToJson(result, 2) + '\n';
 
 // 256-colour backgrounds from green (predictable) to red (surprising), one per scale bucket.
 const BUCKET_BG = [22, 28, 64, 100, 136, 166, 160, 124];

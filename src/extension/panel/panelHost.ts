@@ -1,0 +1,275 @@
+/**
+ * The Semantic Flow panel's lifecycle (webview-sample shape): one WebviewPanel, created or revealed by
+ * show(), revived by a serializer after a window reload. The panel is a strict guest: it asks for data
+ * with `ready` and gets the shown result from the ResultStore (never recomputed), so hide/show and reload
+ * need no retainContextWhenHidden. Everything the webview posts is validated by panelProtocol.parseFromPanel.
+ *
+ * What is shown: the latest stored result (following store.onDidChange), or, while a generation streams,
+ * the streamed tokens; the newer of the two wins. A result whose document changed is kept and marked stale.
+ */
+import * as vscode from 'vscode';
+import { resultToJson, type AnalysisResult } from '../../core/result';
+import type { ResultStore, StoredResult } from '../resultStore';
+import { decodePngDataUrl, pngExport, resultExport, type ExportFile } from './panelExport';
+import { saveExport } from './panelSave';
+import { buildPanelHtml } from './panelHtml';
+import { PANEL_STATE_VERSION, parseFromPanel, toStreamToken, type ExportFormat, type StreamToken, type ToPanel } from './panelProtocol';
+
+export const PANEL_VIEW_TYPE = 'semanticFlow.panel';
+/** A runaway generation stops being streamed to the panel here (the final result still shows). */
+const MAX_STREAM_TOKENS = 100_000;
+
+interface Shown {
+  stored: StoredResult;
+  stale: boolean;
+}
+
+export class PanelHost implements vscode.Disposable {
+  /** The live host per extension context, so the serializer can hand it a revived panel. */
+  private static readonly hosts = new WeakMap<vscode.ExtensionContext, PanelHost>();
+
+  private panel: vscode.WebviewPanel | undefined;
+  private panelScope: vscode.Disposable[] = [];
+  private readonly scope: vscode.Disposable[] = [];
+  /** True between the webview's `ready` and its next unload (hidden or disposed). */
+  private ready = false;
+  private shown: Shown | undefined;
+  private stream: { uri: string; tokens: StreamToken[] } | undefined;
+  private mode: 'result' | 'stream' = 'result';
+  private pendingReveal: number | undefined;
+  private readonly jsonSafe = new WeakMap<AnalysisResult, AnalysisResult>();
+  private readonly selected = new vscode.EventEmitter<{ uri: string; tokenIndex: number }>();
+  /** Fires when the user clicks a token in the panel or presses Enter on it. */
+  readonly onDidSelectToken = this.selected.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly store: ResultStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    PanelHost.hosts.set(context, this);
+    this.scope.push(this.selected, store.onDidChange((uri) => this.onStoreChange(uri)));
+  }
+
+  /** Creates the panel beside the editor, or reveals it; it shows store.latest() (or the running stream). */
+  show(): void {
+    const latest = this.store.latest();
+    if (latest && this.mode === 'result') this.shown = { stored: latest, stale: false };
+    if (this.panel) {
+      this.panel.reveal(undefined, false);
+      this.pushAll();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Semantic Flow',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      this.webviewOptions(),
+    );
+    this.attach(panel);
+  }
+
+  /** Highlights and scrolls to a token; switches the panel to that document's result if it shows another. */
+  revealToken(uri: string, tokenIndex: number): void {
+    if (!this.panel || !Number.isInteger(tokenIndex) || tokenIndex < 0 || this.mode === 'stream') return;
+    if (this.shown?.stored.uri !== uri) {
+      const stored = this.store.get(uri);
+      if (!stored) return;
+      this.shown = { stored, stale: false };
+      this.pendingReveal = tokenIndex;
+      this.pushAll();
+    } else if (this.ready) {
+      this.post({ kind: 'revealToken', tokenIndex });
+    } else {
+      this.pendingReveal = tokenIndex;
+    }
+  }
+
+  /** Appends one generated token to the live view; index 0 or another document starts a new stream. */
+  streamToken(uri: string, token: unknown): void {
+    const t = toStreamToken(token);
+    if (!t) {
+      this.log.warn(`Semantic Flow panel: ignored a streamed token for ${uri} without a numeric index.`);
+      return;
+    }
+    const fresh = !this.stream || this.stream.uri !== uri || (t.index === 0 && this.stream.tokens.length > 0);
+    if (fresh || !this.stream) this.stream = { uri, tokens: [] };
+    if (this.stream.tokens.length >= MAX_STREAM_TOKENS) return;
+    this.stream.tokens.push(t);
+    const wasStreaming = this.mode === 'stream';
+    this.mode = 'stream';
+    if (!this.panel || !this.ready) return;
+    if (fresh || !wasStreaming) this.post({ kind: 'stream', uri, tokens: this.stream.tokens, reset: true });
+    else this.post({ kind: 'stream', uri, tokens: [t], reset: false });
+  }
+
+  /** Restores 'semanticFlow.panel' after a window reload: it re-renders from the store or shows the empty state. */
+  static registerSerializer(context: vscode.ExtensionContext, store: ResultStore, log: vscode.LogOutputChannel): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        let host = PanelHost.hosts.get(context);
+        if (!host) {
+          host = new PanelHost(context, store, log);
+          context.subscriptions.push(host);
+        }
+        host.revive(panel);
+      },
+    });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.detach();
+    for (const d of this.scope.splice(0)) d.dispose();
+    if (PanelHost.hosts.get(this.context) === this) PanelHost.hosts.delete(this.context);
+  }
+
+  private revive(panel: vscode.WebviewPanel): void {
+    if (this.panel && this.panel !== panel) {
+      this.log.info('Semantic Flow panel: one is already open; closing the restored duplicate.');
+      panel.dispose();
+      return;
+    }
+    const latest = this.store.latest();
+    if (latest && !this.shown) this.shown = { stored: latest, stale: false };
+    this.attach(panel);
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    // Roots are folders (VS Code appends a separator): dist/webview holds only the panel's built assets.
+    return { enableScripts: true, enableFindWidget: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')] };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.options = this.webviewOptions();
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
+    webview.html = buildPanelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+    });
+    this.panelScope.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      // Without retainContextWhenHidden a hidden webview is unloaded; it sends `ready` again when shown.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => this.detach()),
+    );
+  }
+
+  private detach(): void {
+    for (const d of this.panelScope.splice(0)) d.dispose();
+    this.panel = undefined;
+    this.ready = false;
+    this.pendingReveal = undefined;
+  }
+
+  private onStoreChange(uri: string): void {
+    const stored = this.store.get(uri);
+    if (stored) {
+      if (this.store.latest()?.uri !== uri) return;
+      if (this.stream?.uri === uri) this.stream = undefined; // the generation's final result replaces its stream
+      this.shown = { stored, stale: false };
+      this.mode = 'result';
+    } else if (this.shown?.stored.uri === uri && !this.shown.stale) {
+      this.shown = { ...this.shown, stale: true };
+    } else {
+      return;
+    }
+    this.pushAll();
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseFromPanel(raw);
+    if (!msg) {
+      this.log.warn(`Semantic Flow panel sent an unexpected message: ${String(JSON.stringify(raw)).slice(0, 200)}`);
+      return;
+    }
+    switch (msg.kind) {
+      case 'ready':
+        if (msg.stateVersion !== PANEL_STATE_VERSION) this.log.info(`Semantic Flow panel: state version ${msg.stateVersion}, expected ${PANEL_STATE_VERSION}.`);
+        this.ready = true;
+        this.pushAll();
+        return;
+      case 'selectToken': {
+        const s = this.shown;
+        if (this.mode === 'result' && s && msg.tokenIndex < s.stored.result.tokens.length) this.selected.fire({ uri: s.stored.uri, tokenIndex: msg.tokenIndex });
+        return;
+      }
+      case 'export':
+        void this.exportResult(msg.format);
+        return;
+      case 'exportPng':
+        void this.exportPng(msg.dataUrl);
+        return;
+      case 'runCommand':
+        vscode.commands.executeCommand(msg.command).then(undefined, (e: unknown) => this.log.error(`Semantic Flow panel: ${msg.command} failed`, e));
+        return;
+      default: {
+        const unreachable: never = msg;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Sends the whole current view (after `ready`, or when what is shown changes). */
+  private pushAll(): void {
+    if (!this.panel || !this.ready) return;
+    if (this.mode === 'stream' && this.stream) {
+      this.post({ kind: 'stream', uri: this.stream.uri, tokens: this.stream.tokens, reset: true });
+    } else if (this.shown) {
+      const { stored, stale } = this.shown;
+      const resultKey = `${stored.uri}@${stored.documentVersion}:${stored.result.createdAt ?? stored.result.tokens.length}`;
+      this.post({ kind: 'show', uri: stored.uri, resultKey, result: this.toJsonSafe(stored.result), stale, reveal: this.pendingReveal });
+      this.pendingReveal = undefined;
+    } else {
+      this.post({ kind: 'empty', reason: 'no-result' });
+    }
+  }
+
+  /** NaN/±Infinity become null, as in exported JSON (postMessage would otherwise mangle them differently). */
+  private toJsonSafe(result: AnalysisResult): AnalysisResult {
+    let safe = this.jsonSafe.get(result);
+    if (!safe) {
+      safe = JSON.parse(resultToJson(result)) as AnalysisResult;
+      this.jsonSafe.set(result, safe);
+    }
+    return safe;
+  }
+
+  private post(msg: ToPanel): void {
+    this.panel?.webview.postMessage(msg).then(
+      (delivered) => delivered || this.log.debug(`Semantic Flow panel: '${msg.kind}' not delivered (panel hidden).`),
+      (e: unknown) => this.log.error('Semantic Flow panel: postMessage failed', e),
+    );
+  }
+
+  private async exportResult(format: ExportFormat): Promise<void> {
+    const s = this.shown;
+    if (this.mode !== 'result' || !s) {
+      this.post({ kind: 'exported', what: format, ok: false, message: 'There is no finished result to export yet.' });
+      return;
+    }
+    await this.save(resultExport(s.stored.result, format, s.stored.uri), format, s.stored.uri);
+  }
+
+  private async exportPng(dataUrl: string): Promise<void> {
+    const decoded = decodePngDataUrl(dataUrl);
+    const uri = (this.mode === 'stream' ? this.stream?.uri : this.shown?.stored.uri) ?? 'semantic-flow';
+    if ('error' in decoded) {
+      this.log.warn(`Semantic Flow panel: PNG export refused: ${decoded.error}`);
+      this.post({ kind: 'exported', what: 'png', ok: false, message: decoded.error });
+      return;
+    }
+    await this.save(pngExport(uri, decoded.bytes), 'png', uri);
+  }
+
+  private async save(file: ExportFile, what: ExportFormat | 'png', sourceUri: string): Promise<void> {
+    const outcome = await saveExport(file, sourceUri, this.log);
+    if (outcome) this.post({ kind: 'exported', what, ...outcome });
+  }
+}

@@ -1,0 +1,28 @@
+/** The webview's small, versioned view state (getState/setState): no result data, the extension re-sends that. */
+import type { PanelState, PanelView } from '../src/extension/panel/panelProtocol';
+
+/** Same value as PANEL_STATE_VERSION in panelProtocol.ts (kept as a literal so the webview imports types only). */
+export const STATE_VERSION = 1 satisfies PanelState['version'];
+
+export const defaultPanelView = (): PanelView => ({ selectedToken: null, measure: 'surprisal', flowThreshold: 0, flowMatrix: 'phi' });
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A saved state if this version understands it, else a fresh default (an old shape is dropped, never misread). */
+export function restorePanelState(saved: unknown): PanelState {
+  const fresh: PanelState = { version: STATE_VERSION, view: defaultPanelView() };
+  if (!isObj(saved) || saved.version !== STATE_VERSION || !isObj(saved.view)) return fresh;
+  const v = saved.view;
+  const sel = v.selectedToken;
+  const thr = v.flowThreshold;
+  return {
+    version: STATE_VERSION,
+    resultKey: typeof saved.resultKey === 'string' ? saved.resultKey : undefined,
+    view: {
+      selectedToken: typeof sel === 'number' && Number.isInteger(sel) && sel >= 0 ? sel : null,
+      measure: v.measure === 'entropy' ? 'entropy' : 'surprisal',
+      flowThreshold: typeof thr === 'number' && Number.isFinite(thr) && thr >= 0 ? thr : 0,
+      flowMatrix: v.flowMatrix === 'expected' ? 'expected' : 'phi',
+    },
+  };
+}
