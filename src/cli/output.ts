@@ -20,6 +20,10 @@ export function visibleToken(text: string): string {
 }
 
 const fmt = (v: number | null, d = 2): string => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
+const fmtP = (p: number | null): string => (p === null ? '—' : p >= 1e-3 ? p.toFixed(4) : p.toExponential(1));
+/** Entropy, or its bounds when a remote engine knows only the top-k. */
+const fmtEntropy = (t: TokenRecord): string =>
+  t.entropyBits !== null ? fmt(t.entropyBits) : t.entropyBoundsBits ? `${t.entropyBoundsBits.lower.toFixed(1)}–${t.entropyBoundsBits.upper.toFixed(1)}` : '—';
 const pad = (s: string, n: number): string => {
   const len = [...s].length;
   return len >= n ? s : s + ' '.repeat(n - len);
@@ -31,13 +35,13 @@ export function toTable(result: AnalysisResult, o: { color: boolean }): string {
     const b = bucketOf(t.surprisalBits);
     return o.color && b !== null ? `\x1b[48;5;${BUCKET_BG[b]}m\x1b[97m${s}\x1b[0m` : s;
   };
-  lines.push(`${pad('#', 6)}${pad('token', 22)}${pad('bits', 8)}${pad('p', 9)}${pad('H bits', 8)}${pad('rank', 7)}top alternatives (bits)`);
+  lines.push(`${pad('#', 6)}${pad('token', 22)}${pad('bits', 8)}${pad('p', 9)}${pad('H bits', 10)}${pad('rank', 7)}top alternatives (bits)`);
   for (const t of result.tokens) {
     const tok = pad(visibleToken(t.text).slice(0, 20), 20);
     const alts = (t.topK ?? []).slice(0, 3).map((a) => `${visibleToken(a.text)} ${a.bits.toFixed(1)}`).join(', ');
     const flag = t.truncatedContext ? ' (window)' : '';
     lines.push(
-      `${pad(String(t.index), 6)}${colour(t, tok)}  ${pad(fmt(t.surprisalBits), 8)}${pad(t.probability === null ? '—' : t.probability.toPrecision(3), 9)}${pad(fmt(t.entropyBits), 8)}${pad(t.rank === null ? '—' : String(t.rank), 7)}${alts}${flag}`,
+      `${pad(String(t.index), 6)}${colour(t, tok)}  ${pad(fmt(t.surprisalBits), 8)}${pad(fmtP(t.probability), 9)}${pad(fmtEntropy(t), 10)}${pad(t.rank === null ? '—' : String(t.rank), 7)}${alts}${flag}`,
     );
   }
   const s = result.summary;

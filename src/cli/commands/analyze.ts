@@ -2,7 +2,7 @@
 import { intFlag, parseArgs } from '../args';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
-import { loadModelFromFlags, modelFlags } from '../modelOptions';
+import { engineFlags, loadLanguageModelFromFlags } from '../remoteOptions';
 import { OUTPUT_FORMATS, toCsv, toJson, toTable, type OutputFormat } from '../output';
 import { progressLine } from '../progress';
 import type { CliCommand } from '../command';
@@ -10,10 +10,10 @@ import type { CliCommand } from '../command';
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: 'score a text token by token: surprisal, entropy, rank, top-k (bits)',
-  usage: 'semantic-flow analyze [--model DIR] [--device D] [--dtype T] [--top-k K] [--format json|csv|table] [--units] [--chunk-size N] [--max-bytes N] [FILE|-]',
+  usage: 'semantic-flow analyze [--model DIR | --endpoint URL [--remote-model M]] [--device D] [--dtype T] [--top-k K] [--format json|csv|table] [--units] [--chunk-size N] [--max-bytes N] [FILE|-]',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
+      ...engineFlags,
       'top-k': { type: 'number' },
       format: { type: 'string', choices: OUTPUT_FORMATS },
       units: { type: 'boolean' },
@@ -27,7 +27,7 @@ export const analyzeCommand: CliCommand = {
     const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
     const format = (flags.format as OutputFormat | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
     const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 5 * 1024 * 1024, 1));
-    const model = await loadModelFromFlags(flags, io);
+    const model = await loadLanguageModelFromFlags(flags, io, { topK });
     try {
       const progress = progressLine(io, 'scoring');
       const result = await model.analyze(text, {
