@@ -5,9 +5,15 @@
 import { isSemanticFlowError } from '../core/errors';
 import type { CliCommand } from './command';
 import { analyzeCommand } from './commands/analyze';
+import { batchCommand } from './commands/batch';
+import { serveCommand } from './commands/serve';
+import { diCommand } from './commands/di';
+import { generateCommand } from './commands/generate';
+import { flowCommand } from './commands/flow';
+import { compareCommand } from './commands/compare';
 import type { CliIo } from './io';
 
-export const COMMANDS: CliCommand[] = [analyzeCommand];
+export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -82,6 +82,8 @@ export interface ScoringModel {
   forwardMeasures?(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows>;
   /** Repeats a batch-1 cache `batch` times (for batched passes that share a prefix). */
   tileCache?(cache: KvCache, batch: number): KvCache;
+  /** A new cache holding the first `length` positions of `cache` (occluded passes reuse a clean prefix). */
+  sliceCache?(cache: KvCache, length: number): KvCache;
 }
 
 /** A logits row of a forward output, as a view (no copy). */

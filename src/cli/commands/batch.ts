@@ -1,0 +1,143 @@
+/**
+ * `semantic-flow batch INPUT.jsonl --out OUT.jsonl`: many texts (or prompt/response pairs) through the
+ * local engine or a server, N at a time. Output is one JSON line per id, in input order, appended and
+ * written through as each finishes, so a killed run resumes: ids already in OUT are skipped.
+ */
+import { intFlag, parseArgs } from '../args';
+import type { CliCommand } from '../command';
+import type { CliIo } from '../io';
+import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
+import { resultToJson, type AnalysisResult } from '../../core/result';
+import type { LanguageModel } from '../../engines/languageModel';
+import { directedInformation } from '../../core/directedInformation';
+import type { ChatCapable } from '../../core/directedInput';
+import type { ScoringModel } from '../../core/scoringModel';
+import { RemoteModel } from '../../engines/remote/remoteModel';
+import { remoteDirectedInformation, twoPassDirectedInformation } from '../../engines/remote/remoteDirectedInformation';
+import { readInput } from '../input';
+import { engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
+import { idKey, openResumableOut, parseBatchInput, type BatchItem } from '../remoteBatchFiles';
+
+/** Errors that end the whole batch (the rest would fail the same way); others are written for their id. */
+const FATAL = new Set(['cancelled', 'server-unreachable', 'model-not-found', 'model-corrupt', 'out-of-memory']);
+
+async function runItem(model: LanguageModel, item: BatchItem, o: { topK: number; units: boolean; signal?: AbortSignal }): Promise<AnalysisResult> {
+  if (item.kind === 'text') return model.analyze(item.text, { topK: o.topK, units: o.units, signal: o.signal });
+  const di = { prompt: item.prompt, response: item.response, topK: o.topK, signal: o.signal };
+  // Full-vocabulary engines: core directed information (with KL and the compensator); servers: two requests.
+  if (model.scoring) return directedInformation(model.scoring as ScoringModel & ChatCapable, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal });
+  return model instanceof RemoteModel ? remoteDirectedInformation(model, di) : twoPassDirectedInformation(model, di);
+}
+
+function progressBar(io: CliIo) {
+  const active = io.stderr.isTTY === true;
+  let last = 0;
+  return {
+    update(done: number, total: number, tokens: number, errors: number, t0: number, force = false) {
+      if (!active || (!force && Date.now() - last < 100)) return;
+      last = Date.now();
+      const width = 24, filled = total > 0 ? Math.round((width * done) / total) : width;
+      const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);
+      io.stderr.write(`\r\x1b[Kbatch [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} · ${tokens} tokens · ${rate.toFixed(1)}/s${errors ? ` · ${errors} errors` : ''}`);
+    },
+    clear() {
+      if (active) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export const batchCommand: CliCommand = {
+  name: 'batch',
+  summary: 'score many texts from JSONL ({id, text} or {id, prompt, response}) into resumable JSONL',
+  usage:
+    'semantic-flow batch INPUT.jsonl --out OUT.jsonl [--engine onnx|remote] [--endpoint URL] [--remote-model NAME] [--vocab-size V] ' +
+    '[--concurrency N] [--model DIR] [--device D] [--dtype T] [--top-k K] [--units] [--timeout S] [--retries N]\n\n' +
+    'Each input line is {"id": …, "text": …} (analysis) or {"id": …, "prompt": …, "response": …} (directed information;\n' +
+    'remotely from two scoring requests, without KL).\n' +
+    'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}; re-running skips ids\n' +
+    'already in OUT. The API key for --engine remote comes from SEMANTIC_FLOW_API_KEY. Exit 0 when every line succeeded.',
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { flags, positionals } = parseArgs(argv, {
+      ...engineFlags,
+      out: { type: 'string' },
+      concurrency: { type: 'number' },
+      'top-k': { type: 'number' },
+      units: { type: 'boolean' },
+      'max-bytes': { type: 'number' },
+    }, 'batch');
+    if (positionals.length !== 1) throw new SemanticFlowError('bad-argument', 'batch takes one INPUT.jsonl (or - for standard input).');
+    const outPath = flags.out as string | undefined;
+    if (!outPath) throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl.');
+    const engine = engineOf(flags);
+    const topK = intFlag(flags, 'top-k', 5, 0, 100);
+    const concurrency = intFlag(flags, 'concurrency', engine === 'remote' ? 4 : 1, 1, 256);
+    const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 512 * 1024 * 1024, 1));
+    const { items, bad } = parseBatchInput(text);
+    for (const b of bad) io.stderr.write(`semantic-flow: ${positionals[0]} line ${b.line}: ${b.reason}; skipped.\n`);
+    const out = openResumableOut(outPath);
+    if (out.discardedBytes > 0) io.stderr.write(`semantic-flow: discarded a partially written last line (${out.discardedBytes} bytes) of ${outPath}.\n`);
+    const todo = items.filter((it) => !out.done.has(idKey(it.id)));
+    const already = items.length - todo.length;
+    const t0 = Date.now();
+    let tokens = 0, bits = 0, errors = 0, done = 0;
+    const bar = progressBar(io);
+    let model: LanguageModel | null = null;
+    let fatal: unknown = null;
+    try {
+      if (todo.length > 0) model = await loadLanguageModelFromFlags(flags, io, { topK });
+      const lines = new Map<number, string>();
+      let nextToWrite = 0, nextToStart = 0;
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      io.signal?.addEventListener('abort', onAbort, { once: true });
+      const flush = () => {
+        while (lines.has(nextToWrite)) {
+          out.append(lines.get(nextToWrite) as string);
+          lines.delete(nextToWrite++);
+        }
+      };
+      const worker = async () => {
+        while (fatal === null && nextToStart < todo.length) {
+          const i = nextToStart++;
+          const item = todo[i];
+          try {
+            const r = await runItem(model as LanguageModel, item, { topK, units: flags.units === true, signal: abort.signal });
+            tokens += r.summary.tokens;
+            bits += r.summary.totalBits;
+            lines.set(i, resultToJson({ id: item.id, ...r } as AnalysisResult));
+          } catch (e) {
+            const code = isSemanticFlowError(e) ? e.code : 'internal';
+            if (FATAL.has(code) || abort.signal.aborted) {
+              fatal ??= e;
+              abort.abort();
+              return;
+            }
+            errors++;
+            const message = e instanceof Error ? e.message : String(e);
+            bar.clear();
+            io.stderr.write(`semantic-flow: id ${idKey(item.id)} (line ${item.line}): ${message}\n`);
+            lines.set(i, JSON.stringify({ id: item.id, error: { code, message } }));
+          }
+          done++;
+          flush();
+          bar.update(done, todo.length, tokens, errors, t0);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker));
+      io.signal?.removeEventListener('abort', onAbort);
+      flush();
+    } finally {
+      bar.clear();
+      out.close();
+      await model?.dispose();
+    }
+    const secs = (Date.now() - t0) / 1000;
+    const badLines = bad.length ? `, ${bad.length} bad input line${bad.length > 1 ? 's' : ''} (${bad.map((b) => b.line).join(', ')})` : '';
+    io.stderr.write(
+      `semantic-flow: batch ${fatal ? 'stopped' : 'done'}: ${done} of ${todo.length} texts scored${already ? ` (${already} already in ${outPath})` : ''}, ` +
+        `${tokens} tokens, ${bits.toFixed(1)} bits, ${secs.toFixed(1)} s (${(done / Math.max(secs, 1e-3)).toFixed(1)} texts/s), ${errors} error${errors === 1 ? '' : 's'}${badLines}.\n`,
+    );
+    if (fatal) throw fatal;
+    return errors > 0 || bad.length > 0 ? 2 : 0;
+  },
+};

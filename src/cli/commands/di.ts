@@ -1,0 +1,93 @@
+/** `semantic-flow di`: directed information from a prompt to a response, token by token, in bits. */
+import { SemanticFlowError } from '../../core/errors';
+import { directedInformation } from '../../core/directedInformation';
+import type { BaselineKind } from '../../core/directedInput';
+import type { AnalysisResult } from '../../core/result';
+import { intFlag, parseArgs, type ParsedFlags } from '../args';
+import { num, row, tokenCell } from '../columns';
+import type { CliCommand } from '../command';
+import type { CliIo } from '../io';
+import { loadModelFromFlags, modelFlags } from '../modelOptions';
+import { toJson } from '../output';
+import { progressLine } from '../progress';
+import { textOrFile } from '../textArg';
+
+export const FLOW_FORMATS = ['json', 'table'] as const;
+export const BASELINES = ['bos', 'neutral', 'text'] as const;
+
+/** --baseline and --baseline-text together; a baseline text alone means `--baseline text`. */
+export async function baselineFromFlags(flags: ParsedFlags, io: CliIo): Promise<{ baseline: BaselineKind; baselineText?: string }> {
+  const given = flags['baseline-text'] as string | undefined;
+  const baseline = (flags.baseline as BaselineKind | undefined) ?? (given !== undefined ? 'text' : 'bos');
+  if (baseline === 'text') {
+    if (given === undefined) throw new SemanticFlowError('bad-argument', '`--baseline text` needs `--baseline-text FILE|TEXT`.');
+    return { baseline, baselineText: await textOrFile(given, 'baseline-text', io) };
+  }
+  if (given !== undefined) throw new SemanticFlowError('bad-argument', `\`--baseline-text\` goes with \`--baseline text\`, not \`--baseline ${baseline}\`.`);
+  return { baseline };
+}
+
+export function formatOf(flags: ParsedFlags, io: CliIo): 'json' | 'table' {
+  return (flags.format as 'json' | 'table' | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
+}
+
+export function diTable(r: AnalysisResult): string {
+  const di = r.di!;
+  const w = [5, 18, 9, 9, 9, 9, 7, 9, 9];
+  const right = [false, false, true, true, true, true, true, true, true];
+  const lines = [row(['#', 'token', 'iota', 'KL', 'A', 'M', 'z', 's', 's~'], w, right)];
+  for (const t of di.tokens) {
+    lines.push(row([String(t.index), tokenCell(t.text, 18), num(t.iotaBits, 3), num(t.klBits, 3), num(t.compensatorBits), num(t.residualBits), num(t.z), num(t.surprisalBits), num(t.baselineSurprisalBits)], w, right) + (t.truncatedContext ? ' (window)' : ''));
+  }
+  const base = di.baseline === 'bos' ? 'BOS (empty context)' : di.baseline === 'neutral' ? `neutral ${JSON.stringify(di.baselineText)}` : `text ${JSON.stringify((di.baselineText ?? '').slice(0, 40))}`;
+  lines.push(
+    '',
+    'bits: iota = log2 p(y|x,y<t) − log2 p~(y|y<t); KL = KL(p || p~); A = Σ KL (compensator); M = Σ iota − A; s, s~ = surprisal with prompt / baseline',
+    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); baseline ${base}`,
+    `${di.tokens.length} response tokens after ${di.promptTokenIds.length} prompt tokens${di.cutInsideToken ? ' (the first response token starts inside the prompt: BPE merged across the cut)' : ''}`,
+    `directed information Σ iota = ${num(di.totalBits, 3)} bits; compensator A = ${num(di.totalKlBits, 3)} bits; residual M = ${num(di.totalResidualBits, 3)} bits (z = ${num(di.finalZ)})`,
+    `response surprisal: ${num(di.promptedResponseBits, 2)} bits with the prompt, ${num(di.baselineResponseBits, 2)} bits with the baseline`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+export const diCommand: CliCommand = {
+  name: 'di',
+  summary: 'directed information from a prompt to a response: iota, KL, compensator and residual per token (bits)',
+  usage: 'semantic-flow di --prompt FILE|TEXT --response FILE|TEXT [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR] [--device D] [--dtype T] [--chunk-size N] [--top-k K] [--format json|table]',
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { flags, positionals } = parseArgs(argv, {
+      ...modelFlags,
+      prompt: { type: 'string' },
+      response: { type: 'string' },
+      baseline: { type: 'string', choices: BASELINES },
+      'baseline-text': { type: 'string' },
+      format: { type: 'string', choices: FLOW_FORMATS },
+      'chunk-size': { type: 'number' },
+      'top-k': { type: 'number' },
+    }, 'di');
+    if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `di takes no FILE argument (got \`${positionals[0]}\`); give --prompt and --response.`);
+    const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
+    const topK = intFlag(flags, 'top-k', 5, 0, 100);
+    const prompt = await textOrFile(flags.prompt as string | undefined, 'prompt', io);
+    const response = await textOrFile(flags.response as string | undefined, 'response', io);
+    const baseline = await baselineFromFlags(flags, io);
+    const format = formatOf(flags, io);
+    const model = await loadModelFromFlags(flags, io);
+    try {
+      const progress = progressLine(io, 'directed information');
+      const result = await directedInformation(model, { prompt, response }, {
+        ...baseline,
+        chunkSize,
+        topK,
+        signal: io.signal,
+        onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
+      });
+      progress.done();
+      io.stdout.write(format === 'json' ? toJson(result) : diTable(result));
+    } finally {
+      await model.dispose();
+    }
+    return 0;
+  },
+};

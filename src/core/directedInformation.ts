@@ -1,0 +1,151 @@
+/**
+ * Directed information from a prompt X to a response Y (measures.md, "Directed information"): two
+ * teacher-forced passes over the same response ids, one after the prompt and one after the baseline,
+ * walked in lockstep chunk by chunk. Per response token: iota, KL, the compensator A_t, the residual
+ * M_t and its z-score; the prompted pass also gives every token its ordinary measures.
+ */
+import { throwIfAborted } from './errors';
+import { directedContext, type BaselineOptions, type ChatCapable, type DirectedInput } from './directedInput';
+import { pairMeasures } from './divergence';
+import { forcedRows } from './forcedRows';
+import { SCHEMA_VERSION, type AnalysisResult, type DiTokenRecord, type TokenRecord } from './result';
+import type { ScoringModel } from './scoringModel';
+import { summarize } from './summary';
+import { blankRecord, fillRecord } from './tokenRecords';
+
+export interface DirectedProgress {
+  stage: 'directed-information';
+  doneTokens: number;
+  totalTokens: number;
+}
+
+export interface DirectedOptions extends BaselineOptions {
+  topK?: number;
+  chunkSize?: number;
+  stride?: number;
+  /** Prepend the model's BOS to both passes when it has one (default true). */
+  bos?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: DirectedProgress) => void;
+  /** Each response token as soon as both of its rows are reduced. */
+  onToken?: (t: DiTokenRecord) => void;
+}
+
+/** Running sums that turn per-token iota, KL and variance into A_t, M_t and z. */
+export class CompensatorSums {
+  iotaBits = 0;
+  klBits = 0;
+  varBits2 = 0;
+  add(iotaBits: number, klBits: number, varBits2: number): { compensatorBits: number; residualBits: number; z: number | null } {
+    this.iotaBits += iotaBits;
+    this.klBits += klBits;
+    this.varBits2 += varBits2;
+    const residualBits = this.iotaBits - this.klBits;
+    return { compensatorBits: this.klBits, residualBits, z: this.varBits2 > 0 ? residualBits / Math.sqrt(this.varBits2) : null };
+  }
+}
+
+export async function directedInformation(model: ScoringModel & ChatCapable, input: DirectedInput, options: DirectedOptions = {}): Promise<AnalysisResult> {
+  const { topK = 5, chunkSize = 128, bos = true, signal } = options;
+  throwIfAborted(signal);
+  const ctx = directedContext(model, input, options);
+  const ids = (list: number[]) => list.map((i) => ctx.tok.ids[i]);
+  const promptIds = ids(ctx.promptTokens), responseIds = ids(ctx.responseTokens);
+  const bosId = model.info.bosTokenId;
+  const useBos = bos && bosId !== null;
+  // A context that already opens with the BOS special token (a chat template) gets no second one.
+  const opensWithBos = (tokIndex: number | undefined) => tokIndex !== undefined && ctx.tok.ids[tokIndex] === bosId && ctx.tok.special[tokIndex];
+  const prefixA = useBos && !opensWithBos([...ctx.promptTokens, ...ctx.responseTokens][0]) ? [bosId as number] : [];
+  const baselineOpens = ctx.baselineIds.length > 0 ? ctx.baselineOpensWithBos : opensWithBos(ctx.responseTokens[0]);
+  const prefixB = useBos && !baselineOpens ? [bosId as number] : [];
+  const seqA = [...prefixA, ...promptIds, ...responseIds];
+  const seqB = [...prefixB, ...ctx.baselineIds, ...responseIds];
+  const aR0 = prefixA.length + promptIds.length;
+  const bR0 = prefixB.length + ctx.baselineIds.length;
+
+  const context = [...ctx.promptTokens, ...ctx.responseTokens];
+  const tokens: TokenRecord[] = context.map((i, k) => blankRecord(ctx.tok, i, ctx.text, model, k));
+  const di: DiTokenRecord[] = [];
+  const sums = new CompensatorSums();
+  let promptedBits = 0, baselineBits = 0;
+
+  const total = seqA.length - 1 + (seqB.length - Math.max(1, bR0));
+  let done = 0;
+  const rowsA = forcedRows(model, seqA, { firstTarget: 1, chunkSize, stride: options.stride, signal });
+  const rowsB = forcedRows(model, seqB, { firstTarget: Math.max(1, bR0), chunkSize, stride: options.stride, signal });
+  try {
+    for await (const a of rowsA) {
+      const t = tokens[a.target - prefixA.length];
+      const m = fillRecord(t, a.row, topK, model);
+      if (a.truncatedContext) t.truncatedContext = true;
+      done++;
+      const r = a.target - aR0;
+      if (r >= 0 && bR0 + r >= 1) {
+        const b = await rowsB.next();
+        if (b.done || b.value.target !== bR0 + r) throw new Error('directedInformation: the baseline rows are out of step');
+        done++;
+        const pm = pairMeasures(a.row, b.value.row, t.id);
+        const iotaBits = pm.log2P - pm.log2Q;
+        const rec: DiTokenRecord = {
+          index: t.index,
+          id: t.id,
+          text: t.text,
+          start: t.start,
+          end: t.end,
+          iotaBits,
+          klBits: pm.klBits,
+          compensatorBits: sums.klBits,
+          residualBits: sums.iotaBits - sums.klBits,
+          z: null,
+          surprisalBits: -pm.log2P,
+          baselineSurprisalBits: -pm.log2Q,
+          entropyBits: m.entropyBits,
+          logRatioVarBits2: pm.logRatioVarBits2,
+          ...(a.truncatedContext || b.value.truncatedContext ? { truncatedContext: true } : {}),
+          ...(t.special ? { special: true } : {}),
+        };
+        if (!t.special) {
+          Object.assign(rec, sums.add(iotaBits, pm.klBits, pm.logRatioVarBits2));
+          promptedBits -= pm.log2P;
+          baselineBits -= pm.log2Q;
+        }
+        di.push(rec);
+        options.onToken?.(rec);
+      }
+      options.onProgress?.({ stage: 'directed-information', doneTokens: done, totalTokens: total });
+    }
+  } finally {
+    await rowsB.return(undefined);
+  }
+
+  const last = di[di.length - 1];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    model: model.info,
+    text: ctx.text,
+    tokens,
+    summary: summarize(tokens, ctx.text),
+    options: { topK, bos: useBos, chunkSize, ...(options.stride ? { stride: options.stride } : {}) },
+    di: {
+      baseline: ctx.baseline,
+      ...(ctx.baseline !== 'bos' ? { baselineText: ctx.baselineText } : {}),
+      promptText: ctx.promptText,
+      promptTokenIds: promptIds,
+      baselineTokenIds: ctx.baselineIds,
+      responseStart: ctx.responseStart,
+      responseEnd: ctx.responseEnd,
+      tokens: di,
+      totalBits: sums.iotaBits,
+      totalKlBits: sums.klBits,
+      totalResidualBits: sums.iotaBits - sums.klBits,
+      finalZ: last ? last.z : null,
+      responseTokenStart: ctx.promptTokens.length,
+      cutInsideToken: ctx.cutInsideToken,
+      promptedResponseBits: promptedBits,
+      baselineResponseBits: baselineBits,
+      bos: useBos,
+      input: ctx.source,
+    },
+    createdAt: new Date().toISOString(),
+  };
+}
