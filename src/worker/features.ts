@@ -1,0 +1,94 @@
+/**
+ * The analyses beyond per-token scoring, each delegated to its core (or remote-engine) module. Exact
+ * KL-based measures need full-vocabulary passes (`model.scoring`); on a remote engine directed
+ * information and flow fall back to the engine's two-pass/occlusion forms, and generation and model
+ * comparison say plainly that they need a local model.
+ */
+import { compareModels } from '../core/comparison';
+import { directedInformation } from '../core/directedInformation';
+import type { ChatCapable } from '../core/directedInput';
+import { SemanticFlowError } from '../core/errors';
+import { generate } from '../core/generation';
+import { occlusionFlow } from '../core/occlusionFlow';
+import type { AnalysisResult } from '../core/result';
+import type { ScoringModel } from '../core/scoringModel';
+import type { LanguageModel } from '../engines/languageModel';
+import { remoteDirectedInformation, twoPassDirectedInformation } from '../engines/remote/remoteDirectedInformation';
+import { RemoteModel } from '../engines/remote/remoteModel';
+import { remoteOcclusion } from '../engines/remote/remoteOcclusion';
+import type { HandlerContext } from './dispatcher';
+import type { CompareParams, DiParams, FlowParams, GenerateParams } from './protocol';
+
+export interface Features {
+  di(model: LanguageModel, p: DiParams, ctx: HandlerContext): Promise<AnalysisResult>;
+  flow(model: LanguageModel, p: FlowParams, ctx: HandlerContext): Promise<AnalysisResult>;
+  generate(model: LanguageModel, p: GenerateParams, ctx: HandlerContext): Promise<AnalysisResult>;
+  compare(a: LanguageModel, b: LanguageModel, p: CompareParams, ctx: HandlerContext): Promise<AnalysisResult>;
+}
+
+const needsLocal = (what: string, m: LanguageModel): SemanticFlowError =>
+  new SemanticFlowError('server-limitation', `${what} needs full-vocabulary passes, which ${m.info.id} on a remote server cannot give; choose a local model with "Semantic Flow: Select Model".`);
+
+/** The scoring side of a model with its chat template (for the neutral DI baseline). */
+function chatScoring(m: LanguageModel): (ScoringModel & ChatCapable) | null {
+  if (!m.scoring) return null;
+  if ((m.scoring as unknown) === m) return m as unknown as ScoringModel & ChatCapable;
+  return m.scoring;
+}
+
+const withSource = (r: AnalysisResult, source: AnalysisResult['source']): AnalysisResult => (source ? { ...r, source } : r);
+
+export const features: Features = {
+  async di(model, p, ctx) {
+    const { topK, chunkSize } = p.options;
+    const scoring = chatScoring(model);
+    if (scoring) {
+      const r = await directedInformation(scoring, { text: p.text, promptRange: p.prompt, responseRange: p.response }, {
+        topK, chunkSize, baseline: p.options.baseline, baselineText: p.options.baselineText, signal: ctx.signal,
+        onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneTokens, total: q.totalTokens, unit: 'tokens' }),
+      });
+      return withSource(r, p.source);
+    }
+    // Two-pass forms score prompt + response as one text: keep only the two ranges, adjacent.
+    const prompt = p.text.slice(p.prompt.start, p.prompt.end);
+    const response = p.text.slice(p.response.start, p.response.end);
+    const baseline = p.options.baseline === 'neutral' ? undefined : p.options.baseline;
+    const o = { prompt, response, topK, baseline, baselineText: p.options.baselineText, signal: ctx.signal };
+    const r = model instanceof RemoteModel ? await remoteDirectedInformation(model, o) : await twoPassDirectedInformation(model, o);
+    return withSource(r, p.source && p.prompt.end === p.response.start ? { ...p.source, offset: p.source.offset + p.prompt.start } : undefined);
+  },
+
+  async flow(model, p, ctx) {
+    const { topK, chunkSize, unit, method } = p.options;
+    const r = model.scoring
+      ? await occlusionFlow(model.scoring, p.text, {
+          topK, chunkSize, unit, method, signal: ctx.signal,
+          onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSteps, total: q.totalSteps, unit: 'passes' }),
+        })
+      : await remoteOcclusion(model, p.text, {
+          topK, unit, signal: ctx.signal,
+          onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSources, total: q.totalSources, unit: 'passes' }),
+        });
+    return withSource(r, p.source);
+  },
+
+  async generate(model, p, ctx) {
+    if (!model.scoring) throw needsLocal('Generation with information flow', model);
+    const { topK, chunkSize, maxTokens, temperature, seed, samples } = p.options;
+    return generate(model.scoring, p.prompt, {
+      topK, chunkSize, maxTokens, temperature, seed, samples, signal: ctx.signal,
+      onToken: (token, sample) => { if (sample === 0) ctx.progress({ stage: 'token', token }); },
+      onProgress: (q) => ctx.progress({ stage: 'score', done: q.step, total: maxTokens, unit: 'tokens' }),
+    });
+  },
+
+  async compare(a, b, p, ctx) {
+    if (!a.scoring) throw needsLocal('Model comparison', a);
+    if (!b.scoring) throw needsLocal('Model comparison', b);
+    const r = await compareModels(a.scoring, b.scoring, p.text, {
+      topK: p.options.topK, chunkSize: p.options.chunkSize, signal: ctx.signal,
+      onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneTokens, total: q.totalTokens, unit: 'tokens' }),
+    });
+    return withSource(r, p.source);
+  },
+};

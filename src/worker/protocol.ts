@@ -1,0 +1,146 @@
+/**
+ * Every message between the extension host (or CLI) and the engine worker, declared once; both sides
+ * import these types. Requests carry the engine config they need, and the worker keeps one loaded
+ * model shared by all commands (it reloads only when the config changes).
+ *
+ * Why hand-written rather than vscode-jsonrpc: the message set is small, cancellation and progress
+ * are a few lines, and results are plain structured-clone objects (no JSON round trip).
+ */
+import type { AnalysisResult, Dtype, ModelInfo } from '../core/result';
+import type { ErrorCode } from '../core/errors';
+import type { LocalDevice } from '../engines/onnx/deviceFallback';
+
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Which model to run and where. `modelDir: null` is the built-in model; a `hubId` is looked up in
+ * `modelsDirs` (`<dir>/<owner>/<name>`, where downloads go), then in the local Hugging Face cache.
+ */
+export type EngineConfig =
+  | { kind: 'onnx'; id: string; modelDir: string | null; hubId?: string; modelsDirs?: string[]; device: LocalDevice; dtype: Dtype; threads?: number }
+  | { kind: 'remote'; endpoint: string; model: string; apiKey?: string };
+
+/** Where the analysed text sits in a document (UTF-16 offset), for staleness checks and superseding. */
+export interface SourceRef {
+  uri: string;
+  version: number;
+  offset: number;
+}
+
+export interface ScoreOptions {
+  topK: number;
+  chunkSize?: number;
+  units?: boolean;
+}
+
+export interface AnalyzeParams {
+  engine: EngineConfig;
+  text: string;
+  source?: SourceRef;
+  options: ScoreOptions;
+}
+
+export interface DiParams {
+  engine: EngineConfig;
+  /** The whole scored text; prompt and response are UTF-16 ranges inside it. */
+  text: string;
+  prompt: { start: number; end: number };
+  response: { start: number; end: number };
+  source?: SourceRef;
+  options: ScoreOptions & { baseline?: 'bos' | 'neutral' | 'text'; baselineText?: string };
+}
+
+export interface FlowParams {
+  engine: EngineConfig;
+  text: string;
+  source?: SourceRef;
+  options: ScoreOptions & { unit?: 'token' | 'word' | 'line' | 'sentence'; method?: 'attention-mask' | 'replace' | 'delete' };
+}
+
+export interface GenerateParams {
+  engine: EngineConfig;
+  prompt: string;
+  source?: SourceRef;
+  options: ScoreOptions & { maxTokens: number; temperature?: number; seed?: number; samples?: number };
+}
+
+export interface CompareParams {
+  engine: EngineConfig;
+  engineB: EngineConfig;
+  text: string;
+  source?: SourceRef;
+  options: ScoreOptions;
+}
+
+/** Requests sent from the client to the worker: each names its params and its result. */
+export interface Requests {
+  /** Sent first on every new worker; a version mismatch fails every request. */
+  hello: { params: { protocolVersion: number }; result: { protocolVersion: number } };
+  /** Loads (or keeps) the model without analysing anything. */
+  load: { params: { engine: EngineConfig }; result: ModelInfo };
+  analyze: { params: AnalyzeParams; result: AnalysisResult };
+  di: { params: DiParams; result: AnalysisResult };
+  flow: { params: FlowParams; result: AnalysisResult };
+  generate: { params: GenerateParams; result: AnalysisResult };
+  compare: { params: CompareParams; result: AnalysisResult };
+  /** Disposes the loaded models (the worker stays up). */
+  unload: { params: Record<string, never>; result: null };
+}
+export type Method = keyof Requests;
+export type Params<M extends Method> = Requests[M]['params'];
+export type Result<M extends Method> = Requests[M]['result'];
+
+export type RequestMessage = {
+  [M in Method]: { kind: 'request'; id: number; method: M; params: Params<M> };
+}[Method];
+
+/** Sent from the client to the worker. */
+export type ToWorker = RequestMessage | { kind: 'cancel'; id: number };
+
+/** Progress of one request, sent from the worker while it runs. */
+export type Progress =
+  | { stage: 'load'; model: string }
+  | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' }
+  /** One generated token, for streaming views. */
+  | { stage: 'token'; token: unknown };
+
+export type EngineStatus =
+  | { health: 'stopped' }
+  | { health: 'loading'; model: string }
+  | { health: 'ready'; model: ModelInfo }
+  | { health: 'busy'; model: ModelInfo; method: Method }
+  | { health: 'error'; code: ErrorCode; message: string };
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Errors cross the boundary as plain data. */
+export interface WorkerError {
+  code: ErrorCode;
+  message: string;
+  stack?: string;
+}
+
+/** Sent from the worker to the client. */
+export type FromWorker =
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: WorkerError }
+  | { kind: 'progress'; id: number; progress: Progress }
+  | { kind: 'status'; status: EngineStatus }
+  | { kind: 'log'; level: LogLevel; message: string };
+
+/** Methods whose newer request for the same document supersedes (cancels) an older one. */
+export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 'compare'];
+
+/** Stable key of an engine config, secrets excluded (for "is this model already loaded"). */
+export function engineKey(e: EngineConfig): string {
+  return e.kind === 'onnx'
+    ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
+    : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}`;
+}
+
+// Distinguishes keys without putting them in the key string (the key may be logged).
+function fingerprint(s: string): string {
+  let h = 5381;
+  for (let i = 0; i < s.length; i++) h = ((h * 33) ^ s.charCodeAt(i)) >>> 0;
+  return `key${h.toString(36)}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The real engine (src/worker/main.ts run through tsx in a child process, as the extension runs
+ * dist/worker.js) on a real model: test/fixtures/models/tiny-gpt2 when it exists, else the built-in model.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SemanticFlowError } from '../../src/core/errors';
+import { packageRoot } from '../../src/engines/builtinModel';
+import { spawnEngineProcess } from '../../src/worker/childProcess';
+import { WorkerClient, type WorkerLike } from '../../src/worker/client';
+import type { EngineConfig, EngineStatus } from '../../src/worker/protocol';
+
+const root = packageRoot(__dirname);
+const fixture = join(root, 'test/fixtures/models/tiny-gpt2');
+const engine: EngineConfig = existsSync(join(fixture, 'config.json'))
+  ? { kind: 'onnx', id: 'tiny-gpt2', modelDir: fixture, device: 'cpu', dtype: 'fp32', threads: 1 }
+  : { kind: 'onnx', id: 'semantic-flow-mini', modelDir: null, device: 'cpu', dtype: 'fp32', threads: 1 };
+
+const workers: (WorkerLike & { pid?: number })[] = [];
+const client = new WorkerClient({
+  spawn: () => {
+    const w = spawnEngineProcess(join(root, 'src/worker/main.ts'), { execArgv: ['--import', 'tsx'] });
+    workers.push(w);
+    return w;
+  },
+});
+const statuses: EngineStatus[] = [];
+client.onStatus((s) => statuses.push(s));
+after(() => client.dispose());
+
+const TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(6);
+const code = (e: unknown): string => (e as SemanticFlowError).code;
+
+test('the worker loads the model once and scores a text with exact spans', async () => {
+  const progress: string[] = [];
+  const r = await client.request('analyze', { engine, text: TEXT, options: { topK: 3, chunkSize: 16 } }, { onProgress: (p) => progress.push(p.stage) });
+  assert.ok(r.tokens.length > 20);
+  assert.equal(r.tokens.map((t) => TEXT.slice(t.start, t.end)).join(''), TEXT);
+  assert.ok(r.summary.totalBits > 0);
+  assert.equal(progress[0], 'load');
+  assert.ok(progress.includes('score'));
+  const info = await client.request('load', { engine });
+  assert.equal(info.id, engine.kind === 'onnx' ? engine.id : '');
+  assert.equal(statuses.filter((s) => s.health === 'loading').length, 1, 'one load shared by both requests');
+});
+
+test('cancel settles at once and the next request on the same worker succeeds', async () => {
+  const ac = new AbortController();
+  const long = client.request('analyze', { engine, text: TEXT.repeat(4), options: { topK: 3, chunkSize: 4 } }, {
+    signal: ac.signal,
+    onProgress: (p) => { if (p.stage === 'score' && p.done >= 8) ac.abort(); },
+  });
+  await assert.rejects(long, (e) => code(e) === 'cancelled');
+  const r = await client.request('analyze', { engine, text: 'Hello world', options: { topK: 1 } });
+  assert.ok(r.tokens.length >= 2);
+  assert.equal(workers.length, 1);
+});
+
+test('an engine process killed mid-analysis rejects everything pending, the host survives, and the next request starts a new one', async () => {
+  let killed = false;
+  const killMidway = (): void => {
+    if (killed) return;
+    killed = true;
+    process.kill(workers[0].pid!, 'SIGKILL'); // from outside, as a native crash would end it
+  };
+  const pending = [
+    client.request('analyze', { engine, text: TEXT.repeat(8), options: { topK: 3, chunkSize: 4 } }, {
+      onProgress: (p) => { if (p.stage === 'score' && p.done > 0 && p.done < p.total) killMidway(); },
+    }),
+    client.request('analyze', { engine, text: TEXT, options: { topK: 3 } }),
+  ];
+  for (const p of pending) await assert.rejects(p, (e) => code(e) === 'internal' && /stopped unexpectedly/.test((e as Error).message));
+  assert.ok(killed, 'the process was killed while it was scoring');
+  assert.equal(statuses.at(-1)?.health, 'error');
+  const r = await client.request('analyze', { engine, text: 'Hello again', options: { topK: 1 } });
+  assert.ok(r.tokens.length >= 2);
+  assert.equal(workers.length, 2);
+});
