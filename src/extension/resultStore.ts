@@ -13,6 +13,8 @@ export interface StoredResult {
   /** UTF-16 offset of result.text inside the document. */
   offset: number;
   result: AnalysisResult;
+  /** Which command produced it (live mode re-scores only plain analyses). */
+  kind?: 'analyze' | 'di' | 'flow' | 'compare' | 'generate';
 }
 
 export class ResultStore implements vscode.Disposable {
@@ -34,6 +36,12 @@ export class ResultStore implements vscode.Disposable {
   set(stored: StoredResult): void {
     this.byUri.set(stored.uri, stored);
     this.lastUri = stored.uri;
+    this.changed.fire(stored.uri);
+  }
+
+  /** Replaces a document's result after an edit without making it the latest (the panel keeps its focus). */
+  update(stored: StoredResult): void {
+    this.byUri.set(stored.uri, stored);
     this.changed.fire(stored.uri);
   }
 

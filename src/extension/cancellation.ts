@@ -1,0 +1,40 @@
+/** CancellationToken → AbortSignal, and a cancellable progress notification around engine work. */
+import * as vscode from 'vscode';
+import type { Progress } from '../worker/protocol';
+
+export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
+  const ac = new AbortController();
+  if (token.isCancellationRequested) ac.abort();
+  else token.onCancellationRequested(() => ac.abort());
+  return ac.signal;
+}
+
+/** A progress line for an engine Progress message. */
+export function progressMessage(p: Progress): string | undefined {
+  switch (p.stage) {
+    case 'load': return `Loading ${p.model}…`;
+    case 'score': return `${p.done}/${p.total} ${p.unit}`;
+    case 'token': return undefined;
+  }
+}
+
+/**
+ * Runs `work` under a notification with a Cancel button; cancelling aborts the signal (the engine
+ * stops between chunks and the promise settles as cancelled).
+ */
+export function withEngineProgress<T>(title: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>): Promise<T> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      let lastPct = 0;
+      return work(toAbortSignal(token), (p) => {
+        const message = progressMessage(p);
+        if (message === undefined) return;
+        if (p.stage === 'score' && p.total > 0) {
+          const pct = Math.floor((100 * p.done) / p.total);
+          progress.report({ message, increment: Math.max(0, pct - lastPct) });
+          lastPct = Math.max(lastPct, pct);
+        } else progress.report({ message });
+      });
+    }),
+  );
+}

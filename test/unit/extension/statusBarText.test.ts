@@ -1,0 +1,26 @@
+/** Status bar text: model, device actually used (fallback reason in the tooltip), selection bits. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statusView } from '../../../src/extension/statusBarText';
+import { fakeInfo } from '../../helpers/fakeModel';
+
+test('before any analysis: the chosen model, not loaded, click selects a model', () => {
+  const v = statusView({ status: { health: 'stopped' }, chosenLabel: 'semantic-flow-mini', liveMode: false });
+  assert.equal(v.text, '$(pulse) semantic-flow-mini');
+  assert.equal(v.command, 'semanticFlow.selectModel');
+  assert.match(v.tooltip, /not loaded yet/);
+});
+
+test('ready after a fallback: the device used, a warning icon, the reason in the tooltip, and the selection bits', () => {
+  const model = fakeInfo({ id: 'gpt2', device: 'cpu', requestedDevice: 'cuda', fallbackReason: 'cuda: libonnxruntime_providers_cuda.so is missing' });
+  const v = statusView({ status: { health: 'ready', model }, chosenLabel: 'gpt2', liveMode: true, selection: { bits: 12.345, tokens: 4, whole: false } });
+  assert.equal(v.text, '$(pulse) gpt2 · cpu $(warning) · sel 12.3 bits/4 tok $(zap)');
+  assert.match(v.tooltip, /on cpu \\\(asked for cuda\\\)/);
+  assert.match(v.tooltip, /Fallback: cuda: libonnxruntime\\_providers\\_cuda\\\.so is missing/);
+});
+
+test('an engine error is red and clicking restarts', () => {
+  const v = statusView({ status: { health: 'error', code: 'internal', message: 'it crashed' }, chosenLabel: 'm', liveMode: false });
+  assert.equal(v.isError, true);
+  assert.equal(v.command, 'semanticFlow.restartEngine');
+});
