@@ -11,9 +11,10 @@ import { diCommand } from './commands/di';
 import { generateCommand } from './commands/generate';
 import { flowCommand } from './commands/flow';
 import { compareCommand } from './commands/compare';
+import { modelsCommand } from './commands/models';
 import type { CliIo } from './io';
 
-export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand];
+export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand, modelsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

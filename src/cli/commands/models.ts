@@ -1,0 +1,161 @@
+/**
+ * `semantic-flow models [list]`: the built-in model, the catalog and the downloaded models.
+ * `semantic-flow models download ID`: fetches a catalog model (or any Hub id in the standard layout)
+ * into the models folder, with a progress bar on a terminal and Ctrl+C to cancel (resumable).
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs, type ParsedFlags } from '../args';
+import type { CliIo } from '../io';
+import type { CliCommand } from '../command';
+import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
+import type { Dtype } from '../../core/result';
+import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
+import { CATALOG, entryFor } from '../../engines/catalog/catalog';
+import { downloadModel, type DownloadProgress } from '../../engines/catalog/download';
+import { formatBytes } from '../../engines/catalog/formatBytes';
+import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
+import { defaultModelsDir } from '../../engines/catalog/modelsDir';
+import { DTYPES } from '../../engines/onnx/modelFolder';
+
+const USAGE = [
+  'semantic-flow models [list] [--dir D] [--format table|json]',
+  'semantic-flow models download ID [--dtype fp32|q8] [--dir D] [--host URL] [--revision R] [--cleanup-on-cancel]',
+].join('\n       ');
+
+interface ModelRow {
+  id: string;
+  label: string;
+  source: 'built-in' | 'catalog' | 'downloaded';
+  parameters: number | null;
+  licence: string | null;
+  chatTemplate: boolean | null;
+  contextWindow: number | null;
+  /** Approximate download size per dtype (catalog models). */
+  approxDownloadBytes: Partial<Record<Dtype, number>>;
+  local: { dir: string; dtypes: Dtype[]; bytes: number; partial: boolean } | null;
+}
+
+const BUILTIN_PARAMETERS = 7.24e6; // models/semantic-flow-mini/README.md
+
+function builtinRow(): ModelRow {
+  const dir = builtinModelDir();
+  const m = existsSync(dir) ? describeModelFolder(dir, BUILTIN_MODEL_NAME) : null;
+  return {
+    id: BUILTIN_MODEL_NAME, label: 'Semantic Flow mini (built-in, offline)', source: 'built-in', parameters: BUILTIN_PARAMETERS, licence: 'MIT',
+    chatTemplate: false, contextWindow: m?.contextWindow ?? null, approxDownloadBytes: {},
+    local: m ? { dir, dtypes: m.dtypes, bytes: m.bytes, partial: false } : null,
+  };
+}
+
+function modelRows(root: string): ModelRow[] {
+  const local = new Map(listLocalModels(root).map((m) => [m.id.toLowerCase(), m]));
+  const localOf = (m: LocalModel | undefined) => (m ? { dir: m.dir, dtypes: m.dtypes, bytes: m.bytes, partial: m.partial } : null);
+  const rows: ModelRow[] = [builtinRow()];
+  for (const e of CATALOG) {
+    const m = local.get(e.id.toLowerCase());
+    local.delete(e.id.toLowerCase());
+    const approx: Partial<Record<Dtype, number>> = {};
+    for (const [d, v] of Object.entries(e.dtypes)) approx[d as Dtype] = v.approxBytes;
+    rows.push({ id: e.id, label: e.label, source: 'catalog', parameters: e.parameters, licence: e.licence, chatTemplate: e.chatTemplate, contextWindow: e.contextWindow, approxDownloadBytes: approx, local: localOf(m) });
+  }
+  for (const m of local.values()) {
+    rows.push({ id: m.id, label: m.id, source: 'downloaded', parameters: null, licence: null, chatTemplate: m.chatTemplate, contextWindow: m.contextWindow, approxDownloadBytes: {}, local: localOf(m) });
+  }
+  return rows;
+}
+
+const params = (n: number | null) => (n === null ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.round(n / 1e6 * 10) / 10}M`);
+const yesNo = (b: boolean | null) => (b === null ? '?' : b ? 'yes' : 'no');
+
+function table(rows: ModelRow[], root: string): string {
+  const cells = rows.map((r) => [
+    r.id,
+    params(r.parameters),
+    r.source === 'built-in' ? 'included' : Object.entries(r.approxDownloadBytes).map(([d, b]) => `${d} ~${formatBytes(b)}`).join(', ') || '?',
+    r.licence ?? '?',
+    yesNo(r.chatTemplate),
+    r.contextWindow === null ? '?' : String(r.contextWindow),
+    r.local ? `${r.local.dtypes.join(', ') || 'no ONNX'} (${formatBytes(r.local.bytes)}${r.local.partial ? ', partial' : ''})` : '—',
+  ]);
+  const head = ['model', 'params', 'download (approx.)', 'licence', 'chat', 'context', 'on disk'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i]))).join('  ');
+  return [line(head), ...cells.map(line), '', `Downloaded models: ${root}`, 'Download one: semantic-flow models download ID [--dtype q8]', ''].join('\n');
+}
+
+function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): void; done(): void } {
+  const active = io.stderr.isTTY === true;
+  let last = 0;
+  return {
+    update(p) {
+      if (!active) return;
+      const now = Date.now();
+      if (now - last < 100 && p.overallLoaded < p.overallTotal) return;
+      last = now;
+      const frac = p.overallTotal > 0 ? Math.min(1, p.overallLoaded / p.overallTotal) : 0;
+      const bar = '#'.repeat(Math.round(frac * 24)).padEnd(24, '-');
+      io.stderr.write(`\r\x1b[K${label} [${bar}] ${Math.floor(frac * 100)}% ${formatBytes(p.overallLoaded)} / ${formatBytes(p.overallTotal)}  ${p.file}`);
+    },
+    done() {
+      if (active) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+async function download(positionals: string[], flags: ParsedFlags, io: CliIo, root: string): Promise<number> {
+  if (positionals.length !== 1) {
+    throw new SemanticFlowError('bad-argument', `models download takes one model id, for example: semantic-flow models download ${CATALOG[0].id}. Catalog: ${CATALOG.map((e) => e.id).join(', ')}.`);
+  }
+  const entry = entryFor(positionals[0]);
+  const dtype = (flags.dtype as Dtype | undefined) ?? 'q8';
+  if (entry.adHoc) io.stderr.write(`semantic-flow: ${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx).\n`);
+  const progress = progressBar(io, `${entry.id} ${dtype}`);
+  let dir: string;
+  try {
+    dir = await downloadModel(entry, {
+      destRoot: root,
+      dtype,
+      host: (flags.host as string | undefined) ?? io.env.HF_ENDPOINT,
+      revision: flags.revision as string | undefined,
+      signal: io.signal,
+      cleanupOnCancel: flags['cleanup-on-cancel'] === true,
+      onProgress: (p) => progress.update(p),
+    });
+  } catch (e) {
+    progress.done();
+    if (isSemanticFlowError(e) && e.code === 'cancelled') {
+      io.stderr.write(`semantic-flow: ${e.message}\n`);
+      return 130;
+    }
+    throw e;
+  }
+  progress.done();
+  io.stderr.write(`Downloaded ${entry.id} (${dtype}). Use it with: semantic-flow analyze --model ${JSON.stringify(dir)} --dtype ${dtype} FILE\n`);
+  io.stdout.write(`${dir}\n`);
+  return 0;
+}
+
+export const modelsCommand: CliCommand = {
+  name: 'models',
+  summary: 'list the built-in, recommended and downloaded models; download one from the Hugging Face Hub (q8 unless --dtype)',
+  usage: USAGE,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { flags, positionals } = parseArgs(argv, {
+      dir: { type: 'string' },
+      format: { type: 'string', choices: ['table', 'json'] },
+      dtype: { type: 'string', choices: DTYPES },
+      host: { type: 'string' },
+      revision: { type: 'string' },
+      'cleanup-on-cancel': { type: 'boolean' },
+    }, 'models');
+    const [sub = 'list', ...rest] = positionals;
+    const root = (flags.dir as string | undefined) ?? defaultModelsDir(io.env);
+    if (sub === 'download') return download(rest, flags, io, root);
+    if (sub !== 'list') throw new SemanticFlowError('bad-argument', `Unknown subcommand \`models ${sub}\`. Should be one of: list, download.`);
+    if (rest.length) throw new SemanticFlowError('bad-argument', `models list takes no arguments, not \`${rest.join(' ')}\`.`);
+    const rows = modelRows(root);
+    const format = (flags.format as string | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
+    io.stdout.write(format === 'json' ? `${JSON.stringify({ modelsDir: root, sizesApproximate: true, models: rows }, null, 2)}\n` : table(rows, root));
+    return 0;
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * Downloads a catalog model into `<destRoot>/<owner>/<name>`: files already complete are skipped,
+ * `.part` files are resumed, progress is reported in bytes per file and overall, and the folder is
+ * checked with inspectModelFolder at the end so an unusable download fails here, not at load time.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
+import type { Dtype } from '../../core/result';
+import { inspectModelFolder } from '../onnx/modelFolder';
+import { catalogFiles, type CatalogEntry } from './catalog';
+import { cancelled, hostOf, httpStatus, type FileContext } from './downloadErrors';
+import { DownloadAborted, fetchFile } from './fetchFile';
+import { formatBytes } from './formatBytes';
+import { modelFolderFor } from './modelsDir';
+
+export { listLocalModels, type LocalModel } from './localModels';
+
+export interface DownloadProgress {
+  /** Repository path of the file being fetched. */
+  file: string;
+  loadedBytes: number;
+  /** null until the server announces the size. */
+  totalBytes: number | null;
+  /** Never decreases. */
+  overallLoaded: number;
+  /** Exact once every file's size is known; until then files not yet started count at their catalog estimate. */
+  overallTotal: number;
+}
+
+export interface DownloadOptions {
+  destRoot: string;
+  dtype: Dtype;
+  host?: string;
+  revision?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  fetchImpl?: typeof fetch;
+  /** Delete `.part` files on cancel instead of keeping them for a resume. */
+  cleanupOnCancel?: boolean;
+  /** Abort a file when no byte arrives for this long (default 60 s). */
+  stallTimeoutMs?: number;
+  /** Refuse before downloading when the catalog size exceeds this (default half the machine's memory). */
+  maxModelBytes?: number;
+}
+
+/** Downloads `entry` for `dtype` and returns the model folder. */
+export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Promise<string> {
+  const { dtype, host = 'https://huggingface.co', revision = 'main', fetchImpl = fetch } = o;
+  const dir = modelFolderFor(o.destRoot, entry.id);
+  const files = catalogFiles(entry, dtype);
+  const limit = o.maxModelBytes ?? Math.floor(totalmem() / 2);
+  const approx = entry.dtypes[dtype]?.approxBytes ?? 0;
+  if (approx > limit) {
+    throw new SemanticFlowError(
+      'too-large',
+      `${entry.id} (${dtype}) is about ${formatBytes(approx)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or --dtype q8.`,
+    );
+  }
+  const base = host.replace(/\/+$/, '');
+  const shownHost = hostOf(base);
+  // Per file: bytes counted so far, and the size (known, or estimated until its response arrives).
+  const loaded = new Map<string, number>();
+  const size = new Map<string, { bytes: number; known: boolean }>();
+  for (const f of files) {
+    const path = join(dir, f.path);
+    if (existsSync(path)) size.set(f.path, { bytes: statSync(path).size, known: true });
+    else size.set(f.path, { bytes: f.path.endsWith('.onnx') ? approx : 0, known: false });
+  }
+  let overallMax = 0;
+  const emit = (file: string) => {
+    let overallLoaded = 0, overallTotal = 0;
+    for (const f of files) {
+      const l = loaded.get(f.path) ?? 0;
+      const s = size.get(f.path)!;
+      overallLoaded += l;
+      overallTotal += s.known ? s.bytes : Math.max(s.bytes, l);
+    }
+    overallMax = Math.max(overallMax, overallLoaded);
+    const s = size.get(file)!;
+    o.onProgress?.({ file, loadedBytes: loaded.get(file) ?? 0, totalBytes: s.known ? s.bytes : null, overallLoaded: overallMax, overallTotal: Math.max(overallTotal, overallMax) });
+  };
+
+  try {
+    for (const f of files) {
+      if (o.signal?.aborted) throw new DownloadAborted();
+      const dest = join(dir, f.path);
+      const ctx: FileContext = { id: entry.id, file: f.path, host: shownHost, revision, dir };
+      if (existsSync(dest)) {
+        loaded.set(f.path, statSync(dest).size);
+        emit(f.path);
+        continue;
+      }
+      const url = `${base}/${entry.id}/resolve/${encodeURIComponent(revision)}/${f.path}`;
+      const r = await fetchFile({
+        url, dest, ctx, fetchImpl, signal: o.signal, stallTimeoutMs: o.stallTimeoutMs,
+        onBytes: (l, t) => {
+          loaded.set(f.path, l);
+          if (t !== null) size.set(f.path, { bytes: t, known: true });
+          emit(f.path);
+        },
+      });
+      if (r.status === 'not-found') {
+        if (!f.optional) throw httpStatus(ctx, 404);
+        size.set(f.path, { bytes: 0, known: true });
+        loaded.set(f.path, 0);
+        continue;
+      }
+      size.set(f.path, { bytes: r.bytes, known: true });
+      loaded.set(f.path, r.bytes);
+      emit(f.path);
+    }
+  } catch (e) {
+    if (!(e instanceof DownloadAborted) && !(isSemanticFlowError(e) && e.code === 'cancelled')) throw e;
+    if (o.cleanupOnCancel) await removeParts(dir, files.map((f) => f.path));
+    throw cancelled(entry.id, dir, o.cleanupOnCancel === true);
+  }
+  try {
+    inspectModelFolder(dir, dtype, { maxModelBytes: o.maxModelBytes });
+  } catch (e) {
+    if (!isSemanticFlowError(e)) throw e;
+    throw new SemanticFlowError(e.code, `${entry.id} was downloaded to ${dir}, but the folder is not a usable model: ${e.message}`, { cause: e });
+  }
+  return dir;
+}
+
+async function removeParts(dir: string, files: string[]): Promise<void> {
+  for (const f of files) await unlink(join(dir, `${f}.part`)).catch(() => {});
+}

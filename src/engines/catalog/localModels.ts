@@ -1,0 +1,77 @@
+/** The model folders under a models root (`<root>/<owner>/<name>`), complete or half-downloaded. */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dtype } from '../../core/result';
+import { DTYPES, DTYPE_SUFFIX, contextWindowOf } from '../onnx/modelFolder';
+
+export interface LocalModel {
+  /** `owner/name`. */
+  id: string;
+  dir: string;
+  /** dtypes whose ONNX file is present. */
+  dtypes: Dtype[];
+  /** Bytes on disk, `.part` files included. */
+  bytes: number;
+  /** Some files are still `.part`: a download was interrupted or is running. */
+  partial: boolean;
+  /** From config.json, when readable. */
+  contextWindow: number | null;
+  /** tokenizer_config.json has a chat_template. */
+  chatTemplate: boolean;
+}
+
+const dirsIn = (dir: string): string[] => {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch {
+    return [];
+  }
+};
+
+function walk(dir: string, acc = { bytes: 0, partial: false }): { bytes: number; partial: boolean } {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) walk(p, acc);
+    else if (d.isFile()) {
+      acc.bytes += statSync(p).size;
+      if (d.name.endsWith('.part')) acc.partial = true;
+    }
+  }
+  return acc;
+}
+
+function readJson(path: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** What is on disk in one model folder. */
+export function describeModelFolder(dir: string, id: string): LocalModel {
+  const { bytes, partial } = walk(dir);
+  const config = readJson(join(dir, 'config.json'));
+  const tokConfig = readJson(join(dir, 'tokenizer_config.json'));
+  return {
+    id,
+    dir,
+    dtypes: DTYPES.filter((d) => existsSync(join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`))),
+    bytes,
+    partial,
+    contextWindow: config ? contextWindowOf(config) : null,
+    chatTemplate: typeof tokConfig?.chat_template === 'string' || Array.isArray(tokConfig?.chat_template),
+  };
+}
+
+export function listLocalModels(destRoot: string): LocalModel[] {
+  const out: LocalModel[] = [];
+  for (const owner of dirsIn(destRoot)) {
+    for (const name of dirsIn(join(destRoot, owner))) {
+      const dir = join(destRoot, owner, name);
+      if (!['config.json', 'config.json.part', 'onnx'].some((f) => existsSync(join(dir, f)))) continue;
+      out.push(describeModelFolder(dir, `${owner}/${name}`));
+    }
+  }
+  return out;
+}

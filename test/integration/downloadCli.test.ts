@@ -1,0 +1,111 @@
+/** `semantic-flow models` in-process, against a local imitation of the Hub serving tiny-gpt2 for every id. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/run';
+import type { CliIo } from '../../src/cli/io';
+import { closedPort, startFakeHub } from '../fixtures/hub/fakeHub';
+
+const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
+const tmp = mkdtempSync(join(tmpdir(), 'sf-models-cli-'));
+
+function fakeIo(o: { tty?: boolean; signal?: AbortSignal } = {}): CliIo & { out: string; err: string } {
+  const io = {
+    out: '', err: '',
+    stdout: { write: (s: string) => { io.out += s; } },
+    stderr: { write: (s: string) => { io.err += s; }, isTTY: o.tty },
+    readStdin: async () => new Uint8Array(),
+    env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
+    signal: o.signal,
+  };
+  return io;
+}
+
+const hubPromise = startFakeHub({ root: TINY });
+after(async () => (await hubPromise).close());
+
+test('models download ID --dtype q8: progress bar on a terminal, the folder on stdout, then listed as downloaded', async () => {
+  const hub = await hubPromise;
+  const dir = join(tmp, 'models');
+  const io = fakeIo({ tty: true });
+  assert.equal(await run(['models', 'download', 'gpt2', '--dtype', 'q8', '--dir', dir, '--host', hub.url], io), 0, io.err);
+  const folder = join(dir, 'Xenova', 'gpt2');
+  assert.equal(io.out, `${folder}\n`);
+  assert.match(io.err, /\r\x1b\[KXenova\/gpt2 q8 \[#{24}\] 100% [\d.]+ kB \/ [\d.]+ kB {2}onnx\/model_quantized\.onnx/);
+  assert.match(io.err, /Downloaded Xenova\/gpt2 \(q8\)\. Use it with: semantic-flow analyze --model ".*gpt2" --dtype q8 FILE\n$/);
+  assert.deepEqual(readFileSync(join(folder, 'onnx', 'model_quantized.onnx')), readFileSync(join(TINY, 'onnx', 'model_quantized.onnx')));
+  assert.deepEqual(hub.requests.filter((r) => r.repo === 'Xenova/gpt2').map((r) => r.file).at(-1), 'onnx/model_quantized.onnx');
+
+  const list = fakeIo();
+  assert.equal(await run(['models', 'list', '--format', 'json', '--dir', dir], list), 0, list.err);
+  const j = JSON.parse(list.out);
+  assert.equal(j.modelsDir, dir);
+  const byId = new Map(j.models.map((m: { id: string }) => [m.id, m]));
+  const gpt2 = byId.get('Xenova/gpt2') as { source: string; licence: string; local: { dtypes: string[]; partial: boolean }; approxDownloadBytes: Record<string, number> };
+  assert.deepEqual([gpt2.source, gpt2.licence, gpt2.local.dtypes, gpt2.local.partial], ['catalog', 'MIT', ['q8'], false]);
+  assert.ok(gpt2.approxDownloadBytes.q8 > 0 && gpt2.approxDownloadBytes.fp32 > gpt2.approxDownloadBytes.q8);
+  const builtin = byId.get('semantic-flow-mini') as { source: string; local: { dtypes: string[] } };
+  assert.equal(builtin.source, 'built-in');
+  assert.ok(builtin.local.dtypes.includes('fp32'));
+  assert.equal((byId.get('HuggingFaceTB/SmolLM2-135M') as { local: unknown }).local, null);
+
+  // The downloaded folder is what analyze expects.
+  const a = fakeIo();
+  assert.equal(await run(['analyze', '--model', folder, '--dtype', 'q8', '--format', 'json', '-'], { ...a, readStdin: async () => new TextEncoder().encode('Hello world') }), 0, a.err);
+});
+
+test('models list as a table: built-in first, licences, sizes marked approximate, a non-catalog download', async () => {
+  const hub = await hubPromise;
+  const dir = join(tmp, 'models-table');
+  const dl = fakeIo();
+  assert.equal(await run(['models', 'download', 'someone/tiny', '--dtype', 'fp32', '--dir', dir, '--host', hub.url], dl), 0, dl.err);
+  assert.match(dl.err, /someone\/tiny is not in the catalog; trying the standard transformers\.js layout/);
+  assert.doesNotMatch(dl.err, /\r/); // no progress bar off a terminal
+  const io = fakeIo();
+  assert.equal(await run(['models', '--format', 'table', '--dir', dir], io), 0, io.err);
+  const lines = io.out.split('\n');
+  assert.match(lines[0], /^model +params +download \(approx\.\) +licence +chat +context +on disk$/);
+  assert.match(lines[1], /^semantic-flow-mini +7\.2M +included +MIT +no +128 +fp32, q8 /);
+  assert.match(io.out, /\nXenova\/gpt2 +124M +fp32 ~650 MB, q8 ~165 MB +MIT +no +1024 +—\n/);
+  assert.match(io.out, /\nonnx-community\/Qwen2\.5-0\.5B-Instruct +494M +.* +Apache-2\.0 +yes +32768 /);
+  assert.match(io.out, /\nsomeone\/tiny +\? +\? +\? +no +256 +fp32 \([\d.]+ kB\)\n/);
+  assert.ok(io.out.includes(`Downloaded models: ${dir}`));
+});
+
+test('models download errors: unreachable host, unknown model, missing id, cancelled by Ctrl+C', async () => {
+  const port = await closedPort();
+  const dir = join(tmp, 'models-errors');
+  const off = fakeIo();
+  assert.equal(await run(['models', 'download', 'SmolLM2-135M', '--dir', dir, '--host', `http://127.0.0.1:${port}`], off), 2);
+  assert.equal(off.err, `semantic-flow: Could not reach 127.0.0.1:${port} to download HuggingFaceTB/SmolLM2-135M (offline?). The built-in model semantic-flow-mini works offline.\n`);
+  assert.equal(off.out, '');
+
+  const unknown = fakeIo();
+  assert.equal(await run(['models', 'download', 'gpt-9', '--dir', dir], unknown), 2);
+  assert.match(unknown.err, /^semantic-flow: "gpt-9" is neither a catalog model nor a Hub id/);
+  const none = fakeIo();
+  assert.equal(await run(['models', 'download', '--dir', dir], none), 2);
+  assert.match(none.err, /models download takes one model id, for example: semantic-flow models download Xenova\/distilgpt2/);
+  const sub = fakeIo();
+  assert.equal(await run(['models', 'remove', 'x'], sub), 2);
+  assert.match(sub.err, /Unknown subcommand `models remove`\. Should be one of: list, download\./);
+
+  const hub = await hubPromise;
+  const ac = new AbortController();
+  ac.abort();
+  const c = fakeIo({ signal: ac.signal });
+  assert.equal(await run(['models', 'download', 'distilgpt2', '--dir', dir, '--host', hub.url], c), 130);
+  assert.match(c.err, /^semantic-flow: The download of Xenova\/distilgpt2 was cancelled; its partial files are kept in .*, and the next download of Xenova\/distilgpt2 resumes them\.\n$/);
+  assert.ok(!existsSync(join(dir, 'Xenova', 'distilgpt2', 'onnx')));
+});
+
+test('help lists models and its usage', async () => {
+  const io = fakeIo();
+  assert.equal(await run(['help', 'models'], io), 0);
+  assert.match(io.out, /^semantic-flow models \[list\] \[--dir D\] \[--format table\|json\]\n {7}semantic-flow models download ID \[--dtype fp32\|q8\]/);
+  const h = fakeIo();
+  await run(['help'], h);
+  assert.match(h.out, /\n {2}models +list the built-in, recommended and downloaded models/);
+});

@@ -1,0 +1,85 @@
+/** The catalog, model folder paths, Content-Range parsing, byte formatting and the local listing. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CATALOG, catalogFiles, entryFor, findCatalogEntry } from '../../../src/engines/catalog/catalog';
+import { modelFolderFor, defaultModelsDir } from '../../../src/engines/catalog/modelsDir';
+import { parseContentRange } from '../../../src/engines/catalog/fetchFile';
+import { formatBytes } from '../../../src/engines/catalog/formatBytes';
+import { listLocalModels } from '../../../src/engines/catalog/localModels';
+
+test('catalog: the requested models, unique ids, fp32 and q8 each, licences and context windows known', () => {
+  assert.deepEqual(CATALOG.map((e) => e.id).sort(), [
+    'HuggingFaceTB/SmolLM2-135M', 'HuggingFaceTB/SmolLM2-135M-Instruct', 'HuggingFaceTB/SmolLM2-360M', 'HuggingFaceTB/SmolLM2-360M-Instruct',
+    'Xenova/distilgpt2', 'Xenova/gpt2', 'onnx-community/Qwen2.5-0.5B-Instruct',
+  ]);
+  for (const e of CATALOG) {
+    assert.ok(e.licence === 'MIT' || e.licence === 'Apache-2.0', e.id);
+    assert.ok(e.contextWindow && e.contextWindow >= 1024, e.id);
+    assert.ok(e.parameters && e.parameters > 1e7, e.id);
+    assert.equal(e.chatTemplate, /Instruct/.test(e.id), e.id);
+    const { fp32, q8 } = e.dtypes;
+    assert.ok(fp32 && q8 && q8.approxBytes < fp32.approxBytes && fp32.approxBytes > 2 * e.parameters!, e.id);
+  }
+  assert.equal(findCatalogEntry('Xenova/gpt2')!.licence, 'MIT'); // OpenAI's GPT-2 model card
+});
+
+test('catalogFiles: JSON files first, then onnx/model{suffix}.onnx and any external data', () => {
+  const gpt2 = findCatalogEntry('gpt2')!;
+  assert.deepEqual(catalogFiles(gpt2, 'q8').map((f) => f.path), ['config.json', 'generation_config.json', 'tokenizer_config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']);
+  assert.deepEqual(catalogFiles(gpt2, 'fp32').at(-1), { path: 'onnx/model.onnx' });
+  assert.equal(catalogFiles(gpt2, 'q8').find((f) => f.path === 'generation_config.json')!.optional, true);
+  const qwen = findCatalogEntry('qwen2.5-0.5b-instruct')!;
+  assert.deepEqual(catalogFiles(qwen, 'fp32').slice(-2).map((f) => f.path), ['onnx/model.onnx', 'onnx/model.onnx_data']);
+  assert.throws(() => catalogFiles(gpt2, 'fp16'), /Xenova\/gpt2 has no fp16 export in the catalog; choose --dtype fp32 or q8\./);
+});
+
+test('entryFor: catalog names case-insensitively, other Hub ids ad hoc, anything else refused', () => {
+  assert.equal(entryFor('SMOLLM2-360M').id, 'HuggingFaceTB/SmolLM2-360M');
+  assert.equal(entryFor('xenova/GPT2').id, 'Xenova/gpt2');
+  const other = entryFor('someone/tiny-llama');
+  assert.deepEqual([other.adHoc, other.licence, other.dtypes.q8?.approxBytes], [true, null, 0]);
+  assert.throws(() => entryFor('gpt-5'), /"gpt-5" is neither a catalog model nor a Hub id \(owner\/name\)\. Catalog: Xenova\/distilgpt2, /);
+});
+
+test('modelFolderFor: <root>/<owner>/<name>, no path escapes', () => {
+  assert.equal(modelFolderFor('/r', 'Xenova/gpt2'), join('/r', 'Xenova', 'gpt2'));
+  for (const bad of ['../x', 'a/..', 'a/b/c', '/etc', 'a\\b/c', 'a']) {
+    assert.throws(() => modelFolderFor('/r', bad), /is not a Hub model id; it should look like owner\/name/, bad);
+  }
+  assert.equal(defaultModelsDir({ SEMANTIC_FLOW_CACHE: '/c' }), join('/c', 'models'));
+  assert.equal(defaultModelsDir({ XDG_CACHE_HOME: '/x' }), join('/x', 'semantic-flow', 'models'));
+});
+
+test('parseContentRange: 206 and 416 forms (RFC 9110 §14.4)', () => {
+  assert.deepEqual(parseContentRange('bytes 100-199/200'), { start: 100, total: 200 });
+  assert.deepEqual(parseContentRange('bytes */200'), { start: null, total: 200 });
+  assert.deepEqual(parseContentRange('bytes 0-9/*'), { start: 0, total: null });
+  assert.deepEqual(parseContentRange(null), { start: null, total: null });
+  assert.deepEqual(parseContentRange('items 1-2/3'), { start: null, total: null });
+});
+
+test('formatBytes: decimal units, three significant digits', () => {
+  assert.deepEqual([0, 999, 1000, 93_141, 165e6, 1.45e9, 2.5e12].map(formatBytes), ['0 B', '999 B', '1.00 kB', '93.1 kB', '165 MB', '1.45 GB', '2.50 TB']);
+});
+
+test('listLocalModels: complete and partial folders with their dtypes; stray files ignored', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sf-local-'));
+  const put = (p: string, data = 'x') => { mkdirSync(join(root, p, '..'), { recursive: true }); writeFileSync(join(root, p), data); };
+  put('Xenova/gpt2/config.json', JSON.stringify({ n_positions: 1024 }));
+  put('Xenova/gpt2/tokenizer_config.json', JSON.stringify({ chat_template: '{{ x }}' }));
+  put('Xenova/gpt2/onnx/model_quantized.onnx', '12345');
+  put('Xenova/gpt2/onnx/model.onnx.part', '123');
+  put('a/b/config.json.part', '{');
+  put('notes/readme/whatever.txt');
+  put('loose.txt');
+  const models = listLocalModels(root);
+  assert.deepEqual(models.map((m) => [m.id, m.dtypes, m.partial, m.contextWindow, m.chatTemplate]), [
+    ['Xenova/gpt2', ['q8'], true, 1024, true],
+    ['a/b', [], true, null, false],
+  ]);
+  assert.equal(models[0].bytes, JSON.stringify({ n_positions: 1024 }).length + JSON.stringify({ chat_template: '{{ x }}' }).length + 8);
+  assert.deepEqual(listLocalModels(join(root, 'missing')), []);
+});
