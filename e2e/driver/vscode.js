@@ -161,6 +161,13 @@ class VSCode {
     await this.page.keyboard.press('Escape');
   }
 
+  /** Closes the quick input if it is open; unlike escape(), leaves the editor (and its selection) alone. */
+  async closeQuickInput() {
+    const qi = this.page.locator(Q.quickInput);
+    for (let i = 0; i < 3 && (await qi.isVisible()); i++) await this.page.keyboard.press('Escape');
+    await qi.waitFor({ state: 'hidden', timeout: T.ui });
+  }
+
   /**
    * Opens the quick input (Ctrl+P, or F1 when `text` starts with '>'), types `text` and waits until
    * a row matches `rowText`. Returns the row locator (not yet accepted).
@@ -169,15 +176,25 @@ class VSCode {
    * @param {{ timeout?: number }} [opts]
    */
   async quickInput(text, rowText, { timeout = T.ui } = {}) {
-    await this.escape();
-    await this.page.keyboard.press(text.startsWith('>') ? 'F1' : 'Control+P');
+    // Only close an open quick input: a bare Escape in the editor would cancel its selection
+    // (VS Code's cancelSelection), and commands such as "Analyze Selection" act on that selection.
+    await this.closeQuickInput();
     const box = this.page.locator(Q.quickInputBox);
-    await box.waitFor({ state: 'visible', timeout });
-    await box.fill(text);
     const rows = rowText === undefined ? this.page.locator(Q.quickRow) : this.page.locator(Q.quickRow, { hasText: rowText });
     const row = rows.first();
-    await row.waitFor({ state: 'visible', timeout });
-    return row;
+    // The quick input closes when focus moves (e.g. a webview panel that a just-finished command revealed
+    // takes focus a moment later): if it closed before a row showed, open it again (at most 3 tries).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.page.keyboard.press(text.startsWith('>') ? 'F1' : 'Control+P');
+        await box.waitFor({ state: 'visible', timeout });
+        await box.fill(text, { timeout: Math.min(timeout, 3000 * SCALE) });
+        await row.waitFor({ state: 'visible', timeout });
+        return row;
+      } catch (e) {
+        if (attempt >= 3 || (await box.isVisible())) throw e;
+      }
+    }
   }
 
   /**
