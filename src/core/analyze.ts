@@ -10,6 +10,7 @@ import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { aggregateUnits, summarize } from './summary';
 import { measuresFromRow, positionMeasures, type PositionMeasures } from './tokenMeasures';
 import { planScoring } from './chunkPlan';
+import { measureFields, type PrefixCache, type TokenMeasureFields } from './prefixReuse';
 
 export interface AnalyzeProgress {
   stage: 'score';
@@ -32,6 +33,12 @@ export interface AnalyzeOptions {
   /** Called with each finished token as soon as its chunk is reduced (streaming views). */
   onToken?: (t: TokenRecord) => void;
   source?: AnalysisResult['source'];
+  /**
+   * The previous analysis of the same document (live mode): the unchanged prefix's KV cache and
+   * measures are reused, and this analysis is remembered for the next one. Texts longer than the
+   * context window are scored in full.
+   */
+  prefixCache?: PrefixCache;
 }
 
 export const DEFAULT_TOP_K = 5;
@@ -74,13 +81,35 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
 
   const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
   let done = 0;
+  const prefixCache = options.prefixCache;
+  const keepAll = prefixCache !== undefined && plan.windows.length === 1 && model.info.kvCache !== false && model.sliceCache !== undefined;
+  if (prefixCache && !keepAll) {
+    prefixCache.dispose();
+    prefixCache.lastStats = null;
+  }
+  const reuseKey = `${topK}|${useBos}`;
+  const reuse = keepAll ? prefixCache.take(model, reuseKey, seq) : null;
+  const measuresBySeq: (TokenMeasureFields | undefined)[] = new Array(seq.length);
+  if (reuse) {
+    for (let q = plan.windows[0].targetStart; q <= reuse.start; q++) {
+      const m = reuse.measures[q];
+      if (!m) continue;
+      Object.assign(tokens[q - prefix.length], m);
+      measuresBySeq[q] = m;
+      options.onToken?.(tokens[q - prefix.length]);
+      done++;
+    }
+    prefixCache!.lastStats = { reusedTargets: done, scoredTargets: total - done };
+  } else if (keepAll) {
+    prefixCache!.lastStats = { reusedTargets: 0, scoredTargets: total };
+  }
   for (const w of plan.windows) {
-    let cache: KvCache | null = null;
+    let cache: KvCache | null = reuse ? reuse.cache : null;
     try {
-      for (let a = w.begin; a < w.end; a += chunkSize) {
+      for (let a = reuse ? reuse.start : w.begin; a < w.end; a += chunkSize) {
         throwIfAborted(signal);
         const b = Math.min(w.end, a + chunkSize);
-        const lastChunk = b >= w.end;
+        const lastChunk = b >= w.end && !keepAll;
         // Rows p in [first, b) predict targets p + 1 inside this window's scored range.
         const first = Math.max(a, w.targetStart - 1);
         const last = Math.min(b, w.targetEnd - 1); // exclusive
@@ -94,6 +123,7 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
           t.rank = m.rank;
           t.topK = m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), probability: e.probability, bits: e.bits }));
           if (w.begin > 0) t.truncatedContext = true;
+          if (keepAll) measuresBySeq[p + 1] = measureFields(t);
           options.onToken?.(t);
           done++;
         };
@@ -116,6 +146,10 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
         cache?.dispose();
         cache = next;
         options.onProgress?.({ stage: 'score', doneTokens: done, totalTokens: total });
+      }
+      if (keepAll && cache) {
+        prefixCache!.remember(model, reuseKey, seq, measuresBySeq, cache);
+        cache = null; // held by the prefix cache now
       }
     } finally {
       cache?.dispose();
