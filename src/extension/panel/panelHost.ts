@@ -18,6 +18,18 @@ import { PANEL_STATE_VERSION, parseFromPanel, toStreamToken, type ExportFormat, 
 export const PANEL_VIEW_TYPE = 'semanticFlow.panel';
 /** A runaway generation stops being streamed to the panel here (the final result still shows). */
 const MAX_STREAM_TOKENS = 100_000;
+/** workspaceState key of the last shown result, so the panel shows it again after a window reload. */
+export const LAST_RESULT_KEY = 'semanticFlow.panel.lastResult';
+/** Results larger than this (as JSON) are not kept across reloads. */
+export const MAX_PERSISTED_JSON = 4 * 1024 * 1024;
+
+interface PersistedResult {
+  uri: string;
+  documentVersion: number;
+  offset: number;
+  kind?: StoredResult['kind'];
+  json: string;
+}
 
 interface Shown {
   stored: StoredResult;
@@ -132,6 +144,7 @@ export class PanelHost implements vscode.Disposable {
     }
     const latest = this.store.latest();
     if (latest && !this.shown) this.shown = { stored: latest, stale: false };
+    if (!this.shown) this.shown = this.restorePersisted();
     this.attach(panel);
   }
 
@@ -174,6 +187,7 @@ export class PanelHost implements vscode.Disposable {
       if (this.store.latest()?.uri !== uri) return;
       if (this.stream?.uri === uri) this.stream = undefined; // the generation's final result replaces its stream
       this.shown = { stored, stale: false };
+      this.persist(stored);
       this.mode = 'result';
     } else if (this.shown?.stored.uri === uri && !this.shown.stale) {
       this.shown = { ...this.shown, stale: true };
@@ -228,6 +242,30 @@ export class PanelHost implements vscode.Disposable {
       this.pendingReveal = undefined;
     } else {
       this.post({ kind: 'empty', reason: 'no-result' });
+    }
+  }
+
+  /** Keeps the shown result in workspaceState (results above MAX_PERSISTED_JSON are not kept). */
+  private persist(stored: StoredResult): void {
+    const state = this.context.workspaceState;
+    if (!state) return;
+    const json = resultToJson(stored.result);
+    const value: PersistedResult | undefined =
+      json.length <= MAX_PERSISTED_JSON ? { uri: stored.uri, documentVersion: stored.documentVersion, offset: stored.offset, kind: stored.kind, json } : undefined;
+    state.update(LAST_RESULT_KEY, value).then(undefined, (e: unknown) => this.log.warn(`Semantic Flow panel: could not keep the result for a reload: ${String(e)}`));
+  }
+
+  /** The result shown before a window reload, marked stale (the document may have changed since). */
+  private restorePersisted(): Shown | undefined {
+    const p = this.context.workspaceState?.get<PersistedResult>(LAST_RESULT_KEY);
+    if (!p || typeof p.json !== 'string' || typeof p.uri !== 'string') return undefined;
+    try {
+      const result = JSON.parse(p.json) as AnalysisResult;
+      if (!Array.isArray(result.tokens) || typeof result.text !== 'string') return undefined;
+      return { stored: { uri: p.uri, documentVersion: p.documentVersion, offset: p.offset, kind: p.kind, result }, stale: true };
+    } catch {
+      this.log.warn('Semantic Flow panel: the result kept from before the reload is unreadable; showing none.');
+      return undefined;
     }
   }
 

@@ -47,7 +47,7 @@ export function buildPanelHtml(o: PanelHtmlOptions): string {
     <vscode-button id="run-analyze">Analyze Selection</vscode-button>
   </section>
   <div id="stale-banner" class="banner" role="status" hidden>
-    <span>The document changed after this analysis; the panel still shows the analysed text.</span>
+    <span>The document changed after this analysis (or the window was reloaded); the panel still shows the analysed text.</span>
     <vscode-button id="rerun-analyze" secondary>Analyze again</vscode-button>
   </div>
   <div id="content" hidden>

@@ -191,4 +191,35 @@ describe('PanelHost', () => {
     reg.dispose();
     assert.equal(fake.rec.serializers.size, 0);
   });
+
+  it('shows the last result again after a window reload, marked stale, and keeps none too large', async () => {
+    const saved = new Map<string, unknown>();
+    const workspaceState = { get: (k: string) => saved.get(k), update: async (k: string, v: unknown) => void (v === undefined ? saved.delete(k) : saved.set(k, v)) };
+    const before = setup();
+    (before.context as Record<string, unknown>).workspaceState = workspaceState;
+    const shown = plainResult();
+    before.put(shown);
+    before.host.dispose();
+    // The reload: a new extension host with an empty store, the same workspaceState.
+    const after = setup();
+    (after.context as Record<string, unknown>).workspaceState = workspaceState;
+    const reg = PanelHost.registerSerializer(after.context as never, after.store, after.log as never);
+    const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
+    await fake.rec.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
+    revived.webview.send({ kind: 'ready', stateVersion: 1 });
+    const msg = revived.webview.posted.at(-1) as { kind: string; stale: boolean; uri: string; result: AnalysisResult };
+    assert.equal(msg.kind, 'show');
+    assert.equal(msg.stale, true);
+    assert.equal(msg.uri, DOC);
+    assert.equal(msg.result.text, shown.text);
+    assert.deepEqual(msg.result.tokens.map((t) => t.surprisalBits), shown.tokens.map((t) => t.surprisalBits));
+    // A result whose JSON is over the limit replaces the kept one with nothing.
+    const huge = plainResult();
+    huge.text = 'x'.repeat(4 * 1024 * 1024 + 1);
+    after.put(huge);
+    await flush();
+    assert.equal(saved.size, 0);
+    after.host.dispose();
+    reg.dispose();
+  });
 });
