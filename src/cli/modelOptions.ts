@@ -3,7 +3,7 @@ import type { FlagSpecs, ParsedFlags } from './args';
 import { LOCAL_DEVICES, type LocalDevice } from '../engines/onnx/deviceFallback';
 import { DTYPES } from '../engines/onnx/modelFolder';
 import { OnnxModel } from '../engines/onnx/onnxModel';
-import { BUILTIN_MODEL_NAME, builtinModelDir } from '../engines/builtinModel';
+import { BUILTIN_MODEL_NAME, builtinDefaultDtype, builtinModelDir } from '../engines/builtinModel';
 import type { Dtype } from '../core/result';
 import type { CliIo } from './io';
 
@@ -20,7 +20,8 @@ export async function loadModelFromFlags(flags: ParsedFlags, io: CliIo, key = 'm
     modelDir: dir,
     id: flags[key] === undefined && io.env.SEMANTIC_FLOW_MODEL === undefined ? BUILTIN_MODEL_NAME : undefined,
     device: (flags.device as LocalDevice | undefined) ?? 'cpu',
-    dtype: (flags.dtype as Dtype | undefined) ?? 'fp32',
+    // Without --dtype: fp32 when the folder has it, else its int8 export (the .vsix ships only int8).
+    dtype: (flags.dtype as Dtype | undefined) ?? builtinDefaultDtype(dir),
     threads: flags.threads as number | undefined,
   });
   if (model.info.fallbackReason) io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);

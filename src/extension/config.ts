@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Dtype } from '../core/result';
+import { builtinDefaultDtype } from '../engines/builtinModel';
 import { LOCAL_DEVICES, type LocalDevice } from '../engines/onnx/deviceFallback';
 import { DTYPES } from '../engines/onnx/modelFolder';
 import { DECORATION_METRICS, type DecorationMetric } from './decorationModel';
@@ -18,6 +19,8 @@ export interface Config {
   model: string;
   device: LocalDevice;
   dtype: Dtype;
+  /** False when no settings layer sets semanticFlow.dtype: `dtype` is then the built-in model's default (defaultDtype). */
+  dtypeChosen: boolean;
   topK: number;
   metric: DecorationMetric;
   colorScale: ColorScale;
@@ -37,6 +40,24 @@ export interface ConfigRead {
 
 export const REDRAW_KEYS = ['decoration.metric', 'decoration.colorScale'].map((k) => `${SECTION}.${k}`);
 export const ENGINE_KEYS = ['model', 'device', 'dtype', 'remote.endpoint', 'remote.model'].map((k) => `${SECTION}.${k}`);
+
+/**
+ * The dtype when the user chose none: the built-in model's (fp32 where its folder holds onnx/model.onnx,
+ * q8 in the .vsix, which ships only onnx/model_quantized.onnx).
+ */
+export function defaultDtype(): Dtype {
+  try {
+    return builtinDefaultDtype();
+  } catch {
+    return 'fp32';
+  }
+}
+
+/** True when a user, workspace or folder layer sets the key (the contributed default does not count). */
+function isSet(cfg: vscode.WorkspaceConfiguration, key: string): boolean {
+  const i = cfg.inspect(key);
+  return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
 
 export function readConfig(): ConfigRead {
   const cfg = vscode.workspace.getConfiguration(SECTION);
@@ -62,7 +83,8 @@ export function readConfig(): ConfigRead {
   const config: Config = {
     model: get<string>('model', 'builtin'),
     device: oneOf<LocalDevice>('device', LOCAL_DEVICES, 'cpu'),
-    dtype: oneOf<Dtype>('dtype', DTYPES, 'fp32'),
+    dtype: isSet(cfg, 'dtype') ? oneOf<Dtype>('dtype', DTYPES, defaultDtype()) : defaultDtype(),
+    dtypeChosen: isSet(cfg, 'dtype'),
     topK: int('topK', 5, 0, 50),
     metric: oneOf<DecorationMetric>('decoration.metric', DECORATION_METRICS, 'surprisal'),
     colorScale: oneOf<ColorScale>('decoration.colorScale', COLOR_SCALES, 'theme'),

@@ -68,7 +68,7 @@ export class PanelHost implements vscode.Disposable {
     const latest = this.store.latest();
     if (latest && this.mode === 'result') this.shown = { stored: latest, stale: false };
     if (this.panel) {
-      this.panel.reveal(undefined, false);
+      this.panel.reveal(undefined, true); // keep the editor focused: its selection is what commands act on
       this.pushAll();
       return;
     }
