@@ -6,11 +6,13 @@ export const DEFAULT_MAX_INPUT_BYTES = 5 * 1024 * 1024;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes bytes as UTF-8 text, or throws a clear `bad-input` error for binary, non-UTF-8 or empty input. */
+/** Exact byte counts (a size rounded to 0.1 MB would read "0.0 MB, above the limit of 0.0 MB" for small limits). */
 function tooLarge(name: string, bytes: number, maxBytes: number): SemanticFlowError {
-  const mb = (n: number) => (n / 1048576).toFixed(1);
-  return new SemanticFlowError('too-large', `${name} is ${mb(bytes)} MB, above the limit of ${mb(maxBytes)} MB (raise it with --max-bytes).`);
+  const n = (v: number) => v.toLocaleString('en-US');
+  return new SemanticFlowError('too-large', `${name} is ${n(bytes)} bytes, above the limit of ${n(maxBytes)} bytes (raise it with --max-bytes).`);
 }
+
+/** Decodes bytes as UTF-8 text, or throws a clear `bad-input` error for binary, non-UTF-8 or empty input. */
 
 export function decodeText(bytes: Uint8Array, name: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): string {
   if (bytes.length > maxBytes) throw tooLarge(name, bytes.length, maxBytes);
@@ -28,13 +30,13 @@ export function decodeText(bytes: Uint8Array, name: string, maxBytes = DEFAULT_M
 }
 
 export interface InputSource {
-  readStdin(): Promise<Uint8Array>;
+  readStdin(maxBytes?: number): Promise<Uint8Array>;
 }
 
 /** Text from FILE, `-` (stdin) or a literal given with --text. */
 export async function readInput(path: string | undefined, io: InputSource, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<{ text: string; name: string }> {
   if (path === undefined || path === '-') {
-    return { text: decodeText(await io.readStdin(), 'Standard input', maxBytes), name: '-' };
+    return { text: decodeText(await io.readStdin(maxBytes), 'Standard input', maxBytes), name: '-' };
   }
   let st;
   try {

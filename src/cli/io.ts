@@ -2,14 +2,25 @@
 export interface CliIo {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
-  readStdin(): Promise<Uint8Array>;
+  /** All of standard input, or (given maxBytes) stops reading once more than maxBytes arrived. */
+  readStdin(maxBytes?: number): Promise<Uint8Array>;
   env: Record<string, string | undefined>;
   /** Cancels long work (Ctrl+C). */
   signal?: AbortSignal;
 }
 
-export async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Uint8Array> {
+/**
+ * Reads a stream to the end; with `maxBytes`, stops as soon as more than that arrived (the caller then
+ * refuses the input as too large), so an endless or huge pipe never fills memory.
+ */
+export async function readAll(stream: AsyncIterable<Buffer | string>, maxBytes = Infinity): Promise<Uint8Array> {
   const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+  let total = 0;
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    parts.push(b);
+    total += b.length;
+    if (total > maxBytes) break;
+  }
   return Buffer.concat(parts);
 }

@@ -7,7 +7,7 @@ process.once('SIGINT', () => controller.abort());
 run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin: () => readAll(process.stdin),
+  readStdin: (maxBytes) => readAll(process.stdin, maxBytes),
   env: process.env,
   signal: controller.signal,
 }).then(

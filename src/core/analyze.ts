@@ -127,24 +127,27 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
           options.onToken?.(t);
           done++;
         };
-        let next: KvCache | null;
+        // The new cache replaces the old one as soon as the pass returns, before any callback runs, so
+        // a throwing onToken/onProgress cannot leak it (the finally below disposes whatever `cache` holds).
+        const advance = (next: KvCache | null): void => {
+          cache?.dispose();
+          cache = next;
+        };
         if (first >= last) {
-          next = (await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false }, signal)).cache;
+          advance((await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false }, signal)).cache);
         } else if (model.forwardMeasures) {
           const targets = [Array.from({ length: b - first }, (_, r) => seq[first + r + 1] ?? 0)];
           const rows = await model.forwardMeasures(
             { inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, firstRow: first - a, targets, topK: Math.max(1, topK) },
             signal,
           );
-          next = rows.cache;
+          advance(rows.cache);
           for (let p = first; p < last; p++) record(p, measuresFromRow(rows, p - first, topK));
         } else {
           const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk }, signal);
-          next = out.cache;
+          advance(out.cache);
           for (let p = first; p < last; p++) record(p, positionMeasures(logitsRow(out, 0, p - a), seq[p + 1], topK));
         }
-        cache?.dispose();
-        cache = next;
         options.onProgress?.({ stage: 'score', doneTokens: done, totalTokens: total });
       }
       if (keepAll && cache) {

@@ -251,7 +251,13 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
           if (!group.some((g) => g.active)) break;
           const ids = next.map((y) => [y]);
           const fa = await model.forward({ inputIds: ids, past: cacheA, keepCache: true }, signal);
-          const fb = await model.forward({ inputIds: ids, past: cacheB, keepCache: true }, signal);
+          let fb: Awaited<ReturnType<ScoringModel['forward']>>;
+          try {
+            fb = await model.forward({ inputIds: ids, past: cacheB, keepCache: true }, signal);
+          } catch (e) {
+            fa.cache?.dispose(); // the prompted step's new cache is not held anywhere yet
+            throw e;
+          }
           if (owned()) { cacheA?.dispose(); cacheB?.dispose(); }
           cacheA = fa.cache;
           cacheB = fb.cache;

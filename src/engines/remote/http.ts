@@ -27,6 +27,8 @@ export interface HttpResponse {
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+/** The server took the connection and then closed it (a crash or restart mid-request). */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
 
 /** The URL as shown to the user: no credentials, no query. */
 export function displayUrl(url: string): string {
@@ -112,8 +114,10 @@ export class RemoteHttp {
       const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
       let reason: string;
       let delay: number | null = null;
+      let answered = false; // the status line and headers of this attempt arrived
       try {
         const res = await fetch(url, { method, headers, body: payload, signal });
+        answered = true;
         const text = await res.text();
         this.reachable = true;
         if (!RETRY_STATUS.has(res.status)) return { status: res.status, text, url };
@@ -126,14 +130,19 @@ export class RemoteHttp {
         if (e instanceof SemanticFlowError) throw e;
         if (opts.signal?.aborted) throw cancelled();
         const code = networkCode(e);
+        const dropped = answered || (code !== null && DROPPED.has(code));
         if (timeout.signal.aborted) reason = `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+        else if (dropped) reason = `connection closed ${answered ? 'in the middle of the answer' : 'before an answer'}`;
         else reason = code ?? networkMessage(e);
         // Never reached: fail at once (a wrong URL should not sit through backoff). Once reached, a
         // dropped or refused connection (a restart) is retried like a 503.
-        const unreachable = !timeout.signal.aborted && !this.reachable && (code === null || UNREACHABLE.has(code));
+        const unreachable = !timeout.signal.aborted && !answered && !this.reachable && (code === null || UNREACHABLE.has(code));
         if (unreachable || attempt >= retries) {
           if (timeout.signal.aborted) {
             throw new SemanticFlowError('server-error', `The server at ${shown} gave ${reason} (${attempt + 1} attempts); raise --timeout or send shorter texts.`);
+          }
+          if (dropped) {
+            throw new SemanticFlowError('server-error', `The server at ${shown} closed the connection ${answered ? 'in the middle of its answer' : 'without answering'} (${attempt + 1} attempts); check the server's log.`);
           }
           throw new SemanticFlowError('server-unreachable', `Cannot reach the server at ${shown} (${reason}); check --endpoint and that the server is running.`);
         }

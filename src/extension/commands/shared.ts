@@ -19,11 +19,18 @@ export function activeEditor(s: Services, what: string): vscode.TextEditor | und
   return editor;
 }
 
-/** Throws `too-large` when `text` exceeds semanticFlow.maxInputBytes. */
+/**
+ * Throws `too-large` when `text` exceeds semanticFlow.maxInputBytes, and `bad-input` when it holds a NUL
+ * character (a binary file opened as text), as the CLI refuses NUL bytes. Runs before any engine work.
+ */
 export function checkSize(text: string, maxBytes: number): void {
   const bytes = utf8.encode(text).length;
   if (bytes > maxBytes) {
     throw new SemanticFlowError('too-large', `The text is ${bytes} bytes, over the limit of ${maxBytes} bytes (setting semanticFlow.maxInputBytes). Select less text, or raise the limit.`);
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    throw new SemanticFlowError('bad-input', `The text looks like binary data (it contains a NUL character at offset ${nul}); only text can be analyzed.`);
   }
 }
 
@@ -37,6 +44,8 @@ export function sourceOf(doc: vscode.TextDocument, offset: number): SourceRef {
  */
 export function storeResult(s: Services, o: { doc?: vscode.TextDocument; version?: number; offset: number; result: AnalysisResult; kind: StoredResult['kind']; virtualUri?: string }): StoredResult {
   const { doc, result } = o;
+  // Closed while it was analysed: its result would outlive it and could paint a reopened document.
+  if (doc?.isClosed) throw new SemanticFlowError('cancelled', `${doc.uri.toString()} was closed while it was being analysed.`);
   if (doc && o.version !== undefined && doc.version !== o.version) {
     throw new SemanticFlowError('bad-input', `${doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString()} changed while it was being analysed; run the command again.`);
   }
