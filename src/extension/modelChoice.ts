@@ -1,7 +1,8 @@
 /**
  * Which model the user chose, and the engine config it becomes. The `semanticFlow.model` setting holds
- * "builtin", a folder path, a Hugging Face id (looked up in the local Hub cache) or "remote" (the
- * configured server). Pure: no vscode import.
+ * "builtin", a folder path, a Hugging Face id (looked up in the downloaded models, then the local Hub
+ * cache) or "remote" (the configured server). Also the catalog rows of Select Model and the dtype a
+ * catalog model downloads and loads with. Pure: no vscode import (file probes are passed in).
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { SemanticFlowError } from '../core/errors';
@@ -9,6 +10,9 @@ import type { Dtype } from '../core/result';
 import type { LocalDevice } from '../engines/onnx/deviceFallback';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { EngineConfig } from '../worker/protocol';
+import type { CatalogEntry } from '../engines/catalog/catalog';
+import { formatBytes } from '../engines/catalog/formatBytes';
+import { DTYPES, DTYPE_SUFFIX } from '../engines/onnx/modelFolder';
 
 export type ModelChoice =
   | { kind: 'builtin' }
@@ -85,4 +89,86 @@ export function engineConfigOf(c: ModelChoice, s: EngineSettings): EngineConfig 
     case 'hub':
       return { kind: 'onnx', id: c.id, modelDir: null, hubId: c.id, ...(s.modelsDirs?.length ? { modelsDirs: s.modelsDirs } : {}), device: s.device, dtype: s.dtype };
   }
+}
+
+/**
+ * The dtypes a downloaded model folder can load with: config.json, tokenizer.json and the ONNX file
+ * present (a download renames `<file>.part` only once it is whole), no external data still in `.part`.
+ * The same rule as the engine's isCompleteModelFolder (src/worker/loadModel.ts), which the extension
+ * cannot import without bundling the ONNX engine.
+ */
+export function completeDtypes(dir: string, exists: (path: string) => boolean): Dtype[] {
+  if (!['config.json', 'tokenizer.json'].every((f) => exists(join(dir, f)))) return [];
+  return DTYPES.filter((d) => {
+    const onnx = join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`);
+    return exists(onnx) && !exists(`${onnx}_data.part`);
+  });
+}
+
+/**
+ * The dtype a download of `entry` fetches: semanticFlow.dtype when the user set it (null when the
+ * catalog has no such export), else q8 (about 4× smaller than fp32) where the catalog has it.
+ */
+export function downloadDtypeFor(entry: CatalogEntry, dtype: Dtype, dtypeChosen: boolean): Dtype | null {
+  if (dtypeChosen) return entry.dtypes[dtype] ? dtype : null;
+  if (entry.dtypes.q8) return 'q8';
+  if (entry.dtypes[dtype]) return dtype;
+  return (Object.keys(entry.dtypes)[0] as Dtype | undefined) ?? null;
+}
+
+/**
+ * The dtype to load a downloaded Hub model with: semanticFlow.dtype when the user set it or when it
+ * is on disk; otherwise one that is on disk (q8 first), so a q8 download loads without a setting.
+ */
+export function hubLoadDtype(onDisk: readonly Dtype[], dtype: Dtype, dtypeChosen: boolean): Dtype {
+  if (dtypeChosen || onDisk.length === 0 || onDisk.includes(dtype)) return dtype;
+  return onDisk.includes('q8') ? 'q8' : onDisk[0];
+}
+
+/** What the models folder holds of a catalog model, for the dtype it would load with. */
+export type CatalogLocal =
+  | { state: 'downloaded'; dtype: Dtype }
+  | { state: 'partial'; bytes: number }
+  | { state: 'absent' };
+
+export interface CatalogRow {
+  label: string;
+  description: string;
+  detail: string;
+}
+
+/** 82e6 → "82M", 1.2e9 → "1.2B". */
+export function formatParameters(n: number): string {
+  if (n >= 1e9) return `${Number((n / 1e9).toPrecision(2))}B`;
+  if (n >= 1e6) return `${Math.round(n / 1e6)}M`;
+  return `${Math.round(n / 1e3)}k`;
+}
+
+/**
+ * One catalog model in the Select Model quick pick: its name (a download icon until it is on disk),
+ * its Hub id with "downloaded" or the download size, and parameters, licence and context in the detail.
+ * `dtype` is what a download would fetch (null: the configured dtype has no export; `wanted` names it).
+ */
+export function catalogRow(entry: CatalogEntry, local: CatalogLocal, o: { dtype: Dtype | null; wanted: Dtype; current: boolean }): CatalogRow {
+  const icon = local.state === 'downloaded' ? '$(database)' : '$(cloud-download)';
+  const size = (d: Dtype) => {
+    const bytes = entry.dtypes[d]?.approxBytes ?? 0;
+    return bytes > 0 ? `about ${formatBytes(bytes)}, ${d}` : d;
+  };
+  let status: string;
+  if (local.state === 'downloaded') status = `downloaded (${local.dtype})`;
+  else if (o.dtype === null) status = `no ${o.wanted} export: change semanticFlow.dtype (${Object.keys(entry.dtypes).join(', ')})`;
+  else if (local.state === 'partial') status = `partly downloaded (${formatBytes(local.bytes)}), resumes: ${size(o.dtype)}`;
+  else status = `download ${size(o.dtype)}`;
+  const facts = [
+    entry.parameters !== null ? `${formatParameters(entry.parameters)} parameters` : null,
+    entry.licence ? `${entry.licence} licence` : null,
+    entry.contextWindow ? `${entry.contextWindow.toLocaleString('en-US')}-token context` : null,
+    entry.chatTemplate ? 'instruction-tuned (chat template)' : null,
+  ].filter((f): f is string => f !== null);
+  return {
+    label: `${icon} ${entry.label}${o.current ? ' $(check)' : ''}`,
+    description: `${entry.id} · ${status}`,
+    detail: facts.join(' · '),
+  };
 }

@@ -1,16 +1,25 @@
 /**
  * The model choice: "Select Model" persists a pick in globalState (with recently used folders); when
  * the `semanticFlow.model` setting changes afterwards, the setting wins again. API keys live in
- * SecretStorage, keyed by endpoint, so a workspace cannot redirect a key to another server.
+ * SecretStorage, keyed by endpoint, so a workspace cannot redirect a key to another server. Catalog
+ * models download into the extension's global storage (`<globalStorage>/models/<owner>/<name>`),
+ * never into its install folder.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { Dtype } from '../core/result';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
+import { CATALOG, type CatalogEntry } from '../engines/catalog/catalog';
+import { describeModelFolder } from '../engines/catalog/localModels';
+import { modelFolderFor } from '../engines/catalog/modelsDir';
 import type { EngineConfig } from '../worker/protocol';
 import type { Config } from './config';
-import { choiceLabel, engineConfigOf, parseModelSetting, settingValueOf, type ModelChoice } from './modelChoice';
+import {
+  catalogRow, choiceLabel, completeDtypes, downloadDtypeFor, engineConfigOf, hubLoadDtype, parseModelSetting, settingValueOf,
+  type CatalogLocal, type ModelChoice,
+} from './modelChoice';
 
 const PICK_KEY = 'semanticFlow.modelPick';
 const RECENT_KEY = 'semanticFlow.recentModels';
@@ -18,9 +27,14 @@ const MAX_RECENT = 6;
 
 export const secretKeyFor = (endpoint: string): string => `semanticFlow.apiKey:${endpoint}`;
 
-interface PickItem extends vscode.QuickPickItem {
+export interface PickItem extends vscode.QuickPickItem {
   choice?: ModelChoice;
   browse?: true;
+}
+
+export interface PickOptions {
+  /** List catalog models that are not on disk yet (Select Model downloads them); otherwise only downloaded ones. */
+  offerDownloads?: boolean;
 }
 
 export class ModelSelection implements vscode.Disposable {
@@ -51,8 +65,55 @@ export class ModelSelection implements vscode.Disposable {
 
   async engineConfig(config: Config, choice: ModelChoice = this.current(config)): Promise<EngineConfig> {
     const apiKey = choice.kind === 'remote' && config.remoteEndpoint ? await this.context.secrets.get(secretKeyFor(config.remoteEndpoint)) : undefined;
-    const modelsDirs = choice.kind === 'hub' ? [join(this.context.globalStorageUri.fsPath, 'models')] : undefined;
-    return engineConfigOf(choice, { device: config.device, dtype: config.dtype, remoteEndpoint: config.remoteEndpoint, remoteModel: config.remoteModel, apiKey, modelsDirs });
+    const modelsDirs = choice.kind === 'hub' ? [this.modelsRoot()] : undefined;
+    const dtype = choice.kind === 'hub' ? this.hubDtype(choice.id, config) : config.dtype;
+    return engineConfigOf(choice, { device: config.device, dtype, remoteEndpoint: config.remoteEndpoint, remoteModel: config.remoteModel, apiKey, modelsDirs });
+  }
+
+  /** Where catalog models download: `<globalStorage>/models`. */
+  modelsRoot(): string {
+    return join(this.context.globalStorageUri.fsPath, 'models');
+  }
+
+  /** The folder a Hub id downloads into (null for an id that is not owner/name). */
+  private folderOf(id: string): string | null {
+    try {
+      return modelFolderFor(this.modelsRoot(), id);
+    } catch {
+      return null;
+    }
+  }
+
+  /** dtypes of `id` complete in the models folder. */
+  downloadedDtypes(id: string): Dtype[] {
+    const dir = this.folderOf(id);
+    return dir ? completeDtypes(dir, existsSync) : [];
+  }
+
+  /** The dtype a Hub model loads with (what is on disk when semanticFlow.dtype is not set). */
+  hubDtype(id: string, config: Config): Dtype {
+    return hubLoadDtype(this.downloadedDtypes(id), config.dtype, config.dtypeChosen);
+  }
+
+  /** The dtype a download of `entry` fetches; null when semanticFlow.dtype names one the catalog lacks. */
+  downloadDtype(entry: CatalogEntry, config: Config): Dtype | null {
+    return downloadDtypeFor(entry, config.dtype, config.dtypeChosen);
+  }
+
+  /** What the models folder holds of Hub model `id` for the dtype it would load with. */
+  localState(id: string, config: Config): CatalogLocal {
+    const onDisk = this.downloadedDtypes(id);
+    const dtype = hubLoadDtype(onDisk, config.dtype, config.dtypeChosen);
+    if (onDisk.includes(dtype)) return { state: 'downloaded', dtype };
+    const dir = this.folderOf(id);
+    if (!dir || !existsSync(dir)) return { state: 'absent' };
+    const { bytes } = describeModelFolder(dir, id);
+    return bytes > 0 ? { state: 'partial', bytes } : { state: 'absent' };
+  }
+
+  /** True when `id` must be downloaded before it can load (not complete in the models folder). */
+  needsDownload(id: string, config: Config): boolean {
+    return this.localState(id, config).state !== 'downloaded';
   }
 
   async setPick(choice: ModelChoice): Promise<void> {
@@ -73,8 +134,11 @@ export class ModelSelection implements vscode.Disposable {
     return this.context.globalState.get<string[]>(RECENT_KEY, []);
   }
 
-  /** Quick pick: built-in, remote (when configured), recent folders, Browse…; undefined when dismissed. */
-  async pick(config: Config, title: string): Promise<ModelChoice | undefined> {
+  /**
+   * The quick pick's rows: built-in, remote (when configured), the catalog (downloaded ones only unless
+   * `offerDownloads`), recent folders, Browse….
+   */
+  items(config: Config, options: PickOptions = {}): PickItem[] {
     const current = settingValueOf(this.current(config));
     const mark = (c: ModelChoice) => (settingValueOf(c) === current ? ' $(check)' : '');
     const items: PickItem[] = [
@@ -83,11 +147,25 @@ export class ModelSelection implements vscode.Disposable {
     if (config.remoteEndpoint) {
       items.push({ label: `$(remote) ${config.remoteModel || 'remote model'}${mark({ kind: 'remote' })}`, description: config.remoteEndpoint, choice: { kind: 'remote' } });
     }
+    const catalog = CATALOG.map((entry) => ({ entry, local: this.localState(entry.id, config) }))
+      .filter(({ local }) => options.offerDownloads || local.state === 'downloaded');
+    if (catalog.length) items.push({ label: options.offerDownloads ? 'recommended models (Hugging Face Hub)' : 'downloaded models', kind: vscode.QuickPickItemKind.Separator });
+    for (const { entry, local } of catalog) {
+      const choice: ModelChoice = { kind: 'hub', id: entry.id };
+      const row = catalogRow(entry, local, { dtype: this.downloadDtype(entry, config), wanted: config.dtype, current: settingValueOf(choice) === current });
+      items.push({ ...row, choice });
+    }
     const recent = this.recent();
     if (recent.length) items.push({ label: 'recent folders', kind: vscode.QuickPickItemKind.Separator });
     for (const p of recent) items.push({ label: `$(folder) ${choiceLabel({ kind: 'folder', path: p })}${mark({ kind: 'folder', path: p })}`, description: p, choice: { kind: 'folder', path: p } });
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse…', description: 'a folder with config.json, tokenizer.json and onnx/model.onnx', browse: true });
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Model to analyse with', matchOnDescription: true });
+    return items;
+  }
+
+  /** Quick pick of `items()`; undefined when dismissed. A catalog model may still need a download (needsDownload). */
+  async pick(config: Config, title: string, options: PickOptions = {}): Promise<ModelChoice | undefined> {
+    const items = this.items(config, options);
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Model to analyse with', matchOnDescription: true, matchOnDetail: true });
     if (!picked) return undefined;
     if (!picked.browse) return picked.choice;
     const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this model folder', title });

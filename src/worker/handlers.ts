@@ -1,9 +1,17 @@
-/** The worker's request handlers: each gets the shared model from the ModelHost and runs one core function. */
+/**
+ * The worker's request handlers: each gets the shared model from the ModelHost and runs one core
+ * function; `download` fetches a Hub model into a models folder (the only request that uses the network
+ * for a local model).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AnalyzeOptions } from '../core/analyze';
+import { catalogFiles, entryFor } from '../engines/catalog/catalog';
+import { downloadModel, type DownloadProgress } from '../engines/catalog/download';
 import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
-import type { ScoreOptions } from './protocol';
-import type { AnalyzeOptions } from '../core/analyze';
+import type { DownloadParams, DownloadResult, Progress, ScoreOptions } from './protocol';
 
 /** AnalyzeOptions for one request: its options, signal and progress reporting. */
 export function analyzeOptions(o: ScoreOptions, ctx: HandlerContext, source?: AnalyzeOptions['source']): AnalyzeOptions {
@@ -17,10 +25,76 @@ export function analyzeOptions(o: ScoreOptions, ctx: HandlerContext, source?: An
   };
 }
 
-export function createHandlers(host: ModelHost, features: Features): Handlers {
+/** The minimum interval between two download progress messages for the same file (ms). */
+export const DOWNLOAD_PROGRESS_MS = 100;
+
+/**
+ * DownloadProgress → protocol Progress, at most one message per DOWNLOAD_PROGRESS_MS; the first and the
+ * last (complete) event of each file go at once, and a held-back event is sent when the interval ends,
+ * so a stalled file still shows its latest byte count. `stop()` drops what is held back.
+ */
+export function downloadProgress(model: string, post: (p: Progress) => void, now: () => number = Date.now): { update(p: DownloadProgress): void; stop(): void } {
+  let lastFile = '';
+  let lastAt = -Infinity;
+  let held: DownloadProgress | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const send = (q: DownloadProgress): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    held = null;
+    lastFile = q.file;
+    lastAt = now();
+    post({ stage: 'download', model, file: q.file, done: q.overallLoaded, total: q.overallTotal, fileDone: q.loadedBytes, fileTotal: q.totalBytes });
+  };
+  return {
+    update(q) {
+      const fileDone = q.totalBytes !== null && q.loadedBytes >= q.totalBytes;
+      const wait = DOWNLOAD_PROGRESS_MS - (now() - lastAt);
+      if (q.file !== lastFile || fileDone || wait <= 0) return send(q);
+      held = q;
+      timer ??= setTimeout(() => { if (held) send(held); }, wait);
+    },
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      held = null;
+    },
+  };
+}
+
+/**
+ * The `download` request: the catalog entry for the id (or the standard layout for another Hub id),
+ * fetched by downloadModel with the request's abort signal. The Hub is `host`, else $HF_ENDPOINT.
+ */
+export async function download(p: DownloadParams, ctx: HandlerContext, fetchModel: typeof downloadModel = downloadModel, env: NodeJS.ProcessEnv = process.env): Promise<DownloadResult> {
+  const entry = entryFor(p.hubId);
+  if (entry.adHoc) ctx.log('info', `${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx)`);
+  const host = p.host || env.HF_ENDPOINT || undefined;
+  ctx.log('info', `downloading ${entry.id} (${p.dtype}) from ${host ?? 'https://huggingface.co'} into ${p.destRoot}`);
+  const progress = downloadProgress(entry.id, (q) => ctx.progress(q));
+  let dir: string;
+  try {
+    dir = await fetchModel(entry, {
+      destRoot: p.destRoot,
+      dtype: p.dtype,
+      host,
+      revision: p.revision,
+      signal: ctx.signal,
+      cleanupOnCancel: p.cleanupOnCancel,
+      onProgress: (q) => progress.update(q),
+    });
+  } finally {
+    progress.stop();
+  }
+  const files = catalogFiles(entry, p.dtype).map((f) => join(dir, f.path)).filter((f) => existsSync(f));
+  return { hubId: entry.id, dtype: p.dtype, dir, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
+}
+
+export function createHandlers(host: ModelHost, features: Features, fetchModel: typeof downloadModel = downloadModel): Handlers {
   const after = <T>(p: Promise<T>): Promise<T> => p.finally(() => host.idle());
   return {
     load: (p, ctx) => after(host.get(p.engine, ctx, 'load').then((m) => m.info)),
+    download: (p, ctx) => download(p, ctx, fetchModel),
     unload: async () => {
       await host.unload();
       return null;

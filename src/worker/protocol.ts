@@ -10,7 +10,7 @@ import type { AnalysisResult, Dtype, ModelInfo } from '../core/result';
 import type { ErrorCode } from '../core/errors';
 import type { LocalDevice } from '../engines/onnx/deviceFallback';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Which model to run and where. `modelDir: null` is the built-in model; a `hubId` is looked up in
@@ -72,6 +72,32 @@ export interface CompareParams {
   options: ScoreOptions;
 }
 
+/**
+ * Downloads a Hub model into `<destRoot>/<owner>/<name>` (src/engines/catalog/download.ts): the one
+ * request that touches the network for a local model. Loading never downloads.
+ */
+export interface DownloadParams {
+  /** A catalog model's Hub id, or another `owner/name` assumed to have the standard transformers.js layout. */
+  hubId: string;
+  dtype: Dtype;
+  /** Models folder (the extension's global storage `models`, never its install folder). */
+  destRoot: string;
+  /** Hub base URL; default $HF_ENDPOINT in the engine's environment, else https://huggingface.co. */
+  host?: string;
+  revision?: string;
+  /** Delete `.part` files on cancel instead of keeping them for a resume. */
+  cleanupOnCancel?: boolean;
+}
+
+export interface DownloadResult {
+  hubId: string;
+  dtype: Dtype;
+  /** The model folder, ready to load (checked with inspectModelFolder). */
+  dir: string;
+  /** Bytes of the model's files on disk. */
+  bytes: number;
+}
+
 /** Requests sent from the client to the worker: each names its params and its result. */
 export interface Requests {
   /** Sent first on every new worker; a version mismatch fails every request. */
@@ -83,6 +109,7 @@ export interface Requests {
   flow: { params: FlowParams; result: AnalysisResult };
   generate: { params: GenerateParams; result: AnalysisResult };
   compare: { params: CompareParams; result: AnalysisResult };
+  download: { params: DownloadParams; result: DownloadResult };
   /** Disposes the loaded models (the worker stays up). */
   unload: { params: Record<string, never>; result: null };
 }
@@ -101,6 +128,11 @@ export type ToWorker = RequestMessage | { kind: 'cancel'; id: number };
 export type Progress =
   | { stage: 'load'; model: string }
   | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' }
+  /**
+   * Bytes of a download: `done`/`total` over all files (`total` is exact once every file's size is
+   * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched.
+   */
+  | { stage: 'download'; model: string; file: string; done: number; total: number; fileDone: number; fileTotal: number | null }
   /** One generated token, for streaming views. */
   | { stage: 'token'; token: unknown };
 
@@ -134,7 +166,7 @@ export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 
 /** Stable key of an engine config, secrets excluded (for "is this model already loaded"). */
 export function engineKey(e: EngineConfig): string {
   return e.kind === 'onnx'
-    ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
+    ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.hubId ? (e.modelsDirs ?? []).join('|') : ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
     : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}`;
 }
 

@@ -1,13 +1,96 @@
-/** Select Model and Connect to Server. The engine reloads on the next request (the config key changed). */
+/**
+ * Select Model and Connect to Server. The engine reloads on the next request (the config key changed).
+ * A catalog model that is not on disk is downloaded first, by the engine process (the `download`
+ * request, the only one that touches the network for a local model), into the extension's global
+ * storage, under a progress notification with Cancel; then it is loaded, and selected once it loads.
+ */
 import * as vscode from 'vscode';
+import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
+import { BUILTIN_MODEL_NAME } from '../../engines/builtinModel';
+import { entryFor } from '../../engines/catalog/catalog';
+import { formatBytes } from '../../engines/catalog/formatBytes';
+import type { Progress } from '../../worker/protocol';
+import { toAbortSignal } from '../cancellation';
+import type { ModelChoice } from '../modelChoice';
 import type { Services } from '../services';
 
 export async function selectModel(s: Services): Promise<boolean> {
-  const choice = await s.models.pick(s.config(), 'Semantic Flow: Select Model');
+  const config = s.config();
+  const choice = await s.models.pick(config, 'Semantic Flow: Select Model', { offerDownloads: true });
   if (!choice) return false;
+  if (choice.kind === 'hub' && s.models.needsDownload(choice.id, config)) return downloadAndSelect(s, choice.id);
   await s.models.setPick(choice);
   s.log.info(`model selected: ${s.models.label(s.config())}`);
   return true;
+}
+
+type DownloadProgress = Extract<Progress, { stage: 'download' }>;
+
+/** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
+export function downloadMessage(p: DownloadProgress): string {
+  const pct = p.total > 0 ? ` (${Math.min(100, Math.floor((100 * p.done) / p.total))}%)` : '';
+  return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct} · ${p.file.split('/').pop()}`;
+}
+
+/**
+ * Downloads catalog model `id` (the dtype Select Model shows) into the models folder, loads it and
+ * selects it. Cancel keeps the partial files for a resume; offline, the user is told so and offered the
+ * built-in model. Returns true when the model was selected.
+ */
+export async function downloadAndSelect(s: Services, id: string): Promise<boolean> {
+  const config = s.config();
+  const entry = entryFor(id);
+  const dtype = s.models.downloadDtype(entry, config);
+  if (!dtype) {
+    throw new SemanticFlowError('bad-argument', `${entry.label} (${entry.id}) has no ${config.dtype} export; set semanticFlow.dtype to ${Object.keys(entry.dtypes).join(' or ')}, or remove the setting.`);
+  }
+  const destRoot = s.models.modelsRoot();
+  const choice: ModelChoice = { kind: 'hub', id: entry.id };
+  let downloaded: { bytes: number; dir: string } | undefined;
+  s.log.info(`downloading ${entry.id} (${dtype}) into ${destRoot}`);
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${entry.label}`, cancellable: true }, async (progress, token) => {
+      const signal = toAbortSignal(token);
+      let pct = 0;
+      const onProgress = (p: Progress): void => {
+        if (p.stage !== 'download') return;
+        const now = p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : pct;
+        progress.report({ message: downloadMessage(p), increment: Math.max(0, now - pct) });
+        pct = Math.max(pct, now);
+      };
+      downloaded = await s.engine.request('download', { hubId: entry.id, dtype, destRoot }, { signal, onProgress });
+      s.log.info(`downloaded ${entry.id} (${dtype}, ${downloaded.bytes} bytes) into ${downloaded.dir}`);
+      progress.report({ message: `Loading ${entry.label}…` });
+      await s.engine.request('load', { engine: await s.models.engineConfig(s.config(), choice) }, { signal });
+    });
+  } catch (e) {
+    if (isSemanticFlowError(e) && e.code === 'cancelled') {
+      s.errors.info(downloaded
+        ? `${entry.label} is downloaded, but loading it was cancelled; choose it again in Select Model to use it.`
+        : `The download of ${entry.label} was cancelled; its partial files are kept, and choosing it again resumes the download.`);
+      return false;
+    }
+    if (isSemanticFlowError(e) && e.code === 'server-unreachable') {
+      offline(s, e.message, entry.id);
+      return false;
+    }
+    throw e;
+  }
+  await s.models.setPick(choice);
+  s.log.info(`model selected: ${s.models.label(s.config())}`);
+  void vscode.window.showInformationMessage(`${entry.label} is downloaded${downloaded ? ` (${formatBytes(downloaded.bytes)})` : ''} and selected.`);
+  return true;
+}
+
+/** The offline message from the download, with Retry and the built-in model (which needs no network). */
+function offline(s: Services, message: string, id: string): void {
+  s.log.warn(`select model: [server-unreachable] ${message}`);
+  s.errors.shown.push(message);
+  const useBuiltin = `Use ${BUILTIN_MODEL_NAME}`;
+  void Promise.resolve(vscode.window.showErrorMessage(message, 'Retry', useBuiltin)).then(async (picked) => {
+    if (picked === 'Retry') await downloadAndSelect(s, id).catch((e) => s.errors.show(e, 'semanticFlow.selectModel'));
+    else if (picked === useBuiltin) await s.models.setPick({ kind: 'builtin' });
+  });
 }
 
 /** Asks for the endpoint, the served model name and an optional API key (kept in SecretStorage). */

@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import { engineConfigOf, parseModelSetting, settingValueOf } from '../../../src/extension/modelChoice';
+import {
+  catalogRow, completeDtypes, downloadDtypeFor, engineConfigOf, formatParameters, hubLoadDtype, parseModelSetting, settingValueOf,
+} from '../../../src/extension/modelChoice';
+import { findCatalogEntry, type CatalogEntry } from '../../../src/engines/catalog/catalog';
 
 const ctx = { workspaceRoot: resolve('/ws'), home: resolve('/home/me'), exists: (p: string) => p === resolve('/ws/models/mine') };
 const settings = { device: 'cpu' as const, dtype: 'fp32' as const, remoteEndpoint: '', remoteModel: '' };
@@ -33,4 +36,53 @@ test('remote without an endpoint or model is a user error naming the setting and
   assert.throws(() => engineConfigOf({ kind: 'remote' }, settings), /semanticFlow\.remote\.endpoint.*Connect to Server/);
   assert.throws(() => engineConfigOf({ kind: 'remote' }, { ...settings, remoteEndpoint: 'http://h:1' }), /semanticFlow\.remote\.model/);
   assert.deepEqual(engineConfigOf({ kind: 'remote' }, { ...settings, remoteEndpoint: 'http://h:1', remoteModel: 'm', apiKey: 'k' }), { kind: 'remote', endpoint: 'http://h:1', model: 'm', apiKey: 'k' });
+});
+
+const gpt2 = findCatalogEntry('Xenova/gpt2') as CatalogEntry;
+const qwen = findCatalogEntry('onnx-community/Qwen2.5-0.5B-Instruct') as CatalogEntry;
+
+test('complete dtypes of a downloaded folder: config, tokenizer and the ONNX file, no external data in .part', () => {
+  const dir = resolve('/models/o/m');
+  const have = (files: string[]) => (p: string) => files.map((f) => join(dir, f)).includes(p);
+  assert.deepEqual(completeDtypes(dir, have(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx'])), ['fp32', 'q8']);
+  assert.deepEqual(completeDtypes(dir, have(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx.part'])), []);
+  assert.deepEqual(completeDtypes(dir, have(['config.json', 'onnx/model.onnx'])), [], 'no tokenizer');
+  assert.deepEqual(completeDtypes(dir, have(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part'])), []);
+});
+
+test('a catalog download fetches semanticFlow.dtype when set (null when the catalog lacks it), else q8', () => {
+  assert.equal(downloadDtypeFor(gpt2, 'fp32', false), 'q8');
+  assert.equal(downloadDtypeFor(gpt2, 'fp32', true), 'fp32');
+  assert.equal(downloadDtypeFor(gpt2, 'fp16', true), null);
+  assert.equal(downloadDtypeFor({ ...gpt2, dtypes: { fp32: { approxBytes: 1 } } }, 'q8', false), 'fp32');
+});
+
+test('a Hub model loads with semanticFlow.dtype when set or on disk, else with what is on disk (q8 first)', () => {
+  assert.equal(hubLoadDtype(['q8'], 'fp32', false), 'q8');
+  assert.equal(hubLoadDtype(['fp32', 'q8'], 'fp32', false), 'fp32');
+  assert.equal(hubLoadDtype(['fp16'], 'fp32', false), 'fp16');
+  assert.equal(hubLoadDtype(['q8'], 'fp32', true), 'fp32', 'a chosen dtype is never replaced');
+  assert.equal(hubLoadDtype([], 'fp32', false), 'fp32');
+});
+
+test('catalog rows: download size, downloaded, partly downloaded, no export; parameters, licence, context in the detail', () => {
+  assert.equal(formatParameters(82e6), '82M');
+  assert.equal(formatParameters(494e6), '494M');
+  assert.equal(formatParameters(1.24e9), '1.2B');
+  assert.deepEqual(catalogRow(gpt2, { state: 'absent' }, { dtype: 'q8', wanted: 'fp32', current: false }), {
+    label: '$(cloud-download) GPT-2',
+    description: 'Xenova/gpt2 · download about 165 MB, q8',
+    detail: '124M parameters · MIT licence · 1,024-token context',
+  });
+  assert.deepEqual(catalogRow(gpt2, { state: 'downloaded', dtype: 'q8' }, { dtype: 'q8', wanted: 'fp32', current: true }), {
+    label: '$(database) GPT-2 $(check)',
+    description: 'Xenova/gpt2 · downloaded (q8)',
+    detail: '124M parameters · MIT licence · 1,024-token context',
+  });
+  assert.equal(catalogRow(gpt2, { state: 'partial', bytes: 12_345_678 }, { dtype: 'q8', wanted: 'q8', current: false }).description,
+    'Xenova/gpt2 · partly downloaded (12.3 MB), resumes: about 165 MB, q8');
+  assert.equal(catalogRow(gpt2, { state: 'absent' }, { dtype: null, wanted: 'fp16', current: false }).description,
+    'Xenova/gpt2 · no fp16 export: change semanticFlow.dtype (fp32, q8)');
+  assert.equal(catalogRow(qwen, { state: 'absent' }, { dtype: 'fp32', wanted: 'fp32', current: false }).detail,
+    '494M parameters · Apache-2.0 licence · 32,768-token context · instruction-tuned (chat template)');
 });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
-import { findHubSnapshot, hubCacheRoots, loadModel } from '../../../src/worker/loadModel';
+import { findHubSnapshot, hubCacheRoots, isCompleteModelFolder, loadModel } from '../../../src/worker/loadModel';
 
 test('the newest snapshot holding a config.json is found in the Hub cache layout', () => {
   const root = mkdtempSync(join(tmpdir(), 'sf-hub-'));
@@ -30,4 +30,38 @@ test('a Hub id that is nowhere on disk fails as model-not-found, naming where it
     loadModel({ kind: 'onnx', id: 'nobody/none', modelDir: null, hubId: 'nobody/none', modelsDirs: [dir], device: 'cpu', dtype: 'fp32' }),
     (e) => e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) && /not on this machine/.test(e.message),
   );
+});
+
+/** A models folder with `<root>/o/m/` holding `files` (paths relative to the model folder). */
+function modelsFolder(files: string[]): { root: string; dir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'sf-models-'));
+  const dir = join(root, 'o', 'm');
+  for (const f of files) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), '{}');
+  }
+  return { root, dir };
+}
+const hubEngine = (root: string, dtype: 'fp32' | 'q8' = 'fp32') =>
+  ({ kind: 'onnx' as const, id: 'o/m', modelDir: null, hubId: 'o/m', modelsDirs: [root], device: 'cpu' as const, dtype });
+
+test('a downloaded folder is complete for a dtype only with config, tokenizer and that ONNX file, and no external data in .part', () => {
+  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir, 'fp32'), true);
+  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir, 'q8'), false);
+  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx.part']).dir, 'fp32'), false);
+  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'onnx/model.onnx']).dir, 'fp32'), false);
+  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part']).dir, 'fp32'), false);
+});
+
+test('an interrupted download is never loaded: model-not-found says it is partial and how to resume', async () => {
+  const { root, dir } = modelsFolder(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx.part']);
+  await assert.rejects(loadModel(hubEngine(root)), (e) =>
+    e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) &&
+    /not complete for fp32: its download was interrupted \(onnx\/model\.onnx is still partial\)/.test(e.message) && /Select Model/.test(e.message) && /resumed/.test(e.message));
+});
+
+test('a folder complete for another dtype names it', async () => {
+  const { root } = modelsFolder(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']);
+  await assert.rejects(loadModel(hubEngine(root, 'fp32')), (e) =>
+    e instanceof SemanticFlowError && e.code === 'model-not-found' && /onnx\/model\.onnx is missing/.test(e.message) && /complete for q8 \(setting semanticFlow\.dtype\)/.test(e.message));
 });
