@@ -166,7 +166,13 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     ...(options.source ? { source: options.source } : {}),
     tokens,
     summary: summarize(tokens, text),
-    options: { topK, bos: useBos, chunkSize: Math.min(chunkSize, seq.length), ...(plan.stride ? { stride: plan.stride } : {}) },
+    options: {
+      topK,
+      bos: useBos,
+      chunkSize: Math.min(chunkSize, seq.length),
+      ...(plan.stride ? { stride: plan.stride } : {}),
+      ...(reuse ? { reusedPrefixTokens: prefixCache!.lastStats!.reusedTargets } : {}),
+    },
     createdAt: new Date().toISOString(),
   };
   if (options.units) {

@@ -201,7 +201,8 @@ export interface AnalysisResult {
   source?: { uri: string; version: number; offset: number };
   tokens: TokenRecord[];
   summary: Summary;
-  options?: { topK: number; bos: boolean; chunkSize: number; stride?: number };
+  /** reusedPrefixTokens: tokens whose measures came from the previous analysis of the same document (live mode). */
+  options?: { topK: number; bos: boolean; chunkSize: number; stride?: number; reusedPrefixTokens?: number };
   words?: UnitAggregate[];
   lines?: UnitAggregate[];
   di?: DirectedInformation;

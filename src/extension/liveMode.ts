@@ -1,8 +1,8 @@
 /**
  * Live mode: after an edit (which has already shifted the stored result), re-score the analysed region
  * of that document once typing pauses. A newer edit cancels the pending timer and aborts the request
- * in flight (Error Lens NewDelay). The whole region is re-scored: the engine has no way yet to keep a
- * KV cache across requests and truncate it at the edit.
+ * in flight (Error Lens NewDelay). The engine keeps the KV cache of the document's last analysis
+ * (src/core/prefixReuse.ts), so only the tokens from the first changed one onwards are fed again.
  */
 import * as vscode from 'vscode';
 import type { ResultStore } from './resultStore';

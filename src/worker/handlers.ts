@@ -11,6 +11,7 @@ import { downloadModel, type DownloadProgress } from '../engines/catalog/downloa
 import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
+import { PrefixCaches } from './prefixCaches';
 import type { DownloadParams, DownloadResult, Progress, ScoreOptions } from './protocol';
 
 /** AnalyzeOptions for one request: its options, signal and progress reporting. */
@@ -90,17 +91,22 @@ export async function download(p: DownloadParams, ctx: HandlerContext, fetchMode
   return { hubId: entry.id, dtype: p.dtype, dir, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
 }
 
-export function createHandlers(host: ModelHost, features: Features, fetchModel: typeof downloadModel = downloadModel): Handlers {
+export function createHandlers(host: ModelHost, features: Features, fetchModel: typeof downloadModel = downloadModel, prefixCaches = new PrefixCaches()): Handlers {
   const after = <T>(p: Promise<T>): Promise<T> => p.finally(() => host.idle());
   return {
     load: (p, ctx) => after(host.get(p.engine, ctx, 'load').then((m) => m.info)),
     download: (p, ctx) => download(p, ctx, fetchModel),
     unload: async () => {
+      prefixCaches.clear();
       await host.unload();
       return null;
     },
     analyze: (p, ctx) =>
-      after(host.get(p.engine, ctx, 'analyze').then((m) => m.analyze(p.text, analyzeOptions(p.options, ctx, p.source)))),
+      after(host.get(p.engine, ctx, 'analyze').then((m) => m.analyze(p.text, {
+        ...analyzeOptions(p.options, ctx, p.source),
+        // Live mode: the document's previous analysis lends the KV cache of the unchanged prefix.
+        prefixCache: p.options.reusePrefix && p.source ? prefixCaches.for(p.source.uri) : undefined,
+      }))),
     di: (p, ctx) => after(host.get(p.engine, ctx, 'di').then((m) => features.di(m, p, ctx))),
     flow: (p, ctx) => after(host.get(p.engine, ctx, 'flow').then((m) => features.flow(m, p, ctx))),
     generate: (p, ctx) => after(host.get(p.engine, ctx, 'generate').then((m) => features.generate(m, p, ctx))),

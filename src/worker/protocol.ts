@@ -31,6 +31,8 @@ export interface ScoreOptions {
   topK: number;
   chunkSize?: number;
   units?: boolean;
+  /** Reuse the KV cache of the unchanged prefix of this document's previous analysis (needs `source`). */
+  reusePrefix?: boolean;
 }
 
 export interface AnalyzeParams {

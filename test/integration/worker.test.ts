@@ -78,3 +78,20 @@ test('an engine process killed mid-analysis rejects everything pending, the host
   assert.ok(r.tokens.length >= 2);
   assert.equal(workers.length, 2);
 });
+
+test('live mode: a re-analysis of an edited document reuses the unchanged prefix and equals a fresh one', async () => {
+  const source = { uri: 'file:///live.md', version: 1, offset: 0 };
+  const before = 'The river carried the old boat past the mill, where the miller waved at the children. '.repeat(2);
+  const after = before.replace(/children\. $/, 'children on the bank. ');
+  const first = await client.request('analyze', { engine, text: before, source, options: { topK: 3, reusePrefix: true } });
+  assert.equal(first.options?.reusedPrefixTokens, undefined);
+  const edited = await client.request('analyze', { engine, text: after, source: { ...source, version: 2 }, options: { topK: 3, reusePrefix: true } });
+  const fresh = await client.request('analyze', { engine, text: after, options: { topK: 3 } });
+  const changedFrom = fresh.tokens.findIndex((t, i) => t.id !== first.tokens[i]?.id);
+  assert.equal(edited.options?.reusedPrefixTokens, changedFrom);
+  assert.ok(changedFrom > fresh.tokens.length / 2);
+  edited.tokens.forEach((t, i) => assert.ok(Math.abs((t.surprisalBits ?? 0) - (fresh.tokens[i].surprisalBits ?? 0)) < 1e-4, `token ${i}`));
+  // Another document does not see this one's cache.
+  const other = await client.request('analyze', { engine, text: after, source: { ...source, uri: 'file:///other.md' }, options: { topK: 3, reusePrefix: true } });
+  assert.equal(other.options?.reusedPrefixTokens, undefined);
+});

@@ -109,6 +109,12 @@ test('live mode re-scores the edited region after typing pauses', { skip: !built
   assert.equal(s.result?.uri, 'file:///live.txt');
   assert.ok(s.result!.tokens > n0, 'the new words are scored');
   assert.equal(painted(editor), s.decorations.total);
+  // "The cat" is unchanged: its measures came from the KV cache of the first analysis.
+  const line = control.logLines.filter((l) => /live mode: re-scored/.test(l)).at(-1) ?? '';
+  const m = /re-scored (\d+) of (\d+) tokens \(the unchanged prefix came from the KV cache\)/.exec(line);
+  assert.ok(m, `live mode logged its reuse: ${line}`);
+  assert.equal(Number(m![2]), s.result!.tokens);
+  assert.ok(Number(m![1]) < s.result!.tokens);
   await run(CommandId.toggleLiveMode);
 });
 

@@ -17,7 +17,7 @@ export async function analyzeRegion(s: Services, doc: vscode.TextDocument, offse
   const version = doc.version;
   s.liveMode.cancel(doc.uri.toString());
   const result = await withEngineProgress('Semantic Flow: analyzing', (signal, onProgress) =>
-    s.engine.request('analyze', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, units: true } }, { signal, onProgress }),
+    s.engine.request('analyze', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, units: true, reusePrefix: true } }, { signal, onProgress }),
   );
   storeResult(s, { doc, version, offset, result, kind: 'analyze' });
   return true;
@@ -55,8 +55,10 @@ export async function rescoreRegion(s: Services, doc: vscode.TextDocument, regio
     checkSize(text, config.maxInputBytes);
     const engine = await s.models.engineConfig(config);
     const version = doc.version;
-    const result = await s.engine.request('analyze', { engine, text, source: sourceOf(doc, region.offset), options: { topK: config.topK, units: true } }, { signal });
+    const result = await s.engine.request('analyze', { engine, text, source: sourceOf(doc, region.offset), options: { topK: config.topK, units: true, reusePrefix: true } }, { signal });
     if (doc.version !== version || signal.aborted) return; // a newer edit will re-score
+    const reused = result.options?.reusedPrefixTokens ?? 0;
+    s.log.info(`live mode: re-scored ${result.tokens.length - reused} of ${result.tokens.length} tokens${reused ? ' (the unchanged prefix came from the KV cache)' : ''}`);
     storeResult(s, { doc, version, offset: region.offset, result, kind: 'analyze' });
   } catch (e) {
     if ((e as SemanticFlowError).code !== 'cancelled') s.log.warn(`live mode: ${(e as Error).message}`);
