@@ -23,5 +23,6 @@ if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], { stdio: 'inherit' });
+// A test that hangs fails after 3 minutes instead of holding CI forever.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...extra, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
