@@ -5,7 +5,8 @@
  *   reuse / floor: over n(n+1)/2 token-steps of plain scoring, timed by analyzeText on the same text
  *     (target ≤ 1.3).
  * Usage: node --import tsx bench/flow.ts [--model DIR] [--reps N] [--threads N (default 1; 0 = ORT's choice)] [--max-batch N]
- * (the built-in model has a 128-token window, so it runs on 128 positions).
+ * (the built-in model has a 512-token window, so it also runs on 256 positions; a model with a shorter
+ * window runs on its whole window).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -67,7 +67,7 @@ test('models list as a table: built-in first, licences, sizes marked approximate
   assert.equal(await run(['models', '--format', 'table', '--dir', dir], io), 0, io.err);
   const lines = io.out.split('\n');
   assert.match(lines[0], /^model +params +download \(approx\.\) +licence +chat +context +on disk$/);
-  assert.match(lines[1], /^semantic-flow-mini +7\.2M +included +MIT +no +128 +fp32, q8 /);
+  assert.match(lines[1], /^semantic-flow-mini +8\.1M +included +MIT +no +512 +fp32, q8 /);
   assert.match(io.out, /\nXenova\/gpt2 +124M +fp32 ~650 MB, q8 ~165 MB +MIT +no +1024 +—\n/);
   assert.match(io.out, /\nonnx-community\/Qwen2\.5-0\.5B-Instruct +494M +.* +Apache-2\.0 +yes +32768 /);
   assert.match(io.out, /\nsomeone\/tiny +\? +\? +\? +no +256 +fp32 \([\d.]+ kB\)\n/);

@@ -11,7 +11,9 @@
 //                    under /usr/include.
 //   For prose and code, every 50th file (i % 50 == 7, per category) is held out (split "val-new").
 //
-// usage: node tools/model/build-corpus.mjs [WORK_DIR=tools/model/work]
+// usage: node tools/model/build-corpus.mjs [WORK_DIR=tools/model/work] [--without-packages FILE]
+//   --without-packages FILE: Debian package names (one a line) whose installed files are treated as
+//   absent, to rebuild a corpus made before those packages were installed (see README, "v1's corpus").
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, lstatSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
@@ -19,7 +21,20 @@ import { createHash } from 'node:crypto';
 import { join, basename } from 'node:path';
 import { v0Files } from './v0-split.mjs';
 
-const work = process.argv[2] ?? new URL('./work', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const wpIdx = args.indexOf('--without-packages');
+const withoutFile = wpIdx >= 0 ? args.splice(wpIdx, 2)[1] : null;
+const work = args[0] ?? new URL('./work', import.meta.url).pathname;
+// files owned by the --without-packages packages (dpkg -L), skipped everywhere below
+const absent = new Set();
+if (withoutFile) {
+  for (const pkg of readFileSync(withoutFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+    let files = '';
+    try { files = execFileSync('dpkg', ['-L', pkg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8'); } catch { continue; } // not installed
+    for (const f of files.split('\n')) if (f) absent.add(f);
+  }
+}
+const present = (p) => !absent.has(p);
 const textDir = join(work, 'corpus', 'text');
 mkdirSync(textDir, { recursive: true });
 const MAX_CHARS = 400000; // same per-file cap as v0's tokenizer
@@ -31,7 +46,7 @@ function walk(dir, keep, out = []) {
   for (const e of ents) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p, keep, out);
-    else if (e.isFile() && keep(p)) out.push(p);
+    else if (e.isFile() && present(p) && keep(p)) out.push(p);
   }
   return out;
 }
@@ -83,7 +98,7 @@ const takeProse = (t, tag, cap) => {
 };
 for (const f of readdirSync('/usr/share/common-licenses').sort(byCode)) {
   const p = `/usr/share/common-licenses/${f}`;
-  if (lstatSync(p).isFile()) takeProse(readText(p), `license-${f}`, MAX_CHARS);
+  if (lstatSync(p).isFile() && present(p)) takeProse(readText(p), `license-${f}`, MAX_CHARS);
 }
 const docPkgs = readdirSync('/usr/share/doc').sort(byCode);
 for (const pkg of docPkgs) {
@@ -93,7 +108,7 @@ for (const pkg of docPkgs) {
   try { ents = readdirSync(dir).sort(byCode); } catch { continue; }
   for (const f of ents) {
     const p = join(dir, f);
-    if (!lstatSync(p).isFile()) continue;
+    if (!lstatSync(p).isFile() || !present(p)) continue;
     try {
       if (f === 'copyright') takeProse(readText(p), `${pkg}-copyright`, 60000);
       else if (/^(README|NEWS)([.](Debian|md|txt|rst))?([.]gz)?$/i.test(f)) takeProse(readText(p), `${pkg}-${f}`, 60000);
@@ -110,7 +125,7 @@ for (const s of ['man1', 'man5', 'man7', 'man8']) {
   if (!existsSync(d)) continue;
   for (const f of readdirSync(d).sort(byCode)) {
     const p = join(d, f);
-    if (lstatSync(p).isFile() && f.endsWith('.gz') && size(p) > 1500) manFiles.push(p);
+    if (lstatSync(p).isFile() && present(p) && f.endsWith('.gz') && size(p) > 1500) manFiles.push(p);
   }
 }
 let nGcloud = 0;
@@ -144,6 +159,8 @@ writeFileSync(join(work, 'corpus', 'manifest.tsv'), rows.map((r) => r.join('\t')
 writeFileSync(join(work, 'corpus', 'stats.json'), JSON.stringify(stats, null, 1));
 // the corpus depends on what is installed: keep the package list next to it
 try {
-  writeFileSync(join(work, 'corpus', 'packages.txt'), execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n']));
+  const listed = execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n']).toString('utf8');
+  const skip = new Set(absent.size ? readFileSync(withoutFile, 'utf8').split('\n').map((l) => l.trim()) : []);
+  writeFileSync(join(work, 'corpus', 'packages.txt'), listed.split('\n').filter((l) => l && !skip.has(l.split(' ')[0].split(':')[0])).join('\n') + '\n');
 } catch { /* not Debian */ }
 console.log(JSON.stringify(stats));

@@ -4,8 +4,12 @@ wall-clock budget (cosine learning-rate schedule over that budget), then save HF
 usage: OMP_NUM_THREADS=1 /usr/bin/python3 tools/model/train.py OUT_DIR [--minutes 90]
          [--init DIR --init-layers 4 --init-positions 128]   grow from a smaller checkpoint (v0)
          [--layers 8 --embd 128 --heads 4 --positions 512] [--lr 2.5e-3]
-         [--mix v0=0.55,prose=0.3,code=0.15] [--tokens tools/model/work/tokens]
-Each step is 2048 tokens: 4 x 512, except every 4th step, which is 16 x 128. Sequences are drawn
+         [--mix v0=0.55,prose=0.3,code=0.15] [--tokens tools/model/work/tokens] [--short-every 4]
+         [--warmup 100] [--min-lr-frac 0.1]
+Continued training (same shape): --init DIR --init-layers 8 --init-positions 512 loads DIR as is
+(e.g. weights read back out of an exported model.onnx by onnx-to-bins.mjs).
+Each step is 2048 tokens: 4 x 512, except every --short-every-th step, which is 16 x 128
+(--short-every 0: always 4 x 512, so that positions 128-511 get every step). Sequences are drawn
 from the categories' train files with the --mix probabilities. Writes OUT_DIR/train_log.json and,
 every --save-every minutes, a checkpoint to OUT_DIR (so a stopped run still leaves weights).
 """
@@ -30,6 +34,8 @@ ap.add_argument('--lr', type=float, default=2.5e-3); ap.add_argument('--warmup',
 ap.add_argument('--mix', default='v0=0.55,prose=0.3,code=0.15')
 ap.add_argument('--eval-every', type=int, default=200); ap.add_argument('--save-every', type=float, default=15)
 ap.add_argument('--seed', type=int, default=0)
+ap.add_argument('--short-every', type=int, default=4, help='every Nth step is 16 x 128 (0: never)')
+ap.add_argument('--min-lr-frac', type=float, default=0.1, help='cosine schedule ends at lr * this')
 a = ap.parse_args()
 
 torch.set_num_threads(1)
@@ -65,7 +71,8 @@ def sample(data, n, ctx, r):
 
 
 def batch(step):
-    n, ctx = (16, 128) if step % 4 == 3 else (4, a.positions)
+    short = a.short_every > 0 and step % a.short_every == a.short_every - 1
+    n, ctx = (16, 128) if short else (4, a.positions)
     picks = rng.choice(len(cats), n, p=probs)
     xs, ys = zip(*(sample(train[cats[c]], 1, ctx, rng) for c in picks))
     return torch.cat(xs), torch.cat(ys)
@@ -94,7 +101,7 @@ while True:
     el = time.time() - t0
     if el > budget or (a.max_steps and step >= a.max_steps):
         break
-    lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, el / budget))))
+    lr = a.lr * min(1.0, (step + 1) / a.warmup) * (a.min_lr_frac + (1 - a.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * min(1.0, el / budget))))
     for g in opt.param_groups:
         g['lr'] = lr
     x, y = batch(step)

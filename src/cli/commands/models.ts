@@ -35,7 +35,7 @@ interface ModelRow {
   local: { dir: string; dtypes: Dtype[]; bytes: number; partial: boolean } | null;
 }
 
-const BUILTIN_PARAMETERS = 7.24e6; // models/semantic-flow-mini/README.md
+const BUILTIN_PARAMETERS = 8.08e6; // models/semantic-flow-mini/README.md
 
 function builtinRow(): ModelRow {
   const dir = builtinModelDir();
