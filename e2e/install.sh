@@ -29,6 +29,12 @@ else
   log "apt packages present (chromium, libkrb5-dev)"
 fi
 
+# ---- npm environment -----------------------------------------------------------------------
+# Run from `npm run e2e`, the outer npm (Node 20) exports npm_config_* variables; the inner npm would
+# take them as its own config, and code-server's postinstall would read Node 20 from the inherited
+# npm_config_user_agent and refuse. Start the inner installs from a clean npm environment.
+for v in $(compgen -e | grep -i '^npm_'); do unset "$v"; done
+
 # ---- helpers ---------------------------------------------------------------------------------
 # key <dir> <extra>: sha256 of the lockfile, package.json and an extra string (e.g. Node version)
 key() { { cat "$1/package-lock.json" "$1/package.json"; printf '%s' "$2"; } | sha256sum | cut -d' ' -f1; }
