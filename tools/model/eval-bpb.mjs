@@ -15,7 +15,7 @@ import { env, AutoTokenizer, AutoModelForCausalLM, Tensor } from '@huggingface/t
 import * as ort from 'onnxruntime-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve, dirname, basename, join } from 'node:path';
-import { Graph, DT } from './onnx-writer.mjs';
+import { Graph, DT } from '../fixtures/onnxWriter.mjs';
 
 const args = process.argv.slice(2);
 const opt = { work: new URL('./work', import.meta.url).pathname, dtype: 'fp32', threads: 1, window: 0, maxFiles: 0, out: '', sets: '' };
@@ -49,9 +49,9 @@ const g = new Graph('token_logprobs');
 g.input('logits', DT.float, ['b', 's', 'v']);
 g.input('targets', DT.int64, ['b', 's']);
 const lsm = g.op('LogSoftmax', ['logits'], { axis: -1 });
-g.output(g.op('GatherElements', [lsm, g.op('Unsqueeze', ['targets', g.constI64([-1])])], { axis: 2 }), DT.float, ['b', 's', 1], 'logprobs');
+g.output(g.op('GatherElements', [lsm, g.op('Unsqueeze', ['targets', g.constInt64([-1])])], { axis: 2 }), DT.float, ['b', 's', 1], 'logprobs');
 const sessionOptions = { intraOpNumThreads: opt.threads, interOpNumThreads: 1 };
-const scorer = await ort.InferenceSession.create(g.toModel(), sessionOptions);
+const scorer = await ort.InferenceSession.create(g.toBytes(), sessionOptions);
 
 env.allowRemoteModels = false;
 const i64 = (a) => new Tensor('int64', BigInt64Array.from(a, BigInt), [1, a.length]);

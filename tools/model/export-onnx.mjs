@@ -9,7 +9,7 @@
 //          [--positions 512] [--vocab 50257]
 import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Graph, DT } from './onnx-writer.mjs';
+import { Graph, DT } from '../fixtures/onnxWriter.mjs';
 import { writeTokenizer } from './make-tokenizer.mjs';
 
 // per-output-column symmetric int8 quantization of a row-major [rows, cols] matrix
@@ -81,7 +81,7 @@ export function gpt2Graph({ weights, layers: L, embd: E, heads: H, positions: NP
     const ws = g.init('transformer.wte.weight_t_scale', DT.float, [V], scale);
     const wz = g.init('transformer.wte.weight_t_zp', DT.int8, [V], new Int8Array(V));
     const cols = g.op('Cast', [g.op('Transpose', [g.op('Gather', [wq, 'input_ids'], { axis: 1 })], { perm: [1, 2, 0] })], { to: DT.float });
-    embedded = g.op('Mul', [cols, g.op('Unsqueeze', [g.op('Gather', [ws, 'input_ids'], { axis: 0 }), g.constI64([2])])]);
+    embedded = g.op('Mul', [cols, g.op('Unsqueeze', [g.op('Gather', [ws, 'input_ids'], { axis: 0 }), g.constInt64([2])])]);
     lmHead = (x) => {
       const [xq, xs, xz] = g.op('DynamicQuantizeLinear', [x], {}, { nOut: 3 });
       const acc = g.op('Cast', [g.op('MatMulInteger', [xq, wq, xz, wz])], { to: DT.float });
@@ -92,21 +92,21 @@ export function gpt2Graph({ weights, layers: L, embd: E, heads: H, positions: NP
   let h = g.op('Add', [embedded, g.op('Gather', [wpe, 'position_ids'], { axis: 0 })]);
 
   // mask [B, 1, S, T]: key position <= query position (queries are the last S of T) and not padding
-  const zero = g.constI64([0], []);
-  const one = g.constI64([1], []);
+  const zero = g.constInt64([0], []);
+  const one = g.constInt64([1], []);
   const T = g.op('Gather', [g.op('Shape', ['attention_mask']), one], { axis: 0 });
   const S = g.op('Gather', [g.op('Shape', ['input_ids']), one], { axis: 0 });
   const queryPos = g.op('Range', [g.op('Sub', [T, S]), T, one]);
   const keyPos = g.op('Range', [zero, T, one]);
-  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [keyPos, g.constI64([0])]), g.op('Unsqueeze', [queryPos, g.constI64([1])])]);
-  const notPad = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], { to: DT.bool }), g.constI64([1, 2])]);
+  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [keyPos, g.constInt64([0])]), g.op('Unsqueeze', [queryPos, g.constInt64([1])])]);
+  const notPad = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], { to: DT.bool }), g.constInt64([1, 2])]);
   const allowed = g.op('And', [causal, notPad]);
-  const masked = g.constF32([-1e9], []);
-  const invSqrtD = g.constF32([1 / Math.sqrt(D)], []);
-  const splitHeads = g.constI64([0, 0, H, D]);
-  const mergeHeads = g.constI64([0, 0, E]);
-  const qkvSizes = g.constI64([E, E, E]);
-  const [half, one_f, c3, cTanh] = [0.5, 1, 0.044715, Math.sqrt(2 / Math.PI)].map((x) => g.constF32([x], []));
+  const masked = g.constFloat([-1e9], []);
+  const invSqrtD = g.constFloat([1 / Math.sqrt(D)], []);
+  const splitHeads = g.constInt64([0, 0, H, D]);
+  const mergeHeads = g.constInt64([0, 0, E]);
+  const qkvSizes = g.constInt64([E, E, E]);
+  const [half, one_f, c3, cTanh] = [0.5, 1, 0.044715, Math.sqrt(2 / Math.PI)].map((x) => g.constFloat([x], []));
 
   for (let i = 0; i < L; i++) {
     const p = `transformer.h.${i}`;
@@ -126,10 +126,10 @@ export function gpt2Graph({ weights, layers: L, embd: E, heads: H, positions: NP
     const act = g.op('Mul', [g.op('Mul', [f, half]), g.op('Add', [g.op('Tanh', [inner]), one_f])]);
     h = g.op('Add', [h, linear(act, `${p}.mlp.c_proj`, 4 * E, E)]);
   }
-  const flat = lmHead(g.op('Reshape', [layerNorm(h, 'transformer.ln_f'), g.constI64([-1, E])]));
-  const logitsShape = g.op('Concat', [g.op('Shape', ['input_ids']), g.constI64([V])], { axis: 0 });
+  const flat = lmHead(g.op('Reshape', [layerNorm(h, 'transformer.ln_f'), g.constInt64([-1, E])]));
+  const logitsShape = g.op('Concat', [g.op('Shape', ['input_ids']), g.constInt64([V])], { axis: 0 });
   g.output(g.op('Reshape', [flat, logitsShape]), DT.float, ['batch_size', 'sequence_length', V], 'logits');
-  return g.toModel({ opset: 17 });
+  return g.toBytes({ opset: 17, producer: 'semantic-flow tools/model' });
 }
 
 export function exportModel(weights, out, shape) {
