@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { withEngineProgress } from '../cancellation';
 import type { Services } from '../services';
-import { activeEditor, checkSize, sourceOf, storeResult } from './shared';
+import { activeEditor, checkSize, selectionOrDocument, sourceOf, storeResult } from './shared';
 
 type Unit = 'token' | 'word' | 'line' | 'sentence';
 const UNITS: { label: Unit; detail: string }[] = [
@@ -16,18 +16,14 @@ export async function flowMatrix(s: Services): Promise<boolean> {
   const editor = activeEditor(s, 'Token Flow Matrix');
   if (!editor) return false;
   const doc = editor.document;
-  const range = editor.selection.isEmpty ? new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)) : editor.selection;
-  const text = doc.getText(range);
-  if (text.trim().length === 0) {
-    s.errors.info('Select some text first, then run Semantic Flow: Token Flow Matrix.');
-    return false;
-  }
+  const region = selectionOrDocument(s, editor, 'Token Flow Matrix');
+  if (!region) return false;
+  const { offset, text } = region;
   const config = s.config();
   checkSize(text, Math.min(config.maxInputBytes, 64 * 1024));
   const unit = await vscode.window.showQuickPick(UNITS, { title: 'Semantic Flow: flow from which units?' });
   if (!unit) return false;
   const engine = await s.models.engineConfig(config);
-  const offset = doc.offsetAt(range.start);
   const version = doc.version;
   const result = await withEngineProgress('Semantic Flow: token flow matrix', (signal, onProgress) =>
     s.engine.request('flow', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, unit: unit.label } }, { signal, onProgress }),

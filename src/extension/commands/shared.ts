@@ -66,3 +66,15 @@ export function selectedText(s: Services, editor: vscode.TextEditor, command: st
   }
   return { offset: editor.document.offsetAt(sel.start), text: editor.document.getText(sel) };
 }
+
+/** The selection, or the whole document when nothing is selected; tells the user when it is only whitespace. */
+export function selectionOrDocument(s: Services, editor: vscode.TextEditor, command: string): { offset: number; text: string } | undefined {
+  const doc = editor.document;
+  const range = editor.selection.isEmpty ? new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)) : editor.selection;
+  const text = doc.getText(range);
+  if (text.trim().length === 0) {
+    s.errors.info(`Select some text first, then run Semantic Flow: ${command}.`);
+    return undefined;
+  }
+  return { offset: doc.offsetAt(range.start), text };
+}
