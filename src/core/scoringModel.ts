@@ -34,6 +34,8 @@ export interface ForwardInput {
   keepCache?: boolean;
   /** False when only the cache is wanted (context-only chunks): `logits` comes back empty. */
   wantLogits?: boolean;
+  /** Where the logits go: exactly batch × seq × vocab floats, returned as `logits` (engines may write in place). */
+  logitsInto?: Float32Array;
 }
 
 export interface ForwardOutput {

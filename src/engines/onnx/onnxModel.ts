@@ -42,7 +42,9 @@ export interface OnnxLoadOptions {
 export interface OrtSession {
   inputNames: readonly string[];
   outputNames: readonly string[];
-  run(feeds: Record<string, unknown>, fetches?: string[]): Promise<Record<string, OrtTensor>>;
+  /** Fetches by name, or an object whose tensors are filled in place (null: allocated by ONNX Runtime). */
+  run(feeds: Record<string, unknown>, fetches?: string[] | Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  outputMetadata?: readonly { name: string; type?: string }[];
 }
 interface OrtTensor {
   type: string;
@@ -276,12 +278,29 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
     const { feeds, P, S, B } = this.feeds(input);
     const wantLogits = input.wantLogits !== false;
-    const fetches = [...(wantLogits ? ['logits'] : []), ...(input.keepCache ? this.presentNames : [])];
+    const presents = input.keepCache ? this.presentNames : [];
+    const into = wantLogits ? input.logitsInto : undefined;
+    if (into && into.length !== B * S * this.info.vocabSize) throw new Error(`forward: logitsInto holds ${into.length} floats, the pass gives ${B * S * this.info.vocabSize}`);
+    if (into && this.logitsAreFloat32()) {
+      // ONNX Runtime writes the logits straight into the caller's buffer (no [seq × vocab] copy).
+      const fetches: Record<string, unknown> = { logits: new Tensor('float32', into, [B, S, this.info.vocabSize]).ort_tensor };
+      for (const n of presents) fetches[n] = null;
+      const out = await this.session.run(feeds, fetches);
+      return { logits: into, batch: B, seq: S, vocab: this.info.vocabSize, cache: this.cacheFrom(out, input.keepCache, P + S, B) };
+    }
+    const fetches = [...(wantLogits ? ['logits'] : []), ...presents];
     const out = await this.session.run(feeds, fetches.length ? fetches : ['logits']);
-    const logits = out.logits ? float32Of(out.logits) : new Float32Array(0);
+    let logits = out.logits ? float32Of(out.logits) : new Float32Array(0);
     const V = out.logits ? out.logits.dims[2] : this.info.vocabSize;
     if (!wantLogits) out.logits?.dispose?.();
+    if (into) logits = (into.set(logits), into);
     return { logits: wantLogits ? logits : new Float32Array(0), batch: B, seq: S, vocab: V, cache: this.cacheFrom(out, input.keepCache, P + S, B) };
+  }
+
+  private float32Logits?: boolean;
+  private logitsAreFloat32(): boolean {
+    this.float32Logits ??= this.session.outputMetadata?.find((m) => m.name === 'logits')?.type === 'float32';
+    return this.float32Logits;
   }
 
   /** Present only when the model was fused (core checks for it). */
