@@ -4,13 +4,15 @@
  *     from one full occluded pass per source (target ≤ 0.55);
  *   reuse / floor: over n(n+1)/2 token-steps of plain scoring, timed by analyzeText on the same text
  *     (target ≤ 1.3).
- * Usage: node --import tsx bench/flow.ts [--model DIR] [--reps N] [--threads N (default 1; 0 = ORT's choice)] [--max-batch N]
+ * Both matrices compare their rows with the clean ones by the same kernel (WebAssembly SIMD unless --kernel js).
+ * Usage: node --import tsx bench/flow.ts [--model DIR] [--reps N] [--threads N (default 1; 0 = ORT's choice)] [--max-batch N] [--kernel wasm-simd|js]
  * (the built-in model has a 512-token window, so it also runs on 256 positions; a model with a shorter
  * window runs on its whole window).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../src/core/analyze';
+import type { KlKernelKind } from '../src/core/klKernel';
 import { occlusionFlow, type OcclusionOptions } from '../src/core/occlusionFlow';
 import { estimateOcclusionCost } from '../src/core/occlusionPlan';
 import { builtinModelDir } from '../src/engines/builtinModel';
@@ -65,10 +67,11 @@ async function main(): Promise<void> {
   const n = Math.min(positions - 1, tok.ids.length);
   const text = CORPUS.slice(0, tok.spans[n - 1].end);
   const check = model.tokenize(text).ids.length;
-  const opts: OcclusionOptions = { unit: 'token', maxBatch: arg('max-batch') ? Number(arg('max-batch')) : undefined };
+  const kernel = (arg('kernel') ?? 'wasm-simd') as KlKernelKind;
+  const opts: OcclusionOptions = { unit: 'token', maxBatch: arg('max-batch') ? Number(arg('max-batch')) : undefined, kernel };
   const cost = estimateOcclusionCost(model, text, opts);
   const indep = estimateOcclusionCost(model, text, { ...opts, reuse: false, maxBatch: 1 });
-  console.log(`model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians`);
+  console.log(`model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians; ${kernel} comparisons`);
   console.log(`token-steps: reuse ${cost.tokenSteps} in ${cost.passes} passes, independent ${indep.tokenSteps} in ${indep.passes} passes`);
 
   await occlusionFlow(model, text, opts); // warm-up

@@ -84,15 +84,20 @@ export interface ReferenceRow {
 }
 
 export function referenceRow(row: Float32Array): ReferenceRow {
-  const logits = Float32Array.from(row);
+  const logits = new Float32Array(row.length), probs = new Float32Array(row.length);
+  return { logits, probs, ...referenceRowInto(row, logits, probs) };
+}
+
+/** Fills `logits` and `probs` (views of a row's length, e.g. into a shared table) from a logits row. */
+export function referenceRowInto(row: Float32Array, logits: Float32Array, probs: Float32Array): Pick<ReferenceRow, 'mass' | 'logZ' | 'max'> {
+  logits.set(row);
   const logZ = logSumExp(logits);
-  const probs = new Float32Array(logits.length);
   let mass = 0;
   for (let v = 0; v < logits.length; v++) {
     probs[v] = Math.exp(logits[v] - logZ);
     mass += probs[v];
   }
-  return { logits, probs, mass, logZ, max: maxOf(logits, 0, logits.length) };
+  return { mass, logZ, max: maxOf(logits, 0, logits.length) };
 }
 
 /** How far above the reference's largest logit an occluded row may reach before its own maximum is needed. */

@@ -13,8 +13,9 @@
  * through the residual stream, so the mask alone cannot hide it there.
  */
 import { throwIfAborted } from './errors';
-import { againstReference, referenceRow, type ReferenceRow } from './divergence';
-import { planOcclusion, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
+import { againstReference } from './divergence';
+import { klWorkspace, referenceAt, referenceLogits, setReference, type KlKernelKind, type KlWorkspace } from './klKernel';
+import { feedLength, planOcclusion, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
 import { SCHEMA_VERSION, type AnalysisResult, type FlowResult, type TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { summarize } from './summary';
@@ -41,6 +42,8 @@ export interface OcclusionOptions extends OcclusionPlanOptions {
   /** Most logits (batch × tokens × vocabulary) one occluded forward may return (memory bound). */
   maxLogitFloats?: number;
   signal?: AbortSignal;
+  /** How occluded rows are compared with the clean ones (default: WebAssembly SIMD when available). */
+  kernel?: KlKernelKind;
   /** Each source row as soon as it is complete. */
   onRow?: (e: FlowRowEvent) => void;
   onProgress?: (p: FlowProgress) => void;
@@ -89,6 +92,17 @@ function feedFor(plan: OcclusionPlan, j: number, s0: number): Feed {
   return { ids, pos, mask, cells, cleanCells };
 }
 
+/** The largest logits buffer one occluded forward of the plan needs. */
+function maxBufferFloats(plan: OcclusionPlan, V: number, maxLogitFloats: number): number {
+  let most = 0;
+  for (const b of plan.batches) {
+    const B = b.units.length;
+    const L = Math.max(...b.units.map((j) => feedLength(plan.sources[j], b.s0, plan.lastRow, plan.method)));
+    most = Math.max(most, B * Math.min(L, Math.max(1, Math.floor(maxLogitFloats / (B * V)))) * V);
+  }
+  return most;
+}
+
 export async function occlusionFlow(model: ScoringModel, text: string, options: OcclusionOptions = {}): Promise<AnalysisResult> {
   const { topK = 5, chunkSize = 128, signal } = options;
   throwIfAborted(signal);
@@ -99,10 +113,10 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   const boundaries = new Set(plan.reuse ? plan.batches.map((b) => b.s0).filter((s) => s > 0) : []);
 
   const tokens: TokenRecord[] = plan.tok.ids.map((_, i) => blankRecord(plan.tok, i, text, model, i));
-  const refs = new Map<number, ReferenceRow>(); // by target position
+  let work: KlWorkspace | null = null; // the clean rows of the targets (by column) and the logits buffer
+  const refIndex = new Map(targets.map((t, c) => [t + off, c])); // target position → column
   const cleanRows = new Map<number, Float32Array>(); // by row position: the last visible row before a unit
   const wantCleanRow = new Set(sources.map((s) => s.tokenStart + off - 1).filter((r) => r >= 0));
-  const targetSet = new Set(targets.map((t) => t + off));
   const phi = sources.map(() => new Array<number>(targets.length).fill(0));
   const expected = sources.map(() => new Array<number>(targets.length).fill(0));
   const totalSteps = plan.cost.tokenSteps;
@@ -124,11 +138,15 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       if (!(boundaries.has(a) && !slice)) full?.dispose();
       full = out.cache;
       if (full && !slice && boundaries.has(b)) held.set(b, full);
+      if (out.vocab !== V) throw new Error(`occlusionFlow: the model returned ${out.vocab} logits per row, its info says ${V}`);
+      work ??= klWorkspace(targets.length, V, maxBufferFloats(plan, V, options.maxLogitFloats ?? DEFAULT_MAX_LOGIT_FLOATS), { kernel: options.kernel });
+      const table = work.table;
       for (let p = a; p < b; p++) {
         const row = logitsRow(out, 0, p - a);
         fillRecord(tokens[p + 1 - off], row, topK, model);
-        if (targetSet.has(p + 1)) refs.set(p + 1, referenceRow(row));
-        if (wantCleanRow.has(p)) cleanRows.set(p, refs.get(p + 1)?.logits ?? Float32Array.from(row));
+        const c = refIndex.get(p + 1);
+        if (c !== undefined) setReference(table, c, row);
+        if (wantCleanRow.has(p)) cleanRows.set(p, c !== undefined ? referenceLogits(table, c) : Float32Array.from(row));
       }
       progress(b - a);
       a = b;
@@ -138,6 +156,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       full = null; // the caches still needed are in `held`
     }
 
+    const ref = (c: number) => referenceAt(work!.table, c);
     for (const batch of plan.batches) {
       throwIfAborted(signal);
       const feeds = batch.units.map((j) => feedFor(plan, j, batch.s0));
@@ -146,7 +165,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
         for (const [c, q] of feeds[r].cleanCells) {
           const j = batch.units[r], P = targets[c] + off;
           if (q < 0) { phi[j][c] = NaN; expected[j][c] = NaN; continue; }
-          const m = againstReference(refs.get(P)!, cleanRows.get(q)!, seq[P]);
+          const m = againstReference(ref(c), cleanRows.get(q)!, seq[P]);
           phi[j][c] = m.logRatioBits;
           expected[j][c] = m.klBits;
         }
@@ -167,6 +186,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
         for (let c0 = 0; c0 < L; c0 += cols) {
           throwIfAborted(signal);
           const c1 = Math.min(L, c0 + cols);
+          const logitsInto = work!.logitsBuffer(B * (c1 - c0) * V);
           const out = await model.forward(
             {
               inputIds: ids.map((r) => r.slice(c0, c1)),
@@ -174,18 +194,19 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
               attentionMask: mask.map((r) => r.slice(0, batch.s0 + c1)),
               positionIds: pos.map((r) => r.slice(c0, c1)),
               keepCache: c1 < L,
+              logitsInto,
             },
             signal,
           );
           forwardPasses++;
           if (cache !== base) cache?.dispose();
           cache = out.cache;
+          if (out.logits !== logitsInto) logitsInto.set(out.logits); // an engine that does not write in place
           for (let r = 0; r < B; r++) {
             const f = feeds[r], j = batch.units[r];
             for (; cursor[r] < f.cells.length && f.cells[cursor[r]][1] < c1; cursor[r]++) {
               const [c, k] = f.cells[cursor[r]];
-              const P = targets[c] + off;
-              const m = againstReference(refs.get(P)!, out.logits, seq[P], (r * out.seq + k - c0) * out.vocab);
+              const m = work!.compare(c, logitsInto, (r * (c1 - c0) + k - c0) * V, seq[targets[c] + off]);
               phi[j][c] = m.logRatioBits;
               expected[j][c] = m.klBits;
             }

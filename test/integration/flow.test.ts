@@ -109,6 +109,35 @@ test('occlusion with KV reuse equals independent full passes to 1e-4 bits (mask,
   await session.release();
 });
 
+test('occlusion compared by WebAssembly SIMD equals the float64 scalar loop to 1e-5 bits (fixture and built-in model)', async () => {
+  const builtin = await OnnxModel.load({ modelDir: builtinModelDir() });
+  try {
+    for (const [m, text] of [[model, TEXT.slice(0, 60)], [builtin, 'The river rose after the storm, and the old bridge closed.']] as const) {
+      const wasm = await occlusionFlow(m, text, { unit: 'token' });
+      const js = await occlusionFlow(m, text, { unit: 'token', kernel: 'js' });
+      let worst = 0, cells = 0;
+      wasm.flow!.phiBits.forEach((row, j) => row.forEach((v, c) => {
+        if (v !== 0) cells++;
+        worst = Math.max(worst, Math.abs(v - js.flow!.phiBits[j][c]), Math.abs(wasm.flow!.expectedBits[j][c] - js.flow!.expectedBits[j][c]));
+      }));
+      assert.ok(cells > 50, `${m.info.id}: ${cells} cells`);
+      assert.ok(worst < 1e-5, `${m.info.id}: ${worst} bits`);
+    }
+  } finally {
+    await builtin.dispose();
+  }
+});
+
+test('forward writes the logits into a given buffer, equal to a forward without one; a buffer of the wrong size is refused', async () => {
+  const ids = [model.tokenize(TEXT.slice(0, 40)).ids.slice(0, 9)];
+  const plain = await model.forward({ inputIds: ids });
+  const into = new Float32Array(plain.logits.length);
+  const out = await model.forward({ inputIds: ids, logitsInto: into });
+  assert.equal(out.logits, into);
+  assert.deepEqual(Array.from(into), Array.from(plain.logits));
+  await assert.rejects(model.forward({ inputIds: ids, logitsInto: new Float32Array(plain.logits.length - 1) }), /logitsInto/);
+});
+
 test('a later unit has exactly zero flow on earlier targets, and flow is not zero where it should not be', async () => {
   const r = await occlusionFlow(model, TEXT, { unit: 'sentence' });
   const f = r.flow!;

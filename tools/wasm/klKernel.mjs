@@ -1,0 +1,119 @@
+// Builds the WebAssembly SIMD kernel of occlusion flow (src/core/klKernel.ts) and writes it, base64, to
+// src/core/klKernelWasm.ts. Usage: node tools/wasm/klKernel.mjs [--print-wat]
+//
+// klRow(p, lp, q, n, shift) → (Σ_v e^(q_v − shift), Σ_v p_v·(lp_v − q_v), max_v q_v) over n floats (n a multiple of
+// 4·UNROLL) at the byte addresses p (reference probabilities), lp (reference logits), q (occluded logits).
+// e^x in float32 lanes: x = max(q − shift, −87); k = round(x·log2 e) by the 1.5·2^23 trick (its low bits are
+// k, so 2^k is the integer (k + 127) << 23); r = x − k·ln 2 in two parts (Cody–Waite); e^r from the Cephes
+// expf polynomial. Sums run in float32 over blocks of BLOCK floats and are carried in float64.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const UNROLL = 4;
+const BLOCK_BYTES = 2048; // 512 floats: 128 terms per float32 lane before each float64 carry
+
+const CONSTANTS = {
+  log2e: '1.44269504088896341',
+  magic: '12582912', // 1.5·2^23
+  ln2hi: '0.693359375',
+  ln2lo: '-2.12194440e-4',
+  floor: '-87',
+  c5: '1.9875691500e-4',
+  c4: '1.3981999507e-3',
+  c3: '8.3334519073e-3',
+  c2: '4.1665795894e-2',
+  c1: '1.6666665459e-1',
+  c0: '5.0000001201e-1',
+  one: '1',
+};
+
+const get = (n) => `(local.get $${n})`;
+const highHalf = (v) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v})`;
+const toF64 = (v) => `(f64x2.add (f64x2.promote_low_f32x4 ${v}) (f64x2.promote_low_f32x4 ${highHalf(v)}))`;
+
+function lane(u) {
+  const at = (base) => `(i32.add (local.get $${base}) (i32.add (local.get $i) (i32.const ${16 * u})))`;
+  const [q, x, t, k, r, y, zb, sb, m] = ['q', 'x', 't', 'k', 'r', 'y', 'zb', 'sb', 'm'].map((n) => `${n}${u}`);
+  const horner = ['c4', 'c3', 'c2', 'c1', 'c0'].map((c) => `(local.set $${y} (f32x4.add (f32x4.mul ${get(y)} ${get(r)}) ${get(c)}))`);
+  return [
+    `(local.set $${q} (v128.load ${at('q')}))`,
+    `(local.set $${m} (f32x4.pmax ${get(m)} ${get(q)}))`,
+    `(local.set $${sb} (f32x4.add ${get(sb)} (f32x4.mul (v128.load ${at('p')}) (f32x4.sub (v128.load ${at('lp')}) ${get(q)}))))`,
+    `(local.set $${x} (f32x4.pmax (f32x4.sub ${get(q)} ${get('shift4')}) ${get('floor')}))`,
+    `(local.set $${t} (f32x4.add (f32x4.mul ${get(x)} ${get('log2e')}) ${get('magic')}))`,
+    `(local.set $${k} (f32x4.sub ${get(t)} ${get('magic')}))`,
+    `(local.set $${r} (f32x4.sub (f32x4.sub ${get(x)} (f32x4.mul ${get(k)} ${get('ln2hi')})) (f32x4.mul ${get(k)} ${get('ln2lo')})))`,
+    `(local.set $${y} ${get('c5')})`,
+    ...horner,
+    `(local.set $${y} (f32x4.add (f32x4.add (f32x4.mul ${get(y)} (f32x4.mul ${get(r)} ${get(r)})) ${get(r)}) ${get('one')}))`,
+    `(local.set $${zb} (f32x4.add ${get(zb)} (f32x4.mul ${get(y)} (i32x4.shl (i32x4.add ${get(t)} ${get('bias')}) (i32.const 23)))))`,
+  ];
+}
+
+export function klKernelWat() {
+  const perLane = ['q', 'x', 't', 'k', 'r', 'y', 'zb', 'sb', 'm'];
+  const locals = ['shift4', 'bias', 'z', 's', 'mx', ...Object.keys(CONSTANTS), ...Array.from({ length: UNROLL }, (_, u) => perLane.map((n) => `${n}${u}`)).flat()];
+  const lanes = Array.from({ length: UNROLL }, (_, u) => u);
+  return `(module
+  (memory (import "env" "memory") 1)
+  (func (export "klRow") (param $p i32) (param $lp i32) (param $q i32) (param $n i32) (param $shift f32) (result f64 f64 f32)
+    (local $i i32) (local $end i32) (local $block i32)
+    ${locals.map((n) => `(local $${n} v128)`).join(' ')}
+    ${Object.entries(CONSTANTS).map(([n, v]) => `(local.set $${n} (f32x4.splat (f32.const ${v})))`).join('\n    ')}
+    (local.set $bias (i32x4.splat (i32.const 127)))
+    (local.set $shift4 (f32x4.splat (local.get $shift)))
+    ${lanes.map((u) => `(local.set $m${u} (f32x4.splat (f32.const -inf)))`).join(' ')}
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $block (i32.add (local.get $i) (i32.const ${BLOCK_BYTES})))
+        (if (i32.gt_u (local.get $block) (local.get $end)) (then (local.set $block (local.get $end))))
+        ${lanes.map((u) => `(local.set $zb${u} (v128.const i32x4 0 0 0 0)) (local.set $sb${u} (v128.const i32x4 0 0 0 0))`).join('\n        ')}
+        (loop $terms
+          ${lanes.flatMap(lane).join('\n          ')}
+          (local.set $i (i32.add (local.get $i) (i32.const ${16 * UNROLL})))
+          (br_if $terms (i32.lt_u (local.get $i) (local.get $block))))
+        ${lanes.map((u) => `(local.set $z (f64x2.add ${get('z')} ${toF64(get(`zb${u}`))}))`).join('\n        ')}
+        ${lanes.map((u) => `(local.set $s (f64x2.add ${get('s')} ${toF64(get(`sb${u}`))}))`).join('\n        ')}
+        (br $blocks)))
+    (f64.add (f64x2.extract_lane 0 (local.get $z)) (f64x2.extract_lane 1 (local.get $z)))
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s)))
+    (local.set $mx ${lanes.slice(1).reduce((acc, u) => `(f32x4.pmax ${acc} ${get(`m${u}`)})`, get('m0'))})
+    (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+             (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx))))))
+`;
+}
+
+/** The kernel's bytes, assembled by wabt (a devDependency: only this tool and its test need it). */
+export async function klKernelBytes() {
+  const { default: wabtInit } = await import('wabt');
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat('klKernel.wat', klKernelWat(), { simd: true, multi_value: true });
+  try {
+    return new Uint8Array(mod.toBinary({}).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
+
+/** The generated TypeScript module holding the bytes. */
+export function klKernelModule(bytes) {
+  return `// Generated by tools/wasm/klKernel.mjs: do not edit. The WebAssembly SIMD kernel of src/core/klKernel.ts.
+export const KL_KERNEL_UNROLL = ${UNROLL};
+export const KL_KERNEL_WASM = '${Buffer.from(bytes).toString('base64')}';
+`;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const KL_KERNEL_MODULE_PATH = join(root, 'src', 'core', 'klKernelWasm.ts');
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--print-wat')) process.stdout.write(klKernelWat());
+  else {
+    const bytes = await klKernelBytes();
+    writeFileSync(KL_KERNEL_MODULE_PATH, klKernelModule(bytes));
+    console.log(`wrote ${KL_KERNEL_MODULE_PATH} (${bytes.length} bytes of WebAssembly)`);
+  }
+}
