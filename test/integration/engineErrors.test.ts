@@ -1,11 +1,12 @@
 /** Clear, distinct errors for bad model folders, and the real device fallback on this machine. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync, rmSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { builtinModelDir } from '../../src/engines/builtinModel';
+import { formatBytes } from '../../src/engines/catalog/formatBytes';
 
 const DIR = builtinModelDir();
 const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
@@ -60,9 +61,12 @@ test('an export that is not a causal LM is refused before loading, naming what i
   }
 });
 
-test('a model larger than the memory limit is refused before loading', async () => {
-  await assert.rejects(OnnxModel.load({ modelDir: DIR, maxModelBytes: 1e6 }), (e: Error & { code?: string }) =>
-    e.code === 'too-large' && /is 0\.0 GB, more than the 0\.0 GB this machine can load safely/.test(e.message));
+test('a model larger than the memory limit is refused before loading, both sizes in readable units', async () => {
+  const bytes = statSync(join(DIR, 'onnx', 'model.onnx')).size;
+  const limit = Math.floor(bytes / 2);
+  await assert.rejects(OnnxModel.load({ modelDir: DIR, maxModelBytes: limit }), (e: Error & { code?: string }) =>
+    e.code === 'too-large' && e.message.includes(`is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} this machine can load safely`));
+  assert.match(formatBytes(bytes), /^\d+(\.\d+)? (kB|MB)$/);
 });
 
 test('missing files, unreadable config and a missing dtype each get their own message', async () => {

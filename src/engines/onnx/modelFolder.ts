@@ -7,6 +7,7 @@ import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
+import { formatBytes } from '../catalog/formatBytes';
 import { onnxSignature, type OnnxSignature } from './onnxSignature';
 
 /** File name suffix transformers.js uses for each dtype (runtime-notes.md §1.5). */
@@ -75,8 +76,7 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
     .reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);
   const limit = options.maxModelBytes ?? Math.floor(totalmem() / 2);
   if (total > limit) {
-    const gb = (n: number) => (n / 2 ** 30).toFixed(1);
-    throw new SemanticFlowError('too-large', `The model in ${dir} is ${gb(total)} GB, more than the ${gb(limit)} GB this machine can load safely; choose a smaller model or dtype (q8, q4).`);
+    throw new SemanticFlowError('too-large', `The model in ${dir} is ${formatBytes(total)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or dtype (q8, q4).`);
   }
   checkOnnxHeader(onnxFile, onnxBytes);
   let signature: OnnxSignature;
