@@ -127,7 +127,7 @@ export function hubLoadDtype(onDisk: readonly Dtype[], dtype: Dtype, dtypeChosen
 
 /** What the models folder holds of a catalog model, for the dtype it would load with. */
 export type CatalogLocal =
-  | { state: 'downloaded'; dtype: Dtype }
+  | { state: 'downloaded'; dtype: Dtype; where?: 'hub-cache' }
   | { state: 'partial'; bytes: number }
   | { state: 'absent' };
 
@@ -156,7 +156,7 @@ export function catalogRow(entry: CatalogEntry, local: CatalogLocal, o: { dtype:
     return bytes > 0 ? `about ${formatBytes(bytes)}, ${d}` : d;
   };
   let status: string;
-  if (local.state === 'downloaded') status = `downloaded (${local.dtype})`;
+  if (local.state === 'downloaded') status = local.where === 'hub-cache' ? `in the Hugging Face cache (${local.dtype})` : `downloaded (${local.dtype})`;
   else if (o.dtype === null) status = `no ${o.wanted} export: change semanticFlow.dtype (${Object.keys(entry.dtypes).join(', ')})`;
   else if (local.state === 'partial') status = `partly downloaded (${formatBytes(local.bytes)}), resumes: ${size(o.dtype)}`;
   else status = `download ${size(o.dtype)}`;

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { Dtype } from '../core/result';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import { CATALOG, type CatalogEntry } from '../engines/catalog/catalog';
+import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
 import { describeModelFolder } from '../engines/catalog/localModels';
 import { modelFolderFor } from '../engines/catalog/modelsDir';
 import type { EngineConfig } from '../worker/protocol';
@@ -42,7 +43,11 @@ export class ModelSelection implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly context: vscode.ExtensionContext) {
+  /** `hubRoots`: Hugging Face caches whose snapshots count as on disk (the engine loads from them too). */
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly hubRoots: string[] = hubCacheRoots(),
+  ) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('semanticFlow.model')) void this.context.globalState.update(PICK_KEY, undefined).then(() => this.changed.fire());
       else if (e.affectsConfiguration('semanticFlow.remote')) this.changed.fire();
@@ -90,9 +95,16 @@ export class ModelSelection implements vscode.Disposable {
     return dir ? completeDtypes(dir, existsSync) : [];
   }
 
+  /** dtypes of `id` complete in a Hugging Face cache snapshot (used when the models folder has none). */
+  private hubCacheDtypes(id: string): Dtype[] {
+    const snapshot = findHubSnapshot(id, this.hubRoots);
+    return snapshot ? completeDtypes(snapshot, existsSync) : [];
+  }
+
   /** The dtype a Hub model loads with (what is on disk when semanticFlow.dtype is not set). */
   hubDtype(id: string, config: Config): Dtype {
-    return hubLoadDtype(this.downloadedDtypes(id), config.dtype, config.dtypeChosen);
+    const onDisk = this.downloadedDtypes(id);
+    return hubLoadDtype(onDisk.length ? onDisk : this.hubCacheDtypes(id), config.dtype, config.dtypeChosen);
   }
 
   /** The dtype a download of `entry` fetches; null when semanticFlow.dtype names one the catalog lacks. */
@@ -105,6 +117,10 @@ export class ModelSelection implements vscode.Disposable {
     const onDisk = this.downloadedDtypes(id);
     const dtype = hubLoadDtype(onDisk, config.dtype, config.dtypeChosen);
     if (onDisk.includes(dtype)) return { state: 'downloaded', dtype };
+    // The engine loads a Hub id from the models folder first, then from a Hugging Face cache snapshot.
+    const cached = this.hubCacheDtypes(id);
+    const cachedDtype = hubLoadDtype(cached, config.dtype, config.dtypeChosen);
+    if (onDisk.length === 0 && cached.includes(cachedDtype)) return { state: 'downloaded', dtype: cachedDtype, where: 'hub-cache' };
     const dir = this.folderOf(id);
     if (!dir || !existsSync(dir)) return { state: 'absent' };
     const { bytes } = describeModelFolder(dir, id);

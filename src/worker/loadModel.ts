@@ -3,8 +3,7 @@
  * `modelDir` is null, or a Hugging Face id already on disk (a models folder, then the Hub cache); loading
  * never downloads (the `download` request does, explicitly). A half-downloaded folder is never loaded.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../core/errors';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../engines/builtinModel';
@@ -12,32 +11,10 @@ import type { LanguageModel } from '../engines/languageModel';
 import { OnnxModel } from '../engines/onnx/onnxModel';
 import { DTYPES, DTYPE_SUFFIX } from '../engines/onnx/modelFolder';
 import type { Dtype } from '../core/result';
+import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
 import { defaultModelsDir, modelFolderFor } from '../engines/catalog/modelsDir';
 import { loadRemoteModel } from './remoteEngine';
 import type { EngineConfig } from './protocol';
-
-/** Folders where a Hub id may already be on disk: $HF_HOME/hub and ~/.cache/huggingface/hub. */
-export function hubCacheRoots(env: NodeJS.ProcessEnv = process.env): string[] {
-  const roots: string[] = [];
-  if (env.HF_HUB_CACHE) roots.push(env.HF_HUB_CACHE);
-  if (env.HF_HOME) roots.push(join(env.HF_HOME, 'hub'));
-  roots.push(join(homedir(), '.cache', 'huggingface', 'hub'));
-  return roots;
-}
-
-/** The newest snapshot folder of `org/name` holding a config.json, or null. */
-export function findHubSnapshot(hubId: string, roots: string[] = hubCacheRoots()): string | null {
-  for (const root of roots) {
-    const snaps = join(root, `models--${hubId.replace(/\//g, '--')}`, 'snapshots');
-    if (!existsSync(snaps)) continue;
-    const dirs = readdirSync(snaps)
-      .map((d) => join(snaps, d))
-      .filter((d) => existsSync(join(d, 'config.json')))
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    if (dirs.length > 0) return dirs[0];
-  }
-  return null;
-}
 
 /**
  * True when a downloaded model folder holds everything `dtype` needs to load: config.json,

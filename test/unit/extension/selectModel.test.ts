@@ -72,8 +72,10 @@ function fakeEngine(onDownload?: (p: DownloadParams, signal: AbortSignal | undef
 }
 
 const log = vscode.window.createOutputChannel('test') as never;
+/** A Hugging Face cache of our own, so the machine's real cache never changes what a test sees. */
+const hubRoot = join(storage, 'hf-hub');
 function services(engine: ReturnType<typeof fakeEngine>) {
-  const models = new ModelSelection(context as never);
+  const models = new ModelSelection(context as never, [hubRoot]);
   const s = { context, models, engine, log, errors: new UserErrors(log), config: () => config } as unknown as Services;
   return { s, models };
 }
@@ -105,6 +107,7 @@ const byLabel = (re: RegExp) => (items: Item[]) => items.find((i) => re.test(i.l
 
 beforeEach(() => {
   rmSync(modelsRoot, { recursive: true, force: true });
+  rmSync(hubRoot, { recursive: true, force: true });
   Object.assign(reports, { title: '', messages: [], increments: 0 });
   control.notifications.length = 0;
   control.quickPickAnswers.length = 0;
@@ -223,4 +226,26 @@ test('a dismissed quick pick changes nothing; the progress line names bytes, per
   assert.equal(engine.calls.length, 0);
   assert.equal(downloadMessage({ stage: 'download', model: 'a/b', file: 'onnx/model.onnx', done: 1_200_000, total: 480_000_000, fileDone: 1, fileTotal: null }),
     '1.20 MB of 480 MB (0%) · model.onnx');
+});
+
+test('a catalog model already in the Hugging Face cache shows as on disk and is selected without a download', async () => {
+  const snapshot = join(hubRoot, 'models--Xenova--gpt2', 'snapshots', '0123abc');
+  for (const [f, n] of Object.entries(FILES_Q8)) {
+    mkdirSync(join(snapshot, f, '..'), { recursive: true });
+    writeFileSync(join(snapshot, f), Buffer.alloc(n));
+  }
+  const engine = fakeEngine();
+  const { s, models } = services(engine);
+  await models.setPick({ kind: 'builtin' });
+  answer(byLabel(/ GPT-2$/));
+  assert.equal(await selectModel(s), true);
+  const row = picked.find((i) => / GPT-2$/.test(i.label))!;
+  assert.equal(row.label, '$(database) GPT-2');
+  assert.equal(row.description, 'Xenova/gpt2 · in the Hugging Face cache (q8)');
+  assert.deepEqual(engine.calls.map((c) => c.method), [], 'no download: the engine loads it when it is next used');
+  assert.deepEqual(models.current(config), { kind: 'hub', id: 'Xenova/gpt2' });
+  assert.equal((await models.engineConfig(config) as { dtype: string }).dtype, 'q8', 'the cached q8 loads although the fp32 default is in effect');
+  // a cached snapshot without the ONNX file is not "on disk"
+  rmSync(join(snapshot, 'onnx'), { recursive: true });
+  assert.equal(models.needsDownload('Xenova/gpt2', config), true);
 });

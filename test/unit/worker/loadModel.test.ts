@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
-import { findHubSnapshot, hubCacheRoots, isCompleteModelFolder, loadModel } from '../../../src/worker/loadModel';
+import { findHubSnapshot, hubCacheRoots } from '../../../src/engines/catalog/hubCache';
+import { isCompleteModelFolder, loadModel } from '../../../src/worker/loadModel';
 
 test('the newest snapshot holding a config.json is found in the Hub cache layout', () => {
   const root = mkdtempSync(join(tmpdir(), 'sf-hub-'));
