@@ -1,7 +1,7 @@
 /** `semantic-flow models` in-process, against a local imitation of the Hub serving tiny-gpt2 for every id. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
@@ -108,4 +108,30 @@ test('help lists models and its usage', async () => {
   const h = fakeIo();
   await run(['help'], h);
   assert.match(h.out, /\n {2}models +list the built-in, recommended and downloaded models/);
+});
+
+test('models list shows a catalog model found only in a Hugging Face cache snapshot (links into blobs/), with its real size', async () => {
+  const hubCache = join(tmp, 'hf-hub');
+  const repo = join(hubCache, 'models--Xenova--distilgpt2');
+  const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'];
+  let bytes = 0;
+  files.forEach((f, i) => {
+    const blob = join(repo, 'blobs', `blob${i}`);
+    mkdirSync(join(blob, '..'), { recursive: true });
+    writeFileSync(blob, readFileSync(join(TINY, f)));
+    bytes += statSync(blob).size;
+    const link = join(repo, 'snapshots', 'abc123', f);
+    mkdirSync(join(link, '..'), { recursive: true });
+    symlinkSync(blob, link);
+  });
+  const list = fakeIo();
+  list.env = { ...list.env, HF_HUB_CACHE: hubCache };
+  assert.equal(await run(['models', 'list', '--format', 'json', '--dir', join(tmp, 'empty-models')], list), 0, list.err);
+  const row = (JSON.parse(list.out).models as { id: string; local: unknown }[]).find((m) => m.id === 'Xenova/distilgpt2')!;
+  assert.deepEqual(row.local, { dir: join(repo, 'snapshots', 'abc123'), dtypes: ['q8'], bytes, partial: false, hubCache: true });
+
+  const table = fakeIo();
+  table.env = { ...table.env, HF_HUB_CACHE: hubCache };
+  assert.equal(await run(['models', '--format', 'table', '--dir', join(tmp, 'empty-models')], table), 0, table.err);
+  assert.match(table.out, /^Xenova\/distilgpt2 .* q8 \([\d.]+ kB, Hugging Face cache\)$/m);
 });

@@ -13,6 +13,7 @@ import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel'
 import { CATALOG, entryFor } from '../../engines/catalog/catalog';
 import { downloadModel, type DownloadProgress } from '../../engines/catalog/download';
 import { formatBytes } from '../../engines/catalog/formatBytes';
+import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
 import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
 import { defaultModelsDir } from '../../engines/catalog/modelsDir';
 import { DTYPES } from '../../engines/onnx/modelFolder';
@@ -32,7 +33,8 @@ interface ModelRow {
   contextWindow: number | null;
   /** Approximate download size per dtype (catalog models). */
   approxDownloadBytes: Partial<Record<Dtype, number>>;
-  local: { dir: string; dtypes: Dtype[]; bytes: number; partial: boolean } | null;
+  /** `hubCache`: found in a Hugging Face cache snapshot, not in the models folder (the engine loads it from there). */
+  local: { dir: string; dtypes: Dtype[]; bytes: number; partial: boolean; hubCache?: true } | null;
 }
 
 const BUILTIN_PARAMETERS = 8.08e6; // models/semantic-flow-mini/README.md
@@ -47,16 +49,18 @@ function builtinRow(): ModelRow {
   };
 }
 
-function modelRows(root: string): ModelRow[] {
+function modelRows(root: string, hubRoots: string[]): ModelRow[] {
   const local = new Map(listLocalModels(root).map((m) => [m.id.toLowerCase(), m]));
   const localOf = (m: LocalModel | undefined) => (m ? { dir: m.dir, dtypes: m.dtypes, bytes: m.bytes, partial: m.partial } : null);
   const rows: ModelRow[] = [builtinRow()];
   for (const e of CATALOG) {
     const m = local.get(e.id.toLowerCase());
     local.delete(e.id.toLowerCase());
+    const snapshot = m ? null : findHubSnapshot(e.id, hubRoots);
+    const cached = snapshot ? describeModelFolder(snapshot, e.id) : null;
     const approx: Partial<Record<Dtype, number>> = {};
     for (const [d, v] of Object.entries(e.dtypes)) approx[d as Dtype] = v.approxBytes;
-    rows.push({ id: e.id, label: e.label, source: 'catalog', parameters: e.parameters, licence: e.licence, chatTemplate: e.chatTemplate, contextWindow: e.contextWindow, approxDownloadBytes: approx, local: localOf(m) });
+    rows.push({ id: e.id, label: e.label, source: 'catalog', parameters: e.parameters, licence: e.licence, chatTemplate: e.chatTemplate, contextWindow: e.contextWindow, approxDownloadBytes: approx, local: cached ? { ...localOf(cached)!, hubCache: true } : localOf(m) });
   }
   for (const m of local.values()) {
     rows.push({ id: m.id, label: m.id, source: 'downloaded', parameters: null, licence: null, chatTemplate: m.chatTemplate, contextWindow: m.contextWindow, approxDownloadBytes: {}, local: localOf(m) });
@@ -75,7 +79,7 @@ function table(rows: ModelRow[], root: string): string {
     r.licence ?? '?',
     yesNo(r.chatTemplate),
     r.contextWindow === null ? '?' : String(r.contextWindow),
-    r.local ? `${r.local.dtypes.join(', ') || 'no ONNX'} (${formatBytes(r.local.bytes)}${r.local.partial ? ', partial' : ''})` : '—',
+    r.local ? `${r.local.dtypes.join(', ') || 'no ONNX'} (${formatBytes(r.local.bytes)}${r.local.partial ? ', partial' : ''}${r.local.hubCache ? ', Hugging Face cache' : ''})` : '—',
   ]);
   const head = ['model', 'params', 'download (approx.)', 'licence', 'chat', 'context', 'on disk'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -153,7 +157,7 @@ export const modelsCommand: CliCommand = {
     if (sub === 'download') return download(rest, flags, io, root);
     if (sub !== 'list') throw new SemanticFlowError('bad-argument', `Unknown subcommand \`models ${sub}\`. Should be one of: list, download.`);
     if (rest.length) throw new SemanticFlowError('bad-argument', `models list takes no arguments, not \`${rest.join(' ')}\`.`);
-    const rows = modelRows(root);
+    const rows = modelRows(root, hubCacheRoots(io.env as NodeJS.ProcessEnv));
     const format = (flags.format as string | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
     io.stdout.write(format === 'json' ? `${JSON.stringify({ modelsDir: root, sizesApproximate: true, models: rows }, null, 2)}\n` : table(rows, root));
     return 0;

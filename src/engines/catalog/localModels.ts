@@ -32,8 +32,9 @@ function walk(dir: string, acc = { bytes: 0, partial: false }): { bytes: number;
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, d.name);
     if (d.isDirectory()) walk(p, acc);
-    else if (d.isFile()) {
-      acc.bytes += statSync(p).size;
+    else if (d.isFile() || d.isSymbolicLink()) {
+      // Hugging Face cache snapshots are links into blobs/: count the file they point at.
+      acc.bytes += statSync(p, { throwIfNoEntry: false })?.size ?? 0;
       if (d.name.endsWith('.part')) acc.partial = true;
     }
   }
