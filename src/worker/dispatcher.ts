@@ -1,11 +1,13 @@
 /**
- * The worker's request loop: method → handler table, one request at a time (the model is a single
- * resource), cancel flags as AbortSignals, and errors turned into plain data. A newer analysis of
+ * The worker's request loop: method → handler table, one model request at a time (the model is a single
+ * resource; requests that never touch it, such as downloads, run beside the queue), cancel flags as
+ * AbortSignals, and errors turned into plain data. A newer analysis of
  * the same document cancels the older one, whether it is still queued or already running. Every
  * request gets exactly one answer (`result` or `error`), so every client promise settles.
  */
 import { isSemanticFlowError } from '../core/errors';
 import {
+  INDEPENDENT_METHODS,
   PROTOCOL_VERSION,
   SUPERSEDING_METHODS,
   type FromWorker,
@@ -40,6 +42,8 @@ interface Job {
 export class Dispatcher {
   private readonly queue: Job[] = [];
   private running: Job | null = null;
+  /** Jobs of INDEPENDENT_METHODS, running now. */
+  private readonly beside = new Set<Job>();
 
   constructor(
     private readonly handlers: Handlers,
@@ -63,6 +67,7 @@ export class Dispatcher {
   abortAll(): void {
     for (const job of this.queue.splice(0)) this.answerCancelled(job);
     this.running?.controller.abort();
+    for (const job of this.beside) job.controller.abort();
   }
 
   private enqueue(msg: RequestMessage): void {
@@ -79,12 +84,19 @@ export class Dispatcher {
       for (const job of this.queue.filter((j) => j.supersedeKey === supersedeKey)) this.dequeueCancelled(job);
       if (this.running?.supersedeKey === supersedeKey) this.running.controller.abort();
     }
-    this.queue.push({ msg, controller: new AbortController(), supersedeKey });
+    const job: Job = { msg, controller: new AbortController(), supersedeKey };
+    if (INDEPENDENT_METHODS.includes(msg.method)) {
+      this.beside.add(job);
+      void this.run(job).finally(() => this.beside.delete(job));
+      return;
+    }
+    this.queue.push(job);
     void this.pump();
   }
 
   private cancel(id: number): void {
     if (this.running?.msg.id === id) return this.running.controller.abort();
+    for (const job of this.beside) if (job.msg.id === id) return job.controller.abort();
     const job = this.queue.find((j) => j.msg.id === id);
     if (job) this.dequeueCancelled(job);
   }
@@ -104,6 +116,16 @@ export class Dispatcher {
     const job = this.queue.shift();
     if (!job) return;
     this.running = job;
+    try {
+      await this.run(job);
+    } finally {
+      this.running = null;
+      void this.pump();
+    }
+  }
+
+  /** Runs one job's handler and posts its one answer. */
+  private async run(job: Job): Promise<void> {
     const { id } = job.msg;
     const ctx: HandlerContext = {
       signal: job.controller.signal,
@@ -117,9 +139,6 @@ export class Dispatcher {
       this.post({ kind: 'result', id, result });
     } catch (e) {
       this.post({ kind: 'error', id, error: toWorkerError(e, job.controller.signal.aborted) });
-    } finally {
-      this.running = null;
-      void this.pump();
     }
   }
 

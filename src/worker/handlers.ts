@@ -93,9 +93,19 @@ export async function download(p: DownloadParams, ctx: HandlerContext, fetchMode
 
 export function createHandlers(host: ModelHost, features: Features, fetchModel: typeof downloadModel = downloadModel, prefixCaches = new PrefixCaches()): Handlers {
   const after = <T>(p: Promise<T>): Promise<T> => p.finally(() => host.idle());
+  // Downloads run beside the model queue (protocol INDEPENDENT_METHODS); two of the same model into the
+  // same folder would write the same .part files, so those still take turns.
+  const downloads = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const turn = (downloads.get(key) ?? Promise.resolve()).then(run);
+    const settled = turn.catch(() => undefined);
+    downloads.set(key, settled);
+    void settled.then(() => { if (downloads.get(key) === settled) downloads.delete(key); });
+    return turn;
+  };
   return {
     load: (p, ctx) => after(host.get(p.engine, ctx, 'load').then((m) => m.info)),
-    download: (p, ctx) => download(p, ctx, fetchModel),
+    download: (p, ctx) => oneAtATime(`${p.destRoot}|${p.hubId.toLowerCase()}`, () => download(p, ctx, fetchModel)),
     unload: async () => {
       prefixCaches.clear();
       await host.unload();

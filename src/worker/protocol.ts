@@ -165,6 +165,9 @@ export type FromWorker =
 /** Methods whose newer request for the same document supersedes (cancels) an older one. */
 export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 'compare'];
 
+/** Requests that never touch the loaded model: they run beside the model queue (a download does not hold up an analysis). */
+export const INDEPENDENT_METHODS: readonly Method[] = ['download'];
+
 /** Stable key of an engine config, secrets excluded (for "is this model already loaded"). */
 export function engineKey(e: EngineConfig): string {
   return e.kind === 'onnx'

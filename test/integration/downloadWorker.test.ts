@@ -115,7 +115,8 @@ test('a cancel mid-file settles at once, leaves a .part and no model that loads;
   assert.equal(seen.at(-1)!.fileDone, half);
   assert.equal(seen.at(-1)!.fileTotal, SIZES[ONNX]);
 
-  // The engine has stopped the download (the next request runs after it) and kept the part for a resume.
+  // The engine has stopped the download and kept the part for a resume (a download of the same model
+  // into the same folder waits for the previous one, so the resume below starts after it).
   await assert.rejects(client.request('load', { engine: hubEngine(destRoot) }), (e: Error) =>
     code(e) === 'model-not-found' && e.message.includes(dir) && /not complete for fp32/.test(e.message) && /partial/.test(e.message));
   assert.equal(existsSync(join(dir, ONNX)), false);
@@ -143,7 +144,10 @@ test('with cleanupOnCancel a cancelled download leaves no partial file', async (
     (e) => code(e) === 'cancelled',
   );
   await assert.rejects(client.request('load', { engine: hubEngine(destRoot) }), (e) => code(e) === 'model-not-found');
-  assert.deepEqual(partsIn(join(destRoot, 'test-org', 'tiny-gpt2')), []);
+  // Downloads run beside the model queue, so the load above did not wait for the cancelled one to clean up.
+  const dir = join(destRoot, 'test-org', 'tiny-gpt2');
+  for (const deadline = Date.now() + 10_000; partsIn(dir).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(partsIn(dir), []);
 });
 
 test('with the Hub down (host or $HF_ENDPOINT) the download fails with the offline message, and the engine stays usable', async () => {

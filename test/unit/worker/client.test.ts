@@ -106,6 +106,42 @@ test('one request runs at a time and every answer reaches its own caller (no int
   await client.dispose();
 });
 
+test('a download runs beside the model queue: an analysis sent during it is answered first, and the download can still be cancelled', async () => {
+  const log = { active: 0, maxActive: 0, started: [] as string[], aborted: [] as string[] };
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const handlers: Handlers = {
+    ...scriptedHandlers(log),
+    async download(p, ctx) {
+      const aborted = new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => { log.aborted.push(p.hubId); reject(new SemanticFlowError('cancelled', 'stopped')); }, { once: true }));
+      await Promise.race([p.hubId === 'org/hang' ? aborted : gate, aborted]);
+      return { hubId: p.hubId, dtype: p.dtype, dir: `/models/${p.hubId}`, bytes: 1 };
+    },
+  };
+  const client = new WorkerClient({ spawn: () => channelWorker(handlers) });
+  try {
+    const order: string[] = [];
+    const download = client.request('download', { hubId: 'org/model', dtype: 'q8', destRoot: '/models' }).then((r) => { order.push('download'); return r; });
+    const analysis = client.request('analyze', { engine: FAKE_ENGINE, text: 'delay:1', options: { topK: 3 } }).then((r) => { order.push('analyze'); return r; });
+    const first = await Promise.race([analysis.then(() => 'analysis'), sleep(5000).then(() => 'nothing within 5 s')]);
+    release();
+    assert.equal(first, 'analysis', 'the analysis did not wait for the download');
+    assert.equal((await analysis).tokens.length, 3);
+    assert.equal((await download).dir, '/models/org/model');
+    assert.deepEqual(order, ['analyze', 'download']);
+
+    const ac = new AbortController();
+    const hanging = client.request('download', { hubId: 'org/hang', dtype: 'q8', destRoot: '/models' }, { signal: ac.signal });
+    await client.request('analyze', { engine: FAKE_ENGINE, text: 'delay:0', options: { topK: 3 } });
+    ac.abort();
+    await assert.rejects(hanging, (e) => code(e) === 'cancelled');
+    await until(() => log.aborted.includes('org/hang')); // the engine stopped the download, not only the caller
+  } finally {
+    release();
+    await client.dispose();
+  }
+});
+
 test('a new analysis of the same document cancels the older one, whether queued or running', async () => {
   const { client, log, analyze } = setup();
   const blocker = new AbortController();

@@ -105,3 +105,24 @@ test('download: a Hub id outside the catalog is tried with the standard layout (
   assert.ok(ctx.logs.some((l) => /someone\/tiny is not in the catalog/.test(l)));
   await assert.rejects(download({ hubId: '../etc', dtype: 'fp32', destRoot }, context(), fakeDownload({}, calls), {}), (e: Error & { code?: string }) => e.code === 'bad-argument');
 });
+
+test('downloads of one model into one folder take turns; other models download at the same time', async () => {
+  const { createHandlers } = await import('../../../src/worker/handlers');
+  const running = new Set<string>();
+  const overlaps: string[] = [];
+  const fetchModel = async (entry: CatalogEntry, o: DownloadOptions): Promise<string> => {
+    const key = `${o.destRoot}|${entry.id}`;
+    if (running.has(key)) overlaps.push(key);
+    for (const other of running) if (other !== key) overlaps.push(`${key} with ${other}`);
+    running.add(key);
+    await sleep(20);
+    running.delete(key);
+    return join(o.destRoot, ...entry.id.split('/'));
+  };
+  const handlers = createHandlers({} as never, {} as never, fetchModel as never);
+  const destRoot = mkdtempSync(join(tmpdir(), 'sf-turns-'));
+  const get = (hubId: string) => handlers.download({ hubId, dtype: 'q8', destRoot }, context());
+  await Promise.all([get('Xenova/gpt2'), get('Xenova/gpt2'), get('xenova/GPT2'), get('Xenova/distilgpt2')]);
+  // the same model never overlapped itself; the other model overlapped it (they ran side by side)
+  assert.ok(overlaps.length > 0 && overlaps.every((o) => o.includes(' with ')), overlaps.join('; '));
+});
