@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AnalyzeOptions } from '../core/analyze';
 import { catalogFiles, entryFor } from '../engines/catalog/catalog';
 import { downloadModel, type DownloadProgress } from '../engines/catalog/download';
+import { proxyFor, redactedProxy } from '../engines/catalog/proxy';
 import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
@@ -71,7 +72,8 @@ export async function download(p: DownloadParams, ctx: HandlerContext, fetchMode
   const entry = entryFor(p.hubId);
   if (entry.adHoc) ctx.log('info', `${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx)`);
   const host = p.host || env.HF_ENDPOINT || undefined;
-  ctx.log('info', `downloading ${entry.id} (${p.dtype}) from ${host ?? 'https://huggingface.co'} into ${p.destRoot}`);
+  const proxy = proxyFor(host ?? 'https://huggingface.co', { explicit: p.proxy, env });
+  ctx.log('info', `downloading ${entry.id} (${p.dtype}) from ${host ?? 'https://huggingface.co'} into ${p.destRoot}${proxy ? ` through the proxy ${redactedProxy(proxy)}` : ''}`);
   const progress = downloadProgress(entry.id, (q) => ctx.progress(q));
   let dir: string;
   try {
@@ -82,6 +84,7 @@ export async function download(p: DownloadParams, ctx: HandlerContext, fetchMode
       revision: p.revision,
       signal: ctx.signal,
       cleanupOnCancel: p.cleanupOnCancel,
+      proxy,
       onProgress: (q) => progress.update(q),
     });
   } finally {

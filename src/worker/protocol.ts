@@ -89,6 +89,8 @@ export interface DownloadParams {
   revision?: string;
   /** Delete `.part` files on cancel instead of keeping them for a resume. */
   cleanupOnCancel?: boolean;
+  /** VS Code's http.proxy; when empty the engine's HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply. */
+  proxy?: string;
 }
 
 export interface DownloadResult {

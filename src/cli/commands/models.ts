@@ -14,6 +14,7 @@ import { CATALOG, entryFor } from '../../engines/catalog/catalog';
 import { downloadModel, type DownloadProgress } from '../../engines/catalog/download';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
+import { proxyFor } from '../../engines/catalog/proxy';
 import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
 import { defaultModelsDir } from '../../engines/catalog/modelsDir';
 import { DTYPES } from '../../engines/onnx/modelFolder';
@@ -113,13 +114,15 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
   const entry = entryFor(positionals[0]);
   const dtype = (flags.dtype as Dtype | undefined) ?? 'q8';
   if (entry.adHoc) io.stderr.write(`semantic-flow: ${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx).\n`);
+  const host = (flags.host as string | undefined) ?? io.env.HF_ENDPOINT;
   const progress = progressBar(io, `${entry.id} ${dtype}`);
   let dir: string;
   try {
     dir = await downloadModel(entry, {
       destRoot: root,
       dtype,
-      host: (flags.host as string | undefined) ?? io.env.HF_ENDPOINT,
+      host,
+      proxy: proxyFor(host ?? 'https://huggingface.co', { env: io.env as NodeJS.ProcessEnv }),
       revision: flags.revision as string | undefined,
       signal: io.signal,
       cleanupOnCancel: flags['cleanup-on-cancel'] === true,

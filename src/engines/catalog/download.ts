@@ -15,6 +15,7 @@ import { cancelled, hostOf, httpStatus, type FileContext } from './downloadError
 import { DownloadAborted, fetchFile } from './fetchFile';
 import { formatBytes } from './formatBytes';
 import { modelFolderFor } from './modelsDir';
+import { proxiedFetch, redactedProxy } from './proxy';
 
 export { listLocalModels, type LocalModel } from './localModels';
 
@@ -38,6 +39,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
   fetchImpl?: typeof fetch;
+  /** HTTP proxy for every request (see proxy.ts proxyFor); ignored when fetchImpl is given. */
+  proxy?: string | null;
   /** Delete `.part` files on cancel instead of keeping them for a resume. */
   cleanupOnCancel?: boolean;
   /** Abort a file when no byte arrives for this long (default 60 s). */
@@ -48,7 +51,8 @@ export interface DownloadOptions {
 
 /** Downloads `entry` for `dtype` and returns the model folder. */
 export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Promise<string> {
-  const { dtype, host = 'https://huggingface.co', revision = 'main', fetchImpl = fetch } = o;
+  const { dtype, host = 'https://huggingface.co', revision = 'main' } = o;
+  const fetchImpl = o.fetchImpl ?? (o.proxy ? proxiedFetch(o.proxy) : fetch);
   const dir = modelFolderFor(o.destRoot, entry.id);
   const files = catalogFiles(entry, dtype);
   const limit = o.maxModelBytes ?? Math.floor(totalmem() / 2);
@@ -113,6 +117,9 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
       emit(f.path);
     }
   } catch (e) {
+    if (o.proxy && !o.fetchImpl && isSemanticFlowError(e) && e.code === 'server-unreachable') {
+      throw new SemanticFlowError(e.code, `${e.message} Downloads go through the proxy ${redactedProxy(o.proxy)} (VS Code's http.proxy, or HTTPS_PROXY / HTTP_PROXY): check that it is reachable, or set NO_PROXY for the Hub.`, { cause: e });
+    }
     if (!(e instanceof DownloadAborted) && !(isSemanticFlowError(e) && e.code === 'cancelled')) throw e;
     if (o.cleanupOnCancel) await removeParts(dir, files.map((f) => f.path));
     throw cancelled(entry.id, dir, o.cleanupOnCancel === true);
