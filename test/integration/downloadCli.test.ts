@@ -82,6 +82,13 @@ test('models download errors: unreachable host, unknown model, missing id, cance
   assert.equal(off.err, `semantic-flow: Could not reach 127.0.0.1:${port} to download HuggingFaceTB/SmolLM2-135M (offline?). The built-in model semantic-flow-mini works offline.\n`);
   assert.equal(off.out, '');
 
+  const viaProxy = fakeIo();
+  const proxyPort = await closedPort();
+  viaProxy.env = { ...viaProxy.env, HTTP_PROXY: `http://127.0.0.1:${proxyPort}` };
+  const proxiedHub = await hubPromise;
+  assert.equal(await run(['models', 'download', 'SmolLM2-135M', '--dir', dir, '--host', proxiedHub.url], viaProxy), 2);
+  assert.match(viaProxy.err, new RegExp(`Downloads go through the proxy http://127\\.0\\.0\\.1:${proxyPort}/ \\(VS Code's http\\.proxy, or HTTPS_PROXY / HTTP_PROXY\\)`));
+
   const unknown = fakeIo();
   assert.equal(await run(['models', 'download', 'gpt-9', '--dir', dir], unknown), 2);
   assert.match(unknown.err, /^semantic-flow: "gpt-9" is neither a catalog model nor a Hub id/);
