@@ -183,16 +183,18 @@ class VSCode {
     const rows = rowText === undefined ? this.page.locator(Q.quickRow) : this.page.locator(Q.quickRow, { hasText: rowText });
     const row = rows.first();
     // The quick input closes when focus moves (e.g. a webview panel that a just-finished command revealed
-    // takes focus a moment later): if it closed before a row showed, open it again (at most 3 tries).
+    // takes focus a moment later), and right after the workbench loads the palette can miss the typed
+    // filter and list nothing: in either case close it and start again (at most 3 tries).
     for (let attempt = 1; ; attempt++) {
       try {
         await this.page.keyboard.press(text.startsWith('>') ? 'F1' : 'Control+P');
         await box.waitFor({ state: 'visible', timeout });
         await box.fill(text, { timeout: Math.min(timeout, 3000 * SCALE) });
-        await row.waitFor({ state: 'visible', timeout });
+        await row.waitFor({ state: 'visible', timeout: attempt < 3 ? Math.min(timeout, 5000 * SCALE) : timeout });
         return row;
       } catch (e) {
-        if (attempt >= 3 || (await box.isVisible())) throw e;
+        if (attempt >= 3) throw e;
+        await this.closeQuickInput();
       }
     }
   }
