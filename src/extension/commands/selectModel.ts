@@ -58,8 +58,9 @@ export async function downloadAndSelect(s: Services, id: string): Promise<boolea
         progress.report({ message: downloadMessage(p), increment: Math.max(0, now - pct) });
         pct = Math.max(pct, now);
       };
-      // VS Code's proxy setting; without it the engine uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY from its environment.
-      const proxy = vscode.workspace.getConfiguration('http').get<string>('proxy')?.trim();
+      // VS Code's proxy setting, from the user's settings only (a workspace must not route downloads through a
+      // proxy of its choosing); without it the engine uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY from its environment.
+      const proxy = vscode.workspace.getConfiguration('http').inspect<string>('proxy')?.globalValue?.trim();
       downloaded = await s.engine.request('download', { hubId: entry.id, dtype, destRoot, ...(proxy ? { proxy } : {}) }, { signal, onProgress });
       s.log.info(`downloaded ${entry.id} (${dtype}, ${downloaded.bytes} bytes) into ${downloaded.dir}`);
       progress.report({ message: `Loading ${entry.label}…` });

@@ -249,3 +249,26 @@ test('a catalog model already in the Hugging Face cache shows as on disk and is 
   rmSync(join(snapshot, 'onnx'), { recursive: true });
   assert.equal(models.needsDownload('Xenova/gpt2', config), true);
 });
+
+test('the download carries the user\'s http.proxy; a workspace\'s http.proxy is never used', async () => {
+  control.workspaceSettings['http.proxy'] = 'http://workspace-proxy:1';
+  try {
+    control.userSettings['http.proxy'] = ' http://corp-proxy:3128 ';
+    let engine = fakeEngine();
+    await services(engine).models.setPick({ kind: 'builtin' });
+    answer(byLabel(/ GPT-2$/));
+    assert.equal(await selectModel(services(engine).s), true);
+    assert.deepEqual(engine.calls[0].params, { hubId: 'Xenova/gpt2', dtype: 'q8', destRoot: modelsRoot, proxy: 'http://corp-proxy:3128' });
+
+    delete control.userSettings['http.proxy'];
+    rmSync(modelsRoot, { recursive: true, force: true });
+    engine = fakeEngine();
+    await services(engine).models.setPick({ kind: 'builtin' });
+    answer(byLabel(/ GPT-2$/));
+    assert.equal(await selectModel(services(engine).s), true);
+    assert.deepEqual(engine.calls[0].params, { hubId: 'Xenova/gpt2', dtype: 'q8', destRoot: modelsRoot }, 'no proxy from the workspace');
+  } finally {
+    delete control.userSettings['http.proxy'];
+    delete control.workspaceSettings['http.proxy'];
+  }
+});
