@@ -12,7 +12,6 @@ import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { EngineConfig } from '../worker/protocol';
 import type { CatalogEntry } from '../engines/catalog/catalog';
 import { formatBytes } from '../engines/catalog/formatBytes';
-import { DTYPES, DTYPE_SUFFIX } from '../engines/onnx/modelFolder';
 
 export type ModelChoice =
   | { kind: 'builtin' }
@@ -89,20 +88,6 @@ export function engineConfigOf(c: ModelChoice, s: EngineSettings): EngineConfig 
     case 'hub':
       return { kind: 'onnx', id: c.id, modelDir: null, hubId: c.id, ...(s.modelsDirs?.length ? { modelsDirs: s.modelsDirs } : {}), device: s.device, dtype: s.dtype };
   }
-}
-
-/**
- * The dtypes a downloaded model folder can load with: config.json, tokenizer.json and the ONNX file
- * present (a download renames `<file>.part` only once it is whole), no external data still in `.part`.
- * The same rule as the engine's isCompleteModelFolder (src/worker/loadModel.ts), which the extension
- * cannot import without bundling the ONNX engine.
- */
-export function completeDtypes(dir: string, exists: (path: string) => boolean): Dtype[] {
-  if (!['config.json', 'tokenizer.json'].every((f) => exists(join(dir, f)))) return [];
-  return DTYPES.filter((d) => {
-    const onnx = join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`);
-    return exists(onnx) && !exists(`${onnx}_data.part`);
-  });
 }
 
 /**

@@ -13,12 +13,12 @@ import type { Dtype } from '../core/result';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import { CATALOG, type CatalogEntry } from '../engines/catalog/catalog';
 import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
-import { describeModelFolder } from '../engines/catalog/localModels';
+import { completeDtypes, describeModelFolder } from '../engines/catalog/localModels';
 import { modelFolderFor } from '../engines/catalog/modelsDir';
 import type { EngineConfig } from '../worker/protocol';
 import type { Config } from './config';
 import {
-  catalogRow, choiceLabel, completeDtypes, downloadDtypeFor, engineConfigOf, hubLoadDtype, parseModelSetting, settingValueOf,
+  catalogRow, choiceLabel, downloadDtypeFor, engineConfigOf, hubLoadDtype, parseModelSetting, settingValueOf,
   type CatalogLocal, type ModelChoice,
 } from './modelChoice';
 

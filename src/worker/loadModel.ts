@@ -9,9 +9,10 @@ import { SemanticFlowError } from '../core/errors';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../engines/builtinModel';
 import type { LanguageModel } from '../engines/languageModel';
 import { OnnxModel } from '../engines/onnx/onnxModel';
-import { DTYPES, DTYPE_SUFFIX } from '../engines/onnx/modelFolder';
+import { DTYPE_SUFFIX } from '../engines/onnx/modelFolder';
 import type { Dtype } from '../core/result';
 import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
+import { completeDtypes } from '../engines/catalog/localModels';
 import { defaultModelsDir, modelFolderFor } from '../engines/catalog/modelsDir';
 import { loadRemoteModel } from './remoteEngine';
 import type { EngineConfig } from './protocol';
@@ -22,15 +23,14 @@ import type { EngineConfig } from './protocol';
  * with no external-data file still in `.part`.
  */
 export function isCompleteModelFolder(dir: string, dtype: Dtype): boolean {
-  const onnx = join(dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`);
-  return ['config.json', 'tokenizer.json'].every((f) => existsSync(join(dir, f))) && existsSync(onnx) && !existsSync(`${onnx}_data.part`);
+  return completeDtypes(dir).includes(dtype);
 }
 
 /** Why a models-folder copy of `hubId` cannot load as `dtype`, or null when there is no such folder. */
 function incompleteReason(hubId: string, dir: string, dtype: Dtype): string | null {
   if (!['config.json', 'config.json.part', 'onnx'].some((f) => existsSync(join(dir, f)))) return null;
   const onnx = `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
-  const others = DTYPES.filter((d) => d !== dtype && isCompleteModelFolder(dir, d));
+  const others = completeDtypes(dir).filter((d) => d !== dtype);
   const what = existsSync(join(dir, `${onnx}.part`)) || existsSync(join(dir, `${onnx}_data.part`))
     ? `its download was interrupted (${onnx} is still partial)`
     : ['config.json', 'tokenizer.json', onnx].filter((f) => !existsSync(join(dir, f))).map((f) => `${f} is missing`).join(', ');

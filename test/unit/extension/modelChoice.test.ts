@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import {
-  catalogRow, completeDtypes, downloadDtypeFor, engineConfigOf, formatParameters, hubLoadDtype, parseModelSetting, settingValueOf,
+  catalogRow, downloadDtypeFor, engineConfigOf, formatParameters, hubLoadDtype, parseModelSetting, settingValueOf,
 } from '../../../src/extension/modelChoice';
+import { completeDtypes } from '../../../src/engines/catalog/localModels';
 import { findCatalogEntry, type CatalogEntry } from '../../../src/engines/catalog/catalog';
 
 const ctx = { workspaceRoot: resolve('/ws'), home: resolve('/home/me'), exists: (p: string) => p === resolve('/ws/models/mine') };
