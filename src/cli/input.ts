@@ -13,7 +13,6 @@ function tooLarge(name: string, bytes: number, maxBytes: number): SemanticFlowEr
 }
 
 /** Decodes bytes as UTF-8 text, or throws a clear `bad-input` error for binary, non-UTF-8 or empty input. */
-
 export function decodeText(bytes: Uint8Array, name: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): string {
   if (bytes.length > maxBytes) throw tooLarge(name, bytes.length, maxBytes);
   const nul = bytes.indexOf(0);

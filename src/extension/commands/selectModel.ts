@@ -26,10 +26,13 @@ export async function selectModel(s: Services): Promise<boolean> {
 
 type DownloadProgress = Extract<Progress, { stage: 'download' }>;
 
+/** Whole percent of the download done, or null while its total is unknown. */
+const downloadPercent = (p: DownloadProgress): number | null => (p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null);
+
 /** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
 export function downloadMessage(p: DownloadProgress): string {
-  const pct = p.total > 0 ? ` (${Math.min(100, Math.floor((100 * p.done) / p.total))}%)` : '';
-  return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct} · ${p.file.split('/').pop()}`;
+  const pct = downloadPercent(p);
+  return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct === null ? '' : ` (${pct}%)`} · ${p.file.split('/').pop()}`;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function downloadAndSelect(s: Services, id: string): Promise<boolea
       let pct = 0;
       const onProgress = (p: Progress): void => {
         if (p.stage !== 'download') return;
-        const now = p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : pct;
+        const now = downloadPercent(p) ?? pct;
         progress.report({ message: downloadMessage(p), increment: Math.max(0, now - pct) });
         pct = Math.max(pct, now);
       };
