@@ -3,9 +3,10 @@
 //
 // klRow(p, lp, q, n, shift) → (Σ_v e^(q_v − shift), Σ_v p_v·(lp_v − q_v), max_v q_v) over n floats (n a multiple of
 // 4·UNROLL) at the byte addresses p (reference probabilities), lp (reference logits), q (occluded logits).
-// e^x in float32 lanes: x = max(q − shift, −87); k = round(x·log2 e) by the 1.5·2^23 trick (its low bits are
-// k, so 2^k is the integer (k + 127) << 23); r = x − k·ln 2 in two parts (Cody–Waite); e^r from the Cephes
-// expf polynomial. Sums run in float32 over blocks of BLOCK floats and are carried in float64.
+// e^x in float32 lanes: x = max(q − shift, −87); t = x·log2 e + (1.5·2^23 + 127) rounds x·log2 e to an integer
+// k whose low bits, k + 127, shifted left 23 are the float 2^k; r = x − k·ln 2 in two parts (Cody–Waite);
+// e^r = 1 + r + r²·P(r) with P cubic, fitted for relative error (≤ 1.1e-7 on |r| ≤ ln2/2; tools/wasm/expFit.mjs).
+// Sums run in float32 over blocks of BLOCK floats and are carried in float64.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,16 +16,14 @@ const BLOCK_BYTES = 2048; // 512 floats: 128 terms per float32 lane before each 
 
 const CONSTANTS = {
   log2e: '1.44269504088896341',
-  magic: '12582912', // 1.5·2^23
+  magic: '12583039', // 1.5·2^23 + 127: the exponent bias rides in the rounding constant
   ln2hi: '0.693359375',
   ln2lo: '-2.12194440e-4',
   floor: '-87',
-  c5: '1.9875691500e-4',
-  c4: '1.3981999507e-3',
-  c3: '8.3334519073e-3',
-  c2: '4.1665795894e-2',
-  c1: '1.6666665459e-1',
-  c0: '5.0000001201e-1',
+  c3: '0.008312525228',
+  c2: '0.04189011455',
+  c1: '0.1666711420',
+  c0: '0.4999923110',
   one: '1',
 };
 
@@ -35,7 +34,7 @@ const toF64 = (v) => `(f64x2.add (f64x2.promote_low_f32x4 ${v}) (f64x2.promote_l
 function lane(u) {
   const at = (base) => `(i32.add (local.get $${base}) (i32.add (local.get $i) (i32.const ${16 * u})))`;
   const [q, x, t, k, r, y, zb, sb, m] = ['q', 'x', 't', 'k', 'r', 'y', 'zb', 'sb', 'm'].map((n) => `${n}${u}`);
-  const horner = ['c4', 'c3', 'c2', 'c1', 'c0'].map((c) => `(local.set $${y} (f32x4.add (f32x4.mul ${get(y)} ${get(r)}) ${get(c)}))`);
+  const horner = ['c2', 'c1', 'c0'].map((c) => `(local.set $${y} (f32x4.add (f32x4.mul ${get(y)} ${get(r)}) ${get(c)}))`);
   return [
     `(local.set $${q} (v128.load ${at('q')}))`,
     `(local.set $${m} (f32x4.pmax ${get(m)} ${get(q)}))`,
@@ -44,16 +43,16 @@ function lane(u) {
     `(local.set $${t} (f32x4.add (f32x4.mul ${get(x)} ${get('log2e')}) ${get('magic')}))`,
     `(local.set $${k} (f32x4.sub ${get(t)} ${get('magic')}))`,
     `(local.set $${r} (f32x4.sub (f32x4.sub ${get(x)} (f32x4.mul ${get(k)} ${get('ln2hi')})) (f32x4.mul ${get(k)} ${get('ln2lo')})))`,
-    `(local.set $${y} ${get('c5')})`,
+    `(local.set $${y} ${get('c3')})`,
     ...horner,
     `(local.set $${y} (f32x4.add (f32x4.add (f32x4.mul ${get(y)} (f32x4.mul ${get(r)} ${get(r)})) ${get(r)}) ${get('one')}))`,
-    `(local.set $${zb} (f32x4.add ${get(zb)} (f32x4.mul ${get(y)} (i32x4.shl (i32x4.add ${get(t)} ${get('bias')}) (i32.const 23)))))`,
+    `(local.set $${zb} (f32x4.add ${get(zb)} (f32x4.mul ${get(y)} (i32x4.shl ${get(t)} (i32.const 23)))))`,
   ];
 }
 
 export function klKernelWat() {
   const perLane = ['q', 'x', 't', 'k', 'r', 'y', 'zb', 'sb', 'm'];
-  const locals = ['shift4', 'bias', 'z', 's', 'mx', ...Object.keys(CONSTANTS), ...Array.from({ length: UNROLL }, (_, u) => perLane.map((n) => `${n}${u}`)).flat()];
+  const locals = ['shift4', 'z', 's', 'mx', ...Object.keys(CONSTANTS), ...Array.from({ length: UNROLL }, (_, u) => perLane.map((n) => `${n}${u}`)).flat()];
   const lanes = Array.from({ length: UNROLL }, (_, u) => u);
   return `(module
   (memory (import "env" "memory") 1)
@@ -61,7 +60,6 @@ export function klKernelWat() {
     (local $i i32) (local $end i32) (local $block i32)
     ${locals.map((n) => `(local $${n} v128)`).join(' ')}
     ${Object.entries(CONSTANTS).map(([n, v]) => `(local.set $${n} (f32x4.splat (f32.const ${v})))`).join('\n    ')}
-    (local.set $bias (i32x4.splat (i32.const 127)))
     (local.set $shift4 (f32x4.splat (local.get $shift)))
     ${lanes.map((u) => `(local.set $m${u} (f32x4.splat (f32.const -inf)))`).join(' ')}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
