@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
+import { hubCacheRoots } from '../../src/engines/catalog/hubCache';
 import type { CliIo } from '../../src/cli/io';
 import { closedPort, startFakeHub } from '../fixtures/hub/fakeHub';
 
@@ -141,4 +142,44 @@ test('models list shows a catalog model found only in a Hugging Face cache snaps
   table.env = { ...table.env, HF_HUB_CACHE: hubCache };
   assert.equal(await run(['models', '--format', 'table', '--dir', join(tmp, 'empty-models')], table), 0, table.err);
   assert.match(table.out, /^Xenova\/distilgpt2 .* q8 \([\d.]+ kB, Hugging Face cache\)$/m);
+});
+
+test('--model takes a catalog name or Hub id on disk: a download in the models folder (its dtype), else a Hugging Face cache snapshot', async () => {
+  const hub = await hubPromise;
+  const cache = join(tmp, 'by-id-cache');
+  const env = { SEMANTIC_FLOW_CACHE: cache, HF_HUB_CACHE: join(tmp, 'by-id-hub') };
+  const withEnv = () => Object.assign(fakeIo(), { env });
+  const analyze = async (model: string) => {
+    const io = withEnv();
+    io.readStdin = async () => new TextEncoder().encode('Hello world');
+    const rc = await run(['analyze', '--model', model, '--format', 'json', '-'], io);
+    return { rc, io };
+  };
+
+  // Nowhere on disk: one line naming where it looked and the command that downloads it.
+  const missing = await analyze('smollm2-135m');
+  assert.notEqual(missing.rc, 0);
+  assert.equal(missing.io.err, `semantic-flow: The model "HuggingFaceTB/SmolLM2-135M" is not on this machine (looked in ${[join(cache, 'models'), ...hubCacheRoots(env)].join(', ')}). Run semantic-flow models download HuggingFaceTB/SmolLM2-135M, or pass a model folder.\n`);
+
+  // Downloaded (q8 only) into the default models folder: found by its catalog name, loaded as q8.
+  const dl = withEnv();
+  assert.equal(await run(['models', 'download', 'gpt2', '--dtype', 'q8', '--host', hub.url], dl), 0, dl.err);
+  assert.match(dl.err, /Use it with: semantic-flow analyze --model Xenova\/gpt2 --dtype q8 FILE\n$/);
+  const byName = await analyze('gpt2');
+  assert.equal(byName.rc, 0, byName.io.err);
+  const r = JSON.parse(byName.io.out);
+  assert.deepEqual([r.model.id, r.model.dtype], ['Xenova/gpt2', 'q8']);
+  assert.equal(r.tokens.map((t: { text: string }) => t.text).join(''), 'Hello world');
+  const fp32 = withEnv();
+  fp32.readStdin = async () => new TextEncoder().encode('Hello');
+  assert.notEqual(await run(['analyze', '--model', 'Xenova/gpt2', '--dtype', 'fp32', '-'], fp32), 0);
+  assert.match(fp32.err, /not complete for fp32: onnx\/model\.onnx is missing\. It is complete for q8 \(--dtype q8\), or run semantic-flow models download Xenova\/gpt2 to download the rest/);
+
+  // Only in the Hugging Face cache: loaded from the snapshot, fp32 since it holds onnx/model.onnx.
+  const snap = join(env.HF_HUB_CACHE, 'models--someone--tiny', 'snapshots', 'rev1');
+  mkdirSync(join(snap, 'onnx'), { recursive: true });
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) writeFileSync(join(snap, f), readFileSync(join(TINY, f)));
+  const fromHub = await analyze('someone/tiny');
+  assert.equal(fromHub.rc, 0, fromHub.io.err);
+  assert.deepEqual([JSON.parse(fromHub.io.out).model.id, JSON.parse(fromHub.io.out).model.dtype], ['someone/tiny', 'fp32']);
 });

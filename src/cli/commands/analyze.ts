@@ -10,7 +10,7 @@ import type { CliCommand } from '../command';
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: 'score a text token by token: surprisal, entropy, rank, top-k (bits)',
-  usage: 'semantic-flow analyze [--model DIR | --endpoint URL [--remote-model M]] [--device D] [--dtype T] [--top-k K] [--format json|csv|table] [--units] [--chunk-size N] [--max-bytes N] [FILE|-]',
+  usage: 'semantic-flow analyze [--model DIR|ID | --endpoint URL [--remote-model M]] [--device D] [--dtype T] [--top-k K] [--format json|csv|table] [--units] [--chunk-size N] [--max-bytes N] [FILE|-]',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
       ...engineFlags,

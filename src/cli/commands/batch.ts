@@ -51,7 +51,7 @@ export const batchCommand: CliCommand = {
   summary: 'score many texts from JSONL ({id, text} or {id, prompt, response}) into resumable JSONL',
   usage:
     'semantic-flow batch INPUT.jsonl --out OUT.jsonl [--engine onnx|remote] [--endpoint URL] [--remote-model NAME] [--vocab-size V] ' +
-    '[--concurrency N] [--model DIR] [--device D] [--dtype T] [--top-k K] [--units] [--timeout S] [--retries N]\n\n' +
+    '[--concurrency N] [--model DIR|ID] [--device D] [--dtype T] [--top-k K] [--units] [--timeout S] [--retries N]\n\n' +
     'Each input line is {"id": …, "text": …} (analysis) or {"id": …, "prompt": …, "response": …} (directed information;\n' +
     'remotely from two scoring requests, without KL).\n' +
     'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}; re-running skips ids\n' +

@@ -54,7 +54,7 @@ export function diTable(r: AnalysisResult): string {
 export const diCommand: CliCommand = {
   name: 'di',
   summary: 'directed information from a prompt to a response: iota, KL, compensator and residual per token (bits)',
-  usage: 'semantic-flow di --prompt FILE|TEXT --response FILE|TEXT [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR] [--device D] [--dtype T] [--chunk-size N] [--top-k K] [--format json|table]',
+  usage: 'semantic-flow di --prompt FILE|TEXT --response FILE|TEXT [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR|ID] [--device D] [--dtype T] [--chunk-size N] [--top-k K] [--format json|table]',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
       ...modelFlags,

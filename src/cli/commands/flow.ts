@@ -64,7 +64,7 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 export const flowCommand: CliCommand = {
   name: 'flow',
   summary: 'token-to-token information flow by occlusion: which earlier units each token depends on (bits)',
-  usage: 'semantic-flow flow [--unit token|word|line|sentence] [--target START:END] [--method attention-mask|replace|delete] [--top N] [--no-reuse] [--model DIR] [--device D] [--dtype T] [--format json|table] [FILE|-]',
+  usage: 'semantic-flow flow [--unit token|word|line|sentence] [--target START:END] [--method attention-mask|replace|delete] [--top N] [--no-reuse] [--model DIR|ID] [--device D] [--dtype T] [--format json|table] [FILE|-]',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
       ...modelFlags,

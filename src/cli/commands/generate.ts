@@ -42,7 +42,7 @@ function summaryLines(r: AnalysisResult): string[] {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'generate from a prompt with per-token surprisal, entropy, iota and KL vs a baseline; --samples K for the expected flow F(t) (bits)',
-  usage: 'semantic-flow generate --prompt FILE|TEXT [--max-tokens N] [--greedy] [--temperature T] [--seed S] [--samples K] [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR] [--device D] [--dtype T] [--format json|table]',
+  usage: 'semantic-flow generate --prompt FILE|TEXT [--max-tokens N] [--greedy] [--temperature T] [--seed S] [--samples K] [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR|ID] [--device D] [--dtype T] [--format json|table]',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
       ...modelFlags,

@@ -4,6 +4,7 @@
  * into the models folder, with a progress bar on a terminal and Ctrl+C to cancel (resumable).
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParsedFlags } from '../args';
 import type { CliIo } from '../io';
 import type { CliCommand } from '../command';
@@ -137,7 +138,9 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
     throw e;
   }
   progress.done();
-  io.stderr.write(`Downloaded ${entry.id} (${dtype}). Use it with: semantic-flow analyze --model ${JSON.stringify(dir)} --dtype ${dtype} FILE\n`);
+  // --model finds an id in the default models folder; from another folder it needs the path.
+  const modelArg = resolve(root) === resolve(defaultModelsDir(io.env)) ? entry.id : JSON.stringify(dir);
+  io.stderr.write(`Downloaded ${entry.id} (${dtype}). Use it with: semantic-flow analyze --model ${modelArg} --dtype ${dtype} FILE\n`);
   io.stdout.write(`${dir}\n`);
   return 0;
 }

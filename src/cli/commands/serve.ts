@@ -18,7 +18,7 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'serve the local model as a vLLM-compatible /v1/completions with prompt_logprobs',
   usage:
-    'semantic-flow serve [--model DIR] [--device D] [--dtype T] [--threads N] [--port N] [--host H] [--served-model-name NAME] ' +
+    'semantic-flow serve [--model DIR|ID] [--device D] [--dtype T] [--threads N] [--port N] [--host H] [--served-model-name NAME] ' +
     '[--max-logprobs N] [--concurrency N] [--quiet]\n\n' +
     'Defaults: 127.0.0.1:8000, at most 20 log-probs per token. Prints the URL on standard output. Set ' +
     `${SERVE_API_KEY_ENV} to require "Authorization: Bearer KEY". It scores prompts; it does not generate text.`,
@@ -32,7 +32,7 @@ export const serveCommand: CliCommand = {
       concurrency: { type: 'number' },
       quiet: { type: 'boolean' },
     }, 'serve');
-    if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `serve takes no positional arguments (got ${positionals[0]}); use --model DIR.`);
+    if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `serve takes no positional arguments (got ${positionals[0]}); use --model DIR|ID.`);
     const host = (flags.host as string | undefined) ?? '127.0.0.1';
     const port = intFlag(flags, 'port', 8000, 0, 65535);
     const apiKey = io.env[SERVE_API_KEY_ENV] || undefined;

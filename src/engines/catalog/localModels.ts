@@ -52,7 +52,7 @@ function readJson(path: string): Record<string, unknown> | null {
 /**
  * The dtypes a downloaded model folder can load with: config.json, tokenizer.json and the ONNX file
  * present (a download renames `<file>.part` only once it is whole), no external data still in `.part`.
- * The engine (isCompleteModelFolder) and Select Model both decide "downloaded" by this rule.
+ * The engine (findModel.ts) and Select Model both decide "downloaded" by this rule.
  */
 export function completeDtypes(dir: string, exists: (path: string) => boolean = existsSync): Dtype[] {
   if (!['config.json', 'tokenizer.json'].every((f) => exists(join(dir, f)))) return [];

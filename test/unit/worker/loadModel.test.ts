@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
 import { findHubSnapshot, hubCacheRoots } from '../../../src/engines/catalog/hubCache';
-import { isCompleteModelFolder, loadModel } from '../../../src/worker/loadModel';
+import { completeDtypes } from '../../../src/engines/catalog/localModels';
+import { loadModel } from '../../../src/worker/loadModel';
 
 test('the newest snapshot holding a config.json is found in the Hub cache layout', () => {
   const root = mkdtempSync(join(tmpdir(), 'sf-hub-'));
@@ -47,11 +48,11 @@ const hubEngine = (root: string, dtype: 'fp32' | 'q8' = 'fp32') =>
   ({ kind: 'onnx' as const, id: 'o/m', modelDir: null, hubId: 'o/m', modelsDirs: [root], device: 'cpu' as const, dtype });
 
 test('a downloaded folder is complete for a dtype only with config, tokenizer and that ONNX file, and no external data in .part', () => {
-  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir, 'fp32'), true);
-  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir, 'q8'), false);
-  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx.part']).dir, 'fp32'), false);
-  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'onnx/model.onnx']).dir, 'fp32'), false);
-  assert.equal(isCompleteModelFolder(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part']).dir, 'fp32'), false);
+  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('fp32'), true);
+  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('q8'), false);
+  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx.part']).dir).includes('fp32'), false);
+  assert.equal(completeDtypes(modelsFolder(['config.json', 'onnx/model.onnx']).dir).includes('fp32'), false);
+  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part']).dir).includes('fp32'), false);
 });
 
 test('an interrupted download is never loaded: model-not-found says it is partial and how to resume', async () => {
