@@ -5,12 +5,13 @@
  * takes over and flags the tokens it scores (measures.md, "Conventions").
  */
 import { SemanticFlowError, throwIfAborted } from './errors';
-import { SCHEMA_VERSION, type AnalysisResult, type TokenRecord } from './result';
+import type { AnalysisResult, TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
-import { aggregateUnits, summarize } from './summary';
 import { measuresFromRow, positionMeasures, type PositionMeasures } from './tokenMeasures';
 import { planScoring } from './chunkPlan';
+import { blankRecord } from './tokenRecords';
 import { measureFields, type PrefixCache, type TokenMeasureFields } from './prefixReuse';
+import { resultObject } from './resultObject';
 
 export interface AnalyzeProgress {
   stage: 'score';
@@ -63,21 +64,7 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     stride: options.stride,
   });
 
-  const tokens: TokenRecord[] = tok.ids.map((id, i) => ({
-    index: i,
-    id,
-    text: tok.spans[i].end > tok.spans[i].start ? text.slice(tok.spans[i].start, tok.spans[i].end) : model.tokenText(id),
-    start: tok.spans[i].start,
-    end: tok.spans[i].end,
-    surprisalBits: null,
-    probability: null,
-    entropyBits: null,
-    varentropyBits2: null,
-    surpriseExcessBits: null,
-    rank: null,
-    topK: null,
-    ...(tok.special[i] ? { special: true } : {}),
-  }));
+  const tokens: TokenRecord[] = tok.ids.map((_, i) => blankRecord(tok, i, text, model, i));
 
   const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
   let done = 0;
@@ -159,25 +146,12 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     }
   }
 
-  const result: AnalysisResult = {
-    schemaVersion: SCHEMA_VERSION,
-    model: model.info,
-    text,
-    ...(options.source ? { source: options.source } : {}),
-    tokens,
-    summary: summarize(tokens, text),
-    options: {
-      topK,
-      bos: useBos,
-      chunkSize: Math.min(chunkSize, seq.length),
-      ...(plan.stride ? { stride: plan.stride } : {}),
-      ...(reuse ? { reusedPrefixTokens: prefixCache!.lastStats!.reusedTargets } : {}),
-    },
-    createdAt: new Date().toISOString(),
+  const resultOptions = {
+    topK,
+    bos: useBos,
+    chunkSize: Math.min(chunkSize, seq.length),
+    ...(plan.stride ? { stride: plan.stride } : {}),
+    ...(reuse ? { reusedPrefixTokens: prefixCache!.lastStats!.reusedTargets } : {}),
   };
-  if (options.units) {
-    result.words = aggregateUnits(tokens, text, 'word');
-    result.lines = aggregateUnits(tokens, text, 'line');
-  }
-  return result;
+  return resultObject(model.info, text, tokens, resultOptions, { source: options.source, units: options.units });
 }

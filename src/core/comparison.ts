@@ -6,10 +6,10 @@
 import { SemanticFlowError, throwIfAborted } from './errors';
 import { pairMeasures } from './divergence';
 import { forcedRows } from './forcedRows';
-import { SCHEMA_VERSION, type AnalysisResult, type ComparisonResult, type TokenRecord } from './result';
+import type { AnalysisResult, ComparisonResult, TokenRecord } from './result';
 import type { ScoringModel } from './scoringModel';
-import { summarize } from './summary';
 import { blankRecord, fillRecord } from './tokenRecords';
+import { resultObject } from './resultObject';
 
 export interface CompareProgress {
   stage: 'compare';
@@ -74,14 +74,7 @@ export async function compareModels(a: ScoringModel, b: ScoringModel, text: stri
   } finally {
     await rowsB.return(undefined);
   }
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    model: a.info,
-    text,
-    tokens,
-    summary: summarize(tokens, text),
-    options: { topK, bos: prefix.length > 0, chunkSize },
+  return resultObject(a.info, text, tokens, { topK, bos: prefix.length > 0, chunkSize }, {
     comparison: { modelB: b.info, tokens: rows, totalKlBits: totalKl, totalDeltaBits: totalDelta },
-    createdAt: new Date().toISOString(),
-  };
+  });
 }

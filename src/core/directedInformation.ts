@@ -8,10 +8,10 @@ import { throwIfAborted } from './errors';
 import { directedContext, type BaselineOptions, type ChatCapable, type DirectedInput } from './directedInput';
 import { pairMeasures } from './divergence';
 import { forcedRows } from './forcedRows';
-import { SCHEMA_VERSION, type AnalysisResult, type DiTokenRecord, type TokenRecord } from './result';
+import type { AnalysisResult, DiTokenRecord, TokenRecord } from './result';
 import type { ScoringModel } from './scoringModel';
-import { summarize } from './summary';
 import { blankRecord, fillRecord } from './tokenRecords';
+import { resultObject } from './resultObject';
 
 export interface DirectedProgress {
   stage: 'directed-information';
@@ -119,13 +119,7 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
   }
 
   const last = di[di.length - 1];
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    model: model.info,
-    text: ctx.text,
-    tokens,
-    summary: summarize(tokens, ctx.text),
-    options: { topK, bos: useBos, chunkSize, ...(options.stride ? { stride: options.stride } : {}) },
+  return resultObject(model.info, ctx.text, tokens, { topK, bos: useBos, chunkSize, ...(options.stride ? { stride: options.stride } : {}) }, {
     di: {
       baseline: ctx.baseline,
       ...(ctx.baseline !== 'bos' ? { baselineText: ctx.baselineText } : {}),
@@ -146,6 +140,5 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
       bos: useBos,
       input: ctx.source,
     },
-    createdAt: new Date().toISOString(),
-  };
+  });
 }

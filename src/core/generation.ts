@@ -10,19 +10,18 @@ import { SemanticFlowError, throwIfAborted } from './errors';
 import { NEUTRAL_TEXT, type BaselineKind, type BaselineOptions } from './directedInput';
 import { CompensatorSums } from './directedInformation';
 import { pairMeasures } from './divergence';
-import {
-  SCHEMA_VERSION,
-  type AnalysisResult,
-  type DiTokenRecord,
-  type GenerationResult,
-  type GenerationSample,
-  type TokenRecord,
+import type {
+  AnalysisResult,
+  DiTokenRecord,
+  GenerationResult,
+  GenerationSample,
+  TokenRecord,
 } from './result';
 import { argmax, mulberry32, sampleId, sampleSeed } from './sampling';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
-import { summarize } from './summary';
 import { blankRecord, fillRecord } from './tokenRecords';
 import { positionMeasures } from './tokenMeasures';
+import { resultObject } from './resultObject';
 
 export type GeneratedToken = DiTokenRecord & { surprisalBits: number; entropyBits: number };
 type StopReason = GenerationSample['stopReason'];
@@ -297,14 +296,5 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
   };
   const text = prompt + generatedText;
   const tokens = [...promptTokens, ...firstRecords];
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    model: model.info,
-    text,
-    tokens,
-    summary: summarize(tokens, text),
-    options: { topK, bos: prefix.length > 0, chunkSize },
-    generation,
-    createdAt: new Date().toISOString(),
-  };
+  return resultObject(model.info, text, tokens, { topK, bos: prefix.length > 0, chunkSize }, { generation });
 }

@@ -16,10 +16,10 @@ import { throwIfAborted } from './errors';
 import { againstReference } from './divergence';
 import { klWorkspace, referenceAt, referenceLogits, setReference, type KlKernelKind, type KlWorkspace } from './klKernel';
 import { feedLength, planOcclusion, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
-import { SCHEMA_VERSION, type AnalysisResult, type FlowResult, type TokenRecord } from './result';
+import type { AnalysisResult, FlowResult, TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
-import { summarize } from './summary';
 import { blankRecord, fillRecord } from './tokenRecords';
+import { resultObject } from './resultObject';
 
 export interface FlowRowEvent {
   source: number;
@@ -239,14 +239,5 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
     kvReuse: plan.reuse,
     ...(plan.method === 'replace' ? { neutralTokenId: plan.neutralTokenId } : {}),
   };
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    model: model.info,
-    text,
-    tokens,
-    summary: summarize(tokens, text),
-    options: { topK, bos: off === 1, chunkSize },
-    flow,
-    createdAt: new Date().toISOString(),
-  };
+  return resultObject(model.info, text, tokens, { topK, bos: off === 1, chunkSize }, { flow });
 }

@@ -54,22 +54,22 @@ export function tokenBytes(kind: TokenizerKind, token: string, special = false):
 }
 
 /** UTF-8 layout of a JS string: per byte, the UTF-16 index of the character it belongs to. */
-interface Utf8Layout {
+export interface Utf8Layout {
   bytes: Uint8Array;
   /** u16Start[b]: UTF-16 start of the character containing byte b; index bytes.length = text.length. */
   u16Start: Int32Array;
   /** u16End[b]: UTF-16 end of the character containing byte b. */
   u16End: Int32Array;
-  /** isCharStart[b]: byte b begins a character. */
-  isCharStart: Uint8Array;
+  /** charLen[b]: at a character's first byte, its UTF-8 length; 0 at continuation bytes; 1 at bytes.length. */
+  charLen: Uint8Array;
 }
 
-function utf8Layout(text: string): Utf8Layout {
+export function utf8Layout(text: string): Utf8Layout {
   const bytes = utf8.encode(text); // lone surrogates become U+FFFD (3 bytes), as every tokenizer sees them
   const n = bytes.length;
   const u16Start = new Int32Array(n + 1);
   const u16End = new Int32Array(n + 1);
-  const isCharStart = new Uint8Array(n + 1);
+  const charLen = new Uint8Array(n + 1);
   let b = 0;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
@@ -80,7 +80,7 @@ function utf8Layout(text: string): Utf8Layout {
       len = 4;
       units = 2;
     } else len = 3; // BMP, or a lone surrogate encoded as U+FFFD
-    isCharStart[b] = 1;
+    charLen[b] = len;
     for (let k = 0; k < len; k++) {
       u16Start[b + k] = i;
       u16End[b + k] = i + units;
@@ -90,8 +90,8 @@ function utf8Layout(text: string): Utf8Layout {
   }
   u16Start[n] = text.length;
   u16End[n] = text.length;
-  isCharStart[n] = 1;
-  return { bytes, u16Start, u16End, isCharStart };
+  charLen[n] = 1;
+  return { bytes, u16Start, u16End, charLen };
 }
 
 export interface SpanOptions {
@@ -104,7 +104,7 @@ export interface SpanOptions {
  * token bytes do not reproduce the text (a tokenizer that normalizes, e.g. lower-cases or NFC).
  */
 export function spansFromTokenBytes(text: string, tokens: Uint8Array[], options: SpanOptions = {}): TokenSpan[] {
-  const { bytes, u16Start, u16End, isCharStart } = utf8Layout(text);
+  const { bytes, u16Start, u16End, charLen } = utf8Layout(text);
   const spans: TokenSpan[] = [];
   let pos = 0;
   let leadingSpacePending = options.prependedSpace === true;
@@ -133,7 +133,7 @@ export function spansFromTokenBytes(text: string, tokens: Uint8Array[], options:
     }
     const s = pos, e = pos + tb.length;
     const start = u16Start[s];
-    const end = e >= bytes.length ? text.length : isCharStart[e] ? u16Start[e] : u16End[e - 1];
+    const end = e >= bytes.length ? text.length : charLen[e] !== 0 ? u16Start[e] : u16End[e - 1];
     spans.push({ start, end });
     pos = e;
   }

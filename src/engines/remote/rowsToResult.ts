@@ -5,14 +5,14 @@
  * A leading prediction-less token that is not in the text (the BOS the server prepended) is dropped,
  * as the local engine does not list its BOS either.
  */
-import { SCHEMA_VERSION, type AnalysisResult, type ModelInfo, type TokenRecord } from '../../core/result';
+import type { AnalysisResult, ModelInfo, TokenRecord } from '../../core/result';
 import { LN2 } from '../../core/units';
-import { aggregateUnits, summarize } from '../../core/summary';
 import { entropyBoundsBits } from './entropyBounds';
 import { isSelf, rankFromTop } from './parseResponse';
 import { spansOfPieces } from './tokenSpans';
 import type { TokenSpan } from '../../core/spans';
 import type { RemoteRow } from './types';
+import { resultObject } from '../../core/resultObject';
 
 export interface RowsToResultOptions {
   topK: number;
@@ -75,19 +75,5 @@ export function rowsToTokens(text: string, rows: readonly RemoteRow[], topK: num
 export function rowsToResult(text: string, rows: readonly RemoteRow[], info: ModelInfo, o: RowsToResultOptions): AnalysisResult {
   const vocab = info.vocabSize > 0 ? info.vocabSize : null;
   const { tokens, bos } = rowsToTokens(text, rows, o.topK, vocab, o.spans);
-  const result: AnalysisResult = {
-    schemaVersion: SCHEMA_VERSION,
-    model: info,
-    text,
-    ...(o.source ? { source: o.source } : {}),
-    tokens,
-    summary: summarize(tokens, text),
-    options: { topK: o.topK, bos, chunkSize: rows.length },
-    createdAt: new Date().toISOString(),
-  };
-  if (o.units) {
-    result.words = aggregateUnits(tokens, text, 'word');
-    result.lines = aggregateUnits(tokens, text, 'line');
-  }
-  return result;
+  return resultObject(info, text, tokens, { topK: o.topK, bos, chunkSize: rows.length }, { source: o.source, units: o.units });
 }

@@ -10,7 +10,7 @@
  *   4. greedy matching, flagged inexact: spans still tile the text.
  * A token that starts or ends inside a character is widened to the whole character (as core/spans.ts).
  */
-import type { TokenSpan } from '../../core/spans';
+import { utf8Layout, type TokenSpan, type Utf8Layout } from '../../core/spans';
 
 export interface PieceRow {
   piece: string | null;
@@ -26,40 +26,11 @@ export interface MappedSpans {
 const utf8 = new TextEncoder();
 const REPLACEMENT = '\uFFFD';
 
-interface Layout {
-  bytes: Uint8Array;
-  u16Start: Int32Array;
-  u16End: Int32Array;
-  charLen: Uint8Array; // at a character's first byte: its UTF-8 length; 0 elsewhere
-}
-
-function layout(text: string): Layout {
-  const bytes = utf8.encode(text);
-  const n = bytes.length;
-  const u16Start = new Int32Array(n + 1), u16End = new Int32Array(n + 1), charLen = new Uint8Array(n + 1);
-  let b = 0;
-  for (let i = 0; i < text.length; ) {
-    const c = text.charCodeAt(i);
-    let units = 1, len: number;
-    if (c < 0x80) len = 1;
-    else if (c < 0x800) len = 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { len = 4; units = 2; }
-    else len = 3;
-    charLen[b] = len;
-    for (let k = 0; k < len; k++) { u16Start[b + k] = i; u16End[b + k] = i + units; }
-    b += len;
-    i += units;
-  }
-  u16Start[n] = text.length;
-  u16End[n] = text.length;
-  charLen[n] = 1;
-  return { bytes, u16Start, u16End, charLen };
-}
 
 const isSpecialLike = (p: string): boolean => /^<[^<>]*>$/.test(p) || /^<\|.*\|>$/.test(p) || /^\[[A-Z_]+\]$/.test(p);
 
 /** Byte positions reachable by matching `piece` from byte `p`. */
-function advance(L: Layout, piece: string, p: number, lenient: boolean): number[] {
+function advance(L: Utf8Layout, piece: string, p: number, lenient: boolean): number[] {
   const byteToken = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
   if (byteToken) return L.bytes[p] === parseInt(byteToken[1], 16) ? [p + 1] : [];
   let pos = [p];
@@ -88,7 +59,7 @@ function advance(L: Layout, piece: string, p: number, lenient: boolean): number[
   return pos;
 }
 
-function rowOptions(L: Layout, row: PieceRow, p: number, lenient: boolean, first: boolean): number[] {
+function rowOptions(L: Utf8Layout, row: PieceRow, p: number, lenient: boolean, first: boolean): number[] {
   const n = L.bytes.length;
   if (row.piece === null) {
     const out: number[] = [];
@@ -114,7 +85,7 @@ function rowOptions(L: Layout, row: PieceRow, p: number, lenient: boolean, first
  * whole lead sequence than a piece of one); dead ends (row, byte position) are remembered, so every
  * pair is explored once. Returns each row's byte range, or null when no segmentation reproduces the text.
  */
-function walk(L: Layout, rows: readonly PieceRow[], lenient: boolean): [number, number][] | null {
+function walk(L: Utf8Layout, rows: readonly PieceRow[], lenient: boolean): [number, number][] | null {
   const R = rows.length, n = L.bytes.length;
   if (R === 0) return n === 0 ? [] : null;
   const starts = new Array<number>(R), opts = new Array<number[]>(R), idx = new Int32Array(R);
@@ -145,7 +116,7 @@ function walk(L: Layout, rows: readonly PieceRow[], lenient: boolean): [number, 
   return null;
 }
 
-function spanOfBytes(L: Layout, text: string, s: number, e: number): TokenSpan {
+function spanOfBytes(L: Utf8Layout, text: string, s: number, e: number): TokenSpan {
   if (s === e) return { start: L.u16Start[s], end: L.u16Start[s] };
   const end = e >= L.bytes.length ? text.length : L.charLen[e] !== 0 ? L.u16Start[e] : L.u16End[e - 1];
   return { start: L.u16Start[s], end };
@@ -197,7 +168,7 @@ function greedy(text: string, rows: readonly PieceRow[]): TokenSpan[] {
 export function spansOfPieces(text: string, rows: readonly PieceRow[]): MappedSpans {
   const byOffset = fromOffsets(text, rows);
   if (byOffset) return { spans: byOffset, exact: true };
-  const L = layout(text);
+  const L = utf8Layout(text);
   for (const lenient of [false, true]) {
     const ranges = walk(L, rows, lenient);
     if (ranges) return { spans: ranges.map(([s, e]) => spanOfBytes(L, text, s, e)), exact: true };
