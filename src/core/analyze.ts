@@ -9,7 +9,7 @@ import type { AnalysisResult, TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { measuresFromRow, positionMeasures, type PositionMeasures } from './tokenMeasures';
 import { planScoring } from './chunkPlan';
-import { blankRecord } from './tokenRecords';
+import { blankRecord, setMeasures } from './tokenRecords';
 import { measureFields, type PrefixCache, type TokenMeasureFields } from './prefixReuse';
 import { resultObject } from './resultObject';
 
@@ -102,13 +102,7 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
         const last = Math.min(b, w.targetEnd - 1); // exclusive
         const record = (p: number, m: Omit<PositionMeasures, 'logZ' | 'max'>) => {
           const t = tokens[p + 1 - prefix.length];
-          t.surprisalBits = m.surprisalBits;
-          t.probability = m.probability;
-          t.entropyBits = m.entropyBits;
-          t.varentropyBits2 = m.varentropyBits2;
-          t.surpriseExcessBits = (m.surprisalBits as number) - m.entropyBits;
-          t.rank = m.rank;
-          t.topK = m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), probability: e.probability, bits: e.bits }));
+          setMeasures(t, m, model);
           if (w.begin > 0) t.truncatedContext = true;
           if (keepAll) measuresBySeq[p + 1] = measureFields(t);
           options.onToken?.(t);

@@ -23,9 +23,8 @@ export function blankRecord(tok: TokenizedText, i: number, text: string, model: 
   };
 }
 
-/** Fills `t` from the logits row that predicts it. */
-export function fillRecord(t: TokenRecord, row: Float32Array, topK: number, model: ScoringModel): PositionMeasures {
-  const m = positionMeasures(row, t.id, topK);
+/** Sets `t`'s measures (top-k texts from the model's vocabulary). */
+export function setMeasures(t: TokenRecord, m: Omit<PositionMeasures, 'logZ' | 'max'>, model: ScoringModel): void {
   t.surprisalBits = m.surprisalBits;
   t.probability = m.probability;
   t.entropyBits = m.entropyBits;
@@ -33,5 +32,11 @@ export function fillRecord(t: TokenRecord, row: Float32Array, topK: number, mode
   t.surpriseExcessBits = (m.surprisalBits as number) - m.entropyBits;
   t.rank = m.rank;
   t.topK = m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), probability: e.probability, bits: e.bits }));
+}
+
+/** Fills `t` from the logits row that predicts it. */
+export function fillRecord(t: TokenRecord, row: Float32Array, topK: number, model: ScoringModel): PositionMeasures {
+  const m = positionMeasures(row, t.id, topK);
+  setMeasures(t, m, model);
   return m;
 }
