@@ -44,7 +44,10 @@ export class PanelApp {
     this.theme = readTheme(doc);
     this.strip = new TokenStrip(this.id('token-strip'), (p) => this.choose(p));
     this.surprisal = new LineChart(this.id<HTMLCanvasElement>('chart-surprisal'), SURPRISAL_SERIES, 'bits', this.theme, (p) => this.choose(p, true));
-    this.heatmap = new Heatmap(this.id<HTMLCanvasElement>('flow-heatmap'), this.id('flow-rows'), this.id('flow-cols'), this.id('flow-readout'), this.theme);
+    this.heatmap = new Heatmap(this.id<HTMLCanvasElement>('flow-heatmap'), this.id('flow-rows'), this.id('flow-cols'), this.id('flow-readout'), this.id('flow-scale'), this.theme, (tokenIndex) => {
+      const p = this.positionOf(tokenIndex);
+      if (p !== null) this.choose(p, true);
+    });
     renderLegend(this.id('legend'), legendItems());
     this.wire();
     watchTheme(doc, (t) => this.applyTheme(t));

@@ -219,10 +219,13 @@ export function streamPoint(t: StreamToken): StreamPoint {
 }
 
 export interface HeatmapModel {
+  matrix: FlowMatrix;
   /** One per source unit (rows). */
   rowLabels: string[];
   /** One per target token (columns). */
   colLabels: string[];
+  /** The token index of each column. */
+  colTokens: number[];
   /** rows × cols in bits; null where the result has no value. */
   values: (number | null)[][];
   /** Largest |value|, for the colour scale and the threshold slider (0 when all are null). */
@@ -242,9 +245,39 @@ export function heatmapModel(r: AnalysisResult, matrix: FlowMatrix): HeatmapMode
     }),
   );
   return {
+    matrix,
     rowLabels: f.sources.map((s) => shortLabel(s.text, 18)),
     colLabels: f.targets.map((t) => shortLabel(r.tokens[t]?.text ?? `#${t}`)),
+    colTokens: [...f.targets],
     values,
     maxAbs,
   };
+}
+
+/** The heatmap's colour key: what full colour means at each end, and how to read a cell. */
+export interface HeatmapScale {
+  /** Full negative colour (φ only), e.g. "−1.250 bits". */
+  negative: string | null;
+  /** Full positive colour. */
+  positive: string;
+  note: string;
+}
+
+export function heatmapScale(m: HeatmapModel): HeatmapScale {
+  const max = m.maxAbs.toFixed(3);
+  if (m.matrix === 'expected') {
+    return { negative: null, positive: `${max} bits`, note: 'KL divergence: how much hiding the source (row) changes the prediction of the target (column). Stronger colour, larger change.' };
+  }
+  return {
+    negative: `−${max} bits`,
+    positive: `+${max} bits`,
+    note: 'φ: how many bits the source (row) gave the observed target (column); below zero, the target was more likely without the source.',
+  };
+}
+
+/** The line describing one cell, for the readout under the heatmap. */
+export function heatmapCellText(m: HeatmapModel, row: number, col: number): string {
+  const v = m.values[row]?.[col];
+  if (v === undefined) return '';
+  return `${m.rowLabels[row]} → ${m.colLabels[col]}: ${v === null ? 'no value' : formatBits(v, 3)}`;
 }

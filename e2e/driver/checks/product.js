@@ -420,6 +420,18 @@ module.exports = ({ check, assert, vscode: { waitFor, waitForJsonFile, TIMEOUTS 
     assert(hm.width > 20 && hm.height > 20, `heatmap box ${JSON.stringify(hm)}`);
     const labels = await wv.locator('#flow-rows').evaluate((e) => e.children.length);
     assert(labels > 0, 'heatmap has no row labels');
+    // The key names the colour scale in bits; the keyboard walks the cells and Enter picks the target token.
+    const key = await wv.locator('#flow-scale').innerText();
+    assert(/−\d+\.\d{3} bits[\s\S]*0[\s\S]*\+\d+\.\d{3} bits/.test(key) && /φ: how many bits/.test(key), `heatmap key: ${JSON.stringify(key)}`);
+    await wv.locator('#flow-heatmap').focus();
+    for (const k of ['ArrowRight', 'ArrowRight', 'ArrowDown']) await vsc.page.keyboard.press(k);
+    const readout = await waitFor(async () => {
+      const text = await wv.locator('#flow-readout').innerText();
+      return /^.+ → .+: (-?\d+\.\d{3} bits|no value)$/.test(text) ? text : null;
+    }, { timeout: TIMEOUTS.command, message: 'the heatmap readout after arrow keys' });
+    const target = readout.split(' → ')[1].split(':')[0];
+    await vsc.page.keyboard.press('Enter');
+    await waitFor(async () => (await wv.locator('#token-detail-body').innerText()).includes(target.trim()), { timeout: TIMEOUTS.command, message: `token detail of the chosen target ${JSON.stringify(target)}` });
     await wv.locator('#section-flow').scrollIntoViewIfNeeded();
     await vsc.screenshot('product-flow');
   });

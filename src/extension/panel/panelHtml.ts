@@ -93,9 +93,10 @@ export function buildPanelHtml(o: PanelHtmlOptions): string {
         <div class="heatmap-corner"></div>
         <div id="flow-cols" class="heatmap-cols"></div>
         <div id="flow-rows" class="heatmap-rows"></div>
-        <canvas id="flow-heatmap" role="img" aria-label="Flow matrix, sources by targets, in bits"></canvas>
+        <canvas id="flow-heatmap" tabindex="0" role="img" aria-label="Flow matrix, sources by targets, in bits. Arrow keys move between cells; Enter selects the cell's target token." aria-describedby="flow-readout"></canvas>
       </div>
       <p id="flow-readout" class="readout" aria-live="polite"></p>
+      <div id="flow-scale" class="heatmap-scale"></div>
     </vscode-collapsible>
   </div>
 </main>

@@ -70,7 +70,7 @@ describe('panelHtml', () => {
 
   it('has the element ids the webview and the e2e harness look up', () => {
     const html = render();
-    for (const id of ['token-strip', 'summary-table', 'chart-surprisal', 'chart-di', 'flow-heatmap', 'legend', 'export-json', 'export-csv', 'export-png', 'empty-state', 'token-detail-body', 'summary-body', 'stale-banner', 'status', 'flow-threshold', 'measure-select', 'flow-matrix', 'run-analyze']) {
+    for (const id of ['token-strip', 'summary-table', 'chart-surprisal', 'chart-di', 'flow-heatmap', 'flow-scale', 'legend', 'export-json', 'export-csv', 'export-png', 'empty-state', 'token-detail-body', 'summary-body', 'stale-banner', 'status', 'flow-threshold', 'measure-select', 'flow-matrix', 'run-analyze']) {
       assert.equal(html.match(new RegExp(`\\sid="${id}"`, 'g'))?.length, 1, id);
     }
   });

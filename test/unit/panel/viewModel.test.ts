@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketLabel, bucketOf, SCALE_BUCKETS } from '../../../src/core/scale';
-import { diSeries, heatmapModel, legendItems, shortLabel, streamPoint, streamStripToken, stripTokens, summaryRows, tokenDetailRows, tokenSeries, visibleText } from '../../../webview/viewModel';
+import { diSeries, heatmapCellText, heatmapModel, heatmapScale, legendItems, shortLabel, streamPoint, streamStripToken, stripTokens, summaryRows, tokenDetailRows, tokenSeries, visibleText } from '../../../webview/viewModel';
 import { diFlowResult, HOSTILE, plainResult } from './fixtures';
 
 const rowValue = (rows: { label: string; value: string }[], label: string) => rows.find((r) => r.label === label)?.value;
@@ -99,10 +99,25 @@ describe('flow heatmap model', () => {
     assert.equal(phi.maxAbs, 4);
     assert.deepEqual(phi.rowLabels, ['Hello', shortLabel(HOSTILE[1], 18)]);
     assert.deepEqual(phi.colLabels, [r.tokens[3], r.tokens[4], r.tokens[5]].map((t) => shortLabel(t.text)));
+    assert.deepEqual(phi.colTokens, r.flow!.targets);
     const expected = heatmapModel(r, 'expected')!;
     assert.deepEqual(expected.values, r.flow!.expectedBits);
     assert.equal(expected.maxAbs, 1.5);
     assert.equal(heatmapModel(plainResult(), 'phi'), null);
+  });
+
+  it('keys φ from −max to +max and expected from 0 to max, and reads one cell as text', () => {
+    const r = diFlowResult();
+    const phi = heatmapModel(r, 'phi')!;
+    const s = heatmapScale(phi);
+    assert.deepEqual([s.negative, s.positive], ['−4.000 bits', '+4.000 bits']);
+    assert.match(s.note, /^φ: how many bits the source \(row\) gave the observed target \(column\)/);
+    const e = heatmapScale(heatmapModel(r, 'expected')!);
+    assert.deepEqual([e.negative, e.positive], [null, '1.500 bits']);
+    assert.match(e.note, /^KL divergence/);
+    assert.equal(heatmapCellText(phi, 0, 1), `Hello → ${phi.colLabels[1]}: -2.000 bits`);
+    assert.equal(heatmapCellText(phi, 1, 2), `${phi.rowLabels[1]} → ${phi.colLabels[2]}: no value`);
+    assert.equal(heatmapCellText(phi, 2, 0), '');
   });
 });
 
