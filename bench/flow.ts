@@ -4,18 +4,19 @@
  *     from one full occluded pass per source (target ≤ 0.55);
  *   reuse / floor: over n(n+1)/2 token-steps of plain scoring, timed by analyzeText on the same text
  *     (target ≤ 1.3).
- * Both matrices compare their rows with the clean ones by the same kernel (WebAssembly SIMD unless --kernel js).
+ * Both matrices compare their rows with the clean ones by the same kernel (the fastest available: WebAssembly relaxed
+ * SIMD, else SIMD; --kernel pins one).
  * Each run's forward passes are timed apart from the rest (row comparisons and bookkeeping, about the same
  * on both sides): on CPU the passes of the reuse side cost more than half, because its rows are the later
  * positions (more attention per row) and it makes more, shorter calls.
- * Usage: node --import tsx bench/flow.ts [--model DIR] [--reps N] [--threads N (default 1; 0 = ORT's choice)] [--max-batch N] [--kernel wasm-simd|js]
+ * Usage: node --import tsx bench/flow.ts [--model DIR] [--reps N] [--threads N (default 1; 0 = ORT's choice)] [--max-batch N] [--kernel wasm-relaxed-simd|wasm-simd|js]
  * (the built-in model has a 512-token window, so it also runs on 256 positions; a model with a shorter
  * window runs on its whole window).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../src/core/analyze';
-import type { KlKernelKind } from '../src/core/klKernel';
+import { klWorkspace, type KlKernelKind } from '../src/core/klKernel';
 import { occlusionFlow, type OcclusionOptions } from '../src/core/occlusionFlow';
 import { estimateOcclusionCost } from '../src/core/occlusionPlan';
 import { builtinModelDir } from '../src/engines/builtinModel';
@@ -86,11 +87,11 @@ async function main(): Promise<void> {
   const n = Math.min(positions - 1, tok.ids.length);
   const text = CORPUS.slice(0, tok.spans[n - 1].end);
   const check = model.tokenize(text).ids.length;
-  const kernel = (arg('kernel') ?? 'wasm-simd') as KlKernelKind;
+  const kernel = arg('kernel') as KlKernelKind | undefined;
   const opts: OcclusionOptions = { unit: 'token', maxBatch: arg('max-batch') ? Number(arg('max-batch')) : undefined, kernel };
   const cost = estimateOcclusionCost(model, text, opts);
   const indep = estimateOcclusionCost(model, text, { ...opts, reuse: false, maxBatch: 1 });
-  console.log(`model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians; ${kernel} comparisons`);
+  console.log(`model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians; ${klWorkspace(1, 16, 16, { kernel }).kernel} comparisons`);
   console.log(`token-steps: reuse ${cost.tokenSteps} in ${cost.passes} passes, independent ${indep.tokenSteps} in ${indep.passes} passes`);
 
   const timed = timedForwards(model);

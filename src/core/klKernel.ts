@@ -2,17 +2,20 @@
  * Where occlusion flow compares each occluded row with its clean reference (divergence.ts
  * againstReference): the clean rows of the targets in one table, one buffer the engine writes each
  * forward's logits into, and the comparison itself. Every comparison needs e^l over the whole
- * vocabulary, so on CPU it costs about as much as the occluded passes themselves; with WebAssembly
- * SIMD (tools/wasm/klKernel.mjs: four float32 lanes, sums carried in float64) it runs ~6× faster than
- * the float64 scalar loop and stays within 2e-6 bits of it (measured on the built-in model; the engine's
- * other float32 reductions are as close). Without WebAssembly, or when the table would not fit in
+ * vocabulary, so on CPU it costs about as much as the occluded passes themselves. A WebAssembly SIMD
+ * kernel (tools/wasm/klKernel.mjs: four float32 lanes, sums carried in float64) runs ~6× faster than the
+ * float64 scalar loop, its relaxed-SIMD build (fused multiply-adds; VS Code's Electron, Node ≥ 22) ~8×;
+ * both stay within 1e-6 bits of the loop while a row's largest logit is within 8 nats of its reference's,
+ * and rows that moved further take the loop. Without WebAssembly, or when the table would not fit in
  * 4 GiB, the scalar loop runs on ordinary arrays.
  */
 import { againstReference, referenceRowInto, type ReferenceRow } from './divergence';
-import { KL_KERNEL_UNROLL, KL_KERNEL_WASM } from './klKernelWasm';
+import { KL_KERNEL_UNROLL, KL_KERNEL_WASM, KL_KERNEL_WASM_RELAXED } from './klKernelWasm';
 import { LN2 } from './units';
 
-export type KlKernelKind = 'wasm-simd' | 'js';
+/** Relaxed SIMD (fused multiply-adds where the engine has them), plain SIMD, or the float64 scalar loop. */
+export type KlKernelKind = 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
+type WasmKind = Exclude<KlKernelKind, 'js'>;
 
 /** Clean reference rows, row-major [count × vocab], with each row's mass, logZ and max. */
 export interface ReferenceTable {
@@ -34,7 +37,7 @@ export interface KlWorkspace {
 }
 
 export interface KlWorkspaceOptions {
-  /** Force the scalar loop (tests, benchmarks). */
+  /** The fastest kernel to use (default: relaxed SIMD, else SIMD, else the scalar loop); tests and benchmarks pin one. */
   kernel?: KlKernelKind;
 }
 
@@ -64,25 +67,29 @@ function jsWorkspace(count: number, vocab: number, bufferFloats: number): KlWork
 }
 
 type KlRow = (p: number, lp: number, q: number, n: number, shift: number) => [number, number, number];
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<WasmKind, WebAssembly.Module | null>();
 
-function wasmModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+function wasmModule(kind: WasmKind): WebAssembly.Module | null {
+  if (!compiled.has(kind)) {
+    const base64 = kind === 'wasm-relaxed-simd' ? KL_KERNEL_WASM_RELAXED : KL_KERNEL_WASM;
     try {
-      const bytes = typeof Buffer !== 'undefined' ? Buffer.from(KL_KERNEL_WASM, 'base64') : Uint8Array.from(atob(KL_KERNEL_WASM), (c) => c.charCodeAt(0));
-      compiled = new WebAssembly.Module(bytes);
+      const bytes = typeof Buffer !== 'undefined' ? Buffer.from(base64, 'base64') : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      compiled.set(kind, new WebAssembly.Module(bytes));
     } catch {
-      compiled = null; // no WebAssembly, or no SIMD
+      compiled.set(kind, null); // no WebAssembly, no SIMD, or (relaxed) an engine before V8 11.4
     }
   }
-  return compiled;
+  return compiled.get(kind) ?? null;
 }
+
+/** How far (nats) a row's largest logit may move from its reference's for the float32 kernel (measured: ≤ 2.5e-7 bits at ±8, 1e-6 at −40). */
+const MAX_DRIFT = 8;
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address
 
-function wasmWorkspace(count: number, vocab: number, bufferFloats: number): KlWorkspace | null {
-  const module = wasmModule();
+function wasmWorkspace(kind: WasmKind, count: number, vocab: number, bufferFloats: number): KlWorkspace | null {
+  const module = wasmModule(kind);
   const bytes = 4 * (2 * count * vocab + bufferFloats);
   const pages = Math.ceil(bytes / PAGE) + 1;
   if (!module || pages > MAX_PAGES) return null;
@@ -106,14 +113,15 @@ function wasmWorkspace(count: number, vocab: number, bufferFloats: number): KlWo
   const simd = vocab - (vocab % (4 * KL_KERNEL_UNROLL)); // the kernel's share; the rest is summed here
   const all = new Float32Array(heap), f = table.logits, p = table.probs;
   return {
-    kernel: 'wasm-simd',
+    kernel: kind,
     table,
     logitsBuffer: (floats) => buffer.subarray(0, floats),
     compare(i, logits, offset, target) {
       if (logits.buffer !== heap) throw new Error('compare: the logits must be a logitsBuffer view');
-      const s3 = 3 * i, mass = table.stats[s3], logZp = table.stats[s3 + 1], shift = table.stats[s3 + 2];
+      const s3 = 3 * i, mass = table.stats[s3], logZp = table.stats[s3 + 1];
       const row = i * vocab, q = logits.byteOffset / 4 + offset;
-      // e^(q − shift), shifted by the reference's largest logit (an occluded row stays near its clean row)
+      // e^(q − shift), shifted by the reference's largest logit (an occluded row mostly stays near its clean row)
+      const shift = table.stats[s3 + 2];
       let [z, s, qMax] = klRow(4 * (count * vocab + row), 4 * row, 4 * q, simd, shift);
       for (let v = simd; v < vocab; v++) {
         const l = all[q + v];
@@ -121,15 +129,21 @@ function wasmWorkspace(count: number, vocab: number, bufferFloats: number): KlWo
         s += p[row + v] * (f[row + v] - l);
         if (l > qMax) qMax = l;
       }
-      // Float32 lanes are exact enough only while the row's largest term is near e^0: otherwise the scalar path.
-      if (!(qMax - shift <= 8 && qMax - shift >= -60 && z > 0 && z < Infinity)) return againstReference(referenceAt(table, i), logits, target, offset);
+      // Float32 lanes hold ~1e-7 only while the row stays near its reference: q − shift and lp − q are rounded
+      // to 2^-24 of their size, so a row whose largest logit moved further takes the float64 scalar path.
+      if (!(Math.abs(qMax - shift) <= MAX_DRIFT && z > 0 && z < Infinity)) return againstReference(referenceAt(table, i), logits, target, offset);
       const c = logZp - (Math.log(z) + shift);
       return { logRatioBits: (f[row + target] - all[q + target] - c) / LN2, klBits: Math.max(0, (s - c * mass) / LN2) };
     },
   };
 }
 
-/** A workspace for `count` reference rows and forwards of up to `bufferFloats` logits: WebAssembly SIMD when it can. */
+/** A workspace for `count` reference rows and forwards of up to `bufferFloats` logits, with the fastest kernel it can run. */
 export function klWorkspace(count: number, vocab: number, bufferFloats: number, options: KlWorkspaceOptions = {}): KlWorkspace {
-  return (options.kernel !== 'js' && wasmWorkspace(count, vocab, bufferFloats)) || jsWorkspace(count, vocab, bufferFloats);
+  const order: WasmKind[] = { js: [], 'wasm-simd': ['wasm-simd'], 'wasm-relaxed-simd': ['wasm-relaxed-simd', 'wasm-simd'] }[options.kernel ?? 'wasm-relaxed-simd'] as WasmKind[];
+  for (const kind of order) {
+    const w = wasmWorkspace(kind, count, vocab, bufferFloats);
+    if (w) return w;
+  }
+  return jsWorkspace(count, vocab, bufferFloats);
 }

@@ -4,11 +4,12 @@
  * reference (in the kernel while its float32 sums hold, else the scalar fallback), and the committed bytes
  * against a fresh build of the kernel.
  */
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { againstReference, pairMeasures, referenceRow } from '../../../src/core/divergence';
-import { klWorkspace, referenceAt, setReference } from '../../../src/core/klKernel';
-import { KL_KERNEL_WASM } from '../../../src/core/klKernelWasm';
+import { klWorkspace, referenceAt, setReference, type KlKernelKind } from '../../../src/core/klKernel';
+import { KL_KERNEL_WASM, KL_KERNEL_WASM_RELAXED } from '../../../src/core/klKernelWasm';
 import { LN2 } from '../../../src/core/units';
 
 /** A deterministic pseudo-random generator (mulberry32), so a failure is reproducible. */
@@ -30,17 +31,21 @@ function lmRow(V: number, r: () => number): Float32Array {
 /** An occluded row: the reference moved by noise of size `noise` and an overall shift. */
 const perturbed = (ref: Float32Array, r: () => number, noise: number, shift: number) => Float32Array.from(ref, (l) => l + shift + noise * (r() - 0.5));
 
-for (const V of [16, 37, 400, 50257]) {
-  test(`WebAssembly SIMD comparisons equal the float64 loop to 1e-6 bits (vocabulary ${V})`, () => {
+/** Whether this engine runs relaxed SIMD (V8 ≥ 11.4: Node ≥ 22, VS Code's Electron; Node 20 behind a flag). */
+const hasRelaxed = klWorkspace(1, 16, 16).kernel === 'wasm-relaxed-simd';
+const kinds: KlKernelKind[] = hasRelaxed ? ['wasm-relaxed-simd', 'wasm-simd'] : ['wasm-simd'];
+
+for (const kind of kinds) for (const V of [16, 37, 400, 50257]) {
+  test(`${kind} comparisons equal the float64 loop to 1e-6 bits (vocabulary ${V})`, () => {
     const r = rng(V);
     const rows = 6;
-    const work = klWorkspace(rows, V, 4 * V);
-    assert.equal(work.kernel, 'wasm-simd');
+    const work = klWorkspace(rows, V, 4 * V, { kernel: kind });
+    assert.equal(work.kernel, kind);
     const refs = Array.from({ length: rows }, () => lmRow(V, r));
     refs.forEach((row, i) => setReference(work.table, i, row));
     const buf = work.logitsBuffer(4 * V);
-    // shifts 7 and −25 stay in the kernel (its largest terms far from e^0); 50 and −100 take the scalar path
-    const cases: [number, number, number][] = [[0, 0.5, 0], [1, 3, 1.7], [2, 0.01, -2.5], [3, 6, 0], [4, 1, 50], [5, 1, -100], [1, 1, 7], [2, 1, -25]];
+    // rows moved by up to ±8 nats stay in the kernel; −25, 50 and −100 take the float64 path
+    const cases: [number, number, number][] = [[0, 0.5, 0], [1, 3, 1.7], [2, 0.01, -2.5], [3, 6, 0], [4, 1, 50], [5, 1, -100], [1, 1, 7], [3, 1, -7], [2, 1, -25]];
     for (const [k, [i, noise, shift]] of cases.entries()) {
       const q = perturbed(refs[i], r, noise, shift);
       const slot = k % 4;
@@ -96,7 +101,19 @@ test('compare refuses logits outside the workspace buffer', () => {
   assert.throws(() => work.compare(0, new Float32Array(16), 0, 0), /logitsBuffer/);
 });
 
-test('the committed kernel is the one tools/wasm/klKernel.mjs builds', async () => {
+test('the committed kernels are the ones tools/wasm/klKernel.mjs builds', async () => {
   const { klKernelBytes } = await import('../../../tools/wasm/klKernel.mjs');
   assert.equal(Buffer.from(await klKernelBytes()).toString('base64'), KL_KERNEL_WASM);
+  assert.equal(Buffer.from(await klKernelBytes({ relaxed: true })).toString('base64'), KL_KERNEL_WASM_RELAXED);
+});
+
+test('without relaxed SIMD the workspace falls back to SIMD; with it, this file passes on the relaxed kernel too', { skip: hasRelaxed && 'relaxed SIMD is tested in-process' }, () => {
+  assert.equal(klWorkspace(1, 16, 16, { kernel: 'wasm-relaxed-simd' }).kernel, 'wasm-simd');
+  // Node 20 has relaxed SIMD behind a V8 flag: run this file again with it (it then tests both kernels in-process).
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // report as a plain run, not to this test runner
+  const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', __filename], { encoding: 'utf8', timeout: 120_000, env });
+  assert.equal(child.status, 0, child.stdout + child.stderr);
+  assert.match(child.stdout, /ok \d+ - wasm-relaxed-simd comparisons equal the float64 loop to 1e-6 bits \(vocabulary 50257\)/);
+  assert.doesNotMatch(child.stdout, /not ok/);
 });
