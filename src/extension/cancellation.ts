@@ -13,7 +13,7 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export function progressMessage(p: Progress): string | undefined {
   switch (p.stage) {
     case 'load': return `Loading ${p.model}…`;
-    case 'score': return `${p.done}/${p.total} ${p.unit}`;
+    case 'score': return `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}${p.detail ? ` · ${p.detail}` : ''}`;
     case 'token': return undefined;
   }
 }

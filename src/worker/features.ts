@@ -10,6 +10,7 @@ import type { ChatCapable } from '../core/directedInput';
 import { SemanticFlowError } from '../core/errors';
 import { generate } from '../core/generation';
 import { occlusionFlow } from '../core/occlusionFlow';
+import { estimateOcclusionCost } from '../core/occlusionPlan';
 import type { AnalysisResult } from '../core/result';
 import type { ScoringModel } from '../core/scoringModel';
 import type { LanguageModel } from '../engines/languageModel';
@@ -60,15 +61,21 @@ export const features: Features = {
 
   async flow(model, p, ctx) {
     const { topK, chunkSize, unit, method } = p.options;
-    const r = model.scoring
-      ? await occlusionFlow(model.scoring, p.text, {
-          topK, chunkSize, unit, method, signal: ctx.signal,
-          onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSteps, total: q.totalSteps, unit: 'passes' }),
-        })
-      : await remoteOcclusion(model, p.text, {
-          topK, unit, signal: ctx.signal,
-          onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSources, total: q.totalSources, unit: 'passes' }),
-        });
+    let r: AnalysisResult;
+    if (model.scoring) {
+      const cost = estimateOcclusionCost(model.scoring, p.text, { unit, method });
+      const detail = `${cost.sources} sources × ${cost.targets} targets in ${cost.passes} passes`;
+      ctx.progress({ stage: 'score', done: 0, total: cost.tokenSteps, unit: 'token-steps', detail });
+      r = await occlusionFlow(model.scoring, p.text, {
+        topK, chunkSize, unit, method, signal: ctx.signal,
+        onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSteps, total: q.totalSteps, unit: 'token-steps', detail }),
+      });
+    } else {
+      r = await remoteOcclusion(model, p.text, {
+        topK, unit, signal: ctx.signal,
+        onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSources, total: q.totalSources, unit: 'passes' }),
+      });
+    }
     return withSource(r, p.source);
   },
 

@@ -131,7 +131,8 @@ export type ToWorker = RequestMessage | { kind: 'cancel'; id: number };
 /** Progress of one request, sent from the worker while it runs. */
 export type Progress =
   | { stage: 'load'; model: string }
-  | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' }
+  /** `detail`: what the work is, shown beside the count (e.g. a flow run's plan). */
+  | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' | 'token-steps'; detail?: string }
   /**
    * Bytes of a download: `done`/`total` over all files (`total` is exact once every file's size is
    * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched.

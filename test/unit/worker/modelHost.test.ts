@@ -81,6 +81,12 @@ test('directed information and flow run through the worker handlers on the fake 
   const di = await handlers.di({ engine: FAKE_ENGINE, text: 'abcdabcd', prompt: { start: 0, end: 4 }, response: { start: 4, end: 8 }, source: { uri: 'file:///x', version: 3, offset: 10 }, options: { topK: 2 } }, ctx());
   assert.equal(di.di?.tokens.length, 4);
   assert.equal(di.source?.offset, 10);
-  const flow = await handlers.flow({ engine: FAKE_ENGINE, text: 'abcab', options: { topK: 1, unit: 'token' } }, ctx());
+  const c = ctx();
+  const flow = await handlers.flow({ engine: FAKE_ENGINE, text: 'abcab', options: { topK: 1, unit: 'token' } }, c);
   assert.equal(flow.flow?.phiBits.length, flow.flow?.sources.length);
+  // The plan is announced before the first pass, then token-steps count up to exactly the plan's total.
+  const steps = c.progressSeen.filter((p) => p.stage === 'score');
+  const total = flow.flow!.tokenSteps;
+  assert.deepEqual(steps[0], { stage: 'score', done: 0, total, unit: 'token-steps', detail: `5 sources × ${flow.flow!.targets.length} targets in ${flow.flow!.passes} passes` });
+  assert.deepEqual(steps.at(-1), { ...steps[0], done: total });
 });
