@@ -56,7 +56,10 @@ export async function selectTokenInEditor(s: Services, e: { uri: string; tokenIn
   if (!stored || !t || stored.uri.startsWith('semantic-flow:')) return;
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.uri) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(e.uri)));
   if (doc.version !== stored.documentVersion) return;
-  const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, preview: false });
+  // In the group that already shows it (else the first), keeping focus in the panel: without a column
+  // VS Code opens the document in the active group, which is the panel's, and covers the panel.
+  const shown = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.uri);
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: true, preview: false });
   const range = new vscode.Range(doc.positionAt(stored.offset + t.start), doc.positionAt(stored.offset + t.end));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
