@@ -88,16 +88,19 @@ export function referenceRow(row: Float32Array): ReferenceRow {
   return { logits, probs, ...referenceRowInto(row, logits, probs) };
 }
 
-/** Fills `logits` and `probs` (views of a row's length, e.g. into a shared table) from a logits row. */
-export function referenceRowInto(row: Float32Array, logits: Float32Array, probs: Float32Array): Pick<ReferenceRow, 'mass' | 'logZ' | 'max'> {
+/**
+ * Fills `logits` and `probs` (views of a row's length, e.g. into a shared table) from a logits row;
+ * `known` is the row's logZ and max when the caller has them already (positionMeasures computes both).
+ */
+export function referenceRowInto(row: Float32Array, logits: Float32Array, probs: Float32Array, known?: { logZ: number; max: number }): Pick<ReferenceRow, 'mass' | 'logZ' | 'max'> {
   logits.set(row);
-  const logZ = logSumExp(logits);
+  const logZ = known ? known.logZ : logSumExp(logits);
   let mass = 0;
   for (let v = 0; v < logits.length; v++) {
     probs[v] = Math.exp(logits[v] - logZ);
     mass += probs[v];
   }
-  return { mass, logZ, max: maxOf(logits, 0, logits.length) };
+  return { mass, logZ, max: known ? known.max : maxOf(logits, 0, logits.length) };
 }
 
 /** How far above the reference's largest logit an occluded row may reach before its own maximum is needed. */

@@ -43,8 +43,9 @@ export interface KlWorkspaceOptions {
 
 const rowView = (a: Float32Array, i: number, vocab: number) => a.subarray(i * vocab, (i + 1) * vocab);
 
-export function setReference(table: ReferenceTable, i: number, row: Float32Array): void {
-  const { mass, logZ, max } = referenceRowInto(row, rowView(table.logits, i, table.vocab), rowView(table.probs, i, table.vocab));
+/** Stores clean row `i`; `known`: its logZ and max, when already computed. */
+export function setReference(table: ReferenceTable, i: number, row: Float32Array, known?: { logZ: number; max: number }): void {
+  const { mass, logZ, max } = referenceRowInto(row, rowView(table.logits, i, table.vocab), rowView(table.probs, i, table.vocab), known);
   table.stats.set([mass, logZ, max], 3 * i);
 }
 

@@ -143,9 +143,9 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       const table = work.table;
       for (let p = a; p < b; p++) {
         const row = logitsRow(out, 0, p - a);
-        fillRecord(tokens[p + 1 - off], row, topK, model);
+        const m = fillRecord(tokens[p + 1 - off], row, topK, model);
         const c = refIndex.get(p + 1);
-        if (c !== undefined) setReference(table, c, row);
+        if (c !== undefined) setReference(table, c, row, m);
         if (wantCleanRow.has(p)) cleanRows.set(p, c !== undefined ? referenceLogits(table, c) : Float32Array.from(row));
       }
       progress(b - a);

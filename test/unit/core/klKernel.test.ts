@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { againstReference, pairMeasures, referenceRow } from '../../../src/core/divergence';
 import { klWorkspace, referenceAt, setReference, type KlKernelKind } from '../../../src/core/klKernel';
 import { KL_KERNEL_WASM, KL_KERNEL_WASM_RELAXED } from '../../../src/core/klKernelWasm';
+import { positionMeasures } from '../../../src/core/tokenMeasures';
 import { LN2 } from '../../../src/core/units';
 
 /** A deterministic pseudo-random generator (mulberry32), so a failure is reproducible. */
@@ -93,6 +94,20 @@ test('the scalar workspace stores the same references as referenceRow and compar
   const lq = Math.log(q.reduce((s, l) => s + Math.exp(l), 0));
   for (let v = 0; v < V; v++) kl += want.probs[v] * (row[v] - want.logZ - (q[v] - lq));
   assert.ok(Math.abs(js.compare(1, js.logitsBuffer(V), 0, 9).klBits - kl / LN2) < 1e-9);
+});
+
+test('a reference stored with the logZ and max positionMeasures found equals one that computes them', () => {
+  const V = 50257, r = rng(11);
+  const work = klWorkspace(2, V, V);
+  const row = lmRow(V, r);
+  setReference(work.table, 0, row);
+  setReference(work.table, 1, row, positionMeasures(row, 5, 0));
+  const [a, b] = [referenceAt(work.table, 0), referenceAt(work.table, 1)];
+  assert.equal(a.max, b.max);
+  assert.ok(Math.abs(a.logZ - b.logZ) < 1e-12 && Math.abs(a.mass - b.mass) < 1e-9, `logZ ${a.logZ} vs ${b.logZ}, mass ${a.mass} vs ${b.mass}`);
+  let worst = 0;
+  for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(a.probs[v] - b.probs[v]) / a.probs[v]);
+  assert.ok(worst < 1e-6, `probabilities differ by ${worst} (relative)`);
 });
 
 test('compare refuses logits outside the workspace buffer', () => {
