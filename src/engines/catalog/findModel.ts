@@ -43,9 +43,8 @@ function incompleteReason(hubId: string, dir: string, dtype: Dtype, audience: Au
 }
 
 /**
- * The folder to load `hubId` from with `dtype`; without a dtype, the first the downloaded copy is
- * complete for (fp32 first, in DTYPES order), or, for a Hub cache snapshot, fp32 where it has
- * onnx/model.onnx, else q8.
+ * The folder to load `hubId` from with `dtype`; without a dtype, the first (in DTYPES order, fp32
+ * first) the downloaded copy or the Hub cache snapshot is complete for.
  */
 export function findHubModel(hubId: string, dtype: Dtype | undefined, o: FindModelOptions): { dir: string; dtype: Dtype } {
   const folders = o.modelsDirs.map((r) => modelFolderFor(r, hubId));
@@ -56,7 +55,7 @@ export function findHubModel(hubId: string, dtype: Dtype | undefined, o: FindMod
   }
   const hubRoots = o.hubRoots ?? hubCacheRoots();
   const snapshot = findHubSnapshot(hubId, hubRoots);
-  if (snapshot) return { dir: snapshot, dtype: dtype ?? (existsSync(join(snapshot, 'onnx', 'model.onnx')) ? 'fp32' : 'q8') };
+  if (snapshot) return { dir: snapshot, dtype: dtype ?? completeDtypes(snapshot)[0] ?? 'fp32' };
   const incomplete = folders.map((d) => incompleteReason(hubId, d, dtype ?? 'fp32', o.audience)).find((r) => r !== null);
   if (incomplete) throw new SemanticFlowError('model-not-found', incomplete);
   const local = o.audience === 'cli' ? 'pass a model folder' : 'choose a local folder';
