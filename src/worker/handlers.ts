@@ -6,9 +6,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzeOptions } from '../core/analyze';
-import { catalogFiles, entryFor } from '../engines/catalog/catalog';
-import { downloadModel, type DownloadProgress } from '../engines/catalog/download';
-import { proxyFor, redactedProxy } from '../engines/catalog/proxy';
+import { catalogFiles } from '../engines/catalog/catalog';
+import { HUB_HOST, downloadModel, downloadSource, type DownloadProgress } from '../engines/catalog/download';
+import { redactedProxy } from '../engines/catalog/proxy';
 import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
@@ -69,11 +69,9 @@ export function downloadProgress(model: string, post: (p: Progress) => void, now
  * fetched by downloadModel with the request's abort signal. The Hub is `host`, else $HF_ENDPOINT.
  */
 export async function download(p: DownloadParams, ctx: HandlerContext, fetchModel: typeof downloadModel = downloadModel, env: NodeJS.ProcessEnv = process.env): Promise<DownloadResult> {
-  const entry = entryFor(p.hubId);
+  const { entry, host, proxy } = downloadSource(p.hubId, { host: p.host, explicitProxy: p.proxy, env });
   if (entry.adHoc) ctx.log('info', `${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx)`);
-  const host = p.host || env.HF_ENDPOINT || undefined;
-  const proxy = proxyFor(host ?? 'https://huggingface.co', { explicit: p.proxy, env });
-  ctx.log('info', `downloading ${entry.id} (${p.dtype}) from ${host ?? 'https://huggingface.co'} into ${p.destRoot}${proxy ? ` through the proxy ${redactedProxy(proxy)}` : ''}`);
+  ctx.log('info', `downloading ${entry.id} (${p.dtype}) from ${host ?? HUB_HOST} into ${p.destRoot}${proxy ? ` through the proxy ${redactedProxy(proxy)}` : ''}`);
   const progress = downloadProgress(entry.id, (q) => ctx.progress(q));
   let dir: string;
   try {

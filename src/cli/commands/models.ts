@@ -11,11 +11,10 @@ import type { CliCommand } from '../command';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
-import { CATALOG, entryFor } from '../../engines/catalog/catalog';
-import { downloadModel, type DownloadProgress } from '../../engines/catalog/download';
+import { CATALOG } from '../../engines/catalog/catalog';
+import { downloadModel, downloadSource, type DownloadProgress } from '../../engines/catalog/download';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
-import { proxyFor } from '../../engines/catalog/proxy';
 import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
 import { defaultModelsDir } from '../../engines/catalog/modelsDir';
 import { DTYPES } from '../../engines/onnx/modelFolder';
@@ -112,10 +111,9 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
   if (positionals.length !== 1) {
     throw new SemanticFlowError('bad-argument', `models download takes one model id, for example: semantic-flow models download ${CATALOG[0].id}. Catalog: ${CATALOG.map((e) => e.id).join(', ')}.`);
   }
-  const entry = entryFor(positionals[0]);
+  const { entry, host, proxy } = downloadSource(positionals[0], { host: flags.host as string | undefined, env: io.env as NodeJS.ProcessEnv });
   const dtype = (flags.dtype as Dtype | undefined) ?? 'q8';
   if (entry.adHoc) io.stderr.write(`semantic-flow: ${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx).\n`);
-  const host = (flags.host as string | undefined) ?? io.env.HF_ENDPOINT;
   const progress = progressBar(io, `${entry.id} ${dtype}`);
   let dir: string;
   try {
@@ -123,7 +121,7 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
       destRoot: root,
       dtype,
       host,
-      proxy: proxyFor(host ?? 'https://huggingface.co', { env: io.env as NodeJS.ProcessEnv }),
+      proxy,
       revision: flags.revision as string | undefined,
       signal: io.signal,
       cleanupOnCancel: flags['cleanup-on-cancel'] === true,

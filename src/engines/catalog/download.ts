@@ -10,14 +10,27 @@ import { join } from 'node:path';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { inspectModelFolder } from '../onnx/modelFolder';
-import { catalogFiles, type CatalogEntry } from './catalog';
+import { catalogFiles, entryFor, type CatalogEntry } from './catalog';
 import { cancelled, hostOf, httpStatus, type FileContext } from './downloadErrors';
 import { DownloadAborted, fetchFile } from './fetchFile';
 import { formatBytes } from './formatBytes';
 import { modelFolderFor } from './modelsDir';
-import { proxiedFetch, redactedProxy } from './proxy';
+import { proxiedFetch, proxyFor, redactedProxy } from './proxy';
 
 export { listLocalModels, type LocalModel } from './localModels';
+
+/** The Hub every download defaults to. */
+export const HUB_HOST = 'https://huggingface.co';
+
+/**
+ * Where a download of `idOrName` comes from: its catalog entry (or the standard layout for another Hub
+ * id), the Hub (`host`, else $HF_ENDPOINT, else huggingface.co) and the proxy to reach it (proxyFor).
+ */
+export function downloadSource(idOrName: string, o: { host?: string; explicitProxy?: string; env: NodeJS.ProcessEnv }): { entry: CatalogEntry; host: string | undefined; proxy: string | null } {
+  const entry = entryFor(idOrName);
+  const host = o.host || o.env.HF_ENDPOINT || undefined;
+  return { entry, host, proxy: proxyFor(host ?? HUB_HOST, { explicit: o.explicitProxy, env: o.env }) };
+}
 
 export interface DownloadProgress {
   /** Repository path of the file being fetched. */
@@ -51,7 +64,7 @@ export interface DownloadOptions {
 
 /** Downloads `entry` for `dtype` and returns the model folder. */
 export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Promise<string> {
-  const { dtype, host = 'https://huggingface.co', revision = 'main' } = o;
+  const { dtype, host = HUB_HOST, revision = 'main' } = o;
   const fetchImpl = o.fetchImpl ?? (o.proxy ? proxiedFetch(o.proxy) : fetch);
   const dir = modelFolderFor(o.destRoot, entry.id);
   const files = catalogFiles(entry, dtype);
