@@ -237,6 +237,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
     passes: forwardPasses,
     tokenSteps: totalSteps,
     kvReuse: plan.reuse,
+    ...(work ? { comparisons: work.kernel } : {}),
     ...(plan.method === 'replace' ? { neutralTokenId: plan.neutralTokenId } : {}),
   };
   return resultObject(model.info, text, tokens, { topK, bos: off === 1, chunkSize }, { flow });

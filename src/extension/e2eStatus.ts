@@ -16,7 +16,7 @@ export interface E2eStatusFile {
   ok: boolean;
   engine: string;
   model: { id: string; device: string; fallbackReason: string | null } | null;
-  result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; hasComparison: boolean; hasGeneration: boolean } | null;
+  result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; flowComparisons: string | null; hasComparison: boolean; hasGeneration: boolean } | null;
   tokenCount: number;
   decorations: { metric: string; perBucket: number[]; total: number; note?: string };
   errors: string[];
@@ -66,6 +66,7 @@ export class E2eStatus {
             bitsPerToken: stored.result.summary.bitsPerToken,
             hasDi: !!stored.result.di,
             hasFlow: !!stored.result.flow,
+            flowComparisons: stored.result.flow?.comparisons ?? null,
             hasComparison: !!stored.result.comparison,
             hasGeneration: !!stored.result.generation,
           }

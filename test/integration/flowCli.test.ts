@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
+import { klWorkspace } from '../../src/core/klKernel';
 import type { CliIo } from '../../src/cli/io';
 
 const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
@@ -64,11 +65,12 @@ test('flow: the cost estimate goes to stderr before running; the table lists top
   assert.match(io.err, /^semantic-flow: flow from \d+ sources to \d+ targets: \d+ passes, \d+ token-steps \(\d+ without KV reuse\), \d+ cells\n$/);
   assert.match(io.out, /top sources: Φ \(phi\)/);
   assert.match(io.out, /sources with the most outgoing flow/);
-  assert.match(io.out, /occlusion by attention-mask, KV cache of the unchanged prefix reused/);
+  assert.match(io.out, /occlusion by attention-mask, KV cache of the unchanged prefix reused; \d+ forward passes, \d+ token-steps; rows compared by wasm-(relaxed-)?simd$/m);
   const j = fakeIo('The cat sat on the mat.');
   assert.equal(await run(['flow', '--model', TINY, '--target', '8:23', '--method', 'delete', '--format', 'json', '-'], j), 0, j.err);
   const f = JSON.parse(j.out).flow;
   assert.equal(f.method, 'delete');
+  assert.equal(f.comparisons, klWorkspace(1, 16, 16).kernel); // the fastest kernel this engine runs
   assert.equal(f.phiBits.length, f.sources.length);
   assert.ok(f.phiBits.every((row: number[]) => row.length === f.targets.length));
 });

@@ -412,6 +412,8 @@ module.exports = ({ check, assert, vscode: { waitFor, waitForJsonFile, TIMEOUTS 
       },
     });
     assert(s.ok && s.result && s.result.hasFlow, `Token Flow Matrix: ok=${s.ok} result=${JSON.stringify(s.result)} errors=${JSON.stringify(s.errors.slice(-2))}`);
+    // code-server's extension host runs Node 24, whose V8 has relaxed SIMD: the fused-multiply-add kernel compared the rows
+    assert(s.result.flowComparisons === 'wasm-relaxed-simd', `flow rows compared by ${s.result.flowComparisons}`);
     const ss = await runAndWait(t, ID.showPanel, { timeout: TIMEOUTS.command });
     assert(ss.ok, 'Show Panel failed');
     const wv = await panel(vsc);
