@@ -15,7 +15,7 @@
 import { throwIfAborted } from './errors';
 import { againstReference } from './divergence';
 import { klWorkspace, referenceAt, referenceLogits, setReference, type KlKernelKind, type KlWorkspace } from './klKernel';
-import { feedLength, planOcclusion, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
+import { feedLength, planOcclusion, type OcclusionCost, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
 import type { AnalysisResult, FlowResult, TokenRecord } from './result';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { blankRecord, fillRecord } from './tokenRecords';
@@ -44,6 +44,8 @@ export interface OcclusionOptions extends OcclusionPlanOptions {
   signal?: AbortSignal;
   /** How occluded rows are compared with the clean ones (default: WebAssembly SIMD when available). */
   kernel?: KlKernelKind;
+  /** The plan's cost, once, before the first pass: the estimate to show before the work starts. */
+  onPlan?: (cost: OcclusionCost) => void;
   /** Each source row as soon as it is complete. */
   onRow?: (e: FlowRowEvent) => void;
   onProgress?: (p: FlowProgress) => void;
@@ -107,6 +109,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   const { topK = 5, chunkSize = 128, signal } = options;
   throwIfAborted(signal);
   const plan = planOcclusion(model, text, options);
+  options.onPlan?.(plan.cost);
   const { seq, off, targets, sources } = plan;
   const V = model.info.vocabSize;
   const slice = plan.reuse && model.sliceCache ? model.sliceCache.bind(model) : null;

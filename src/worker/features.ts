@@ -10,7 +10,6 @@ import type { ChatCapable } from '../core/directedInput';
 import { SemanticFlowError } from '../core/errors';
 import { generate } from '../core/generation';
 import { occlusionFlow } from '../core/occlusionFlow';
-import { estimateOcclusionCost } from '../core/occlusionPlan';
 import type { AnalysisResult } from '../core/result';
 import type { ScoringModel } from '../core/scoringModel';
 import type { LanguageModel } from '../engines/languageModel';
@@ -63,11 +62,13 @@ export const features: Features = {
     const { topK, chunkSize, unit, method } = p.options;
     let r: AnalysisResult;
     if (model.scoring) {
-      const cost = estimateOcclusionCost(model.scoring, p.text, { unit, method });
-      const detail = `${cost.sources} sources × ${cost.targets} targets in ${cost.passes} passes`;
-      ctx.progress({ stage: 'score', done: 0, total: cost.tokenSteps, unit: 'token-steps', detail });
+      let detail = '';
       r = await occlusionFlow(model.scoring, p.text, {
         topK, chunkSize, unit, method, signal: ctx.signal,
+        onPlan: (cost) => {
+          detail = `${cost.sources} sources × ${cost.targets} targets in ${cost.passes} passes`;
+          ctx.progress({ stage: 'score', done: 0, total: cost.tokenSteps, unit: 'token-steps', detail });
+        },
         onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneSteps, total: q.totalSteps, unit: 'token-steps', detail }),
       });
     } else {

@@ -1,7 +1,7 @@
 /** `semantic-flow flow FILE`: token-to-token information flow by occlusion (phi and expected Φ, bits). */
 import { SemanticFlowError } from '../../core/errors';
 import { occlusionFlow } from '../../core/occlusionFlow';
-import { estimateOcclusionCost, type OcclusionPlanOptions } from '../../core/occlusionPlan';
+import type { OcclusionPlanOptions } from '../../core/occlusionPlan';
 import type { AnalysisResult } from '../../core/result';
 import { intFlag, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
@@ -91,12 +91,15 @@ export const flowCommand: CliCommand = {
     };
     const model = await loadModelFromFlags(flags, io);
     try {
-      const cost = estimateOcclusionCost(model, text, plan);
-      io.stderr.write(
-        `semantic-flow: flow from ${cost.sources} sources to ${cost.targets} targets: ${cost.passes} passes, ${cost.tokenSteps} token-steps (${cost.independentTokenSteps} without KV reuse), ${cost.cells} cells\n`,
-      );
-      const progress = progressLine(io, 'occlusion');
-      const result = await occlusionFlow(model, text, { ...plan, signal: io.signal, onProgress: (p) => progress.update(p.doneSteps, p.totalSteps) });
+      const progress = progressLine(io, 'occlusion', 'token-steps');
+      const result = await occlusionFlow(model, text, {
+        ...plan,
+        signal: io.signal,
+        onPlan: (cost) => io.stderr.write(
+          `semantic-flow: flow from ${cost.sources} sources to ${cost.targets} targets: ${cost.passes} passes, ${cost.tokenSteps} token-steps (${cost.independentTokenSteps} without KV reuse), ${cost.cells} cells\n`,
+        ),
+        onProgress: (p) => progress.update(p.doneSteps, p.totalSteps),
+      });
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, top));
     } finally {

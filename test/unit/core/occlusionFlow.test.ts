@@ -83,7 +83,9 @@ test('the cost estimate is known before running and equals the token-steps the m
       const model = new Model();
       const cost = estimateOcclusionCost(model, TEXT, { unit: 'token', reuse, maxBatch });
       assert.equal(model.tokenSteps, 0);
-      const r = await occlusionFlow(model, TEXT, { unit: 'token', reuse, maxBatch });
+      const announced: { cost: typeof cost; stepsRun: number }[] = [];
+      const r = await occlusionFlow(model, TEXT, { unit: 'token', reuse, maxBatch, onPlan: (c) => announced.push({ cost: c, stepsRun: model.tokenSteps }) });
+      assert.deepEqual(announced, [{ cost, stepsRun: 0 }], 'onPlan: the same cost, once, before any pass');
       assert.equal(model.tokenSteps, cost.tokenSteps, `reuse ${reuse}, batch ${maxBatch}`);
       assert.equal(r.flow!.tokenSteps, cost.tokenSteps);
     }
