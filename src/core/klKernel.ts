@@ -11,10 +11,11 @@
  */
 import { againstReference, referenceRowInto, type ReferenceRow } from './divergence';
 import { KL_KERNEL_UNROLL, KL_KERNEL_WASM, KL_KERNEL_WASM_RELAXED } from './klKernelWasm';
+import type { FlowResult } from './result';
 import { LN2 } from './units';
 
-/** Relaxed SIMD (fused multiply-adds where the engine has them), plain SIMD, or the float64 scalar loop. */
-export type KlKernelKind = 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
+/** Relaxed SIMD (fused multiply-adds where the engine has them), plain SIMD, or the float64 scalar loop (as a flow result records it). */
+export type KlKernelKind = NonNullable<FlowResult['comparisons']>;
 type WasmKind = Exclude<KlKernelKind, 'js'>;
 
 /** Clean reference rows, row-major [count × vocab], with each row's mass, logZ and max. */

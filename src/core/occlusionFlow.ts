@@ -42,7 +42,7 @@ export interface OcclusionOptions extends OcclusionPlanOptions {
   /** Most logits (batch × tokens × vocabulary) one occluded forward may return (memory bound). */
   maxLogitFloats?: number;
   signal?: AbortSignal;
-  /** How occluded rows are compared with the clean ones (default: WebAssembly SIMD when available). */
+  /** The fastest kernel to compare occluded rows with (default: the fastest this engine runs; klKernel.ts). */
   kernel?: KlKernelKind;
   /** The plan's cost, once, before the first pass: the estimate to show before the work starts. */
   onPlan?: (cost: OcclusionCost) => void;
