@@ -118,9 +118,11 @@ export class ModelSelection implements vscode.Disposable {
     const dtype = hubLoadDtype(onDisk, config.dtype, config.dtypeChosen);
     if (onDisk.includes(dtype)) return { state: 'downloaded', dtype };
     // The engine loads a Hub id from the models folder first, then from a Hugging Face cache snapshot.
-    const cached = this.hubCacheDtypes(id);
-    const cachedDtype = hubLoadDtype(cached, config.dtype, config.dtypeChosen);
-    if (onDisk.length === 0 && cached.includes(cachedDtype)) return { state: 'downloaded', dtype: cachedDtype, where: 'hub-cache' };
+    if (onDisk.length === 0) {
+      const cached = this.hubCacheDtypes(id);
+      const cachedDtype = hubLoadDtype(cached, config.dtype, config.dtypeChosen);
+      if (cached.includes(cachedDtype)) return { state: 'downloaded', dtype: cachedDtype, where: 'hub-cache' };
+    }
     const dir = this.folderOf(id);
     if (!dir || !existsSync(dir)) return { state: 'absent' };
     const { bytes } = describeModelFolder(dir, id);
