@@ -28,7 +28,7 @@ export class Heatmap {
     private readonly scaleEl: HTMLElement,
     private theme: Theme,
     /** The user chose a cell: its target token index. */
-    private readonly onChoose: (tokenIndex: number) => void = () => {},
+    private readonly onChoose: (tokenIndex: number) => void,
   ) {
     canvas.addEventListener('mousemove', (e) => this.show(this.cellAt(e)));
     canvas.addEventListener('mouseleave', () => this.show(this.canvas.ownerDocument.activeElement === this.canvas ? this.cursor : null));
