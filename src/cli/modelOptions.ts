@@ -35,8 +35,12 @@ export function resolveModelArg(value: string | undefined, dtype: Dtype | undefi
   return { ...found, id: hubId };
 }
 
+/** The folder, dtype and id the flags name (`key`: the flag naming the model). */
+export const modelArgFromFlags = (flags: ParsedFlags, io: CliIo, key = 'model'): { dir: string; dtype: Dtype; id?: string } =>
+  resolveModelArg((flags[key] as string | undefined) ?? io.env.SEMANTIC_FLOW_MODEL, flags.dtype as Dtype | undefined, io.env);
+
 export async function loadModelFromFlags(flags: ParsedFlags, io: CliIo, key = 'model'): Promise<OnnxModel> {
-  const { dir, dtype, id } = resolveModelArg((flags[key] as string | undefined) ?? io.env.SEMANTIC_FLOW_MODEL, flags.dtype as Dtype | undefined, io.env);
+  const { dir, dtype, id } = modelArgFromFlags(flags, io, key);
   const model = await OnnxModel.load({
     modelDir: dir,
     id,

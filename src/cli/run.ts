@@ -12,9 +12,10 @@ import { generateCommand } from './commands/generate';
 import { flowCommand } from './commands/flow';
 import { compareCommand } from './commands/compare';
 import { modelsCommand } from './commands/models';
+import { rateDistortionCommand } from './commands/rateDistortion';
 import type { CliIo } from './io';
 
-export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand, modelsCommand];
+export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand, rateDistortionCommand, modelsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

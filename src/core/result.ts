@@ -195,6 +195,124 @@ export interface ComparisonResult {
   totalDeltaBits?: number;
 }
 
+/** One token with a large KL between the fp32 model and a variant (rate–distortion). */
+export interface RdWorstToken {
+  /** Index into RateDistortionResult.texts. */
+  text: number;
+  /** Token index within that text (for text 0, also the index into AnalysisResult.tokens). */
+  index: number;
+  /** UTF-16 offsets into that text. */
+  start: number;
+  end: number;
+  token: string;
+  klBits: number;
+  /** log2 p_fp32 − log2 p_variant of the token. */
+  deltaBits: number;
+}
+
+/** One variant of the model: its rate (storage) and its distortion against fp32 (measures.md, "Rate–distortion"). */
+export interface RateDistortionPoint {
+  /** fp32, fp16, q8, q4, or the file's suffix. */
+  variant: string;
+  /** Relative to the model folder, e.g. onnx/model_quantized.onnx. */
+  file: string;
+  /** The file and its external data. */
+  bytes: number;
+  /** 8 · bytes / parameters. */
+  bitsPerWeight: number;
+  /** Scored tokens over all texts. */
+  tokens: number;
+  /** Mean KL(p_fp32 || p_variant) per token, and its bootstrap interval. */
+  meanKlBits: number;
+  klInterval: [number, number];
+  /** Σ (s_variant − s_fp32) / Σ token bytes, and its bootstrap interval. */
+  deltaBitsPerByte: number;
+  deltaInterval: [number, number];
+  /** The tokens with the largest KL, largest first. */
+  worst: RdWorstToken[];
+  /** Where the variant ran. */
+  device?: Device;
+}
+
+export interface RateDistortionResult {
+  /** The reference file (onnx/model.onnx). */
+  reference: string;
+  /** Elements of the fp32 graph's floating-point initializers of rank ≥ 1. */
+  parameters: number;
+  texts: { name: string; bytes: number; tokens: number }[];
+  bootstrap: { resamples: number; seed: number; level: number };
+  /** Ascending by bytes (rate). */
+  points: RateDistortionPoint[];
+}
+
+/** A message of a dialogue transcript and what its turn received from the other side. */
+export interface DialogueTurn {
+  /** Position in the transcript. */
+  message: number;
+  role: 'user' | 'assistant' | 'system';
+  /** UTF-16 range of the content in AnalysisResult.text (the templated transcript). */
+  start: number;
+  end: number;
+  /** [tokenStart, tokenEnd) in AnalysisResult.tokens. */
+  tokenStart: number;
+  tokenEnd: number;
+  /** Surprisal of the turn's scored tokens with every turn present (J) and in its baseline pass. */
+  bits: number;
+  baselineBits: number;
+  /** Σ iota over the turn: what the other side's earlier turns told this one (0 for system turns). */
+  iotaBits: number;
+  klBits: number;
+  /** Σ iota of this turn's direction up to and including this turn. */
+  cumulativeBits: number;
+}
+
+export interface DialogueTokenRecord extends DiTokenRecord {
+  /** Index into DialogueResult.turns. */
+  turn: number;
+  direction: 'user-to-assistant' | 'assistant-to-user';
+}
+
+/** One direction's sums (measures.md, "Directed information in a dialogue"). */
+export interface DialogueDirection {
+  /** Σ iota: I(X → Y) for user-to-assistant, I(0Y → X) for assistant-to-user. */
+  totalBits: number;
+  /** Σ KL (compensator A) and Σ iota − A (residual M), and the final z. */
+  totalKlBits: number;
+  totalResidualBits: number;
+  finalZ: number | null;
+  /** Surprisal of this direction's receiving tokens in J and in the baseline pass. */
+  jointBits: number;
+  baselineBits: number;
+}
+
+export interface DialogueConservation {
+  /** î(X;Y) = L_X + L_Y − L_J from the three passes' totals. */
+  mutualInformationBits: number;
+  /** I(X → Y) + I(0Y → X), summed from the per-token iota. */
+  directedSumBits: number;
+  /** mutualInformationBits − directedSumBits. */
+  gapBits: number;
+  /** True when the totals are code lengths of three sequences (no sliding window, every content token predicted). */
+  exact: boolean;
+  /** Why the identity is exact, or why not. */
+  note: string;
+  /** Bits of template tokens (role headers, end-of-turn markers, system turns) in J: neither side's. */
+  templateBits: number;
+}
+
+export interface DialogueResult {
+  baseline: 'neutral' | 'text';
+  baselineText?: string;
+  turns: DialogueTurn[];
+  /** Every content token of the user and the assistant, in transcript order. */
+  tokens: DialogueTokenRecord[];
+  userToAssistant: DialogueDirection;
+  assistantToUser: DialogueDirection;
+  conservation: DialogueConservation;
+  /** Whether BOS was prepended to the passes (chat templates usually open with it already). */
+  bos: boolean;
+}
+
 export interface AnalysisResult {
   schemaVersion: typeof SCHEMA_VERSION;
   model: ModelInfo;
@@ -211,6 +329,8 @@ export interface AnalysisResult {
   flow?: FlowResult;
   generation?: GenerationResult;
   comparison?: ComparisonResult;
+  rateDistortion?: RateDistortionResult;
+  dialogue?: DialogueResult;
   createdAt?: string;
 }
 
