@@ -75,7 +75,7 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     prefixCache.lastStats = null;
   }
   const reuseKey = `${topK}|${useBos}`;
-  const reuse = keepAll ? prefixCache.take(model, reuseKey, seq) : null;
+  const reuse = keepAll ? await prefixCache.take(model, reuseKey, seq) : null;
   const measuresBySeq: (TokenMeasureFields | undefined)[] = new Array(seq.length);
   if (reuse) {
     for (let q = plan.windows[0].targetStart; q <= reuse.start; q++) {

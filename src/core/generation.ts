@@ -183,8 +183,8 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
         active: true,
       }));
       // Caches of this group; the prefilled ones are shared by all groups and disposed at the end.
-      let cacheA: KvCache | null = R > 1 ? model.tileCache!(pA.cache!, R) : pA.cache;
-      let cacheB: KvCache | null = R > 1 ? model.tileCache!(pB.cache!, R) : pB.cache;
+      let cacheA: KvCache | null = R > 1 ? await model.tileCache!(pA.cache!, R) : pA.cache;
+      let cacheB: KvCache | null = R > 1 ? await model.tileCache!(pB.cache!, R) : pB.cache;
       const owned = () => R > 1 || cacheA !== pA.cache;
       let outA: Float32Array[] = Array.from({ length: R }, () => pA.lastRow);
       let outB: Float32Array[] = Array.from({ length: R }, () => pB.lastRow);

@@ -183,8 +183,8 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
 
       let base: KvCache | null = null, cache: KvCache | null = null;
       try {
-        if (batch.s0 > 0) base = slice ? slice(full!, batch.s0) : held.get(batch.s0)!;
-        cache = base && B > 1 ? model.tileCache!(base, B) : base;
+        if (batch.s0 > 0) base = slice ? await slice(full!, batch.s0) : held.get(batch.s0)!;
+        cache = base && B > 1 ? await model.tileCache!(base, B) : base;
         const cols = Math.max(1, Math.floor((options.maxLogitFloats ?? DEFAULT_MAX_LOGIT_FLOATS) / (B * V)));
         for (let c0 = 0; c0 < L; c0 += cols) {
           throwIfAborted(signal);

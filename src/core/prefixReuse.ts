@@ -45,7 +45,7 @@ export class PrefixCache {
    * The reusable part for `seq`, or null. The returned cache is a new one (the caller disposes it).
    * At least one position is always re-fed: the row before the first changed id must be recomputed.
    */
-  take(model: ScoringModel, key: string, seq: number[]): PrefixReuse | null {
+  async take(model: ScoringModel, key: string, seq: number[]): Promise<PrefixReuse | null> {
     const s = this.state;
     if (!s || s.model !== model || s.key !== key || !model.sliceCache) return null;
     let m = 0;
@@ -55,7 +55,7 @@ export class PrefixCache {
     // changed (or is new), so the pass restarts at m − 1 with the cache of [0, m − 1).
     const start = Math.min(m, seq.length) - 1;
     if (start < 1) return null;
-    return { start, cache: model.sliceCache(s.cache, start), measures: s.measures.slice(0, start + 1) };
+    return { start, cache: await model.sliceCache(s.cache, start), measures: s.measures.slice(0, start + 1) };
   }
 
   /** Keeps `cache` (the whole of `seq`) and the measures; disposes what was held before. */

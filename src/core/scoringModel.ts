@@ -82,10 +82,10 @@ export interface ScoringModel {
   forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput>;
   /** Reduces logits to measures inside the engine (faster; optional). */
   forwardMeasures?(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows>;
-  /** Repeats a batch-1 cache `batch` times (for batched passes that share a prefix). */
-  tileCache?(cache: KvCache, batch: number): KvCache;
+  /** Repeats a batch-1 cache `batch` times (for batched passes that share a prefix). Async: a GPU engine works on the device. */
+  tileCache?(cache: KvCache, batch: number): Promise<KvCache>;
   /** A new cache holding the first `length` positions of `cache` (occluded passes reuse a clean prefix). */
-  sliceCache?(cache: KvCache, length: number): KvCache;
+  sliceCache?(cache: KvCache, length: number): Promise<KvCache>;
 }
 
 /** A logits row of a forward output, as a view (no copy). */

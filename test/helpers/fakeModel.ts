@@ -55,7 +55,7 @@ export class FakeModel implements ScoringModel {
     if (input.keepCache) { cache = new FakeCache(P + S, B, rows); this.openCaches.add(cache); }
     return { logits, batch: B, seq: S, vocab: FAKE_VOCAB, cache };
   }
-  tileCache(cache: KvCache, batch: number): KvCache {
+  async tileCache(cache: KvCache, batch: number): Promise<KvCache> {
     const c = cache as FakeCache;
     const t = new FakeCache(c.length, batch, Array.from({ length: batch }, () => c.rows[0]));
     this.openCaches.add(t);

@@ -53,7 +53,7 @@ test('full download: files equal the source, progress is monotonic and reaches t
   assert.equal(onnxEvents.at(-1)!.loadedBytes, SOURCE.length);
   assert.equal(onnxEvents.at(-1)!.totalBytes, SOURCE.length);
 
-  const model = await OnnxModel.load({ modelDir: dir, cacheDir: join(tmp, 'cache') });
+  const model = await OnnxModel.load({ modelDir: dir });
   try {
     const r = await model.analyze('Hello world', { topK: 1 });
     assert.ok(r.tokens.length > 0 && Number.isFinite(r.summary.totalBits));

@@ -20,7 +20,6 @@ function copyTiny(): string {
   cpSync(join(FIX, 'tiny-gpt2'), d, { recursive: true });
   return d;
 }
-const cacheDir = mkdtempSync(join(tmpdir(), 'sf-hard-cache-'));
 
 test('a folder without tokenizer.json, or without any ONNX file, names what is missing', async () => {
   const d = copyTiny();
@@ -39,7 +38,7 @@ test('an empty model.onnx is corrupt, with its size', async () => {
   const d = copyTiny();
   try {
     writeFileSync(join(d, 'onnx', 'model.onnx'), '');
-    await assert.rejects(OnnxModel.load({ modelDir: d, cacheDir }), (e: Coded) => e.code === 'model-corrupt' && e.message === `${join(d, 'onnx', 'model.onnx')} is not a valid ONNX model (only 0 bytes).`);
+    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) => e.code === 'model-corrupt' && e.message === `${join(d, 'onnx', 'model.onnx')} is not a valid ONNX model (only 0 bytes).`);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -56,7 +55,7 @@ test('an ONNX file with a causal-LM signature that ONNX Runtime cannot load is r
     rmSync(join(d, 'onnx', 'model_quantized.onnx'));
     writeFileSync(join(d, 'onnx', 'model.onnx'), g.toBytes());
     const logged: string[] = [];
-    await assert.rejects(OnnxModel.load({ modelDir: d, cacheDir, log: (m) => logged.push(m) }), (e: Coded) =>
+    await assert.rejects(OnnxModel.load({ modelDir: d, log: (m) => logged.push(m) }), (e: Coded) =>
       e.code === 'model-corrupt' && e.message.startsWith(`The ONNX model in ${d} could not be loaded: it is corrupt or not an ONNX model (`) && !e.message.includes('\n'));
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -67,7 +66,7 @@ test('a tokenizer.json that is JSON but not a tokenizer is reported as a tokeniz
   const d = copyTiny();
   try {
     writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'NoSuchModel' } }));
-    await assert.rejects(OnnxModel.load({ modelDir: d, cacheDir }), (e: Coded) =>
+    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) =>
       e.code === 'model-corrupt' && e.message.startsWith(`The tokenizer in ${d} could not be loaded (`) && !e.message.includes('\n'));
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -75,7 +74,7 @@ test('a tokenizer.json that is JSON but not a tokenizer is reported as a tokeniz
 });
 
 test('a model exported without past_key_values: no KV cache in its info, and a cache handed to it is refused by name', async () => {
-  const m = await OnnxModel.load({ modelDir: join(FIX, 'tiny-gpt2-nopast'), cacheDir });
+  const m = await OnnxModel.load({ modelDir: join(FIX, 'tiny-gpt2-nopast') });
   try {
     assert.equal(m.info.kvCache, false);
     const out = await m.forward({ inputIds: [[399, 84, 104]], keepCache: true });

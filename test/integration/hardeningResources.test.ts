@@ -54,8 +54,8 @@ function tracking(m: OnnxModel) {
     tokenText: (id) => m.tokenText(id),
     forward: async (i, s) => { const out = await m.forward(unwrap(i), s); return { ...out, cache: wrap(out.cache, 'forward') }; },
     ...(m.forwardMeasures ? { forwardMeasures: async (r: MeasureRequest, s?: AbortSignal) => { const out = await m.forwardMeasures!(unwrap(r), s); return { ...out, cache: wrap(out.cache, 'forwardMeasures') }; } } : {}),
-    tileCache: (c, b) => wrap(m.tileCache((c as Tracked).inner, b), 'tileCache')!,
-    sliceCache: (c, l) => wrap(m.sliceCache((c as Tracked).inner, l), 'sliceCache')!,
+    tileCache: async (c, b) => wrap(await m.tileCache((c as Tracked).inner, b), 'tileCache')!,
+    sliceCache: async (c, l) => wrap(await m.sliceCache((c as Tracked).inner, l), 'sliceCache')!,
   };
   const check = (what: string) => {
     const leaked = caches.filter((c) => c.disposed === 0).map((c) => `${c.from}(${c.length}×${c.batch})`);

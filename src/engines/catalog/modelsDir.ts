@@ -2,12 +2,17 @@
  * Where downloaded models live: `<root>/<owner>/<name>`. The root is the extension's global storage
  * or, for the CLI, ~/.cache/semantic-flow/models; never inside the extension's install folder.
  */
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
-import { defaultCacheDir } from '../onnx/fusedModelCache';
 
 /** A Hub id: `owner/name`, no `..`, no extra slashes. */
 export const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+
+/** Semantic Flow's folder under the user's cache: $SEMANTIC_FLOW_CACHE, else $XDG_CACHE_HOME/semantic-flow or ~/.cache/semantic-flow. */
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
+  return env.SEMANTIC_FLOW_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'semantic-flow');
+}
 
 /** The CLI's models folder: $SEMANTIC_FLOW_CACHE/models or ~/.cache/semantic-flow/models. */
 export function defaultModelsDir(env: Record<string, string | undefined> = process.env): string {

@@ -15,9 +15,9 @@
  * two levels of a few hundred terms each keep the error near 1e-6.
  * The model's own nodes are untouched, so `logits` and `present.*` stay available as outputs.
  */
-import { concat, pbBytes, pbMessage, pbString, pbVarint, readFields, utf8String, type PbField } from './protobuf';
+import { ONNX_TYPE as ONNX, attrFloat, attrInt, attrInts, node, valueInfo } from './onnxGraph';
+import { concat, pbBytes, readFields, utf8String, type PbField } from './protobuf';
 
-export const FUSE_VERSION = 3;
 const GROUP = 256;
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
@@ -30,29 +30,6 @@ export const SCORER_OUTPUTS = {
   topkD: 'sf_topk_d',
   topkIds: 'sf_topk_ids',
 } as const;
-
-const ONNX = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
-const ATTR = { FLOAT: 1, INT: 2, INTS: 7 } as const;
-
-function attrInt(name: string, v: number): Uint8Array {
-  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.INT), pbVarint(3, v)]);
-}
-function attrFloat(name: string, v: number): Uint8Array {
-  const f = new Uint8Array(4);
-  new DataView(f.buffer).setFloat32(0, v, true);
-  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.FLOAT), concat([Uint8Array.of((2 << 3) | 5), f])]);
-}
-function attrInts(name: string, vs: number[]): Uint8Array {
-  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.INTS), ...vs.map((v) => pbVarint(8, v))]);
-}
-function node(op: string, inputs: string[], outputs: string[], attrs: Uint8Array[] = []): Uint8Array {
-  return pbMessage(1, [...inputs.map((i) => pbString(1, i)), ...outputs.map((o) => pbString(2, o)), pbString(3, `sf_${outputs[0]}`), pbString(4, op), ...attrs]);
-}
-function valueInfo(field: 11 | 12, name: string, elemType: number, dims: (string | number)[]): Uint8Array {
-  const shape = dims.map((d) => pbMessage(1, [typeof d === 'number' ? pbVarint(1, d) : pbString(2, d)]));
-  const tensorType = pbMessage(1, [pbVarint(1, elemType), pbMessage(2, shape)]);
-  return pbMessage(field, [pbString(1, name), pbMessage(2, [tensorType])]);
-}
 
 export interface GraphFacts {
   opset: number;

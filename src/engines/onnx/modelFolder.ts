@@ -9,6 +9,7 @@ import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { formatBytes } from '../catalog/formatBytes';
 import { onnxSignature, type OnnxSignature } from './onnxSignature';
+import { readWeightlessModel } from './weightlessModel';
 
 /** File name suffix transformers.js uses for each dtype (runtime-notes.md §1.5). */
 export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
@@ -22,6 +23,8 @@ export interface ModelFolder {
   onnxFile: string;
   onnxBytes: number;
   signature: OnnxSignature;
+  /** The model without its weights (weightlessModel.ts): ONNX Runtime reads them from `onnxFile` itself. */
+  weightless: Uint8Array;
   /** Size of the model's output vocabulary (last dimension of `logits`), when the export fixes it. */
   outputVocab: number | null;
 }
@@ -79,9 +82,10 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
     throw new SemanticFlowError('too-large', `The model in ${dir} is ${formatBytes(total)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or dtype (q8, q4).`);
   }
   checkOnnxHeader(onnxFile, onnxBytes);
-  let signature: OnnxSignature;
+  let signature: OnnxSignature, weightless: Uint8Array;
   try {
-    signature = onnxSignature(readFileSync(onnxFile));
+    weightless = readWeightlessModel(onnxFile).bytes;
+    signature = onnxSignature(weightless);
   } catch (e) {
     throw new SemanticFlowError('model-corrupt', `${onnxFile} is not a valid ONNX model (${(e as Error).message}).`);
   }
@@ -99,7 +103,7 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
     throw new SemanticFlowError('unsupported-model', `The ONNX model in ${dir} has no "logits" output (its outputs: ${signature.outputs.map((o) => o.name).join(', ')}); it is not a causal LM export.`);
   }
   const last = logits.dims[logits.dims.length - 1];
-  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, outputVocab: typeof last === 'number' && last > 0 ? last : null };
+  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, weightless, outputVocab: typeof last === 'number' && last > 0 ? last : null };
 }
 
 // An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Catches empty, truncated-to-zero

@@ -21,9 +21,9 @@ const ids = (s: string) => new TextFake().tokenize(s).ids;
 
 /** A fake that can also slice a cache (the fast path); the plain TextFake exercises the fallback. */
 class SlicingFake extends TextFake {
-  sliceCache(cache: KvCache, length: number): KvCache {
+  async sliceCache(cache: KvCache, length: number): Promise<KvCache> {
     const c = cache as unknown as { rows: { id: number; visible: boolean; pos: number }[][] };
-    const out = this.tileCache({ ...cache, batch: 1, rows: c.rows } as unknown as KvCache, 1) as unknown as { rows: unknown[][]; length: number };
+    const out = (await this.tileCache({ ...cache, batch: 1, rows: c.rows } as unknown as KvCache, 1)) as unknown as { rows: unknown[][]; length: number };
     return Object.assign(out, { length, rows: c.rows.map((r) => r.slice(0, length)) }) as unknown as KvCache;
   }
 }

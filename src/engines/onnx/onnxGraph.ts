@@ -1,0 +1,43 @@
+/**
+ * Writing ONNX nodes, graph inputs and outputs, and whole small models as protobuf bytes: what the
+ * fused scorer appends to a model's graph, and the small graphs the GPU path runs beside a model
+ * (deviceGraphs.ts). Field numbers from onnx/onnx.proto.
+ */
+import { concat, pbBytes, pbMessage, pbString, pbVarint } from './protobuf';
+
+/** TensorProto.DataType values used here. */
+export const ONNX_TYPE = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
+const ATTR = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+const IR_VERSION = 8;
+
+export function attrInt(name: string, v: number): Uint8Array {
+  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.INT), pbVarint(3, v)]);
+}
+
+export function attrFloat(name: string, v: number): Uint8Array {
+  const f = new Uint8Array(4);
+  new DataView(f.buffer).setFloat32(0, v, true);
+  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.FLOAT), concat([Uint8Array.of((2 << 3) | 5), f])]);
+}
+
+export function attrInts(name: string, vs: number[]): Uint8Array {
+  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.INTS), ...vs.map((v) => pbVarint(8, v))]);
+}
+
+/** A NodeProto named after its first output (prefixed `sf_`, so it never collides with a model's own). */
+export function node(op: string, inputs: string[], outputs: string[], attrs: Uint8Array[] = []): Uint8Array {
+  return pbMessage(1, [...inputs.map((i) => pbString(1, i)), ...outputs.map((o) => pbString(2, o)), pbString(3, `sf_${outputs[0]}`), pbString(4, op), ...attrs]);
+}
+
+/** A graph input (field 11) or output (field 12) with its element type and shape. */
+export function valueInfo(field: 11 | 12, name: string, elemType: number, dims: (string | number)[]): Uint8Array {
+  const shape = dims.map((d) => pbMessage(1, [typeof d === 'number' ? pbVarint(1, d) : pbString(2, d)]));
+  const tensorType = pbMessage(1, [pbVarint(1, elemType), pbMessage(2, shape)]);
+  return pbMessage(field, [pbString(1, name), pbMessage(2, [tensorType])]);
+}
+
+/** A ModelProto of one graph in the default domain at `opset`. */
+export function modelOf(name: string, parts: { nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] }, opset = 17): Uint8Array {
+  const graph = concat([...parts.nodes, pbString(2, name), ...parts.inputs, ...parts.outputs]);
+  return concat([pbVarint(1, IR_VERSION), pbBytes(7, graph), pbMessage(8, [pbString(1, ''), pbVarint(2, opset)])]);
+}

@@ -1,0 +1,128 @@
+/**
+ * Opens a model folder for the ONNX engine: the folder checked (modelFolder.ts), its tokenizer, and
+ * one ONNX Runtime session of the model with the measure scorer appended (fusedScorer.ts). The session
+ * is built in memory from the weightless model (weightlessModel.ts), so ONNX Runtime reads the weights
+ * from the folder itself: no copy of them in JavaScript, none on disk. It is made on the requested
+ * device with the explicit fallback of deviceFallback.ts.
+ */
+import { dirname } from 'node:path';
+import { SemanticFlowError } from '../../core/errors';
+import type { Dtype, ModelInfo } from '../../core/result';
+import { defaultPrecheckEnv, loadWithFallback, type ConcreteDevice, type LocalDevice, type PrecheckEnv } from './deviceFallback';
+import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
+import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
+import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSession';
+import { loadTokenizer, type TextTokenizer } from './textTokenizer';
+import { tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
+
+export interface OnnxLoadOptions {
+  /** Absolute or relative path of a model folder (config.json, tokenizer.json, onnx/model*.onnx). */
+  modelDir: string;
+  /** Display id for results (defaults to the folder name). */
+  id?: string;
+  device?: LocalDevice;
+  dtype?: Dtype;
+  /** ONNX Runtime intra-op threads (default: ORT's own choice). */
+  threads?: number;
+  /** Reduce logits to measures inside the ONNX graph (default true; false = in JavaScript). */
+  fuseMeasures?: boolean;
+  /** Refuse larger models before loading (bytes; default half the machine's memory). */
+  maxModelBytes?: number;
+  precheckEnv?: PrecheckEnv;
+  log?: (message: string) => void;
+}
+
+export interface OpenedModel {
+  info: ModelInfo;
+  session: OrtSession;
+  ledger: DeviceTensorLedger;
+  tokenizer: TextTokenizer;
+  tok: TokenizerInfo;
+  chatTemplate: string | null;
+}
+
+function classifyLoadError(e: unknown, dir: string): Error {
+  if (e instanceof SemanticFlowError) return e;
+  const msg = String(e instanceof Error ? e.message : e);
+  if (/protobuf|Load model|INVALID_GRAPH|invalid model|Failed to load model|ONNX format/i.test(msg)) {
+    return new SemanticFlowError('model-corrupt', `The ONNX model in ${dir} could not be loaded: it is corrupt or not an ONNX model (${msg.split('\n')[0].slice(0, 200)}).`);
+  }
+  return e instanceof Error ? e : new Error(msg);
+}
+
+/**
+ * On a GPU the KV cache stays on the device between passes, and so do the logits of a fused model
+ * (compared there, or read as `sf_logits32`); everything the engine reads comes to the CPU.
+ */
+function outputLocations(folder: ModelFolder, fused: boolean): Record<string, OutputLocation> {
+  const names = [...folder.signature.outputs.map((o) => o.name), ...(fused ? Object.values(SCORER_OUTPUTS) : [])];
+  return Object.fromEntries(names.map((n) => [n, n.startsWith('present') || (fused && n === 'logits') ? 'gpu-buffer' : 'cpu']));
+}
+
+function vocabSizeOf(folder: ModelFolder, tok: TokenizerInfo): number {
+  const vocabSize = folder.outputVocab ?? (typeof folder.config.vocab_size === 'number' ? folder.config.vocab_size : tok.vocab.length);
+  if (tok.vocab.length > vocabSize || vocabSize - tok.vocab.length > VOCAB_PADDING_ALLOWANCE) {
+    throw new SemanticFlowError(
+      'tokenizer-mismatch',
+      `The tokenizer in ${folder.dir} has ${tok.vocab.length} tokens but the model predicts ${vocabSize}; the tokenizer does not belong to this model.`,
+    );
+  }
+  return vocabSize;
+}
+
+export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
+  const dtype: Dtype = o.dtype ?? 'fp32';
+  const folder = inspectModelFolder(o.modelDir, dtype, { maxModelBytes: o.maxModelBytes });
+  const tokenizer = await loadTokenizer(folder.dir);
+  const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
+  const vocabSize = vocabSizeOf(folder, tok);
+  let fusedModel: Uint8Array | null = null;
+  if (o.fuseMeasures !== false) {
+    try {
+      fusedModel = fuseScorer(folder.weightless, vocabSize);
+    } catch (e) {
+      o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
+    }
+  }
+  const ledger = new DeviceTensorLedger();
+  const create = (model: Uint8Array, device: ConcreteDevice, fused: boolean) =>
+    OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
+  const outcome = await loadWithFallback(
+    o.device ?? 'cpu',
+    async (device) => {
+      if (fusedModel) {
+        try {
+          return await create(fusedModel, device, true);
+        } catch (e) {
+          o.log?.(`the fused model did not load on ${device} (${String((e as Error).message).split('\n')[0]}); using the original`);
+        }
+      }
+      try {
+        return await create(folder.weightless, device, false);
+      } catch (e) {
+        throw classifyLoadError(e, folder.dir);
+      }
+    },
+    o.precheckEnv ?? defaultPrecheckEnv(),
+  );
+  const session = outcome.value;
+  const num = (k: string): number | null => {
+    const v = folder.config[k] ?? folder.tokenizerConfig[k];
+    return typeof v === 'number' ? v : null;
+  };
+  const info: ModelInfo = {
+    id: o.id ?? folder.dir.split(/[\\/]/).filter(Boolean).pop() ?? folder.dir,
+    device: outcome.used,
+    requestedDevice: outcome.requested,
+    dtype,
+    fallbackReason: outcome.reason,
+    vocabSize,
+    contextWindow: contextWindowOf(folder.config),
+    bosTokenId: num('bos_token_id'),
+    eosTokenId: num('eos_token_id'),
+    kvCache: [...session.inputs.keys()].some((n) => n.startsWith('past_key_values.')),
+    measureKernel: session.outputs.has(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
+  };
+  const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
+  return { info, session, ledger, tokenizer, tok, chatTemplate };
+}
