@@ -32,6 +32,8 @@ export interface ModelFolder {
 export interface InspectOptions {
   /** Refuse models whose ONNX files (with external data) are larger than this; default half the machine's memory. */
   maxModelBytes?: number;
+  /** onnx/<fileStem>.onnx instead of the dtype's file. */
+  fileStem?: string;
 }
 
 /** Allowed excess of the model's output rows over the tokenizer's ids (exports pad the embedding, e.g. Qwen2 by 271). */
@@ -63,7 +65,9 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
   if (!(dtype in DTYPE_SUFFIX)) {
     throw new SemanticFlowError('bad-argument', `Unknown dtype "${dtype}". Should be one of: ${DTYPES.join(', ')}.`);
   }
-  const onnxFile = join(dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`);
+  const stem = options.fileStem ?? `model${DTYPE_SUFFIX[dtype]}`;
+  const onnxFile = join(dir, 'onnx', `${stem}.onnx`);
+  if (options.fileStem && !existsSync(onnxFile)) throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no onnx/${stem}.onnx.`);
   if (!existsSync(onnxFile)) {
     const have = DTYPES.filter((d) => existsSync(join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`)));
     throw new SemanticFlowError(
@@ -73,7 +77,7 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
     );
   }
   const onnxBytes = statSync(onnxFile).size;
-  const base = `model${DTYPE_SUFFIX[dtype]}.onnx`;
+  const base = `${stem}.onnx`;
   const total = readdirSync(join(dir, 'onnx'))
     .filter((f) => f === base || f.startsWith(`${base}_data`) || f.startsWith(`${base}.data`))
     .reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);

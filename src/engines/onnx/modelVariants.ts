@@ -1,14 +1,15 @@
 /**
  * The ONNX variants of one model folder (measures.md, "Rate–distortion of a quantised model"): every
  * onnx/model*.onnx with its bytes on disk (external data included), and the parameter count of the fp32
- * graph read from its initializers, without ONNX Runtime and without reading the weights.
+ * graph read from its initializers, without ONNX Runtime and without reading the weights (weightlessModel.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { DTYPE_SUFFIX } from './modelFolder';
 import { readFields } from './protobuf';
+import { readWeightlessModel } from './weightlessModel';
 
 export interface ModelVariant {
   /** fp32, fp16, q8, q4, or the file's suffix (model_int8.onnx: int8). */
@@ -102,7 +103,7 @@ export function referenceParameters(dir: string): number {
   }
   let n: number;
   try {
-    n = parameterCount(readFileSync(file));
+    n = parameterCount(readWeightlessModel(file).bytes);
   } catch (e) {
     throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (${(e as Error).message}).`);
   }

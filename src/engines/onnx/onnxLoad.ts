@@ -22,6 +22,8 @@ export interface OnnxLoadOptions {
   id?: string;
   device?: LocalDevice;
   dtype?: Dtype;
+  /** Loads onnx/<fileStem>.onnx instead of the dtype's file (a variant outside the four standard names). */
+  fileStem?: string;
   /** ONNX Runtime intra-op threads (default: ORT's own choice). */
   threads?: number;
   /** Reduce logits to measures inside the ONNX graph (default true; false = in JavaScript). */
@@ -72,7 +74,7 @@ function vocabSizeOf(folder: ModelFolder, tok: TokenizerInfo): number {
 
 export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const dtype: Dtype = o.dtype ?? 'fp32';
-  const folder = inspectModelFolder(o.modelDir, dtype, { maxModelBytes: o.maxModelBytes });
+  const folder = inspectModelFolder(o.modelDir, dtype, { maxModelBytes: o.maxModelBytes, fileStem: o.fileStem });
   const tokenizer = await loadTokenizer(folder.dir);
   const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
   const vocabSize = vocabSizeOf(folder, tok);

@@ -1,38 +1,24 @@
 /**
  * The variants of a model folder as rate–distortion sources: each opens on demand and is disposed after
  * its comparison. A standard dtype loads exactly as everywhere else (OnnxModel.load with that dtype, so
- * its numbers equal `compare --dtype-b`); any other onnx/model*.onnx loads through transformers.js's
- * model_file_name, unfused. fp32 is the reference itself, so it is never loaded twice.
+ * its numbers equal `compare --dtype-b`); any other onnx/model*.onnx loads the same way by its file
+ * name. fp32 is the reference itself, so it is never loaded twice.
  */
-import { AutoModelForCausalLM } from '@huggingface/transformers';
 import type { RdVariantSource } from '../../core/rateDistortion';
 import type { LocalDevice } from './deviceFallback';
 import { modelVariants, type ModelVariant } from './modelVariants';
-import { OnnxModel, type CausalLm } from './onnxModel';
+import { OnnxModel } from './onnxModel';
 
 export interface VariantLoadOptions {
   device?: LocalDevice;
   threads?: number;
   /** Display id of the model (variants add their name). */
   id?: string;
-  cacheDir?: string;
 }
 
 export async function loadVariant(dir: string, v: ModelVariant, o: VariantLoadOptions = {}): Promise<OnnxModel> {
-  const common = { modelDir: dir, id: o.id, device: o.device ?? 'cpu', threads: o.threads, cacheDir: o.cacheDir };
-  if (v.dtype) return OnnxModel.load({ ...common, dtype: v.dtype });
-  return OnnxModel.load({
-    ...common,
-    dtype: 'fp32',
-    loadSession: async (d, device) =>
-      (await AutoModelForCausalLM.from_pretrained(d, {
-        device: device as never,
-        dtype: 'fp32',
-        model_file_name: v.stem,
-        local_files_only: true,
-        ...(o.threads ? { session_options: { intraOpNumThreads: o.threads } } : {}),
-      } as never)) as unknown as CausalLm,
-  });
+  const common = { modelDir: dir, id: o.id, device: o.device ?? 'cpu', threads: o.threads };
+  return OnnxModel.load(v.dtype ? { ...common, dtype: v.dtype } : { ...common, dtype: 'fp32', fileStem: v.stem });
 }
 
 /** Every variant of `dir`, smallest file first; `reference` is the folder's fp32 model, already loaded. */
