@@ -139,3 +139,66 @@ test('a dead endpoint stops the batch with one clear error and writes nothing', 
   assert.doesNotMatch(io.err, /retrying/);
   assert.equal(readFileSync(out, 'utf8'), '');
 });
+
+test('an id written as an error is retried by the next run; a run that leaves an error exits 2', async () => {
+  let failing = true;
+  const flaky = await startFakeServer((r, n) => {
+    if (failing && r.path === '/v1/completions' && String(r.body?.prompt).includes('number 2:')) {
+      return { status: 400, body: { object: 'error', message: 'This model cannot score that today', type: 'BadRequestError', code: 400 } };
+    }
+    return charVllm(0)(r);
+  });
+  try {
+    const input = file('flaky.jsonl', jsonl(texts.slice(0, 5)));
+    const out = join(tmp, 'flaky.out.jsonl');
+    const first = fakeIo();
+    assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], first), 2, first.err);
+    assert.deepEqual(lines(out).map((r) => [r.id, r.error?.code ?? 'ok']), [['t0', 'ok'], ['t1', 'ok'], ['t2', 'server-error'], ['t3', 'ok'], ['t4', 'ok']]);
+    const again = fakeIo();
+    assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], again), 2, 'still failing: still an error, still exit 2');
+    assert.match(again.err, /retrying 1 id whose line in .*flaky\.out\.jsonl was an error/);
+    assert.match(again.err, /batch done: 1 of 1 texts scored \(4 already in .*\), .* 1 error\./);
+    assert.equal(lines(out).filter((r) => r.id === 't2').length, 1, 'the old error line was replaced, not kept beside the new one');
+    failing = false;
+    const fixed = fakeIo();
+    assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], fixed), 0, fixed.err);
+    assert.match(fixed.err, /batch done: 1 of 1 texts scored \(4 already in .*\), .* 0 errors\./);
+    const got = lines(out);
+    assert.deepEqual(got.map((r) => r.id).sort(), ['t0', 't1', 't2', 't3', 't4'], 'every id once');
+    assert.ok(got.every((r) => r.error === undefined && r.tokens.length > 0));
+    const ref = join(tmp, 'flaky.ref.jsonl');
+    await run(['batch', input, '--out', ref, '--endpoint', fast.url], fakeIo());
+    const byId = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map((r) => [r.id, strip(r)]));
+    assert.deepEqual(byId(got), byId(lines(ref)), 'the same results as a run that never failed');
+  } finally {
+    await flaky.close();
+  }
+});
+
+test('--out equal to the input is refused and the input left intact', async () => {
+  const input = file('same.jsonl', jsonl(texts.slice(0, 3)));
+  const io = fakeIo();
+  assert.equal(await run(['batch', input, '--out', input, '--endpoint', fast.url], io), 2);
+  assert.match(io.err, /^semantic-flow: `--out .*same\.jsonl` is the input file; write the results to another file\.\n$/);
+  assert.equal(readFileSync(input, 'utf8'), jsonl(texts.slice(0, 3)));
+});
+
+test('--out - writes the result lines to standard output, not to a file named -', async () => {
+  const input = file('dash.jsonl', jsonl(texts.slice(0, 3)));
+  const io = fakeIo();
+  assert.equal(await run(['batch', input, '--out', '-', '--endpoint', fast.url], io), 0, io.err);
+  const rows = io.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((r) => r.id), ['t0', 't1', 't2']);
+  assert.equal(rows[0].text, texts[0].text);
+  assert.equal(existsSync(join(process.cwd(), '-')), false);
+});
+
+test('--out in a missing folder, or naming a folder, is a user error (exit 2)', async () => {
+  const input = file('missing.jsonl', jsonl(texts.slice(0, 1)));
+  const missing = fakeIo();
+  assert.equal(await run(['batch', input, '--out', join(tmp, 'no', 'such', 'dir', 'r.jsonl'), '--endpoint', fast.url], missing), 2);
+  assert.match(missing.err, /^semantic-flow: The folder of `--out .*r\.jsonl` does not exist \(.*no\/such\/dir\); create it or choose another path\.\n$/);
+  const folder = fakeIo();
+  assert.equal(await run(['batch', input, '--out', tmp, '--endpoint', fast.url], folder), 2);
+  assert.match(folder.err, /is a folder; give a file name/);
+});

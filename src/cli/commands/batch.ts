@@ -16,7 +16,8 @@ import { RemoteModel } from '../../engines/remote/remoteModel';
 import { remoteDirectedInformation, twoPassDirectedInformation } from '../../engines/remote/remoteDirectedInformation';
 import { readInput } from '../input';
 import { engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
-import { idKey, openResumableOut, parseBatchInput, type BatchItem } from '../remoteBatchFiles';
+import { idKey, parseBatchInput, type BatchItem } from '../batchInput';
+import { openResumableOut, sameFile, stdoutOut } from '../batchOutput';
 
 /** Errors that end the whole batch (the rest would fail the same way); others are written for their id. */
 const FATAL = new Set(['cancelled', 'server-unreachable', 'model-not-found', 'model-corrupt', 'out-of-memory']);
@@ -54,8 +55,10 @@ export const batchCommand: CliCommand = {
     '[--concurrency N] [--model DIR|ID] [--device D] [--dtype T] [--top-k K] [--units] [--timeout S] [--retries N]\n\n' +
     'Each input line is {"id": …, "text": …} (analysis) or {"id": …, "prompt": …, "response": …} (directed information;\n' +
     'remotely from two scoring requests, without KL).\n' +
-    'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}; re-running skips ids\n' +
-    'already in OUT. The API key for --engine remote comes from SEMANTIC_FLOW_API_KEY. Exit 0 when every line succeeded.',
+    'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}. Re-running the same\n' +
+    'command skips the ids already in OUT with a result and retries those written as errors (their results are appended).\n' +
+    '--out - writes the lines to standard output (nothing to resume). The API key for --engine remote comes from\n' +
+    'SEMANTIC_FLOW_API_KEY. Exit 0 when every line succeeded, 2 when a line is an error or an input line was bad.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, {
       ...engineFlags,
@@ -67,15 +70,19 @@ export const batchCommand: CliCommand = {
     }, 'batch');
     if (positionals.length !== 1) throw new SemanticFlowError('bad-argument', 'batch takes one INPUT.jsonl (or - for standard input).');
     const outPath = flags.out as string | undefined;
-    if (!outPath) throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl.');
+    if (!outPath) throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl (or --out - for standard output).');
+    if (positionals[0] !== '-' && sameFile(positionals[0], outPath)) {
+      throw new SemanticFlowError('bad-argument', `\`--out ${outPath}\` is the input file; write the results to another file.`);
+    }
     const engine = engineOf(flags);
     const topK = intFlag(flags, 'top-k', 5, 0, 100);
     const concurrency = intFlag(flags, 'concurrency', engine === 'remote' ? 4 : 1, 1, 256);
     const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 512 * 1024 * 1024, 1));
     const { items, bad } = parseBatchInput(text);
     for (const b of bad) io.stderr.write(`semantic-flow: ${positionals[0]} line ${b.line}: ${b.reason}; skipped.\n`);
-    const out = openResumableOut(outPath);
+    const out = outPath === '-' ? stdoutOut(io.stdout) : openResumableOut(outPath);
     if (out.discardedBytes > 0) io.stderr.write(`semantic-flow: discarded a partially written last line (${out.discardedBytes} bytes) of ${outPath}.\n`);
+    if (out.retried > 0) io.stderr.write(`semantic-flow: retrying ${out.retried} id${out.retried === 1 ? '' : 's'} whose line in ${outPath} was an error.\n`);
     const todo = items.filter((it) => !out.done.has(idKey(it.id)));
     const already = items.length - todo.length;
     const t0 = Date.now();

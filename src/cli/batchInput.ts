@@ -1,11 +1,7 @@
 /**
- * The files of `batch`: the JSONL input (one `{id, text}` or `{id, prompt, response}` per line, bad lines
- * reported by number) and the resumable JSONL output (ids already written are skipped; a partially
- * written last line, from a run that was killed, is cut off before appending).
+ * The input of `batch`: JSONL, one `{id, text}` or `{id, prompt, response}` per line; bad lines are
+ * reported by number and skipped.
  */
-import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { SemanticFlowError } from '../core/errors';
-
 export type BatchId = string | number;
 
 export type BatchItem =
@@ -52,51 +48,4 @@ export function parseBatchInput(text: string): { items: BatchItem[]; bad: BadLin
     }
   });
   return { items, bad };
-}
-
-export interface ResumableOut {
-  /** Keys (idKey) of the ids already in the file. */
-  done: Set<string>;
-  /** Bytes of a partial last line that were cut off (0 when the file ended cleanly). */
-  discardedBytes: number;
-  append(line: string): void;
-  close(): void;
-}
-
-/** Opens OUT for appending after reading which ids it already holds. */
-export function openResumableOut(path: string): ResumableOut {
-  const done = new Set<string>();
-  let discardedBytes = 0;
-  if (existsSync(path)) {
-    const buf = readFileSync(path);
-    const lastNl = buf.lastIndexOf(0x0a);
-    const keep = lastNl + 1;
-    if (keep < buf.length) {
-      discardedBytes = buf.length - keep;
-      truncateSync(path, keep);
-    }
-    const lines = buf.subarray(0, keep).toString('utf8').split('\n');
-    lines.pop();
-    lines.forEach((l, i) => {
-      if (l.trim() === '') return;
-      let j: { id?: unknown };
-      try {
-        j = JSON.parse(l) as { id?: unknown };
-      } catch {
-        throw new SemanticFlowError('bad-input', `${path} line ${i + 1} is not JSON, so the batch cannot resume from it; fix or remove that line.`);
-      }
-      if (j && j.id !== undefined) done.add(idKey(j.id));
-    });
-  }
-  const fd = openSync(path, 'a');
-  return {
-    done,
-    discardedBytes,
-    append(line: string) {
-      writeSync(fd, line.endsWith('\n') ? line : line + '\n');
-    },
-    close() {
-      closeSync(fd);
-    },
-  };
 }
