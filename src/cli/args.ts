@@ -1,17 +1,68 @@
-/** A small argv parser: declared flags only, `--flag value` or `--flag=value`, clear errors. */
+/**
+ * The typed flag spec and the argv parser. A command declares each flag once (type, range, default,
+ * help); parseArgs validates against it and `help` prints it, so no flag can be parsed yet undocumented.
+ */
 import { SemanticFlowError } from '../core/errors';
 
-export type FlagSpec = { type: 'string' | 'number' | 'boolean'; multiple?: boolean; choices?: readonly string[] };
+interface Described {
+  /** What the flag does, for `semantic-flow help COMMAND`. */
+  help: string;
+}
+export interface BooleanFlag extends Described { type: 'boolean' }
+export interface StringFlag<C extends string = string> extends Described {
+  type: 'string';
+  /** The value's name in help (`--model DIR|ID`); choices print themselves. */
+  value?: string;
+  choices?: readonly C[];
+  default?: C;
+}
+interface IntBase extends Described { type: 'int'; value: string; min: number; default?: number }
+/** `max` is absent when the bound is known only later (--stride: the model's context window); `range` then says it. */
+export type IntFlag = IntBase & ({ max: number; range?: undefined } | { max?: undefined; range: string });
+export interface PositiveFlag extends Described { type: 'positive'; value: string; default?: number }
+export type FlagSpec = BooleanFlag | StringFlag | IntFlag | PositiveFlag;
 export type FlagSpecs = Record<string, FlagSpec>;
-export type ParsedFlags = Record<string, string | number | boolean | (string | number)[] | undefined>;
 
-export interface ParsedArgs {
-  flags: ParsedFlags;
+type ValueOf<F> = F extends BooleanFlag ? boolean : F extends IntFlag | PositiveFlag ? number : F extends { choices: readonly (infer C)[] } ? C : string;
+/** Parsed flags typed by their spec: a flag with a default always has a value. */
+export type Flags<S extends FlagSpecs> = { [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined };
+
+/** Declares a spec with its literal types kept, so that parseArgs can type the values. */
+export const flagSpecs = <S extends FlagSpecs>(s: S): S => s;
+
+export interface ParsedArgs<S extends FlagSpecs> {
+  flags: Flags<S>;
   positionals: string[];
 }
 
-export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: string): ParsedArgs {
-  const flags: ParsedFlags = {};
+const wholeNumber = (n: number) => n.toLocaleString('en-US');
+
+/** The range message, shared with checks that know their bound only later (a model's context window). */
+export function outOfRange(name: string, raw: unknown, min: number, max: number, why = ''): SemanticFlowError {
+  return new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a whole number from ${wholeNumber(min)} to ${wholeNumber(max)}${why}, not \`${String(raw)}\`.`);
+}
+
+function valueOf(name: string, spec: FlagSpec, raw: string): string | number {
+  if (spec.type === 'int') {
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    if (spec.max !== undefined && !(Number.isInteger(v) && v >= spec.min && v <= spec.max)) throw outOfRange(name, raw, spec.min, spec.max);
+    if (!Number.isInteger(v)) throw new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a whole number (${spec.range}), not \`${raw}\`.`);
+    return v;
+  }
+  if (spec.type === 'positive') {
+    const v = Number(raw);
+    if (!(v > 0) || !Number.isFinite(v)) throw new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a positive number, not \`${raw}\`.`);
+    return v;
+  }
+  if (spec.type === 'string' && spec.choices && !spec.choices.includes(raw)) {
+    throw new SemanticFlowError('bad-argument', `Invalid value \`${raw}\` for \`--${name}\`. Should be one of: ${spec.choices.join(', ')}.`);
+  }
+  return raw;
+}
+
+/** Declared flags only, `--flag value` or `--flag=value`; everything after `--` is positional. */
+export function parseArgs<S extends FlagSpecs>(argv: readonly string[], specs: S, command: string): ParsedArgs<S> {
+  const flags: Record<string, string | number | boolean | undefined> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -19,7 +70,7 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
     if (!a.startsWith('--') || a === '-') { positionals.push(a); continue; }
     const eq = a.indexOf('=');
     const name = a.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs[name];
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) {
       throw new SemanticFlowError('bad-argument', `Unknown option \`--${name}\` for \`${command}\`. Run \`semantic-flow help ${command}\` for the options.`);
     }
@@ -32,24 +83,8 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
       raw = argv[++i];
       if (raw === undefined) throw new SemanticFlowError('bad-argument', `Option \`--${name}\` needs a value.`);
     }
-    let value: string | number = raw;
-    if (spec.type === 'number') {
-      value = Number(raw);
-      if (!Number.isFinite(value)) throw new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a number, not \`${raw}\`.`);
-    } else if (spec.choices && !spec.choices.includes(raw)) {
-      throw new SemanticFlowError('bad-argument', `Invalid value \`${raw}\` for \`--${name}\`. Should be one of: ${spec.choices.join(', ')}.`);
-    }
-    if (spec.multiple) ((flags[name] ??= []) as (string | number)[]).push(value);
-    else flags[name] = value;
+    flags[name] = valueOf(name, spec, raw);
   }
-  return { flags, positionals };
-}
-
-export function intFlag(flags: ParsedFlags, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const v = flags[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a whole number from ${min} to ${max}, not \`${String(v)}\`.`);
-  }
-  return v;
+  for (const [name, spec] of Object.entries(specs)) if (flags[name] === undefined && 'default' in spec && spec.default !== undefined) flags[name] = spec.default;
+  return { flags: flags as Flags<S>, positionals };
 }

@@ -1,23 +1,28 @@
 /** The flags every model-using command shares, and loading the model they name. */
 import { existsSync } from 'node:fs';
-import type { FlagSpecs, ParsedFlags } from './args';
+import { flagSpecs, type Flags } from './args';
 import { findCatalogEntry } from '../engines/catalog/catalog';
 import { findHubModel } from '../engines/catalog/findModel';
 import { hubCacheRoots } from '../engines/catalog/hubCache';
 import { HUB_ID, defaultModelsDir } from '../engines/catalog/modelsDir';
-import { LOCAL_DEVICES, type LocalDevice } from '../engines/onnx/deviceFallback';
+import { LOCAL_DEVICES } from '../engines/onnx/deviceFallback';
 import { DTYPES } from '../engines/onnx/modelFolder';
 import { OnnxModel } from '../engines/onnx/onnxModel';
 import { BUILTIN_MODEL_NAME, builtinDefaultDtype, builtinModelDir } from '../engines/builtinModel';
 import type { Dtype } from '../core/result';
 import type { CliIo } from './io';
 
-export const modelFlags: FlagSpecs = {
-  model: { type: 'string' },
-  device: { type: 'string', choices: LOCAL_DEVICES },
-  dtype: { type: 'string', choices: DTYPES },
-  threads: { type: 'number' },
-};
+export const modelFlags = flagSpecs({
+  model: {
+    type: 'string', value: 'DIR|ID',
+    help: `a model folder, or a catalog name or Hugging Face id already on disk (models download, or the Hugging Face cache); default: $SEMANTIC_FLOW_MODEL, else the built-in ${BUILTIN_MODEL_NAME}`,
+  },
+  device: { type: 'string', choices: LOCAL_DEVICES, default: 'cpu', help: 'where the model runs; auto tries the platform accelerators and falls back to the CPU, saying why' },
+  dtype: { type: 'string', choices: DTYPES, help: 'weight precision (onnx/model*.onnx in the folder); default: fp32 when the folder has it, else q8' },
+  threads: { type: 'int', value: 'N', min: 1, max: 1024, help: "ONNX Runtime's intra-op threads (default: its own choice)" },
+});
+export type ModelFlags = Flags<typeof modelFlags>;
+type ModelChoice = { model?: string; dtype?: Dtype };
 
 /**
  * The folder and dtype `--model` (or $SEMANTIC_FLOW_MODEL) names: a folder; else a catalog name or Hub id
@@ -35,19 +40,19 @@ export function resolveModelArg(value: string | undefined, dtype: Dtype | undefi
   return { ...found, id: hubId };
 }
 
-/** The folder, dtype and id the flags name (`key`: the flag naming the model). */
-export const modelArgFromFlags = (flags: ParsedFlags, io: CliIo, key = 'model'): { dir: string; dtype: Dtype; id?: string } =>
-  resolveModelArg((flags[key] as string | undefined) ?? io.env.SEMANTIC_FLOW_MODEL, flags.dtype as Dtype | undefined, io.env);
+/** The folder, dtype and id the flags name; `choice` overrides --model and --dtype (compare's model B). */
+export const modelArgFromFlags = (flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): { dir: string; dtype: Dtype; id?: string } =>
+  resolveModelArg(choice.model ?? flags.model ?? io.env.SEMANTIC_FLOW_MODEL, choice.dtype ?? flags.dtype, io.env);
 
-export async function loadModelFromFlags(flags: ParsedFlags, io: CliIo, key = 'model'): Promise<OnnxModel> {
-  const { dir, dtype, id } = modelArgFromFlags(flags, io, key);
+export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): Promise<OnnxModel> {
+  const { dir, dtype, id } = modelArgFromFlags(flags, io, choice);
   const model = await OnnxModel.load({
     modelDir: dir,
     id,
-    device: (flags.device as LocalDevice | undefined) ?? 'cpu',
+    device: flags.device ?? 'cpu',
     // Without --dtype: fp32 when the folder has it, else its int8 export (the .vsix ships only int8).
     dtype,
-    threads: flags.threads as number | undefined,
+    threads: flags.threads,
   });
   if (model.info.fallbackReason) io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
   return model;

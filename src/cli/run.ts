@@ -14,28 +14,25 @@ import { compareCommand } from './commands/compare';
 import { modelsCommand } from './commands/models';
 import { rateDistortionCommand } from './commands/rateDistortion';
 import type { CliIo } from './io';
+import { commandHelp, generalHelp } from './help';
 
 export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand, rateDistortionCommand, modelsCommand];
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    'semantic-flow: how information flows through a language model, token by token, in bits.',
-    '',
-    'Usage: semantic-flow <command> [options]',
-    '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `semantic-flow help <command>` for a command\'s options. With no --model, the built-in model semantic-flow-mini is used.',
-    '',
-  ].join('\n');
+function unknownCommand(name: string, io: CliIo): number {
+  io.stderr.write(`semantic-flow: unknown command \`${name}\`. Commands: ${COMMANDS.map((c) => c.name).join(', ')}.\n`);
+  return 2;
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    if (rest[0] === undefined) {
+      io.stdout.write(generalHelp(COMMANDS));
+      return 0;
+    }
     const c = COMMANDS.find((x) => x.name === rest[0]);
-    io.stdout.write(c ? `${c.usage}\n\n${c.summary}\n` : help());
+    if (!c) return unknownCommand(rest[0], io);
+    io.stdout.write(commandHelp(c));
     return 0;
   }
   if (name === '--version') {
@@ -43,12 +40,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    io.stderr.write(`semantic-flow: unknown command \`${name}\`. Commands: ${COMMANDS.map((c) => c.name).join(', ')}.\n`);
-    return 2;
-  }
+  if (!command) return unknownCommand(name, io);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${command.usage}\n\n${command.summary}\n`);
+    io.stdout.write(commandHelp(command));
     return 0;
   }
   try {

@@ -33,6 +33,9 @@ export interface GenerateProgress {
   step: number;
 }
 
+/** Sampling is reproducible: the same seed gives the same text. */
+export const DEFAULT_SEED = 0;
+
 export interface GenerateOptions extends BaselineOptions {
   /** Most tokens per sample (default 64). */
   maxTokens?: number;
@@ -130,7 +133,7 @@ function validate(o: GenerateOptions): { K: number; T: number; maxTokens: number
 export async function generate(model: ScoringModel, prompt: string, options: GenerateOptions = {}): Promise<AnalysisResult> {
   const { K, T, maxTokens } = validate(options);
   const { topK = 5, chunkSize = 128, bos = true, stopAtEos = true, signal } = options;
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? DEFAULT_SEED;
   const baselineKind = options.baseline ?? 'bos';
   const W = model.info.contextWindow ?? Infinity;
   const bosId = model.info.bosTokenId, eosId = model.info.eosTokenId;

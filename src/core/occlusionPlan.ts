@@ -86,6 +86,8 @@ export interface OcclusionPlan {
   cost: OcclusionCost;
 }
 
+export const DEFAULT_FLOW_UNIT: FlowUnit = 'token';
+export const DEFAULT_OCCLUSION_METHOD: OcclusionMethod = 'attention-mask';
 export const DEFAULT_MAX_BATCH = 8;
 // Measured on CPU (bench/flow.ts): a batch of short passes saves the per-call overhead, while a batch
 // of long passes costs more than the passes one by one (attention memory grows with batch × length²).
@@ -103,7 +105,7 @@ function sourcesOf(model: ScoringModel, text: string, tok: TokenizedText, o: Occ
     });
     return { unit: 'span', sources };
   }
-  const unit = o.unit ?? 'token';
+  const unit = o.unit ?? DEFAULT_FLOW_UNIT;
   const records = tok.ids.map((_, i) => blankRecord(tok, i, text, model, i));
   if (unit === 'token') {
     return { unit, sources: records.map((t) => ({ start: t.start, end: t.end, text: t.text, tokenStart: t.index, tokenEnd: t.index + 1 })) };
@@ -120,7 +122,7 @@ export const feedLength = (s: OcclusionSource, s0: number, lastRow: number, meth
 
 export function planOcclusion(model: ScoringModel, text: string, o: OcclusionPlanOptions = {}): OcclusionPlan {
   if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to analyze: the input is empty.');
-  const method = o.method ?? 'attention-mask';
+  const method = o.method ?? DEFAULT_OCCLUSION_METHOD;
   const tok = model.tokenize(text);
   const bosId = model.info.bosTokenId;
   const off = (o.bos ?? true) && bosId !== null ? 1 : 0;

@@ -112,7 +112,8 @@ test('models download errors: unreachable host, unknown model, missing id, cance
 test('help lists models and its usage', async () => {
   const io = fakeIo();
   assert.equal(await run(['help', 'models'], io), 0);
-  assert.match(io.out, /^semantic-flow models \[list\] \[--dir D\] \[--format table\|json\]\n {7}semantic-flow models download ID \[--dtype fp32\|q8\]/);
+  assert.match(io.out, /^Usage: semantic-flow models \[options\] \[list\] \| download ID\n/);
+  assert.match(io.out, /\n  --dtype fp32\|fp16\|q8\|q4 +download: which precision to fetch \[default q8\]/);
   const h = fakeIo();
   await run(['help'], h);
   assert.match(h.out, /\n {2}models +list the built-in, recommended and downloaded models/);

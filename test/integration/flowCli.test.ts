@@ -121,5 +121,6 @@ test('help lists the new commands', async () => {
   for (const c of ['di', 'generate', 'flow', 'compare']) assert.match(io.out, new RegExp(`\\n  ${c}\\s+\\S`));
   const h = fakeIo();
   assert.equal(await run(['help', 'flow'], h), 0);
-  assert.match(h.out, /semantic-flow flow \[--unit token\|word\|line\|sentence\]/);
+  assert.match(h.out, /^Usage: semantic-flow flow \[options\] \[FILE\|-\]\n/);
+  assert.match(h.out, /\n  --unit token\|word\|line\|sentence\s+what is occluded/);
 });

@@ -1,45 +1,62 @@
 /** `semantic-flow analyze [FILE|-]`: per-token information of a text, in bits. */
-import { intFlag, parseArgs } from '../args';
+import { SemanticFlowError } from '../../core/errors';
+import { flagSpecs, outOfRange, parseArgs } from '../args';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
 import { engineFlags, loadLanguageModelFromFlags } from '../remoteOptions';
-import { OUTPUT_FORMATS, toCsv, toJson, toTable, type OutputFormat } from '../output';
+import { OUTPUT_FORMATS, toCsv, toJson, toTable } from '../output';
 import { progressLine } from '../progress';
+import { scoringFlags } from '../scoringFlags';
 import type { CliCommand } from '../command';
+
+const FLAGS = flagSpecs({
+  ...engineFlags,
+  ...scoringFlags,
+  format: { type: 'string', choices: OUTPUT_FORMATS, help: 'table (coloured by surprisal), json (the result object) or csv (one row per token); default: table on a terminal, json otherwise' },
+  units: { type: 'boolean', help: 'add word and line aggregates (a unit\'s bits are the sum over its tokens)' },
+  stride: { type: 'int', value: 'N', min: 1, range: "1 to the model's context window − 1", help: 'new tokens per sliding window past the context window (default: half the window); see below' },
+  color: { type: 'boolean', help: 'colour the table (default: on a terminal unless $NO_COLOR is set; --color=false turns it off)' },
+});
+
+/** --stride must leave context in each window: 1 to W − 1, W known once the model is loaded. */
+function checkStride(stride: number | undefined, info: { id: string; contextWindow: number | null }): number | undefined {
+  const W = info.contextWindow;
+  if (stride === undefined || (stride >= 1 && (W === null || stride <= W - 1))) return stride;
+  if (W === null) throw new SemanticFlowError('bad-argument', `Option \`--stride\` takes a whole number of 1 or more, not \`${stride}\`.`);
+  throw outOfRange('stride', stride, 1, W - 1, ` (${info.id}'s context window is ${W.toLocaleString('en-US')} tokens)`);
+}
 
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: 'score a text token by token: surprisal, entropy, rank, top-k (bits)',
-  usage: 'semantic-flow analyze [--model DIR|ID | --endpoint URL [--remote-model M]] [--device D] [--dtype T] [--top-k K] [--format json|csv|table] [--units] [--chunk-size N] [--max-bytes N] [FILE|-]',
+  args: '[FILE|-]',
+  flags: FLAGS,
+  notes:
+    'FILE is read as UTF-8 (UTF-16 with a byte-order mark is decoded); - or no FILE reads standard input.\n\n' +
+    "Stride: a text longer than the model's context window W is scored by sliding windows. Each window scores " +
+    '--stride new tokens and gives them the W − stride tokens before them as context, so a smaller stride means more ' +
+    'context per token and more forward passes (about W / stride times the work of one pass per W tokens). Tokens ' +
+    'scored this way carry truncatedContext: true.',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...engineFlags,
-      'top-k': { type: 'number' },
-      format: { type: 'string', choices: OUTPUT_FORMATS },
-      units: { type: 'boolean' },
-      'chunk-size': { type: 'number' },
-      stride: { type: 'number' },
-      'max-bytes': { type: 'number' },
-      color: { type: 'boolean' },
-    }, 'analyze');
-    if (positionals.length > 1) throw new (await import('../../core/errors')).SemanticFlowError('bad-argument', `analyze takes one FILE (or - for standard input), not ${positionals.length}.`);
-    const topK = intFlag(flags, 'top-k', 5, 0, 100);
-    const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
-    const format = (flags.format as OutputFormat | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
-    const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 5 * 1024 * 1024, 1));
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'analyze');
+    if (positionals.length > 1) throw new SemanticFlowError('bad-argument', `analyze takes one FILE (or - for standard input), not ${positionals.length}.`);
+    const topK = flags['top-k'];
+    const format = flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
+    const { text } = await readInput(positionals[0], io, flags['max-bytes']);
     const model = await loadLanguageModelFromFlags(flags, io, { topK });
     try {
+      const stride = checkStride(flags.stride, model.info);
       const progress = progressLine(io, 'scoring');
       const result = await model.analyze(text, {
         topK,
-        chunkSize,
-        stride: flags.stride === undefined ? undefined : intFlag(flags, 'stride', 1, 1),
+        chunkSize: flags['chunk-size'],
+        stride,
         units: flags.units === true,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
       });
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, { color: flags.color !== undefined ? flags.color === true : io.stdout.isTTY === true && !io.env.NO_COLOR }));
+      io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR) }));
     } finally {
       await model.dispose();
     }

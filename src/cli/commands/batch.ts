@@ -3,7 +3,7 @@
  * local engine or a server, N at a time. Output is one JSON line per id, in input order, appended and
  * written through as each finishes, so a killed run resumes: ids already in OUT are skipped.
  */
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
@@ -15,7 +15,8 @@ import type { ScoringModel } from '../../core/scoringModel';
 import { RemoteModel } from '../../engines/remote/remoteModel';
 import { remoteDirectedInformation, twoPassDirectedInformation } from '../../engines/remote/remoteDirectedInformation';
 import { readInput } from '../input';
-import { engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
+import { API_KEY_ENV, engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
+import { maxBytesFlag, scoringFlags } from '../scoringFlags';
 import { idKey, parseBatchInput, type BatchItem } from '../batchInput';
 import { openResumableOut, sameFile, stdoutOut } from '../batchOutput';
 
@@ -47,37 +48,43 @@ function progressBar(io: CliIo) {
   };
 }
 
+/** Requests in flight by default: a server overlaps them; the local engine runs one pass at a time. */
+const CONCURRENCY = { remote: 4, onnx: 1 } as const;
+
+const FLAGS = flagSpecs({
+  ...engineFlags,
+  out: { type: 'string', value: 'OUT.jsonl', help: 'where the result lines go (appended; a re-run resumes); - for standard output' },
+  concurrency: { type: 'int', value: 'N', min: 1, max: 256, help: `texts in flight at once (default ${CONCURRENCY.remote} with --engine remote, ${CONCURRENCY.onnx} locally)` },
+  'top-k': scoringFlags['top-k'],
+  units: { type: 'boolean', help: "add word and line aggregates to each result" },
+  'max-bytes': maxBytesFlag(512 * 1024 * 1024),
+});
+
 export const batchCommand: CliCommand = {
   name: 'batch',
   summary: 'score many texts from JSONL ({id, text} or {id, prompt, response}) into resumable JSONL',
-  usage:
-    'semantic-flow batch INPUT.jsonl --out OUT.jsonl [--engine onnx|remote] [--endpoint URL] [--remote-model NAME] [--vocab-size V] ' +
-    '[--concurrency N] [--model DIR|ID] [--device D] [--dtype T] [--top-k K] [--units] [--timeout S] [--retries N]\n\n' +
-    'Each input line is {"id": …, "text": …} (analysis) or {"id": …, "prompt": …, "response": …} (directed information;\n' +
-    'remotely from two scoring requests, without KL).\n' +
-    'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}. Re-running the same\n' +
-    'command skips the ids already in OUT with a result and retries those written as errors (their results are appended).\n' +
-    '--out - writes the lines to standard output (nothing to resume). The API key for --engine remote comes from\n' +
-    'SEMANTIC_FLOW_API_KEY. Exit 0 when every line succeeded, 2 when a line is an error or an input line was bad.',
+  args: 'INPUT.jsonl|- --out OUT.jsonl|-',
+  flags: FLAGS,
+  notes:
+    'Each input line is {"id": …, "text": …} (analysis) or {"id": …, "prompt": …, "response": …} (directed information; ' +
+    'remotely from two scoring requests, without KL).\n\n' +
+    'Each output line is the result object with its "id", or {"id": …, "error": {code, message}}, in input order. Re-running ' +
+    'the same command skips the ids already in OUT with a result and retries those written as errors (their results are ' +
+    'appended). --out - writes the lines to standard output (nothing to resume).\n\n' +
+    `The API key for --engine remote comes from ${API_KEY_ENV}. Exit 0 when every line succeeded, 2 when a line is an error ` +
+    'or an input line was bad.',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...engineFlags,
-      out: { type: 'string' },
-      concurrency: { type: 'number' },
-      'top-k': { type: 'number' },
-      units: { type: 'boolean' },
-      'max-bytes': { type: 'number' },
-    }, 'batch');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'batch');
     if (positionals.length !== 1) throw new SemanticFlowError('bad-argument', 'batch takes one INPUT.jsonl (or - for standard input).');
-    const outPath = flags.out as string | undefined;
+    const outPath = flags.out;
     if (!outPath) throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl (or --out - for standard output).');
     if (positionals[0] !== '-' && sameFile(positionals[0], outPath)) {
       throw new SemanticFlowError('bad-argument', `\`--out ${outPath}\` is the input file; write the results to another file.`);
     }
     const engine = engineOf(flags);
-    const topK = intFlag(flags, 'top-k', 5, 0, 100);
-    const concurrency = intFlag(flags, 'concurrency', engine === 'remote' ? 4 : 1, 1, 256);
-    const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 512 * 1024 * 1024, 1));
+    const topK = flags['top-k'];
+    const concurrency = flags.concurrency ?? CONCURRENCY[engine];
+    const { text } = await readInput(positionals[0], io, flags['max-bytes']);
     const { items, bad } = parseBatchInput(text);
     for (const b of bad) io.stderr.write(`semantic-flow: ${positionals[0]} line ${b.line}: ${b.reason}; skipped.\n`);
     const out = outPath === '-' ? stdoutOut(io.stdout) : openResumableOut(outPath);

@@ -2,7 +2,7 @@
 import { SemanticFlowError } from '../../core/errors';
 import { compareModels } from '../../core/comparison';
 import type { AnalysisResult } from '../../core/result';
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import { readInput } from '../input';
@@ -11,7 +11,8 @@ import { DTYPES } from '../../engines/onnx/modelFolder';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
 import { toJson } from '../output';
 import { progressLine } from '../progress';
-import { FLOW_FORMATS, formatOf } from './di';
+import { scoringFlags } from '../scoringFlags';
+import { formatFlag, formatOf } from './di';
 
 export function compareTable(r: AnalysisResult): string {
   const c = r.comparison!;
@@ -31,30 +32,34 @@ export function compareTable(r: AnalysisResult): string {
   return lines.join('\n') + '\n';
 }
 
+const FLAGS = flagSpecs({
+  ...modelFlags,
+  'model-b': { type: 'string', value: 'DIR|ID', help: 'the model to compare with (same tokenizer); default: model A' },
+  'dtype-b': { type: 'string', choices: DTYPES, help: "model B's precision (default: --dtype)" },
+  format: formatFlag,
+  'chunk-size': scoringFlags['chunk-size'],
+  'max-bytes': scoringFlags['max-bytes'],
+});
+
 export const compareCommand: CliCommand = {
   name: 'compare',
   summary: 'two models with the same tokenizer on one text: per-token KL(p_A || p_B) and log-probability difference (bits)',
-  usage: 'semantic-flow compare [--model A] --model-b B [--dtype T] [--dtype-b T] [--device D] [--chunk-size N] [--format json|table] [FILE|-]   (--model-b with --dtype-b alone: what quantisation loses)',
+  args: '--model-b B [FILE|-]',
+  flags: FLAGS,
+  notes: 'Model A is --model (default: the built-in model). --dtype-b alone compares a model with another precision of itself: what quantisation loses.',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      'model-b': { type: 'string' },
-      'dtype-b': { type: 'string', choices: DTYPES },
-      format: { type: 'string', choices: FLOW_FORMATS },
-      'chunk-size': { type: 'number' },
-      'max-bytes': { type: 'number' },
-    }, 'compare');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'compare');
     if (positionals.length > 1) throw new SemanticFlowError('bad-argument', `compare takes one FILE (or - for standard input), not ${positionals.length}.`);
     if (flags['model-b'] === undefined && flags['dtype-b'] === undefined) {
       throw new SemanticFlowError('bad-argument', 'compare needs `--model-b DIR` or `--dtype-b T`, the model to compare with.');
     }
-    const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
+    const chunkSize = flags['chunk-size'];
     const format = formatOf(flags, io);
-    const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 5 * 1024 * 1024, 1));
+    const { text } = await readInput(positionals[0], io, flags['max-bytes']);
     const a = await loadModelFromFlags(flags, io);
     try {
       // B defaults to A's folder, so `--dtype-b q8` alone compares a model with its quantised copy.
-      const b = await loadModelFromFlags({ ...flags, 'model-b': flags['model-b'] ?? flags.model, dtype: flags['dtype-b'] ?? flags.dtype }, io, 'model-b');
+      const b = await loadModelFromFlags(flags, io, { model: flags['model-b'] ?? flags.model, dtype: flags['dtype-b'] ?? flags.dtype });
       try {
         const progress = progressLine(io, 'comparing');
         const result = await compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) });

@@ -3,11 +3,12 @@ import { SemanticFlowError } from '../../core/errors';
 import { directedInformation } from '../../core/directedInformation';
 import type { BaselineKind } from '../../core/directedInput';
 import type { AnalysisResult } from '../../core/result';
-import { intFlag, parseArgs, type ParsedFlags } from '../args';
+import { flagSpecs, parseArgs, type Flags } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
+import { scoringFlags } from '../scoringFlags';
 import { toJson } from '../output';
 import { progressLine } from '../progress';
 import { textOrFile } from '../textArg';
@@ -15,10 +16,18 @@ import { textOrFile } from '../textArg';
 export const FLOW_FORMATS = ['json', 'table'] as const;
 export const BASELINES = ['bos', 'neutral', 'text'] as const;
 
+export const formatFlag = { type: 'string', choices: FLOW_FORMATS, help: 'table or json (the result object); default: table on a terminal, json otherwise' } as const;
+
+/** The baseline p~ that iota and KL compare with, shared by di and generate. */
+export const baselineFlags = flagSpecs({
+  baseline: { type: 'string', choices: BASELINES, help: 'what the response is compared with: bos (no prompt), neutral (a newline) or text (--baseline-text); default bos' },
+  'baseline-text': { type: 'string', value: 'FILE|TEXT', help: 'the baseline prompt for --baseline text (implies it)' },
+});
+
 /** --baseline and --baseline-text together; a baseline text alone means `--baseline text`. */
-export async function baselineFromFlags(flags: ParsedFlags, io: CliIo): Promise<{ baseline: BaselineKind; baselineText?: string }> {
-  const given = flags['baseline-text'] as string | undefined;
-  const baseline = (flags.baseline as BaselineKind | undefined) ?? (given !== undefined ? 'text' : 'bos');
+export async function baselineFromFlags(flags: Flags<typeof baselineFlags>, io: CliIo): Promise<{ baseline: BaselineKind; baselineText?: string }> {
+  const given = flags['baseline-text'];
+  const baseline = flags.baseline ?? (given !== undefined ? 'text' : 'bos');
   if (baseline === 'text') {
     if (given === undefined) throw new SemanticFlowError('bad-argument', '`--baseline text` needs `--baseline-text FILE|TEXT`.');
     return { baseline, baselineText: await textOrFile(given, 'baseline-text', io) };
@@ -27,8 +36,8 @@ export async function baselineFromFlags(flags: ParsedFlags, io: CliIo): Promise<
   return { baseline };
 }
 
-export function formatOf(flags: ParsedFlags, io: CliIo): 'json' | 'table' {
-  return (flags.format as 'json' | 'table' | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
+export function formatOf(flags: { format?: 'json' | 'table' }, io: CliIo): 'json' | 'table' {
+  return flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
 }
 
 export function diTable(r: AnalysisResult): string {
@@ -51,26 +60,28 @@ export function diTable(r: AnalysisResult): string {
   return lines.join('\n') + '\n';
 }
 
+const FLAGS = flagSpecs({
+  prompt: { type: 'string', value: 'FILE|TEXT', help: 'the prompt x: a file, - for standard input, or the text itself' },
+  response: { type: 'string', value: 'FILE|TEXT', help: 'the response y scored after the prompt: a file, -, or the text itself' },
+  ...baselineFlags,
+  ...modelFlags,
+  'chunk-size': scoringFlags['chunk-size'],
+  'top-k': scoringFlags['top-k'],
+  format: formatFlag,
+});
+
 export const diCommand: CliCommand = {
   name: 'di',
   summary: 'directed information from a prompt to a response: iota, KL, compensator and residual per token (bits)',
-  usage: 'semantic-flow di --prompt FILE|TEXT --response FILE|TEXT [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR|ID] [--device D] [--dtype T] [--chunk-size N] [--top-k K] [--format json|table]',
+  args: '--prompt FILE|TEXT --response FILE|TEXT',
+  flags: FLAGS,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      prompt: { type: 'string' },
-      response: { type: 'string' },
-      baseline: { type: 'string', choices: BASELINES },
-      'baseline-text': { type: 'string' },
-      format: { type: 'string', choices: FLOW_FORMATS },
-      'chunk-size': { type: 'number' },
-      'top-k': { type: 'number' },
-    }, 'di');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'di');
     if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `di takes no FILE argument (got \`${positionals[0]}\`); give --prompt and --response.`);
-    const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
-    const topK = intFlag(flags, 'top-k', 5, 0, 100);
-    const prompt = await textOrFile(flags.prompt as string | undefined, 'prompt', io);
-    const response = await textOrFile(flags.response as string | undefined, 'response', io);
+    const chunkSize = flags['chunk-size'];
+    const topK = flags['top-k'];
+    const prompt = await textOrFile(flags.prompt, 'prompt', io);
+    const response = await textOrFile(flags.response, 'response', io);
     const baseline = await baselineFromFlags(flags, io);
     const format = formatOf(flags, io);
     const model = await loadModelFromFlags(flags, io);

@@ -1,9 +1,9 @@
 /** `semantic-flow flow FILE`: token-to-token information flow by occlusion (phi and expected Φ, bits). */
 import { SemanticFlowError } from '../../core/errors';
 import { occlusionFlow } from '../../core/occlusionFlow';
-import type { OcclusionPlanOptions } from '../../core/occlusionPlan';
+import { DEFAULT_FLOW_UNIT, DEFAULT_MAX_BATCH, DEFAULT_OCCLUSION_METHOD, type OcclusionPlanOptions } from '../../core/occlusionPlan';
 import type { AnalysisResult } from '../../core/result';
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import { readInput } from '../input';
@@ -11,7 +11,8 @@ import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
 import { toJson, visibleToken } from '../output';
 import { progressLine } from '../progress';
-import { FLOW_FORMATS, formatOf } from './di';
+import { maxBytesFlag } from '../scoringFlags';
+import { formatFlag, formatOf } from './di';
 
 const UNITS = ['token', 'word', 'line', 'sentence'] as const;
 const METHODS = ['attention-mask', 'replace', 'delete'] as const;
@@ -61,33 +62,37 @@ export function flowTable(r: AnalysisResult, top: number): string {
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
+/** A flow costs about n²/2 token-steps for n tokens: a far smaller input limit than an analysis. */
+const FLOW_MAX_BYTES = 64 * 1024;
+
+const FLAGS = flagSpecs({
+  unit: { type: 'string', choices: UNITS, default: DEFAULT_FLOW_UNIT, help: 'what is occluded: each token, word, line or sentence of the text' },
+  target: { type: 'string', value: 'START:END', help: 'targets only the tokens holding a character of this range (UTF-16 offsets); default: every token' },
+  method: { type: 'string', choices: METHODS, default: DEFAULT_OCCLUSION_METHOD, help: 'how a unit is occluded: masked from attention, replaced by the token of " ", or deleted' },
+  top: { type: 'int', value: 'N', min: 1, max: 50, default: 3, help: 'sources shown per target in the table' },
+  'no-reuse': { type: 'boolean', help: "run every occluded pass from the start instead of from the clean prefix's KV cache (same result, slower; for checking)" },
+  'max-batch': { type: 'int', value: 'N', min: 1, max: 64, help: `most occluded passes per batched forward (default ${DEFAULT_MAX_BATCH}; 1 when the model cannot tile a cache)` },
+  ...modelFlags,
+  format: formatFlag,
+  'max-bytes': maxBytesFlag(FLOW_MAX_BYTES),
+});
+
 export const flowCommand: CliCommand = {
   name: 'flow',
   summary: 'token-to-token information flow by occlusion: which earlier units each token depends on (bits)',
-  usage: 'semantic-flow flow [--unit token|word|line|sentence] [--target START:END] [--method attention-mask|replace|delete] [--top N] [--no-reuse] [--model DIR|ID] [--device D] [--dtype T] [--format json|table] [FILE|-]',
+  args: '[FILE|-]',
+  flags: FLAGS,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      unit: { type: 'string', choices: UNITS },
-      target: { type: 'string' },
-      method: { type: 'string', choices: METHODS },
-      top: { type: 'number' },
-      'no-reuse': { type: 'boolean' },
-      'max-batch': { type: 'number' },
-      format: { type: 'string', choices: FLOW_FORMATS },
-      'max-bytes': { type: 'number' },
-    }, 'flow');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'flow');
     if (positionals.length > 1) throw new SemanticFlowError('bad-argument', `flow takes one FILE (or - for standard input), not ${positionals.length}.`);
-    const top = intFlag(flags, 'top', 3, 1, 50);
-    const maxBatch = flags['max-batch'] === undefined ? undefined : intFlag(flags, 'max-batch', 4, 1, 64);
     const format = formatOf(flags, io);
-    const { text } = await readInput(positionals[0], io, intFlag(flags, 'max-bytes', 64 * 1024, 1));
+    const { text } = await readInput(positionals[0], io, flags['max-bytes']);
     const plan: OcclusionPlanOptions = {
-      unit: flags.unit as OcclusionPlanOptions['unit'],
-      targetRange: parseRange(flags.target as string | undefined, text),
-      method: flags.method as OcclusionPlanOptions['method'],
+      unit: flags.unit,
+      targetRange: parseRange(flags.target, text),
+      method: flags.method,
       reuse: flags['no-reuse'] !== true,
-      maxBatch,
+      maxBatch: flags['max-batch'],
     };
     const model = await loadModelFromFlags(flags, io);
     try {
@@ -101,7 +106,7 @@ export const flowCommand: CliCommand = {
         onProgress: (p) => progress.update(p.doneSteps, p.totalSteps),
       });
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, top));
+      io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, flags.top));
     } finally {
       await model.dispose();
     }

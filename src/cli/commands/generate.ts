@@ -1,15 +1,15 @@
 /** `semantic-flow generate`: generate from a prompt and watch the information flow (bits) as tokens arrive. */
 import { SemanticFlowError } from '../../core/errors';
-import { generate, type GeneratedToken } from '../../core/generation';
+import { DEFAULT_SEED, generate, type GeneratedToken } from '../../core/generation';
 import type { AnalysisResult } from '../../core/result';
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
 import { toJson } from '../output';
 import { textOrFile } from '../textArg';
-import { BASELINES, baselineFromFlags, FLOW_FORMATS, formatOf } from './di';
+import { baselineFlags, baselineFromFlags, formatFlag, formatOf } from './di';
 
 const W = [5, 18, 8, 8, 9, 9, 9, 9];
 const RIGHT = [false, false, true, true, true, true, true, true];
@@ -39,33 +39,31 @@ function summaryLines(r: AnalysisResult): string[] {
   return lines;
 }
 
+const FLAGS = flagSpecs({
+  prompt: { type: 'string', value: 'FILE|TEXT', help: 'the prompt: a file, - for standard input, or the text itself' },
+  'max-tokens': { type: 'int', value: 'N', min: 1, max: 100_000, default: 32, help: 'most tokens generated (per sample); generation also stops at the end-of-text token' },
+  greedy: { type: 'boolean', help: 'always take the most likely token (default: sample)' },
+  temperature: { type: 'positive', value: 'T', default: 1, help: 'sampling temperature; the measures always use the model\'s own distribution' },
+  seed: { type: 'int', value: 'S', min: 0, max: 2 ** 32 - 1, default: DEFAULT_SEED, help: 'random seed: the same seed gives the same text' },
+  samples: { type: 'int', value: 'K', min: 1, max: 100_000, default: 1, help: 'above 1: the expected flow F(t) over K samples at temperature 1 (Monte Carlo), instead of one text' },
+  ...baselineFlags,
+  ...modelFlags,
+  format: formatFlag,
+});
+
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'generate from a prompt with per-token surprisal, entropy, iota and KL vs a baseline; --samples K for the expected flow F(t) (bits)',
-  usage: 'semantic-flow generate --prompt FILE|TEXT [--max-tokens N] [--greedy] [--temperature T] [--seed S] [--samples K] [--baseline bos|neutral|text] [--baseline-text FILE|TEXT] [--model DIR|ID] [--device D] [--dtype T] [--format json|table]',
+  args: '--prompt FILE|TEXT',
+  flags: FLAGS,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      prompt: { type: 'string' },
-      samples: { type: 'number' },
-      'max-tokens': { type: 'number' },
-      seed: { type: 'number' },
-      temperature: { type: 'number' },
-      greedy: { type: 'boolean' },
-      baseline: { type: 'string', choices: BASELINES },
-      'baseline-text': { type: 'string' },
-      format: { type: 'string', choices: FLOW_FORMATS },
-    }, 'generate');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'generate');
     if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `generate takes no FILE argument (got \`${positionals[0]}\`); give --prompt.`);
-    const samples = intFlag(flags, 'samples', 1, 1, 100000);
-    const maxTokens = intFlag(flags, 'max-tokens', 32, 1, 100000);
-    const seed = intFlag(flags, 'seed', 0, 0, 2 ** 32 - 1);
-    const temperature = flags.temperature as number | undefined;
-    if (temperature !== undefined && !(temperature > 0)) throw new SemanticFlowError('bad-argument', `Option \`--temperature\` takes a positive number, not \`${temperature}\`.`);
-    if (samples > 1 && (flags.greedy === true || (temperature !== undefined && temperature !== 1))) {
+    const { samples, seed, temperature } = flags;
+    if (samples > 1 && (flags.greedy === true || temperature !== 1)) {
       throw new SemanticFlowError('bad-argument', '`--samples` above 1 estimates the expected flow by sampling at temperature 1; drop --greedy and --temperature.');
     }
-    const prompt = await textOrFile(flags.prompt as string | undefined, 'prompt', io);
+    const prompt = await textOrFile(flags.prompt, 'prompt', io);
     const baseline = await baselineFromFlags(flags, io);
     const format = formatOf(flags, io);
     const model = await loadModelFromFlags(flags, io);
@@ -77,7 +75,7 @@ export const generateCommand: CliCommand = {
       const result = await generate(model, prompt, {
         ...baseline,
         samples,
-        maxTokens,
+        maxTokens: flags['max-tokens'],
         seed,
         temperature,
         greedy: flags.greedy === true,

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs, type ParsedFlags } from '../args';
+import { flagSpecs, parseArgs, type Flags } from '../args';
 import type { CliIo } from '../io';
 import type { CliCommand } from '../command';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
@@ -19,10 +19,14 @@ import { describeModelFolder, listLocalModels, type LocalModel } from '../../eng
 import { defaultModelsDir } from '../../engines/catalog/modelsDir';
 import { DTYPES } from '../../engines/onnx/modelFolder';
 
-const USAGE = [
-  'semantic-flow models [list] [--dir D] [--format table|json]',
-  'semantic-flow models download ID [--dtype fp32|q8] [--dir D] [--host URL] [--revision R] [--cleanup-on-cancel]',
-].join('\n       ');
+const FLAGS = flagSpecs({
+  dir: { type: 'string', value: 'D', help: 'the models folder (default: $SEMANTIC_FLOW_CACHE/models, else ~/.cache/semantic-flow/models)' },
+  format: { type: 'string', choices: ['table', 'json'], help: 'list as a table or JSON; default: table on a terminal, json otherwise' },
+  dtype: { type: 'string', choices: DTYPES, default: 'q8', help: 'download: which precision to fetch' },
+  host: { type: 'string', value: 'URL', help: 'download: the Hub host (default: $HF_ENDPOINT, else https://huggingface.co)' },
+  revision: { type: 'string', value: 'R', help: 'download: a branch, tag or commit (default main)' },
+  'cleanup-on-cancel': { type: 'boolean', help: 'download: delete the partial files when cancelled (default: keep them to resume)' },
+});
 
 interface ModelRow {
   id: string;
@@ -107,12 +111,12 @@ function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): v
   };
 }
 
-async function download(positionals: string[], flags: ParsedFlags, io: CliIo, root: string): Promise<number> {
+async function download(positionals: string[], flags: Flags<typeof FLAGS>, io: CliIo, root: string): Promise<number> {
   if (positionals.length !== 1) {
     throw new SemanticFlowError('bad-argument', `models download takes one model id, for example: semantic-flow models download ${CATALOG[0].id}. Catalog: ${CATALOG.map((e) => e.id).join(', ')}.`);
   }
-  const { entry, host, proxy } = downloadSource(positionals[0], { host: flags.host as string | undefined, env: io.env as NodeJS.ProcessEnv });
-  const dtype = (flags.dtype as Dtype | undefined) ?? 'q8';
+  const { entry, host, proxy } = downloadSource(positionals[0], { host: flags.host, env: io.env as NodeJS.ProcessEnv });
+  const dtype = flags.dtype;
   if (entry.adHoc) io.stderr.write(`semantic-flow: ${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx).\n`);
   const progress = progressBar(io, `${entry.id} ${dtype}`);
   let dir: string;
@@ -122,7 +126,7 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
       dtype,
       host,
       proxy,
-      revision: flags.revision as string | undefined,
+      revision: flags.revision,
       signal: io.signal,
       cleanupOnCancel: flags['cleanup-on-cancel'] === true,
       onProgress: (p) => progress.update(p),
@@ -146,23 +150,18 @@ async function download(positionals: string[], flags: ParsedFlags, io: CliIo, ro
 export const modelsCommand: CliCommand = {
   name: 'models',
   summary: 'list the built-in, recommended and downloaded models; download one from the Hugging Face Hub (q8 unless --dtype)',
-  usage: USAGE,
+  args: '[list] | download ID',
+  flags: FLAGS,
+  notes: 'download needs the network; it goes through $HTTPS_PROXY / $HTTP_PROXY (minus $NO_PROXY), shows progress on a terminal, and resumes an interrupted download.',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      dir: { type: 'string' },
-      format: { type: 'string', choices: ['table', 'json'] },
-      dtype: { type: 'string', choices: DTYPES },
-      host: { type: 'string' },
-      revision: { type: 'string' },
-      'cleanup-on-cancel': { type: 'boolean' },
-    }, 'models');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'models');
     const [sub = 'list', ...rest] = positionals;
-    const root = (flags.dir as string | undefined) ?? defaultModelsDir(io.env);
+    const root = flags.dir ?? defaultModelsDir(io.env);
     if (sub === 'download') return download(rest, flags, io, root);
     if (sub !== 'list') throw new SemanticFlowError('bad-argument', `Unknown subcommand \`models ${sub}\`. Should be one of: list, download.`);
     if (rest.length) throw new SemanticFlowError('bad-argument', `models list takes no arguments, not \`${rest.join(' ')}\`.`);
     const rows = modelRows(root, hubCacheRoots(io.env as NodeJS.ProcessEnv));
-    const format = (flags.format as string | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
+    const format = flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
     io.stdout.write(format === 'json' ? `${JSON.stringify({ modelsDir: root, sizesApproximate: true, models: rows }, null, 2)}\n` : table(rows, root));
     return 0;
   },

@@ -10,8 +10,7 @@ import type { AnalysisResult, RateDistortionPoint } from '../../core/result';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import { referenceParameters } from '../../engines/onnx/modelVariants';
 import { variantSources } from '../../engines/onnx/variantSources';
-import type { LocalDevice } from '../../engines/onnx/deviceFallback';
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import { readInput } from '../input';
@@ -19,7 +18,8 @@ import type { CliIo } from '../io';
 import { loadModelFromFlags, modelArgFromFlags, modelFlags } from '../modelOptions';
 import { toJson } from '../output';
 import { progressLine } from '../progress';
-import { FLOW_FORMATS, formatOf } from './di';
+import { scoringFlags } from '../scoringFlags';
+import { formatFlag, formatOf } from './di';
 
 /** 1-based line and column of a UTF-16 offset (editors' convention). */
 export function lineColumn(text: string, offset: number): string {
@@ -55,40 +55,43 @@ export function rdTable(r: AnalysisResult, texts: string[]): string {
   return lines.join('\n') + '\n';
 }
 
+const FLAGS = flagSpecs({
+  ...modelFlags,
+  dtype: { ...modelFlags.dtype, help: 'not taken: every dtype of the folder is measured against fp32' },
+  resamples: { type: 'int', value: 'N', min: 1, max: 100_000, default: DEFAULT_RESAMPLES, help: 'bootstrap resamples for the 95% intervals' },
+  seed: { type: 'int', value: 'S', min: 0, max: 2 ** 32 - 1, default: DEFAULT_BOOTSTRAP_SEED, help: "the bootstrap's random seed (the same seed gives the same intervals)" },
+  worst: { type: 'int', value: 'K', min: 0, max: 1000, default: DEFAULT_WORST, help: 'tokens with the largest KL listed per variant' },
+  format: formatFlag,
+  'chunk-size': scoringFlags['chunk-size'],
+  'max-bytes': scoringFlags['max-bytes'],
+});
+
 export const rateDistortionCommand: CliCommand = {
   name: 'rate-distortion',
   summary: "every ONNX variant of the model's folder (fp32, fp16, q8, q4, …): bits per weight against mean KL from fp32 and Δ bits/byte, with bootstrap intervals",
-  usage: 'semantic-flow rate-distortion [--model DIR|ID] [--device D] [--resamples N] [--seed S] [--worst K] [--chunk-size N] [--format json|table] FILE…',
+  args: 'FILE…',
+  flags: FLAGS,
+  notes: 'FILE… are the texts the distortion is measured on; - reads one from standard input.',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      resamples: { type: 'number' },
-      seed: { type: 'number' },
-      worst: { type: 'number' },
-      format: { type: 'string', choices: FLOW_FORMATS },
-      'chunk-size': { type: 'number' },
-      'max-bytes': { type: 'number' },
-    }, 'rate-distortion');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'rate-distortion');
     if (flags.dtype !== undefined) throw new SemanticFlowError('bad-argument', 'rate-distortion measures every dtype of the model against fp32; it takes no --dtype.');
     if (positionals.length === 0) throw new SemanticFlowError('bad-argument', 'rate-distortion needs at least one FILE (or - for standard input) to measure the distortion on.');
-    const resamples = intFlag(flags, 'resamples', DEFAULT_RESAMPLES, 1, 100_000);
-    const seed = intFlag(flags, 'seed', DEFAULT_BOOTSTRAP_SEED, 0, 2 ** 32 - 1);
-    const worst = intFlag(flags, 'worst', DEFAULT_WORST, 0, 1000);
-    const chunkSize = intFlag(flags, 'chunk-size', 128, 1, 8192);
+    const { resamples, seed, worst } = flags;
+    const chunkSize = flags['chunk-size'];
     const format = formatOf(flags, io);
-    const maxBytes = intFlag(flags, 'max-bytes', 5 * 1024 * 1024, 1);
+    const maxBytes = flags['max-bytes'];
     const texts = [];
     for (const p of positionals) {
       const { text, name } = await readInput(p, io, maxBytes);
       texts.push({ name, text });
     }
-    const fp32 = { ...flags, dtype: 'fp32' };
-    const { dir, id } = modelArgFromFlags(fp32, io);
+    const fp32 = { dtype: 'fp32' as const };
+    const { dir, id } = modelArgFromFlags(flags, io, fp32);
     const parameters = referenceParameters(dir);
-    const reference = await loadModelFromFlags(fp32, io);
+    const reference = await loadModelFromFlags(flags, io, fp32);
     try {
       const progress = progressLine(io, 'rate–distortion');
-      const result = await rateDistortion(reference, variantSources(dir, reference, { device: flags.device as LocalDevice | undefined, threads: flags.threads as number | undefined, id }), texts, {
+      const result = await rateDistortion(reference, variantSources(dir, reference, { device: flags.device, threads: flags.threads, id }), texts, {
         reference: 'onnx/model.onnx',
         parameters,
         resamples,

@@ -3,7 +3,7 @@
  * prompt_logprobs or echo + logprobs, `/v1/models`, `/tokenize`), for the remote engine, batch jobs
  * and any vLLM client. Bound to 127.0.0.1 unless --host says otherwise; Ctrl+C stops it cleanly.
  */
-import { intFlag, parseArgs } from '../args';
+import { flagSpecs, outOfRange, parseArgs } from '../args';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { SemanticFlowError } from '../../core/errors';
@@ -14,37 +14,38 @@ export const SERVE_API_KEY_ENV = 'SEMANTIC_FLOW_SERVE_API_KEY';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
+const FLAGS = flagSpecs({
+  ...modelFlags,
+  port: { type: 'int', value: 'N', min: 0, max: 65_535, default: 8000, help: 'TCP port (0: any free port)' },
+  host: { type: 'string', value: 'H', default: '127.0.0.1', help: 'address to listen on; anything but loopback exposes the model to the network' },
+  'served-model-name': { type: 'string', value: 'NAME', help: 'the model name clients send and /v1/models lists (default: the model id)' },
+  'max-logprobs': { type: 'int', value: 'N', min: 0, range: "0 to the model's vocabulary size", default: 20, help: 'most log-probabilities a request may ask for per token' },
+  concurrency: { type: 'int', value: 'N', min: 1, max: 64, default: 2, help: 'requests scored at once; more wait in a queue' },
+  quiet: { type: 'boolean', help: 'no request log on standard error' },
+});
+
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'serve the local model as a vLLM-compatible /v1/completions with prompt_logprobs',
-  usage:
-    'semantic-flow serve [--model DIR|ID] [--device D] [--dtype T] [--threads N] [--port N] [--host H] [--served-model-name NAME] ' +
-    '[--max-logprobs N] [--concurrency N] [--quiet]\n\n' +
-    'Defaults: 127.0.0.1:8000, at most 20 log-probs per token. Prints the URL on standard output. Set ' +
-    `${SERVE_API_KEY_ENV} to require "Authorization: Bearer KEY". It scores prompts; it does not generate text.`,
+  args: '',
+  flags: FLAGS,
+  notes: `Prints the URL on standard output. Set ${SERVE_API_KEY_ENV} to require "Authorization: Bearer KEY". It scores prompts; it does not generate text.`,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { flags, positionals } = parseArgs(argv, {
-      ...modelFlags,
-      port: { type: 'number' },
-      host: { type: 'string' },
-      'served-model-name': { type: 'string' },
-      'max-logprobs': { type: 'number' },
-      concurrency: { type: 'number' },
-      quiet: { type: 'boolean' },
-    }, 'serve');
+    const { flags, positionals } = parseArgs(argv, FLAGS, 'serve');
     if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `serve takes no positional arguments (got ${positionals[0]}); use --model DIR|ID.`);
-    const host = (flags.host as string | undefined) ?? '127.0.0.1';
-    const port = intFlag(flags, 'port', 8000, 0, 65535);
+    const { host, port } = flags;
     const apiKey = io.env[SERVE_API_KEY_ENV] || undefined;
     const model = await loadModelFromFlags(flags, io);
     try {
+      const maxLogprobs = flags['max-logprobs'];
+      if (maxLogprobs > model.info.vocabSize) throw outOfRange('max-logprobs', maxLogprobs, 0, model.info.vocabSize, ` (the vocabulary size of ${model.info.id})`);
       const server = await startServer({
         model,
-        modelName: flags['served-model-name'] as string | undefined,
+        modelName: flags['served-model-name'],
         host,
         port,
-        maxLogprobs: intFlag(flags, 'max-logprobs', 20, 0, model.info.vocabSize),
-        concurrency: intFlag(flags, 'concurrency', 2, 1, 64),
+        maxLogprobs,
+        concurrency: flags.concurrency,
         apiKey,
         log: flags.quiet === true ? undefined : (line) => io.stderr.write(`semantic-flow serve: ${line}\n`),
       });

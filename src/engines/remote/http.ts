@@ -5,6 +5,9 @@
  */
 import { SemanticFlowError } from '../../core/errors';
 
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_RETRIES = 3;
+
 export interface HttpOptions {
   /** Sent as `Authorization: Bearer …`; never logged, never part of an error. */
   apiKey?: string;
@@ -101,8 +104,8 @@ export class RemoteHttp {
   async request(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<HttpResponse> {
     const url = this.baseUrl + path;
     const shown = displayUrl(url);
-    const retries = this.o.retries ?? 3;
-    const timeoutMs = opts.timeoutMs ?? this.o.timeoutMs ?? 120_000;
+    const retries = this.o.retries ?? DEFAULT_RETRIES;
+    const timeoutMs = opts.timeoutMs ?? this.o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;

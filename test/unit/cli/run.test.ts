@@ -77,5 +77,5 @@ test('unknown command and help', async () => {
   assert.match(io.err, /unknown command `analyse`/);
   const h = fakeIo();
   assert.equal(await run(['help', 'analyze'], h), 0);
-  assert.match(h.out, /semantic-flow analyze \[--model DIR\|ID \| --endpoint URL/);
+  assert.match(h.out, /^Usage: semantic-flow analyze \[options\] \[FILE\|-\]\n/);
 });
