@@ -44,24 +44,16 @@ export function activate(context: vscode.ExtensionContext): void {
     await rescoreRegion(services, doc, region, signal);
     e2e.write('liveMode.rescore', true);
   });
-  let panel: PanelHost | undefined;
-  const services: Services = {
-    context, store, engine: engineScope, log, errors, models, config, liveMode,
-    panel: () => {
-      if (!panel) {
-        panel = new PanelHost(context, store, log);
-        context.subscriptions.push(panel, panel.onDidSelectToken((e) => void selectTokenInEditor(services, e)));
-      }
-      return panel;
-    },
-  };
+  const panel = new PanelHost(context, store, log);
+  const services: Services = { context, store, engine: engineScope, log, errors, models, config, liveMode, panel };
   context.subscriptions.push(
     log, store, engineScope, models, liveMode, decorations,
     new StatusBar(engineScope, store, models, decorations, config),
     ...registerCommands(services, e2e),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new ResultHoverProvider(store)),
     trackEdits(store, (doc) => liveMode.onEdited(doc)),
-    PanelHost.registerSerializer(context, store, log),
+    panel, panel.registerSerializer(),
+    panel.onDidSelectToken((e) => void selectTokenInEditor(services, e)),
   );
 }
 

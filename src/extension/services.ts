@@ -16,8 +16,8 @@ export interface Services {
   errors: UserErrors;
   models: ModelSelection;
   liveMode: LiveMode;
-  /** The panel, created on first use. */
-  panel(): PanelHost;
+  /** The one panel host (built in activate, also the serializer's): commands show it; it renders from the store. */
+  panel: PanelHost;
   /** Current settings (invalid values already replaced and logged). */
   config(): Config;
 }

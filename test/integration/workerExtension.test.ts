@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../src/engines/builtinModel';
 import { createFakeVscode, installFakeVscode, type FakeEditor } from '../unit/extension/fakeVscode';
+import { FakePanel } from '../unit/panel/fakeVscode';
 import type { E2eStatusFile } from '../../src/extension/e2eStatus';
 
 const root = packageRoot(__dirname);
@@ -127,6 +128,26 @@ test('Directed Information splits at the --- line', { skip: !built && 'run npm r
   assert.equal(s.result?.kind, 'di');
   assert.equal(s.result?.uri, 'file:///di.txt', 'stored against the document: the result text is the document text');
   assert.ok(s.decorations.total > 0);
+});
+
+test('a panel revived after a window reload is the panel commands use, and its token clicks select in the editor', { skip: !built && 'run npm run build first' }, async () => {
+  const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
+  await control.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
+  const editor = control.open(TEXT, 'file:///revived.py', 'python');
+  editor.select(0, TEXT.length);
+  await run(CommandId.analyzeSelection);
+  revived.webview.send({ kind: 'ready', stateVersion: 1 });
+  const shown = revived.webview.posted.at(-1) as { kind: string; uri: string; result: { tokens: { index: number; text: string; start: number; end: number }[] } };
+  assert.equal(shown.kind, 'show');
+  assert.equal(shown.uri, 'file:///revived.py');
+  const cat = shown.result.tokens.find((t) => t.text === ' cat')!;
+  editor.select(0, 0);
+  revived.webview.send({ kind: 'selectToken', tokenIndex: cat.index });
+  await until(() => editor.document.offsetAt(editor.selection.start) === cat.start && editor.document.offsetAt(editor.selection.end) === cat.end, 5000);
+  assert.equal(editor.document.getText(editor.selection), ' cat');
+  await run(CommandId.showPanel);
+  assert.equal(control.panels.length, 0, 'Show Panel reveals the revived panel instead of opening a second one');
+  assert.equal(revived.revealed, 1);
 });
 
 test('a missing model folder: one error with a Select Model button; Clear Decorations clears', { skip: !built && 'run npm run build first' }, async () => {

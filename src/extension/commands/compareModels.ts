@@ -21,6 +21,6 @@ export async function compareModels(s: Services): Promise<boolean> {
     s.engine.request('compare', { engine, engineB, text, source: sourceOf(doc, offset), options: { topK: config.topK } }, { signal, onProgress }),
   );
   storeResult(s, { doc, version, offset, result, kind: 'compare' });
-  s.panel().show();
+  s.panel.show();
   return true;
 }

@@ -4,7 +4,7 @@ import { SemanticFlowError } from '../../core/errors';
 import type { Services } from '../services';
 
 export function showPanel(s: Services): boolean {
-  s.panel().show();
+  s.panel.show();
   return true;
 }
 
@@ -43,7 +43,7 @@ export function revealToken(s: Services, args?: { uri?: unknown; tokenIndex?: un
   if (typeof args?.uri !== 'string' || !Number.isInteger(args.tokenIndex)) {
     throw new SemanticFlowError('bad-argument', 'Reveal in panel needs a document and a token index.');
   }
-  const panel = s.panel();
+  const panel = s.panel;
   panel.show();
   panel.revealToken(args.uri, args.tokenIndex as number);
   return true;

@@ -29,6 +29,6 @@ export async function flowMatrix(s: Services): Promise<boolean> {
     s.engine.request('flow', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, unit: unit.label } }, { signal, onProgress }),
   );
   storeResult(s, { doc, version, offset, result, kind: 'flow' });
-  s.panel().show();
+  s.panel.show();
   return true;
 }

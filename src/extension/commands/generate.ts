@@ -17,7 +17,7 @@ export async function generateFromPrompt(s: Services): Promise<boolean> {
   checkSize(prompt, config.maxInputBytes);
   const engine = await s.models.engineConfig(config);
   const streamUri = virtualUri('generation');
-  const panel = s.panel();
+  const panel = s.panel;
   panel.show();
   const result = await withEngineProgress('Semantic Flow: generating', (signal, onProgress) =>
     s.engine.request('generate', { engine, prompt, options: { topK: config.topK, maxTokens: config.generateMaxTokens } }, {

@@ -1,6 +1,7 @@
 /**
  * The Semantic Flow panel's lifecycle (webview-sample shape): one WebviewPanel, created or revealed by
- * show(), revived by a serializer after a window reload. The panel is a strict guest: it asks for data
+ * show(), revived after a window reload by this host's own serializer. activate() builds the one host, so
+ * a revived panel and the commands' panel are the same panel, with the same listeners. The panel is a strict guest: it asks for data
  * with `ready` and gets the shown result from the ResultStore (never recomputed), so hide/show and reload
  * need no retainContextWhenHidden. Everything the webview posts is validated by panelProtocol.parseFromPanel.
  *
@@ -37,9 +38,6 @@ interface Shown {
 }
 
 export class PanelHost implements vscode.Disposable {
-  /** The live host per extension context, so the serializer can hand it a revived panel. */
-  private static readonly hosts = new WeakMap<vscode.ExtensionContext, PanelHost>();
-
   private panel: vscode.WebviewPanel | undefined;
   private panelScope: vscode.Disposable[] = [];
   private readonly scope: vscode.Disposable[] = [];
@@ -59,7 +57,6 @@ export class PanelHost implements vscode.Disposable {
     private readonly store: ResultStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    PanelHost.hosts.set(context, this);
     this.scope.push(this.selected, store.onDidChange((uri) => this.onStoreChange(uri)));
   }
 
@@ -115,17 +112,10 @@ export class PanelHost implements vscode.Disposable {
     else this.post({ kind: 'stream', uri, tokens: [t], reset: false });
   }
 
-  /** Restores 'semanticFlow.panel' after a window reload: it re-renders from the store or shows the empty state. */
-  static registerSerializer(context: vscode.ExtensionContext, store: ResultStore, log: vscode.LogOutputChannel): vscode.Disposable {
+  /** Restores 'semanticFlow.panel' into this host after a window reload: it re-renders from the store or shows the last result, stale. */
+  registerSerializer(): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
-        let host = PanelHost.hosts.get(context);
-        if (!host) {
-          host = new PanelHost(context, store, log);
-          context.subscriptions.push(host);
-        }
-        host.revive(panel);
-      },
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => this.revive(panel),
     });
   }
 
@@ -133,7 +123,6 @@ export class PanelHost implements vscode.Disposable {
     this.panel?.dispose();
     this.detach();
     for (const d of this.scope.splice(0)) d.dispose();
-    if (PanelHost.hosts.get(this.context) === this) PanelHost.hosts.delete(this.context);
   }
 
   private revive(panel: vscode.WebviewPanel): void {

@@ -7,6 +7,7 @@
 import Module from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FakePanel } from '../panel/fakeVscode';
 
 type Listener<T> = (e: T) => unknown;
 
@@ -102,6 +103,8 @@ export function createFakeVscode(extensionRoot: string) {
   const hoverProviders: { provideHover(d: FakeDocument, p: Position): Hover | undefined }[] = [];
   const logLines: string[] = [];
   const quickPickAnswers: ((items: { label: string }[]) => unknown)[] = [];
+  const panels: FakePanel[] = [];
+  const serializers = new Map<string, { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }>();
   const ev = {
     visible: new EventEmitter<FakeEditor[]>(), active: new EventEmitter<FakeEditor | undefined>(), selection: new EventEmitter<{ textEditor: FakeEditor }>(),
     config: new EventEmitter<{ affectsConfiguration(k: string): boolean }>(), change: new EventEmitter<unknown>(), close: new EventEmitter<FakeDocument>(),
@@ -124,7 +127,17 @@ export function createFakeVscode(extensionRoot: string) {
       const cancel = new EventEmitter<void>();
       return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: (l) => cancel.event(l) });
     },
-    registerWebviewPanelSerializer: () => new Disposable(() => undefined),
+    createWebviewPanel: (viewType: string, title: string, show: unknown, options: Record<string, unknown>) => {
+      const p = new FakePanel(viewType, title, show, options);
+      panels.push(p);
+      return p;
+    },
+    registerWebviewPanelSerializer: (viewType: string, s: { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }) => {
+      serializers.set(viewType, s);
+      return new Disposable(() => serializers.delete(viewType));
+    },
+    /** The editor already showing `doc` (the fake has one editor per opened document). */
+    showTextDocument: async (doc: FakeDocument) => window.visibleTextEditors.find((e) => e.document === doc),
     onDidChangeVisibleTextEditors: ev.visible.event,
     onDidChangeActiveTextEditor: ev.active.event,
     onDidChangeTextEditorSelection: ev.selection.event,
@@ -147,7 +160,7 @@ export function createFakeVscode(extensionRoot: string) {
   const vscode = {
     EventEmitter, Disposable, Position, Range, Selection, ThemeColor, MarkdownString, Hover, Uri,
     StatusBarAlignment: { Left: 1, Right: 2 }, ProgressLocation: { Notification: 15 }, QuickPickItemKind: { Separator: -1, Default: 0 },
-    DecorationRangeBehavior: { ClosedClosed: 1 }, ConfigurationTarget: { Global: 1 }, TextEditorRevealType: { InCenterIfOutsideViewport: 2 }, ViewColumn: { Beside: -2 },
+    DecorationRangeBehavior: { ClosedClosed: 1 }, ConfigurationTarget: { Global: 1 }, TextEditorRevealType: { InCenterIfOutsideViewport: 2 }, ViewColumn: { One: 1, Beside: -2 },
     window, workspace,
     commands: {
       registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => { commands.set(id, fn); return new Disposable(() => commands.delete(id)); },
@@ -158,7 +171,7 @@ export function createFakeVscode(extensionRoot: string) {
 
   /** Test controls. */
   const control = {
-    commands, notifications, hoverProviders, logLines, quickPickAnswers, userSettings, workspaceSettings,
+    commands, notifications, hoverProviders, logLines, quickPickAnswers, userSettings, workspaceSettings, panels, serializers,
     open(text: string, uri = 'file:///doc.txt', languageId = 'plaintext'): FakeEditor {
       const doc = new FakeDocument(Uri.parse(uri), text, languageId);
       const editor = new FakeEditor(doc);

@@ -177,7 +177,7 @@ describe('PanelHost', () => {
 
   it('revives a panel after reload through the serializer, and disposes cleanly', async () => {
     const t = setup();
-    const reg = PanelHost.registerSerializer(t.context as never, t.store, t.log as never);
+    const reg = t.host.registerSerializer();
     const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
     await fake.rec.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
     assert.match(revived.webview.html, /Content-Security-Policy/);
@@ -192,6 +192,21 @@ describe('PanelHost', () => {
     assert.equal(fake.rec.serializers.size, 0);
   });
 
+  it('revives into this host: show() reveals the revived panel and reports its token clicks', async () => {
+    const t = setup();
+    const reg = t.host.registerSerializer();
+    const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
+    await fake.rec.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
+    t.put();
+    t.host.show();
+    assert.equal(fake.rec.panels.length, 0, 'show() after a revival creates no second panel');
+    assert.equal(revived.revealed, 1);
+    revived.webview.send({ kind: 'ready', stateVersion: 1 });
+    revived.webview.send({ kind: 'selectToken', tokenIndex: 2 });
+    assert.deepEqual(t.selected, [{ uri: DOC, tokenIndex: 2 }]);
+    reg.dispose();
+  });
+
   it('shows the last result again after a window reload, marked stale, and keeps none too large', async () => {
     const saved = new Map<string, unknown>();
     const workspaceState = { get: (k: string) => saved.get(k), update: async (k: string, v: unknown) => void (v === undefined ? saved.delete(k) : saved.set(k, v)) };
@@ -203,7 +218,7 @@ describe('PanelHost', () => {
     // The reload: a new extension host with an empty store, the same workspaceState.
     const after = setup();
     (after.context as Record<string, unknown>).workspaceState = workspaceState;
-    const reg = PanelHost.registerSerializer(after.context as never, after.store, after.log as never);
+    const reg = after.host.registerSerializer();
     const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
     await fake.rec.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
     revived.webview.send({ kind: 'ready', stateVersion: 1 });
