@@ -37,7 +37,8 @@ export interface RunningServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  /** `param`: the request field at fault, as vLLM names it in its error body. */
+  constructor(readonly status: number, message: string, readonly param: string | null = null) { super(message); }
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {
@@ -85,8 +86,8 @@ function intParam(body: Body, name: string, max: number): number | null {
   const v = body[name];
   if (v === undefined || v === null || v === false) return null;
   if (v === true) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new HttpError(400, `\`${name}\` must be a non-negative whole number.`);
-  if (v > max) throw new HttpError(400, `Requested ${name === 'prompt_logprobs' ? 'prompt logprobs' : 'logprobs'} of ${v}, which is greater than max allowed: ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new HttpError(400, `\`${name}\` must be a non-negative whole number.`, name);
+  if (v > max) throw new HttpError(400, `Requested ${name === 'prompt_logprobs' ? 'prompt logprobs' : 'logprobs'} of ${v}, which is greater than max allowed: ${max}`, name);
   return v;
 }
 
@@ -100,7 +101,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
   let seq = 0;
 
   const checkModel = (body: Body) => {
-    if (body.model !== undefined && body.model !== null && body.model !== name) throw new HttpError(404, `The model \`${String(body.model)}\` does not exist.`);
+    if (body.model !== undefined && body.model !== null && body.model !== name) throw new HttpError(404, `The model \`${String(body.model)}\` does not exist.`, 'model');
   };
 
   async function completions(body: Body, signal: AbortSignal): Promise<string> {
@@ -140,7 +141,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     try {
       if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`) {
         status = 401;
-        out = JSON.stringify({ error: 'Unauthorized' });
+        out = errorBody(401, 'Unauthorized');
       } else if (req.method === 'GET' && path === '/health') {
         out = '';
       } else if (req.method === 'GET' && path === '/v1/models') {
@@ -164,7 +165,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       else if (isSemanticFlowError(e)) status = e.code === 'cancelled' ? 499 : e.code === 'internal' ? 500 : 400;
       else status = 500;
       const msg = e instanceof Error ? e.message : String(e);
-      out = errorBody(status, status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg);
+      out = errorBody(status, status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg, e instanceof HttpError ? e.param : null);
     }
     if (!res.destroyed) {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });

@@ -103,6 +103,13 @@ export function modelsBody(m: ModelCardInput): string {
   });
 }
 
-export function errorBody(status: number, message: string, type = status === 404 ? 'NotFoundError' : status >= 500 ? 'InternalServerError' : 'BadRequestError'): string {
-  return JSON.stringify({ object: 'error', message, type, param: null, code: status });
+/** vLLM's error type for an HTTP status: the class name its exception handlers use, else the status phrase. */
+const ERROR_TYPES: Record<number, string> = {
+  400: 'BadRequestError', 401: 'AuthenticationError', 404: 'NotFoundError', 413: 'RequestEntityTooLargeError', 500: 'InternalServerError', 501: 'NotImplementedError',
+};
+
+/** vLLM's ErrorResponse (the OpenAI shape): `{"error": {message, type, param, code}}`, code = the HTTP status. */
+export function errorBody(status: number, message: string, param: string | null = null): string {
+  const type = ERROR_TYPES[status] ?? (status >= 500 ? 'InternalServerError' : 'BadRequestError');
+  return JSON.stringify({ error: { message, type, param, code: status } });
 }

@@ -45,7 +45,7 @@ export function promptIds(model: ScoringModel, text: string, bos: boolean): numb
 export function tooLong(model: ScoringModel, n: number): SemanticFlowError | null {
   const w = model.info.contextWindow;
   return w !== null && n > w
-    ? new SemanticFlowError('too-large', `This model's maximum context length is ${w} tokens. However, you requested ${n} tokens in the prompt. Please reduce the length of the prompt.`)
+    ? new SemanticFlowError('too-large', `This model's maximum context length is ${w} tokens. However, your prompt contains ${n} input tokens. Please reduce the length of the input prompt.`)
     : null;
 }
 

@@ -1,0 +1,53 @@
+/**
+ * `serve` through the official `openai` npm client, as any vLLM user would call it: errors in the
+ * OpenAI/vLLM shape the client can read (status, message, type, param).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import { startServer, type RunningServer } from '../../src/engines/remote/server';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/engines/builtinModel';
+
+const FIXTURE_DIR = join(packageRoot(), 'test', 'fixtures', 'models', 'tiny-gpt2');
+
+let local: OnnxModel;
+let server: RunningServer;
+let client: OpenAI;
+
+before(async () => {
+  local = await OnnxModel.load({ modelDir: FIXTURE_DIR });
+  server = await startServer({ model: local, port: 0, maxLogprobs: 5 });
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+after(async () => {
+  await server.close();
+  await local.dispose();
+});
+
+test('errors reach the openai client with their status, message, type and param', async () => {
+  await assert.rejects(client.completions.create({ model: 'llama', prompt: 'Hello', max_tokens: 1 }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.NotFoundError, String(e));
+    assert.equal(e.status, 404);
+    assert.equal(e.message, '404 The model `llama` does not exist.');
+    assert.equal(e.type, 'NotFoundError');
+    assert.equal(e.param, 'model');
+    return true;
+  });
+  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, logprobs: 6 }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+    assert.equal(e.message, '400 Requested logprobs of 6, which is greater than max allowed: 5');
+    assert.equal(e.param, 'logprobs');
+    return true;
+  });
+  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+    assert.match(e.message, /^400 This model's maximum context length is 256 tokens\. However, your prompt contains 402 input tokens/);
+    return true;
+  });
+  const raw = await fetch(`${server.url}/v2/nothing`);
+  assert.equal(raw.status, 404);
+  assert.deepEqual(await raw.json(), { error: { message: 'No route GET /v2/nothing.', type: 'NotFoundError', param: null, code: 404 } });
+});
+
