@@ -51,3 +51,33 @@ test('errors reach the openai client with their status, message, type and param'
   assert.deepEqual(await raw.json(), { error: { message: 'No route GET /v2/nothing.', type: 'NotFoundError', param: null, code: 404 } });
 });
 
+/** Code-point offset of each UTF-16 offset of `text` (text_offset counts characters, as Python does). */
+function codePointOffsets(text: string): number[] {
+  const at: number[] = [];
+  let cp = 0;
+  for (const ch of text) {
+    at.push(cp);
+    if (ch.length === 2) at.push(cp);
+    cp++;
+  }
+  at.push(cp);
+  return at;
+}
+
+test('echo: text_offset indexes the returned text (the BOS the server adds takes no characters), one offset per token', async () => {
+  const prompt = 'The café serves 日本語 tea at noon.';
+  const r = await client.completions.create({ model: local.info.id, prompt, echo: true, logprobs: 2, max_tokens: 0 });
+  const c = r.choices[0];
+  assert.equal(c.text, prompt);
+  const lp = c.logprobs!;
+  const tok = local.tokenize(prompt);
+  const cp = codePointOffsets(prompt);
+  // The tokenizer's exact spans, as code points; the BOS sits at 0 and covers nothing.
+  assert.deepEqual(lp.text_offset, [0, ...tok.spans.map((s) => cp[s.start])]);
+  const chars = [...c.text];
+  lp.tokens!.forEach((t, i) => {
+    if (i === 0 || t.includes('\uFFFD')) return;
+    const end = i + 1 < lp.tokens!.length ? lp.text_offset![i + 1] : chars.length;
+    assert.equal(chars.slice(lp.text_offset![i], end).join(''), t, `token ${i}`);
+  });
+});

@@ -24,6 +24,19 @@ export interface CompletionBodyInput {
 
 const finite = (x: number): number => (Number.isFinite(x) ? x : -9999);
 
+/** Code-point index of every UTF-16 offset of `text` (0…length; a low surrogate shares its pair's index). */
+function codePointIndex(text: string): Uint32Array {
+  const at = new Uint32Array(text.length + 1);
+  let cp = 0;
+  for (let u = 0; u < text.length; u++) {
+    at[u] = cp;
+    const c = text.charCodeAt(u);
+    if (!(c >= 0xd800 && c <= 0xdbff && u + 1 < text.length)) cp++;
+  }
+  at[text.length] = cp;
+  return at;
+}
+
 function promptLogprobsText(c: CompletionBodyInput, k: number): string {
   const items = c.positions.map((p) => {
     if (p.logprob === null) return 'null';
@@ -40,12 +53,9 @@ function promptLogprobsText(c: CompletionBodyInput, k: number): string {
 function echoLogprobs(c: CompletionBodyInput, k: number) {
   const piece = (id: number) => (c.tokensAsIds ? `token_id:${id}` : c.tokenText(id));
   const tokens = c.positions.map((p) => piece(p.id));
-  const offsets: number[] = [];
-  let off = 0;
-  for (const p of c.positions) {
-    offsets.push(off);
-    off += [...c.tokenText(p.id)].length;
-  }
+  // text_offset counts characters (code points, as Python's len) of the returned text.
+  const codePoints = codePointIndex(c.promptText);
+  const offsets = c.positions.map((p) => codePoints[p.start]);
   return {
     tokens,
     token_logprobs: c.positions.map((p) => (p.logprob === null ? null : finite(p.logprob))),

@@ -18,6 +18,8 @@ export interface ScoredAlternative {
 
 export interface ScoredPosition {
   id: number;
+  /** UTF-16 offset of the token in the prompt text as echoed (a BOS the server adds sits at 0, empty). */
+  start: number;
   /** ln p(id | prefix); null for the first position. */
   logprob: number | null;
   rank: number | null;
@@ -56,10 +58,11 @@ export async function scorePrompt(model: LocalEngine, prompt: string | number[],
   if (ids.length === 0) throw new SemanticFlowError('bad-input', 'The prompt is empty.');
   if (typeof prompt === 'string') {
     const r = await model.analyze(prompt, { topK: o.topK, bos: o.bos, signal: o.signal, chunkSize: o.chunkSize });
-    const rows: ScoredPosition[] = r.options?.bos ? [{ id: ids[0], logprob: null, rank: null, top: [] }] : [];
+    const rows: ScoredPosition[] = r.options?.bos ? [{ id: ids[0], start: 0, logprob: null, rank: null, top: [] }] : [];
     for (const t of r.tokens) {
       rows.push({
         id: t.id,
+        start: t.start,
         logprob: t.surprisalBits === null ? null : natsOfBits(t.surprisalBits),
         rank: t.rank,
         top: (t.topK ?? []).map((a) => ({ id: a.id, logprob: natsOfBits(a.bits) })),
@@ -69,7 +72,10 @@ export async function scorePrompt(model: LocalEngine, prompt: string | number[],
   }
   const V = model.info.vocabSize;
   if (ids.some((id) => !Number.isInteger(id) || id < 0 || id >= V)) throw new SemanticFlowError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
-  const rows: ScoredPosition[] = [{ id: ids[0], logprob: null, rank: null, top: [] }];
+  // An id prompt is echoed as its tokens' texts, one after another.
+  const starts = [0];
+  for (const id of ids) starts.push(starts[starts.length - 1] + model.tokenText(id).length);
+  const rows: ScoredPosition[] = [{ id: ids[0], start: 0, logprob: null, rank: null, top: [] }];
   const chunk = o.chunkSize ?? 128;
   let cache: KvCache | null = null;
   try {
@@ -80,7 +86,7 @@ export async function scorePrompt(model: LocalEngine, prompt: string | number[],
       cache = out.cache;
       for (let p = a; p < b; p++) {
         const m = positionMeasures(logitsRow(out, 0, p - a), ids[p + 1], o.topK);
-        rows.push({ id: ids[p + 1], logprob: natsOfBits(m.surprisalBits as number), rank: m.rank, top: m.topK.map((e) => ({ id: e.id, logprob: natsOfBits(e.bits) })) });
+        rows.push({ id: ids[p + 1], start: starts[p + 1], logprob: natsOfBits(m.surprisalBits as number), rank: m.rank, top: m.topK.map((e) => ({ id: e.id, logprob: natsOfBits(e.bits) })) });
       }
     }
   } finally {
