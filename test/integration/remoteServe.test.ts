@@ -5,8 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { directedInformation } from '../../src/core/directedInformation';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { builtinModelDir, packageRoot } from '../../src/engines/builtinModel';
 import { startServer, type RunningServer } from '../../src/engines/remote/server';
@@ -82,16 +84,56 @@ test('directed information by two requests: iota equals the local two-pass value
   assert.equal(json.di.tokens[0].klBits, null);
 });
 
-test('directed information when the prompt and response merge at the seam: re-sent as token ids', async () => {
-  const remote = await RemoteModel.connect({ endpoint: server.url });
+/** Per response token, the remote result against core's directed information on the local model. */
+function sameDiAsLocal(r: AnalysisResult, ref: AnalysisResult, what: string) {
+  const di = r.di!, want = ref.di!;
+  assert.deepEqual(di.tokens.map((t) => [t.text, t.start, t.end]), want.tokens.map((t) => [t.text, t.start, t.end]), `${what}: response tokens`);
+  di.tokens.forEach((t, i) => {
+    assert.ok(Math.abs(t.iotaBits - want.tokens[i].iotaBits) < 1e-4, `${what}: iota ${i}: ${t.iotaBits} vs ${want.tokens[i].iotaBits}`);
+    assert.ok(Math.abs(t.baselineSurprisalBits! - want.tokens[i].baselineSurprisalBits!) < 1e-4, `${what}: baseline surprisal ${i}`);
+  });
+  assert.ok(Math.abs(di.totalBits - want.totalBits) < 1e-3, `${what}: total ${di.totalBits} vs ${want.totalBits}`);
+  assert.equal(di.cutInsideToken, want.cutInsideToken, `${what}: cutInsideToken`);
+  assert.deepEqual(di.promptTokenIds.filter((id) => id >= 0), what === 'echo' ? [] : want.promptTokenIds, `${what}: prompt ids`);
+}
+
+test('directed information when a token straddles the prompt/response cut: the response starts with that token, as locally (core directedInformation), in both request forms', async () => {
+  for (const o of [{ prompt: 'I saw th', response: 'e cat on the mat.' }, { prompt: 'Then th', response: 'ey left the café, 日本語 too.' }]) {
+    const ref = await directedInformation(local, o);
+    assert.equal(ref.di!.cutInsideToken, true, 'the example merges across the cut');
+    assert.ok(ref.di!.tokens[0].start < o.prompt.length);
+    for (const flavor of ['vllm', 'echo'] as const) {
+      const remote = await RemoteModel.connect({ endpoint: server.url, flavor });
+      sameDiAsLocal(await remoteDirectedInformation(remote, o), ref, flavor);
+    }
+    const two = await twoPassDirectedInformation(local, o);
+    sameDiAsLocal(two, ref, 'two passes');
+  }
+  // A baseline text that merges with the response: the baseline pass goes as ids(baseline) + response ids, as core does.
+  const o = { prompt: 'Question:\n', response: 'e cat on the mat.', baseline: 'text' as const, baselineText: 'I saw th' };
+  const ref = await directedInformation(local, { prompt: o.prompt, response: o.response }, { baseline: 'text', baselineText: o.baselineText });
+  const r = await remoteDirectedInformation(await RemoteModel.connect({ endpoint: server.url }), o);
+  sameDiAsLocal(r, ref, 'vllm');
+  assert.deepEqual(r.di!.baselineTokenIds, [local.info.bosTokenId, ...ref.di!.baselineTokenIds]);
+  await assert.rejects(remoteDirectedInformation(await RemoteModel.connect({ endpoint: server.url, flavor: 'echo' }), o), /tokenizes differently after the baseline/);
+});
+
+test('batch directed information over serve: a line whose cut falls inside a token is no error, with --flavor echo too, and equals local di', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-serve-di-'));
+  const input = join(dir, 'in.jsonl');
   const o = { prompt: 'I saw th', response: 'e cat on the mat.' };
-  await assert.rejects(twoPassDirectedInformation(local, o), /merges with the response's first/);
-  const r = await remoteDirectedInformation(remote, o);
-  const resp = await local.analyze(o.response);
-  assert.equal(r.di!.tokens.length, resp.tokens.length);
-  assert.deepEqual(r.di!.tokens.map((t) => t.text), resp.tokens.map((t) => t.text));
-  assert.equal(r.di!.tokens[0].start, o.prompt.length);
-  r.di!.tokens.forEach((t, i) => assert.ok(Math.abs(t.baselineSurprisalBits! - resp.tokens[i].surprisalBits!) < 1e-4));
+  writeFileSync(input, `${JSON.stringify({ id: 'cut', ...o })}\n`);
+  const ref = await directedInformation(local, o);
+  for (const flavor of ['vllm', 'echo']) {
+    const out = join(dir, `${flavor}.jsonl`);
+    let err = '';
+    const io: CliIo = { stdout: { write: () => undefined }, stderr: { write: (s: string) => { err += s; } }, readStdin: async () => new Uint8Array(), env: {} };
+    assert.equal(await run(['batch', input, '--out', out, '--engine', 'remote', '--endpoint', server.url, '--flavor', flavor], io), 0, err);
+    const line = JSON.parse(readFileSync(out, 'utf8').trim()) as { error?: unknown; di: { totalBits: number; cutInsideToken: boolean } };
+    assert.equal(line.error, undefined, `${flavor}: ${JSON.stringify(line.error)}`);
+    assert.ok(Math.abs(line.di.totalBits - ref.di!.totalBits) < 1e-3, `${flavor}: ${line.di.totalBits} vs ${ref.di!.totalBits}`);
+    assert.equal(line.di.cutInsideToken, true);
+  }
 });
 
 test('occlusion flow, one request per word under a concurrency limit: equals the local delete-occlusion; φ = 0 up to the unit (identity 7)', async () => {

@@ -42,7 +42,7 @@ export const limitations = {
   idPrompts: (url: string) =>
     new SemanticFlowError(
       'server-limitation',
-      `The server at ${displayUrl(url)} takes prompts as text only, and the prompt's last token merges with the response's first; end the prompt with a space or newline.`,
+      `The server at ${displayUrl(url)} takes prompts as text only, not as token ids.`,
     ),
 };
 

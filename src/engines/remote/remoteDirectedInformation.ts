@@ -6,16 +6,15 @@
  * compensator, residual and z) needs full distributions: remotely it is unavailable and left NaN, which
  * result JSON writes as null.
  *
- * When the prompt's last token merges with the response's first, the two passes would score different
- * tokens; on servers that take token ids the prompted pass is then re-sent as ids(prompt) + ids(response).
+ * When the prompt's last token merges with the response's first, that token belongs to the response, as
+ * in core's directed information (directedInput.ts): the baseline pass then scores it too, and the
+ * result says cutInsideToken.
  */
 import { SemanticFlowError } from '../../core/errors';
 import type { AnalysisResult, DiTokenRecord, DirectedInformation, TokenRecord } from '../../core/result';
-import { summarize } from '../../core/summary';
 import type { LanguageModel } from '../languageModel';
 import { RemoteModel } from './remoteModel';
-import { rowsToTokens } from './rowsToResult';
-import { limitations } from './limitations';
+import type { TokenSpan } from '../../core/spans';
 
 export interface TwoPassDiOptions {
   prompt: string;
@@ -39,25 +38,43 @@ function checkInput(o: TwoPassDiOptions): { baseText: string } {
   return { baseText: baseline === 'text' ? (o.baselineText as string) : '' };
 }
 
-/** Response tokens of a pass: those starting at or after `from`; null when one straddles `from` (seam merge). */
-function responseTokens(r: AnalysisResult, from: number): TokenRecord[] | null {
+/**
+ * Response tokens of the prompted pass by core's rule (directedInput.ts): every token from the first one
+ * holding a character of the response, so a token that BPE merged across the cut belongs to the response.
+ */
+function promptedResponse(r: AnalysisResult, from: number): TokenRecord[] {
+  const first = r.tokens.findIndex((t) => !t.special && t.end > from);
+  return first < 0 ? [] : r.tokens.slice(first).filter((t) => !t.special);
+}
+
+/** Response tokens of a baseline pass: those from `from` on; null when one straddles `from`. */
+function baselineResponse(r: AnalysisResult, from: number): TokenRecord[] | null {
   if (r.tokens.some((t) => t.start < from && t.end > from && !t.special)) return null;
   return r.tokens.filter((t) => t.start >= from && !t.special);
 }
 
-function aligned(a: TokenRecord[] | null, b: TokenRecord[] | null): boolean {
-  return a !== null && b !== null && a.length === b.length && a.every((t, i) => sameToken(t, b[i]) && t.end - t.start === b[i].end - b[i].start);
+function aligned(a: TokenRecord[], b: TokenRecord[] | null): b is TokenRecord[] {
+  return b !== null && a.length === b.length && a.every((t, i) => sameToken(t, b[i]) && t.end - t.start === b[i].end - b[i].start);
+}
+
+/** The tokens of a pass before `baseLength` (the BOS the engine added first, empty): ids and spans. */
+function baselinePart(model: LanguageModel, B: AnalysisResult, baseLength: number): { ids: number[]; spans: TokenSpan[] } {
+  const bos = B.options?.bos && model.info.bosTokenId !== null ? [model.info.bosTokenId] : [];
+  const own = B.tokens.filter((t) => t.end <= baseLength && !t.special);
+  return { ids: [...bos, ...own.map((t) => t.id)], spans: [...bos.map(() => ({ start: 0, end: 0 })), ...own.map((t) => ({ start: t.start, end: t.end }))] };
 }
 
 /** The di object from the prompted result and the paired baseline tokens. */
 function buildDi(o: TwoPassDiOptions, prompted: AnalysisResult, respA: TokenRecord[], respB: TokenRecord[], baselineTokenIds: number[]): DirectedInformation {
   const tokens: DiTokenRecord[] = [];
-  let total = 0;
+  let total = 0, promptedBits = 0, baselineBits = 0;
   respA.forEach((a, i) => {
     const b = respB[i];
     if (!scored(a) || !scored(b)) return;
     const iota = (b.surprisalBits as number) - (a.surprisalBits as number);
     total += iota;
+    promptedBits += a.surprisalBits as number;
+    baselineBits += b.surprisalBits as number;
     tokens.push({
       index: a.index, id: a.id, text: a.text, start: a.start, end: a.end,
       iotaBits: iota, klBits: NaN, compensatorBits: NaN, residualBits: NaN, z: null,
@@ -75,53 +92,65 @@ function buildDi(o: TwoPassDiOptions, prompted: AnalysisResult, respA: TokenReco
     tokens,
     totalBits: total,
     totalKlBits: NaN,
+    responseTokenStart: respA[0]?.index,
+    cutInsideToken: respA.length > 0 && respA[0].start < o.prompt.length,
+    promptedResponseBits: promptedBits,
+    baselineResponseBits: baselineBits,
   };
 }
 
-/** Two analyze passes on any LanguageModel; fails clearly when the prompt/response seam tokenizes differently. */
-export async function twoPassDirectedInformation(model: LanguageModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
-  const { baseText } = checkInput(o);
-  const opts = { topK: o.topK ?? 5, bos: true, signal: o.signal };
-  const [A, B] = await Promise.all([model.analyze(o.prompt + o.response, opts), model.analyze(baseText + o.response, opts)]);
-  const respA = responseTokens(A, o.prompt.length), respB = responseTokens(B, baseText.length);
-  if (!aligned(respA, respB)) {
-    throw new SemanticFlowError('bad-input', "The prompt's last token merges with the response's first, so the two passes score different tokens; end the prompt with a space or newline.");
-  }
-  const baseIds = B.tokens.filter((t) => t.end <= baseText.length && !t.special).map((t) => t.id);
-  const bos = B.options?.bos && model.info.bosTokenId !== null ? [model.info.bosTokenId] : [];
-  return { ...A, di: buildDi(o, A, respA as TokenRecord[], respB as TokenRecord[], [...bos, ...baseIds]) };
+/** How a two-pass form scores: texts always; token ids (with the spans to show) where the engine takes them. */
+interface Passes {
+  text(text: string): Promise<AnalysisResult>;
+  ids: ((ids: number[], text: string, spans: TokenSpan[]) => Promise<AnalysisResult>) | null;
 }
 
-/** Directed information on a remote server: two scoring requests (three when the seam merges). */
-export async function remoteDirectedInformation(model: RemoteModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
+/**
+ * The prompted pass scores prompt + response; the baseline pass scores the baseline before the same
+ * response tokens. When a token straddles the cut, the baseline pass is re-scored before the text of
+ * the response's tokens (from where the merged token starts), and as token ids where the engine takes
+ * them and the texts still tokenize differently.
+ */
+async function twoPasses(model: LanguageModel, o: TwoPassDiOptions, passes: Passes): Promise<AnalysisResult> {
   const { baseText } = checkInput(o);
-  const topK = o.topK ?? 5;
   const full = o.prompt + o.response;
-  const base = baseText + o.response;
-  const [rowsA, rowsB] = await Promise.all([model.scoreRows(full, { topK, signal: o.signal }), model.scoreRows(base, { topK, signal: o.signal })]);
-  const tokB = rowsToTokens(base, rowsB, topK, model.info.vocabSize || null);
-  const B = { tokens: tokB.tokens } as AnalysisResult;
-  const respB = responseTokens(B, baseText.length) as TokenRecord[];
-  const baselineTokenIds = rowsB.slice(0, rowsB.length - respB.length).map((r) => r.id ?? -1);
-  let A = model.resultOfRows(full, rowsA, topK);
-  let respA = responseTokens(A, o.prompt.length);
+  const [A, first] = await Promise.all([passes.text(full), passes.text(baseText + o.response)]);
+  const respA = promptedResponse(A, o.prompt.length);
+  if (respA.length === 0) throw new SemanticFlowError('bad-input', 'The response has no tokens.');
+  const from = respA[0].start;
+  let B = first;
+  let respB = baselineResponse(B, baseText.length);
+  if (!aligned(respA, respB) && from < o.prompt.length) {
+    B = await passes.text(baseText + full.slice(from));
+    respB = baselineResponse(B, baseText.length);
+  }
   if (!aligned(respA, respB)) {
-    // Re-send the prompted pass as ids(prompt) + ids(response), so both passes score the same tokens.
-    if (!model.caps.idPrompts || rowsB.some((r) => r.id === null)) throw limitations.idPrompts(model.endpoint);
-    const rowsP = await model.scoreRows(o.prompt, { topK, signal: o.signal });
-    if (rowsP.some((r) => r.id === null)) throw limitations.idPrompts(model.endpoint);
-    const respRows = rowsB.slice(rowsB.length - respB.length);
-    const rowsIds = await model.scoreRows([...rowsP.map((r) => r.id as number), ...respRows.map((r) => r.id as number)], { topK, signal: o.signal });
-    const tokP = rowsToTokens(o.prompt, rowsP, topK, model.info.vocabSize || null);
-    const shift = o.prompt.length - baseText.length;
-    const spans = [
-      ...rowsP.map((_, i) => (i < rowsP.length - tokP.tokens.length ? { start: 0, end: 0 } : { start: tokP.tokens[i - (rowsP.length - tokP.tokens.length)].start, end: tokP.tokens[i - (rowsP.length - tokP.tokens.length)].end })),
-      ...respB.map((t) => ({ start: t.start + shift, end: t.end + shift })),
-    ];
-    A = model.resultOfRows(full, rowsIds, topK, spans);
-    respA = responseTokens(A, o.prompt.length);
+    if (!passes.ids || respA.some((t) => t.id < 0)) {
+      throw new SemanticFlowError('bad-input', 'The response tokenizes differently after the baseline than after the prompt, so the two passes would score different tokens (a server that takes token ids avoids this); end the baseline text with a space or newline.');
+    }
+    // The baseline's own tokens (tokenized alone, as core does), then the prompted pass's response ids.
+    const base = baselinePart(model, baseText.length > 0 ? await passes.text(baseText) : B, baseText.length);
+    const shift = baseText.length - from;
+    const spans = [...base.spans, ...respA.map((t) => ({ start: t.start + shift, end: t.end + shift }))];
+    B = await passes.ids([...base.ids, ...respA.map((t) => t.id)], baseText + full.slice(from), spans);
+    respB = baselineResponse(B, baseText.length);
     if (!aligned(respA, respB)) throw new SemanticFlowError('protocol-mismatch', 'The server scored different response tokens in the two passes.');
   }
-  A.summary = summarize(A.tokens, full);
-  return { ...A, di: buildDi(o, A, respA as TokenRecord[], respB, baselineTokenIds) };
+  return { ...A, di: buildDi(o, A, respA, respB, baselinePart(model, B, baseText.length).ids) };
+}
+
+/** Two analyze passes on any LanguageModel; fails clearly when the response tokenizes differently in them. */
+export async function twoPassDirectedInformation(model: LanguageModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
+  const opts = { topK: o.topK ?? 5, bos: true, signal: o.signal };
+  return twoPasses(model, o, { text: (t) => model.analyze(t, opts), ids: null });
+}
+
+/** Directed information on a remote server: two scoring requests (three or four when a token straddles the cut). */
+export async function remoteDirectedInformation(model: RemoteModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
+  const topK = o.topK ?? 5;
+  const score = async (prompt: string | number[], text: string, spans?: TokenSpan[]) => model.resultOfRows(text, await model.scoreRows(prompt, { topK, signal: o.signal }), topK, spans);
+  return twoPasses(model, o, {
+    text: (t) => score(t, t),
+    ids: model.caps.idPrompts ? (ids, text, spans) => score(ids, text, spans) : null,
+  });
 }
