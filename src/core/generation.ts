@@ -19,6 +19,7 @@ import type {
 } from './result';
 import { argmax, mulberry32, sampleId, sampleSeed } from './sampling';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
+import { prefill, type Prefilled } from './prefill';
 import { blankRecord, fillRecord } from './tokenRecords';
 import { positionMeasures } from './tokenMeasures';
 import { resultObject } from './resultObject';
@@ -56,34 +57,6 @@ export interface GenerateOptions extends BaselineOptions {
   /** Every generated token of every sample, as produced. */
   onToken?: (t: GeneratedToken, sample: number) => void;
   onProgress?: (p: GenerateProgress) => void;
-}
-
-interface Prefilled {
-  cache: KvCache | null;
-  /** The row predicting the first generated token (a copy). */
-  lastRow: Float32Array;
-  length: number;
-}
-
-/** One pass over `seq` in chunks; `onRow(target, row)` sees the row predicting each position from 1 on. */
-async function prefill(model: ScoringModel, seq: number[], chunkSize: number, signal: AbortSignal | undefined, onRow?: (target: number, row: Float32Array) => void): Promise<Prefilled> {
-  let cache: KvCache | null = null;
-  let lastRow = new Float32Array(0);
-  try {
-    for (let a = 0; a < seq.length; a += chunkSize) {
-      throwIfAborted(signal);
-      const b = Math.min(seq.length, a + chunkSize);
-      const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: true }, signal);
-      cache?.dispose();
-      cache = out.cache;
-      for (let p = a; p < b - 1; p++) onRow?.(p + 1, logitsRow(out, 0, p - a));
-      lastRow = Float32Array.from(logitsRow(out, 0, b - 1 - a));
-    }
-  } catch (e) {
-    cache?.dispose();
-    throw e;
-  }
-  return { cache, lastRow, length: seq.length };
 }
 
 function baselineIdsOf(model: ScoringModel, kind: BaselineKind, text: string | undefined): { ids: number[]; text: string } {

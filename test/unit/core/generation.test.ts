@@ -1,6 +1,7 @@
 /** Generation with two lockstep caches on the fake model: per-step measures by hand, seeds, EOS, Monte Carlo flow, identity 6. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { analyzeText } from '../../../src/core/analyze';
 import { generate } from '../../../src/core/generation';
 import { directedInformation } from '../../../src/core/directedInformation';
 import { mulberry32, sampleId } from '../../../src/core/sampling';
@@ -144,4 +145,16 @@ test('no BOS and an empty baseline: refused with a clear message; the context wi
   const w = await generate(new FakeModel(fakeInfo({ contextWindow: 8 })), 'abc', { maxTokens: 50, stopAtEos: false });
   assert.equal(w.generation!.stopReason, 'context-window');
   assert.equal(w.generation!.tokens.length, 8 - 4 + 1);
+});
+
+test('the prompt tokens get their measures at every chunk boundary: equal to a plain analysis of the prompt', async () => {
+  const prompt = 'abcdefgabcdefga';
+  const model = new FakeModel(fakeInfo({ eosTokenId: null }));
+  const r = await generate(model, prompt, { greedy: true, maxTokens: 1, chunkSize: 4 });
+  const ref = await analyzeText(prompt, new FakeModel(), { topK: 2 });
+  for (let i = 0; i < prompt.length; i++) {
+    assert.notEqual(r.tokens[i].surprisalBits, null, `prompt token ${i}`);
+    close(r.tokens[i].surprisalBits!, ref.tokens[i].surprisalBits!, 1e-9, `surprisal ${i}`);
+    close(r.tokens[i].entropyBits!, ref.tokens[i].entropyBits!, 1e-9, `entropy ${i}`);
+  }
 });
