@@ -6,6 +6,7 @@
  * (BOS, a synthetic SentencePiece "▁") get zero-width spans.
  */
 import { SemanticFlowError } from './errors';
+import { normalizedText, originalSpan, type NormalizationForm } from './normalizedText';
 
 export type TokenizerKind = 'byte-level' | 'sentencepiece';
 
@@ -97,13 +98,22 @@ export function utf8Layout(text: string): Utf8Layout {
 export interface SpanOptions {
   /** SentencePiece models whose normalizer prepends "▁" to the text: the first token's leading space is synthetic. */
   prependedSpace?: boolean;
+  /** The tokenizer normalizes the text to this Unicode form first (e.g. Qwen2's NFC): spans are found in the normalized text and mapped back. */
+  normalization?: NormalizationForm | null;
 }
 
 /**
  * UTF-16 spans of `tokens` (each given as its bytes) in `text`. Throws `unsupported-model` when the
- * token bytes do not reproduce the text (a tokenizer that normalizes, e.g. lower-cases or NFC).
+ * token bytes do not reproduce the text (a tokenizer that lower-cases, or a normalization not declared
+ * in `options.normalization`).
  */
 export function spansFromTokenBytes(text: string, tokens: Uint8Array[], options: SpanOptions = {}): TokenSpan[] {
+  const view = options.normalization ? normalizedText(text, options.normalization) : null;
+  if (view) return spansInText(view.text, tokens, options).map((s) => originalSpan(view, s, text.length));
+  return spansInText(text, tokens, options);
+}
+
+function spansInText(text: string, tokens: Uint8Array[], options: SpanOptions): TokenSpan[] {
   const { bytes, u16Start, u16End, charLen } = utf8Layout(text);
   const spans: TokenSpan[] = [];
   let pos = 0;

@@ -64,7 +64,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   tokenize(text: string): TokenizedText {
     const ids = this.tokenizer.encode(text);
-    const spans = spansFromTokenBytes(text, ids.map((id) => bytesOfId(this.tok, id)), { prependedSpace: this.tok.prependedSpace });
+    const spans = spansFromTokenBytes(text, ids.map((id) => bytesOfId(this.tok, id)), { prependedSpace: this.tok.prependedSpace, normalization: this.tok.normalization });
     return { ids, spans, special: ids.map((id) => this.tok.specialIds.has(id)) };
   }
 

@@ -3,6 +3,7 @@
  * "▁" is prepended to the text, which ids are special, and the vocabulary string of every id.
  */
 import { SemanticFlowError } from '../../core/errors';
+import type { NormalizationForm } from '../../core/normalizedText';
 import { tokenBytes, type TokenizerKind } from '../../core/spans';
 
 interface AddedToken { id: number; content: string; special?: boolean }
@@ -10,6 +11,8 @@ interface AddedToken { id: number; content: string; special?: boolean }
 export interface TokenizerInfo {
   kind: TokenizerKind;
   prependedSpace: boolean;
+  /** Unicode normalization the normalizer applies before tokenizing (Qwen2: NFC), or null. */
+  normalization: NormalizationForm | null;
   /** Vocabulary string by id ('' for unused ids). */
   vocab: string[];
   specialIds: Set<number>;
@@ -35,6 +38,7 @@ export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: 
     ((norm.includes('"Prepend"') && norm.includes('\u2581')) ||
       /"prepend_scheme":"(first|always)"/.test(pre) ||
       /"add_prefix_space":true/.test(pre));
+  const normalization = (/"type":"(NFC|NFKC|NFD|NFKD)"/.exec(norm)?.[1] ?? null) as NormalizationForm | null;
   let size = 0;
   for (const id of vocabMap.values()) size = Math.max(size, id + 1);
   const vocab = new Array<string>(size).fill('');
@@ -46,7 +50,7 @@ export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: 
     if (t.id >= vocab.length) vocab.length = t.id + 1;
     vocab[t.id] = t.content;
   }
-  return { kind, prependedSpace, vocab, specialIds, addedIds };
+  return { kind, prependedSpace, normalization, vocab, specialIds, addedIds };
 }
 
 const utf8Lenient = new TextDecoder('utf-8', { fatal: false });

@@ -100,3 +100,20 @@ test('tokenAt finds the token under an offset, including overlapping spans', () 
   assert.equal(tokenAt(spans, 5), 4);
   assert.equal(tokenAt(spans, 6), -1);
 });
+
+test('an NFC tokenizer (Qwen2): spans found in the composed text cover the decomposed original', () => {
+  // "e" + U+0301 and "A" + U+030A compose to "é" and "Å" (2 bytes each in UTF-8): the tokens carry
+  // the composed bytes, each split in two byte tokens, so every piece widens to its whole cluster.
+  const text = 'e\u0301 x A\u030a!';
+  const tokens = [Uint8Array.of(0xc3), Uint8Array.of(0xa9), enc.encode(' x'), enc.encode(' '), Uint8Array.of(0xc3), Uint8Array.of(0x85), enc.encode('!')];
+  assert.throws(() => spansFromTokenBytes(text, tokens), /normalize/, 'without the normalizer declared the bytes do not match');
+  const spans = spansFromTokenBytes(text, tokens, { normalization: 'NFC' });
+  assert.deepEqual(spans, [
+    { start: 0, end: 2 }, { start: 0, end: 2 }, // é ← "e\u0301"
+    { start: 2, end: 4 }, { start: 4, end: 5 },
+    { start: 5, end: 7 }, { start: 5, end: 7 }, // Å ← "A\u030a"
+    { start: 7, end: 8 },
+  ]);
+  // a text NFC leaves alone takes the plain path, and a special token keeps its zero width
+  assert.deepEqual(spansFromTokenBytes('ab', [enc.encode('<|im_start|>'), enc.encode('ab')], { normalization: 'NFC' }), [{ start: 0, end: 0 }, { start: 0, end: 2 }]);
+});
