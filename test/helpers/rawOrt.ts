@@ -16,8 +16,10 @@ export function rawFeeds(session: ort.InferenceSession, modelDir: string, ids: n
   const i64 = (a: number[]) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), [1, a.length]);
   const feeds: Record<string, ort.Tensor> = { input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)) };
   if (session.inputNames.includes('position_ids')) feeds.position_ids = i64(ids.map((_, i) => i));
-  const heads = cfg.n_head ?? cfg.num_attention_heads, dim = (cfg.n_embd ?? cfg.hidden_size) / heads;
-  for (const n of session.inputNames) if (n.startsWith('past_key_values.')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, dim]);
+  // the cache has num_key_value_heads heads (grouped-query attention) of head_dim
+  const heads = cfg.n_head ?? cfg.num_attention_heads;
+  const kvHeads = cfg.num_key_value_heads ?? heads, dim = cfg.head_dim ?? (cfg.n_embd ?? cfg.hidden_size) / heads;
+  for (const n of session.inputNames) if (n.startsWith('past_key_values.')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, dim]);
   return feeds;
 }
 

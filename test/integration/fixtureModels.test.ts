@@ -9,6 +9,7 @@ import { analyzeText } from '../../src/core/analyze';
 import { spansFromTokenBytes } from '../../src/core/spans';
 import { bytesOfId, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
 import { rawLog2Probs } from '../helpers/rawOrt';
+import { coveredText } from '../helpers/spanCoverage';
 
 const FIX = join(__dirname, '..', 'fixtures');
 const TINY = join(FIX, 'models', 'tiny-gpt2');
@@ -20,19 +21,12 @@ const SAMPLES = [
   '   leading spaces\n\n\ntrailing   ',
 ];
 
-/** Non-overlapping coverage of the spans, in order: must be the text itself (identity 4). */
-function rebuild(text: string, spans: { start: number; end: number }[]): string {
-  let out = '', covered = 0;
-  for (const s of spans) if (s.end > covered) { out += text.slice(Math.max(covered, s.start), s.end); covered = s.end; }
-  return out;
-}
-
 test('byte-level BPE fixture: spans reproduce every sample through the real tokenizer', async () => {
   const m = await OnnxModel.load({ modelDir: TINY });
   try {
     for (const text of SAMPLES) {
       const t = m.tokenize(text);
-      assert.equal(rebuild(text, t.spans), text, JSON.stringify(text));
+      assert.equal(coveredText(text, t.spans), text, JSON.stringify(text));
       t.spans.forEach((s, i) => assert.ok(s.start <= s.end && (i === 0 || s.start >= t.spans[i - 1].start)));
     }
   } finally {
@@ -49,7 +43,7 @@ test('SentencePiece byte-fallback fixture: the synthetic "▁" is skipped and by
   for (const text of ['café 日本 😀 x', 'def f(x):\n  return x  # ẞ𝔘', ' leading space']) {
     const ids = tok.encode(text, { add_special_tokens: false });
     const spans = spansFromTokenBytes(text, ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
-    assert.equal(rebuild(text, spans), text, JSON.stringify(text));
+    assert.equal(coveredText(text, spans), text, JSON.stringify(text));
   }
   const ids = tok.encode('😀', { add_special_tokens: false });
   const spans = spansFromTokenBytes('😀', ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: true });

@@ -9,14 +9,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { spansFromTokenBytes } from '../../src/core/spans';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import { coveredText } from '../helpers/spanCoverage';
 
 const enc = new TextEncoder();
-
-function rebuild(text: string, spans: { start: number; end: number }[]): string {
-  let out = '', covered = 0;
-  for (const s of spans) if (s.end > covered) { out += text.slice(Math.max(covered, s.start), s.end); covered = s.end; }
-  return out;
-}
 
 /** Whole characters only: a span never starts or ends inside a surrogate pair. */
 function onCharBoundaries(text: string, spans: { start: number; end: number }[]): boolean {
@@ -38,7 +33,7 @@ test('any byte cuts of any string give spans that reproduce it on whole characte
       const edges = [0, ...cuts, bytes.length];
       const tokens = edges.slice(1).map((e, i) => bytes.subarray(edges[i], e));
       const spans = spansFromTokenBytes(text, tokens);
-      return rebuild(text, spans) === text && onCharBoundaries(text, spans) && spans.every((s, i) => s.start < s.end && (i === 0 || s.start >= spans[i - 1].start));
+      return coveredText(text, spans) === text && onCharBoundaries(text, spans) && spans.every((s, i) => s.start < s.end && (i === 0 || s.start >= spans[i - 1].start));
     }),
     { numRuns: 2000 },
   );
@@ -53,7 +48,7 @@ test('the real byte-level tokenizer: spans reproduce any string', () => {
     fc.property(anyText, (text) => {
       const t = model.tokenize(text);
       // special tokens spelled out in the text ("<|endoftext|>") are real text too
-      return rebuild(text, t.spans) === text && onCharBoundaries(text, t.spans);
+      return coveredText(text, t.spans) === text && onCharBoundaries(text, t.spans);
     }),
     { numRuns: 500 },
   );
