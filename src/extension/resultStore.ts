@@ -1,10 +1,14 @@
 /**
  * The one state every view reads (Error Lens style): the latest result per document, with the
- * document version it was computed for. Commands write here; decorations, hovers, status bar and
- * panel subscribe to onDidChange and never call each other.
+ * document version it was computed for, and the generation streaming now. Commands write here;
+ * decorations, hovers, status bar and panel subscribe to onDidChange / onDidStream and never call each other.
  */
 import * as vscode from 'vscode';
+import type { GeneratedToken } from '../core/generation';
 import type { AnalysisResult } from '../core/result';
+
+/** A runaway generation stops being kept (and streamed) here; its final result is stored whole. */
+export const MAX_STREAM_TOKENS = 100_000;
 
 export interface StoredResult {
   uri: string;
@@ -17,12 +21,22 @@ export interface StoredResult {
   kind?: 'analyze' | 'di' | 'flow' | 'compare' | 'generate';
 }
 
+/** The tokens generated so far for `uri` (a virtual URI), until the generation's result is stored there. */
+export interface LiveStream {
+  uri: string;
+  tokens: readonly GeneratedToken[];
+}
+
 export class ResultStore implements vscode.Disposable {
   private readonly byUri = new Map<string, StoredResult>();
   private lastUri: string | undefined;
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with the document URI whose result was set, replaced or cleared. */
   readonly onDidChange = this.changed.event;
+  private live: { uri: string; tokens: GeneratedToken[] } | undefined;
+  private readonly streamed = new vscode.EventEmitter<{ uri: string; reset: boolean }>();
+  /** Fires after a token joined the live stream; `reset` when it started a new stream (else it is the last token). */
+  readonly onDidStream = this.streamed.event;
 
   get(uri: string): StoredResult | undefined {
     return this.byUri.get(uri);
@@ -33,7 +47,23 @@ export class ResultStore implements vscode.Disposable {
     return this.lastUri === undefined ? undefined : this.byUri.get(this.lastUri);
   }
 
+  /** The generation streaming now, if any. */
+  stream(): LiveStream | undefined {
+    return this.live;
+  }
+
+  /** Adds a generated token to the live stream; index 0 or another URI starts a new stream. */
+  streamToken(uri: string, token: GeneratedToken): void {
+    const reset = !this.live || this.live.uri !== uri || (token.index === 0 && this.live.tokens.length > 0);
+    if (reset || !this.live) this.live = { uri, tokens: [] };
+    if (this.live.tokens.length >= MAX_STREAM_TOKENS) return;
+    this.live.tokens.push(token);
+    this.streamed.fire({ uri, reset });
+  }
+
+  /** Stores a result and makes it the latest; a generation's result ends its stream. */
   set(stored: StoredResult): void {
+    if (this.live?.uri === stored.uri) this.live = undefined;
     this.byUri.set(stored.uri, stored);
     this.lastUri = stored.uri;
     this.changed.fire(stored.uri);
@@ -58,5 +88,6 @@ export class ResultStore implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.streamed.dispose();
   }
 }

@@ -16,8 +16,8 @@ export interface Services {
   errors: UserErrors;
   models: ModelSelection;
   liveMode: LiveMode;
-  /** The one panel host (built in activate, also the serializer's): commands show it; it renders from the store. */
-  panel: PanelHost;
+  /** The one panel (built in activate, also the serializer's). Commands may show it and point at a token; what it shows comes from the store. */
+  panel: Pick<PanelHost, 'show' | 'revealToken'>;
   /** Current settings (invalid values already replaced and logged). */
   config(): Config;
 }

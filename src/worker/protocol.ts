@@ -8,6 +8,7 @@
  */
 import type { AnalysisResult, Dtype, ModelInfo } from '../core/result';
 import type { ErrorCode } from '../core/errors';
+import type { GeneratedToken } from '../core/generation';
 import type { LocalDevice } from '../engines/onnx/deviceFallback';
 
 export const PROTOCOL_VERSION = 2;
@@ -138,8 +139,8 @@ export type Progress =
    * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched.
    */
   | { stage: 'download'; model: string; file: string; done: number; total: number; fileDone: number; fileTotal: number | null }
-  /** One generated token, for streaming views. */
-  | { stage: 'token'; token: unknown };
+  /** One generated token of the first sample, for streaming views (the extension puts it in its ResultStore). */
+  | { stage: 'token'; token: GeneratedToken };
 
 export type EngineStatus =
   | { health: 'stopped' }

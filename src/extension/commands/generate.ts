@@ -1,4 +1,4 @@
-/** Generate from Prompt: streams generated tokens to the panel and stores the result (not in any document). */
+/** Generate from Prompt: streams generated tokens into the store (the panel shows them) and stores the result (not in any document). */
 import * as vscode from 'vscode';
 import { withEngineProgress } from '../cancellation';
 import type { Services } from '../services';
@@ -17,12 +17,11 @@ export async function generateFromPrompt(s: Services): Promise<boolean> {
   checkSize(prompt, config.maxInputBytes);
   const engine = await s.models.engineConfig(config);
   const streamUri = virtualUri('generation');
-  const panel = s.panel;
-  panel.show();
+  s.panel.show();
   const result = await withEngineProgress('Semantic Flow: generating', (signal, onProgress) =>
     s.engine.request('generate', { engine, prompt, options: { topK: config.topK, maxTokens: config.generateMaxTokens } }, {
       signal,
-      onProgress: (p) => (p.stage === 'token' ? panel.streamToken(streamUri, p.token) : onProgress(p)),
+      onProgress: (p) => (p.stage === 'token' ? s.store.streamToken(streamUri, p.token) : onProgress(p)),
     }),
   );
   const stored = storeResult(s, { offset: 0, result, kind: 'generate', virtualUri: streamUri });

@@ -1,24 +1,24 @@
 /**
  * The Semantic Flow panel's lifecycle (webview-sample shape): one WebviewPanel, created or revealed by
  * show(), revived after a window reload by this host's own serializer. activate() builds the one host, so
- * a revived panel and the commands' panel are the same panel, with the same listeners. The panel is a strict guest: it asks for data
- * with `ready` and gets the shown result from the ResultStore (never recomputed), so hide/show and reload
- * need no retainContextWhenHidden. Everything the webview posts is validated by panelProtocol.parseFromPanel.
+ * a revived panel and the commands' panel are the same panel, with the same listeners. The panel is a strict
+ * guest: it asks for data with `ready` and gets the shown result from the ResultStore (never recomputed), so
+ * hide/show and reload need no retainContextWhenHidden. Everything the webview posts is validated by
+ * panelProtocol.parseFromPanel.
  *
  * What is shown: the latest stored result (following store.onDidChange), or, while a generation streams,
- * the streamed tokens; the newer of the two wins. A result whose document changed is kept and marked stale.
+ * the store's live stream (following store.onDidStream); the newer of the two wins. A result whose document
+ * changed is kept and marked stale.
  */
 import * as vscode from 'vscode';
 import { resultToJson, type AnalysisResult } from '../../core/result';
-import type { ResultStore, StoredResult } from '../resultStore';
+import type { LiveStream, ResultStore, StoredResult } from '../resultStore';
 import { decodePngDataUrl, pngExport, resultExport, type ExportFile } from './panelExport';
 import { saveExport } from './panelSave';
 import { buildPanelHtml } from './panelHtml';
-import { PANEL_STATE_VERSION, parseFromPanel, toStreamToken, type ExportFormat, type StreamToken, type ToPanel } from './panelProtocol';
+import { PANEL_STATE_VERSION, parseFromPanel, toStreamToken, type ExportFormat, type ToPanel } from './panelProtocol';
 
 export const PANEL_VIEW_TYPE = 'semanticFlow.panel';
-/** A runaway generation stops being streamed to the panel here (the final result still shows). */
-const MAX_STREAM_TOKENS = 100_000;
 /** workspaceState key of the last shown result, so the panel shows it again after a window reload. */
 export const LAST_RESULT_KEY = 'semanticFlow.panel.lastResult';
 /** Results larger than this (as JSON) are not kept across reloads. */
@@ -44,7 +44,6 @@ export class PanelHost implements vscode.Disposable {
   /** True between the webview's `ready` and its next unload (hidden or disposed). */
   private ready = false;
   private shown: Shown | undefined;
-  private stream: { uri: string; tokens: StreamToken[] } | undefined;
   private mode: 'result' | 'stream' = 'result';
   private pendingReveal: number | undefined;
   private readonly jsonSafe = new WeakMap<AnalysisResult, AnalysisResult>();
@@ -57,7 +56,7 @@ export class PanelHost implements vscode.Disposable {
     private readonly store: ResultStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.scope.push(this.selected, store.onDidChange((uri) => this.onStoreChange(uri)));
+    this.scope.push(this.selected, store.onDidChange((uri) => this.onStoreChange(uri)), store.onDidStream((e) => this.onStream(e.reset)));
   }
 
   /** Creates the panel beside the editor, or reveals it; it shows store.latest() (or the running stream). */
@@ -92,24 +91,6 @@ export class PanelHost implements vscode.Disposable {
     } else {
       this.pendingReveal = tokenIndex;
     }
-  }
-
-  /** Appends one generated token to the live view; index 0 or another document starts a new stream. */
-  streamToken(uri: string, token: unknown): void {
-    const t = toStreamToken(token);
-    if (!t) {
-      this.log.warn(`Semantic Flow panel: ignored a streamed token for ${uri} without a numeric index.`);
-      return;
-    }
-    const fresh = !this.stream || this.stream.uri !== uri || (t.index === 0 && this.stream.tokens.length > 0);
-    if (fresh || !this.stream) this.stream = { uri, tokens: [] };
-    if (this.stream.tokens.length >= MAX_STREAM_TOKENS) return;
-    this.stream.tokens.push(t);
-    const wasStreaming = this.mode === 'stream';
-    this.mode = 'stream';
-    if (!this.panel || !this.ready) return;
-    if (fresh || !wasStreaming) this.post({ kind: 'stream', uri, tokens: this.stream.tokens, reset: true });
-    else this.post({ kind: 'stream', uri, tokens: [t], reset: false });
   }
 
   /** Restores 'semanticFlow.panel' into this host after a window reload: it re-renders from the store or shows the last result, stale. */
@@ -174,7 +155,6 @@ export class PanelHost implements vscode.Disposable {
     const stored = this.store.get(uri);
     if (stored) {
       if (this.store.latest()?.uri !== uri) return;
-      if (this.stream?.uri === uri) this.stream = undefined; // the generation's final result replaces its stream
       this.shown = { stored, stale: false };
       this.persist(stored);
       this.mode = 'result';
@@ -184,6 +164,21 @@ export class PanelHost implements vscode.Disposable {
       return;
     }
     this.pushAll();
+  }
+
+  /** A token joined the store's live stream: the panel switches to it, and gets the whole stream or the new token. */
+  private onStream(reset: boolean): void {
+    const stream = this.store.stream();
+    if (!stream) return;
+    const wasStreaming = this.mode === 'stream';
+    this.mode = 'stream';
+    if (!this.panel || !this.ready) return;
+    if (reset || !wasStreaming) this.postStream(stream);
+    else this.post({ kind: 'stream', uri: stream.uri, tokens: stream.tokens.slice(-1).map(toStreamToken), reset: false });
+  }
+
+  private postStream(stream: LiveStream): void {
+    this.post({ kind: 'stream', uri: stream.uri, tokens: stream.tokens.map(toStreamToken), reset: true });
   }
 
   private onMessage(raw: unknown): void {
@@ -222,8 +217,9 @@ export class PanelHost implements vscode.Disposable {
   /** Sends the whole current view (after `ready`, or when what is shown changes). */
   private pushAll(): void {
     if (!this.panel || !this.ready) return;
-    if (this.mode === 'stream' && this.stream) {
-      this.post({ kind: 'stream', uri: this.stream.uri, tokens: this.stream.tokens, reset: true });
+    const stream = this.store.stream();
+    if (this.mode === 'stream' && stream) {
+      this.postStream(stream);
     } else if (this.shown) {
       const { stored, stale } = this.shown;
       const resultKey = `${stored.uri}@${stored.documentVersion}:${stored.result.createdAt ?? stored.result.tokens.length}`;
@@ -286,7 +282,7 @@ export class PanelHost implements vscode.Disposable {
 
   private async exportPng(dataUrl: string): Promise<void> {
     const decoded = decodePngDataUrl(dataUrl);
-    const uri = (this.mode === 'stream' ? this.stream?.uri : this.shown?.stored.uri) ?? 'semantic-flow';
+    const uri = (this.mode === 'stream' ? this.store.stream()?.uri : this.shown?.stored.uri) ?? 'semantic-flow';
     if ('error' in decoded) {
       this.log.warn(`Semantic Flow panel: PNG export refused: ${decoded.error}`);
       this.post({ kind: 'exported', what: 'png', ok: false, message: decoded.error });

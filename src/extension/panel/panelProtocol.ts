@@ -3,6 +3,7 @@
  * these with `import type`; the extension also uses the runtime guards below, because whatever the
  * webview posts is untrusted input. No `vscode` import: unit-tested under plain node.
  */
+import type { GeneratedToken } from '../../core/generation';
 import type { AnalysisResult } from '../../core/result';
 
 /** Bump when PanelState changes shape; older saved states are then dropped, not misread. */
@@ -90,12 +91,11 @@ export function parseFromPanel(msg: unknown): FromPanel | undefined {
   }
 }
 
-/** Turns a generation token of unknown shape into a StreamToken, or undefined when it has no index. */
-export function toStreamToken(token: unknown): StreamToken | undefined {
-  if (!isObj(token) || !isIndex(token.index)) return undefined;
+/** The part of a generated token the panel draws live; a non-finite measure becomes null, as in exported JSON. */
+export function toStreamToken(token: GeneratedToken): StreamToken {
   return {
     index: token.index,
-    text: typeof token.text === 'string' ? token.text : '',
+    text: token.text,
     surprisalBits: numOrNull(token.surprisalBits),
     entropyBits: numOrNull(token.entropyBits),
     iotaBits: numOrNull(token.iotaBits),

@@ -3,6 +3,7 @@
  * panel shows them as given; `summary` deliberately does NOT equal sums over `tokens`, so a view that
  * recomputed a measure instead of reading it would fail.
  */
+import type { GeneratedToken } from '../../../src/core/generation';
 import type { AnalysisResult, TokenRecord } from '../../../src/core/result';
 
 export const HOSTILE = ['<img src=x onerror=alert(1)>', '</script><script>alert(1)</script>', '"><svg onload=alert(1)>', '&lt;b&gt;'] as const;
@@ -95,4 +96,14 @@ export function diFlowResult(): AnalysisResult {
     ],
   };
   return r;
+}
+
+/** A generated token as the engine streams it (core/generation's GeneratedToken); `extra` overrides fields. */
+export function generatedToken(index: number, text: string, extra: Partial<GeneratedToken> = {}): GeneratedToken {
+  return {
+    index, id: 300 + index, text, start: 2 + index, end: 3 + index,
+    iotaBits: 0.25 * index, klBits: 0.5, compensatorBits: 0.5 * (index + 1), residualBits: 0.25 * index - 0.5 * (index + 1), z: null,
+    surprisalBits: 1 + index, baselineSurprisalBits: 2 + index, entropyBits: 3 + index, logRatioVarBits2: 0.125,
+    ...extra,
+  };
 }

@@ -5,7 +5,7 @@ import type { AnalysisResult } from '../../../src/core/result';
 import type { PanelHost as PanelHostType } from '../../../src/extension/panel/panelHost';
 import type { ResultStore as ResultStoreType } from '../../../src/extension/resultStore';
 import { fakeLog, FakePanel, installFakeVscode, makeFakeVscode } from './fakeVscode';
-import { plainResult } from './fixtures';
+import { generatedToken, plainResult } from './fixtures';
 
 const fake = makeFakeVscode();
 installFakeVscode(fake.api);
@@ -122,23 +122,24 @@ describe('PanelHost', () => {
     assert.equal(t.lines.filter((l) => l.startsWith('warn')).length, 2);
   });
 
-  it('streams generation tokens live and hands over to the final result', () => {
+  it('streams the store\'s live generation and hands over to the final result', () => {
     const t = setup();
     t.host.show();
     const w = t.panel().webview;
-    t.host.streamToken(DOC, { index: 0, text: 'a', surprisalBits: 1 });
+    const GEN = 'semantic-flow:/generation/1';
+    t.store.streamToken(GEN, generatedToken(0, 'a', { entropyBits: Number.NaN }));
     w.send({ kind: 'ready', stateVersion: 1 });
-    assert.deepEqual(t.posted().at(-1), { kind: 'stream', uri: DOC, reset: true, tokens: [{ index: 0, text: 'a', surprisalBits: 1, entropyBits: null, iotaBits: null, compensatorBits: null, residualBits: null }] });
-    t.host.streamToken(DOC, { index: 1, text: 'b', surprisalBits: 2, entropyBits: 1 });
+    assert.deepEqual(t.posted().at(-1), { kind: 'stream', uri: GEN, reset: true, tokens: [{ index: 0, text: 'a', surprisalBits: 1, entropyBits: null, iotaBits: 0, compensatorBits: 0.5, residualBits: -0.5 }] });
+    t.store.streamToken(GEN, generatedToken(1, 'b'));
     const last = t.posted().at(-1)!;
     assert.equal(last.reset, false);
-    assert.deepEqual((last.tokens as { index: number }[]).map((x) => x.index), [1]);
-    t.host.streamToken(DOC, { text: 'no index' });
-    assert.ok(t.lines.some((l) => l.includes('without a numeric index')));
-    t.host.streamToken(DOC, { index: 0, text: 'again' });
+    assert.deepEqual((last.tokens as { index: number; text: string }[]).map((x) => [x.index, x.text]), [[1, 'b']]);
+    t.store.streamToken(GEN, generatedToken(0, 'again'));
     assert.equal(t.posted().at(-1)!.reset, true, 'index 0 starts a new stream');
-    t.put();
+    assert.deepEqual((t.posted().at(-1)!.tokens as { text: string }[]).map((x) => x.text), ['again']);
+    t.put(plainResult(), GEN);
     assert.equal(t.posted().at(-1)!.kind, 'show');
+    assert.equal(t.store.stream(), undefined, 'the stored result ends its stream');
   });
 
   it('exports only to a path the user confirmed in the save dialog', async () => {
