@@ -9,7 +9,7 @@ import { SCALE_BUCKETS } from '../core/scale';
 import type { ColorScale, Config } from './config';
 import { REDRAW_KEYS } from './config';
 import { bucketCounts, decorationModel, emptyBuckets, type DecorationModel } from './decorationModel';
-import type { ResultStore } from './resultStore';
+import { selectionInResult, type ResultStore } from './resultStore';
 
 // Colour-blind-safe ramp (viridis, dark blue → yellow) and a single-hue ramp, both translucent.
 const COLORBLIND = ['#44015440', '#46327e48', '#365c8d50', '#277f8e58', '#1fa18760', '#4ac16d68', '#a0da3970', '#fde72580'];
@@ -28,7 +28,7 @@ export class DecorationRenderer implements vscode.Disposable {
   private typesScale: ColorScale | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private selectionListener: vscode.Disposable | undefined;
-  /** The last model drawn per document URI (for the status bar and the e2e status file). */
+  /** The last model drawn per document URI (for the e2e status file, which reports what was painted). */
   private readonly drawn = new Map<string, DecorationModel>();
 
   constructor(
@@ -70,12 +70,7 @@ export class DecorationRenderer implements vscode.Disposable {
     const uri = editor.document.uri.toString();
     const stored = this.store.get(uri);
     let model: DecorationModel = { buckets: emptyBuckets(), metric: config.metric };
-    if (stored && stored.documentVersion === editor.document.version) {
-      const sel = editor.selection;
-      const doc = editor.document;
-      const selection = { start: doc.offsetAt(sel.start) - stored.offset, end: doc.offsetAt(sel.end) - stored.offset };
-      model = decorationModel(stored.result, config.metric, selection);
-    }
+    if (stored && stored.documentVersion === editor.document.version) model = decorationModel(stored.result, config.metric, selectionInResult(editor, stored));
     const base = stored?.offset ?? 0;
     this.types.forEach((type, b) => {
       const ranges = model.buckets[b].map(([s, e]) => new vscode.Range(editor.document.positionAt(base + s), editor.document.positionAt(base + e)));

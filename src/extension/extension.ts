@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services: Services = { context, store, engine: engineScope, log, errors, models, config, liveMode, panel };
   context.subscriptions.push(
     log, store, engineScope, models, liveMode, decorations,
-    new StatusBar(engineScope, store, models, decorations, config),
+    new StatusBar(engineScope, store, models, config),
     ...registerCommands(services, e2e),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new ResultHoverProvider(store)),
     trackEdits(store, (doc) => liveMode.onEdited(doc)),

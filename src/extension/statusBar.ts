@@ -1,11 +1,14 @@
-/** The status bar item: engine health and model, the device actually used, and bits of the selection. */
+/**
+ * The status bar item: engine health and model, the device actually used, bits of the selection, and why
+ * the chosen metric is not drawn as asked. Computed from the store and the pure models, never from another view.
+ */
 import * as vscode from 'vscode';
 import { bitsInRange } from '../core/summary';
 import type { Config } from './config';
-import type { DecorationRenderer } from './decorations';
+import { metricNote } from './decorationModel';
 import type { Engine } from './engine';
 import type { ModelSelection } from './modelSelection';
-import type { ResultStore } from './resultStore';
+import { selectionInResult, type ResultStore, type StoredResult } from './resultStore';
 import { STATUS_COMMANDS, statusView, type SelectionBits } from './statusBarText';
 
 export class StatusBar implements vscode.Disposable {
@@ -16,7 +19,6 @@ export class StatusBar implements vscode.Disposable {
     private readonly engine: Engine,
     private readonly store: ResultStore,
     private readonly selection: ModelSelection,
-    private readonly decorations: DecorationRenderer,
     private readonly config: () => Config,
   ) {
     this.item.name = 'Semantic Flow';
@@ -32,29 +34,30 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  /** Bits of the active editor's selection (or of the whole result when nothing is selected). */
-  selectionBits(): SelectionBits | undefined {
+  /** The active editor's result, when it still matches the document. */
+  private activeResult(): { editor: vscode.TextEditor; stored: StoredResult } | undefined {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) return undefined;
-    const stored = this.store.get(editor.document.uri.toString());
-    if (!stored || stored.documentVersion !== editor.document.version) return undefined;
-    const sel = editor.selection;
-    if (sel.isEmpty) return { bits: stored.result.summary.totalBits, tokens: stored.result.summary.scoredTokens, whole: true };
-    const doc = editor.document;
-    const r = bitsInRange(stored.result.tokens, doc.offsetAt(sel.start) - stored.offset, doc.offsetAt(sel.end) - stored.offset);
-    return { ...r, whole: false };
+    const stored = editor && this.store.get(editor.document.uri.toString());
+    return editor && stored && stored.documentVersion === editor.document.version ? { editor, stored } : undefined;
+  }
+
+  /** Bits of the selection (or of the whole result when nothing is selected). */
+  private selectionBits(editor: vscode.TextEditor, stored: StoredResult): SelectionBits {
+    if (editor.selection.isEmpty) return { bits: stored.result.summary.totalBits, tokens: stored.result.summary.scoredTokens, whole: true };
+    const sel = selectionInResult(editor, stored);
+    return { ...bitsInRange(stored.result.tokens, sel.start, sel.end), whole: false };
   }
 
   update(): void {
     const config = this.config();
-    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const active = this.activeResult();
     const view = statusView({
       status: this.engine.status,
       model: this.engine.model,
       chosenLabel: this.selection.label(config),
-      selection: this.selectionBits(),
+      selection: active && this.selectionBits(active.editor, active.stored),
       liveMode: config.liveMode,
-      note: uri ? this.decorations.drawnFor(uri)?.note : undefined,
+      note: active && metricNote(active.stored.result, config.metric, selectionInResult(active.editor, active.stored)),
     });
     this.item.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);

@@ -130,8 +130,11 @@ test('Directed Information splits at the --- line', { skip: !built && 'run npm r
   assert.ok(s.decorations.total > 0);
 });
 
+/** The panel revived in the reload test below (later tests find the host's panel through it). */
+let revived: FakePanel | undefined;
+
 test('a panel revived after a window reload is the panel commands use, and its token clicks select in the editor', { skip: !built && 'run npm run build first' }, async () => {
-  const revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
+  revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
   await control.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
   const editor = control.open(TEXT, 'file:///revived.py', 'python');
   editor.select(0, TEXT.length);
@@ -148,6 +151,49 @@ test('a panel revived after a window reload is the panel commands use, and its t
   await run(CommandId.showPanel);
   assert.equal(control.panels.length, 0, 'Show Panel reveals the revived panel instead of opening a second one');
   assert.equal(revived.revealed, 1);
+});
+
+test('a generation streams into the store and reaches the panel token by token, then its result replaces the stream', { skip: !built && 'run npm run build first' }, async () => {
+  const panel = control.panels.at(-1) ?? revived!;
+  panel.webview.send({ kind: 'ready', stateVersion: 1 });
+  const editor = control.open('The cat sat on the', 'file:///prompt.txt');
+  editor.select(0, 18);
+  control.setSetting('semanticFlow.generate.maxTokens', 4);
+  const from = panel.webview.posted.length;
+  await run(CommandId.generate);
+  control.setSetting('semanticFlow.generate.maxTokens', 64);
+  assert.equal(status().ok, true, JSON.stringify(status().errors));
+  const posted = panel.webview.posted.slice(from) as { kind: string; reset?: boolean; tokens?: { text: string; surprisalBits: number | null }[]; result?: { generation?: { tokens: { text: string; surprisalBits: number }[] } } }[];
+  const streams = posted.filter((m) => m.kind === 'stream');
+  assert.ok(streams.length >= 2, `${streams.length} stream messages`);
+  assert.equal(streams[0].reset, true);
+  assert.ok(streams.slice(1).every((m) => m.reset === false && m.tokens!.length === 1), 'one appended token per message');
+  const final = posted.at(-1)!;
+  assert.equal(final.kind, 'show', 'the stored result replaces the stream');
+  const generated = final.result!.generation!.tokens;
+  assert.deepEqual(streams.flatMap((m) => m.tokens!).map((t) => [t.text, t.surprisalBits]), generated.map((t) => [t.text, t.surprisalBits]));
+});
+
+test('the status bar says why the flow metric draws nothing, following the selection (from the store, not the decorations)', { skip: !built && 'run npm run build first' }, async () => {
+  const text = 'The cat sat on the mat.\nNot analysed.';
+  const editor = control.open(text, 'file:///note.txt');
+  editor.select(0, 23);
+  control.quickPickAnswers.push((items) => items.find((i) => i.label === 'token'));
+  await run(CommandId.flowMatrix);
+  assert.equal(status().result?.hasFlow, true, JSON.stringify(status().errors));
+  control.setSetting('semanticFlow.decoration.metric', 'flowIntoSelection');
+  const item = control.statusBarItems.find((i) => i.id === 'semanticFlow.status')!;
+  const tooltip = () => (item.tooltip as { value: string }).value;
+  try {
+    control.select(editor, 30, 30); // after the analysed text: no target token selected
+    assert.match(tooltip(), /Select target tokens to see the flow into them/);
+    control.select(editor, text.indexOf(' mat'), text.indexOf(' mat') + 4);
+    assert.doesNotMatch(tooltip(), /Select target tokens/);
+    control.select(editor, 30, 30);
+    assert.match(tooltip(), /Select target tokens/);
+  } finally {
+    control.setSetting('semanticFlow.decoration.metric', 'surprisal');
+  }
 });
 
 test('a missing model folder: one error with a Select Model button; Clear Decorations clears', { skip: !built && 'run npm run build first' }, async () => {

@@ -1,7 +1,7 @@
 /** decorationModel: which ranges land in which colour bucket, per metric (edges from core/scale.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decorationModel, bucketCounts } from '../../../src/extension/decorationModel';
+import { DECORATION_METRICS, decorationModel, bucketCounts, metricNote } from '../../../src/extension/decorationModel';
 import { SCALE_BUCKETS } from '../../../src/core/scale';
 import { resultOf } from './results';
 
@@ -68,4 +68,21 @@ test('flow into the selection sums each source row over the selected target colu
   const none = decorationModel(x, 'flowIntoSelection', { start: 0, end: 0 });
   assert.deepEqual(bucketCounts(none), [0, 0, 0, 0, 0, 0, 0, 0]);
   assert.match(none.note ?? '', /Select target tokens/);
+});
+
+test('metricNote is the note decorationModel draws with, for every metric and selection, without the ranges', () => {
+  const flowing = resultOf([['a', null], ['b', 1], ['c', 1]], {
+    flow: { unit: 'token', method: 'attention-mask', sources: [{ start: 0, end: 1, text: 'a' }], targets: [1, 2], phiBits: [[0.5, 3]], expectedBits: [[0.5, 3]] },
+  });
+  const notes = new Set<string | undefined>();
+  for (const result of [r, flowing]) {
+    for (const metric of DECORATION_METRICS) {
+      for (const sel of [undefined, { start: 0, end: 0 }, { start: 1, end: 1 }, { start: 2, end: 3 }, { start: 9, end: 12 }]) {
+        const note = metricNote(result, metric, sel);
+        assert.equal(note, decorationModel(result, metric, sel).note, `${metric} ${JSON.stringify(sel)}`);
+        notes.add(note);
+      }
+    }
+  }
+  assert.equal(notes.size, 4, 'none, no DI, no flow matrix, select targets');
 });

@@ -104,6 +104,7 @@ export function createFakeVscode(extensionRoot: string) {
   const logLines: string[] = [];
   const quickPickAnswers: ((items: { label: string }[]) => unknown)[] = [];
   const panels: FakePanel[] = [];
+  const statusBarItems: { id?: string; text: string; tooltip: unknown }[] = [];
   const serializers = new Map<string, { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }>();
   const ev = {
     visible: new EventEmitter<FakeEditor[]>(), active: new EventEmitter<FakeEditor | undefined>(), selection: new EventEmitter<{ textEditor: FakeEditor }>(),
@@ -116,7 +117,11 @@ export function createFakeVscode(extensionRoot: string) {
       const rec = (level: string) => (m: string) => { logLines.push(`${level} ${m}`); };
       return { name, info: rec('info'), warn: rec('warn'), error: rec('error'), debug: rec('debug'), trace: rec('trace'), appendLine: rec('line'), append: rec('line'), show: () => undefined, dispose: () => undefined };
     },
-    createStatusBarItem: () => ({ text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', backgroundColor: undefined as unknown, show() {}, hide() {}, dispose() {} }),
+    createStatusBarItem: (id?: string) => {
+      const item = { id, text: '', tooltip: undefined as unknown, command: undefined as unknown, name: '', backgroundColor: undefined as unknown, show() {}, hide() {}, dispose() {} };
+      statusBarItems.push(item);
+      return item;
+    },
     createTextEditorDecorationType: (options: unknown) => ({ key: `deco${Math.random()}`, options, dispose() {} }),
     showInformationMessage: async (message: string, ...items: string[]) => { notifications.push({ kind: 'info', message, items }); return undefined; },
     showWarningMessage: async (message: string, ...items: unknown[]) => { notifications.push({ kind: 'warning', message, items: items.filter((i): i is string => typeof i === 'string') }); return undefined; },
@@ -171,7 +176,7 @@ export function createFakeVscode(extensionRoot: string) {
 
   /** Test controls. */
   const control = {
-    commands, notifications, hoverProviders, logLines, quickPickAnswers, userSettings, workspaceSettings, panels, serializers,
+    commands, notifications, hoverProviders, logLines, quickPickAnswers, userSettings, workspaceSettings, panels, serializers, statusBarItems,
     open(text: string, uri = 'file:///doc.txt', languageId = 'plaintext'): FakeEditor {
       const doc = new FakeDocument(Uri.parse(uri), text, languageId);
       const editor = new FakeEditor(doc);
@@ -181,6 +186,11 @@ export function createFakeVscode(extensionRoot: string) {
       ev.visible.fire(window.visibleTextEditors);
       ev.active.fire(editor);
       return editor;
+    },
+    /** Selects [start, end) in the editor and fires the selection event, as the user selecting does. */
+    select(editor: FakeEditor, start: number, end: number): void {
+      editor.select(start, end);
+      ev.selection.fire({ textEditor: editor });
     },
     /** Replaces [start, end) of the document and fires the change event, as an edit in VS Code does. */
     edit(editor: FakeEditor, start: number, end: number, text: string): void {
