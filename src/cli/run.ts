@@ -8,6 +8,7 @@ import { analyzeCommand } from './commands/analyze';
 import { batchCommand } from './commands/batch';
 import { serveCommand } from './commands/serve';
 import { diCommand } from './commands/di';
+import { dialogueCommand } from './commands/dialogue';
 import { generateCommand } from './commands/generate';
 import { flowCommand } from './commands/flow';
 import { compareCommand } from './commands/compare';
@@ -16,7 +17,7 @@ import { rateDistortionCommand } from './commands/rateDistortion';
 import type { CliIo } from './io';
 import { commandHelp, generalHelp } from './help';
 
-export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, generateCommand, flowCommand, compareCommand, rateDistortionCommand, modelsCommand];
+export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, dialogueCommand, generateCommand, flowCommand, compareCommand, rateDistortionCommand, modelsCommand];
 
 function unknownCommand(name: string, io: CliIo): number {
   io.stderr.write(`semantic-flow: unknown command \`${name}\`. Commands: ${COMMANDS.map((c) => c.name).join(', ')}.\n`);

@@ -14,8 +14,11 @@ class FakeCache implements KvCache {
   dispose(): void { this.disposed = true; }
 }
 
+/** A context as the logits function sees it: every position so far, the last one being predicted from. */
+export type FakeContext = { id: number; visible: boolean; pos: number }[];
+
 /** logits(v) for a context: favours (last visible id + 1) mod V, plus a small bias from the count of visible tokens. */
-export function fakeLogits(context: { id: number; visible: boolean; pos: number }[]): Float32Array {
+export function fakeLogits(context: FakeContext): Float32Array {
   const out = new Float32Array(FAKE_VOCAB);
   const vis = context.filter((c) => c.visible);
   const last = vis.length ? vis[vis.length - 1].id : 0;
@@ -27,7 +30,11 @@ export class FakeModel implements ScoringModel {
   forwardCalls = 0;
   tokenSteps = 0;
   openCaches = new Set<FakeCache>();
-  constructor(readonly info: ModelInfo = fakeInfo()) {}
+  constructor(
+    readonly info: ModelInfo = fakeInfo(),
+    /** Logits at a position from its context (info.vocabSize of them); other hand-built models bring their own. */
+    private readonly logitsOf: (context: FakeContext) => Float32Array = fakeLogits,
+  ) {}
   tokenize(text: string): TokenizedText {
     const ids = [...text].map((c) => (c.charCodeAt(0) - 97 + FAKE_VOCAB * 4) % FAKE_VOCAB);
     return { ids, spans: ids.map((_, i) => ({ start: i, end: i + 1 })), special: ids.map(() => false) };
@@ -38,7 +45,8 @@ export class FakeModel implements ScoringModel {
     const B = input.inputIds.length, S = input.inputIds[0].length;
     const past = input.past as FakeCache | null | undefined;
     const P = past?.length ?? 0;
-    const logits = new Float32Array(B * S * FAKE_VOCAB);
+    const V = this.info.vocabSize;
+    const logits = new Float32Array(B * S * V);
     const rows: FakeCache['rows'] = [];
     for (let b = 0; b < B; b++) {
       const ctx = past ? [...past.rows[b]] : [];
@@ -46,14 +54,14 @@ export class FakeModel implements ScoringModel {
         const mask = input.attentionMask?.[b][P + s] ?? 1;
         const pos = input.positionIds?.[b][s] ?? P + s;
         ctx.push({ id: input.inputIds[b][s], visible: mask === 1, pos });
-        logits.set(fakeLogits(ctx), (b * S + s) * FAKE_VOCAB);
+        logits.set(this.logitsOf(ctx), (b * S + s) * V);
         this.tokenSteps++;
       }
       rows.push(ctx);
     }
     let cache: FakeCache | null = null;
     if (input.keepCache) { cache = new FakeCache(P + S, B, rows); this.openCaches.add(cache); }
-    return { logits, batch: B, seq: S, vocab: FAKE_VOCAB, cache };
+    return { logits, batch: B, seq: S, vocab: V, cache };
   }
   async tileCache(cache: KvCache, batch: number): Promise<KvCache> {
     const c = cache as FakeCache;

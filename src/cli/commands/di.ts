@@ -3,7 +3,7 @@ import { SemanticFlowError } from '../../core/errors';
 import { directedInformation } from '../../core/directedInformation';
 import type { BaselineKind } from '../../core/directedInput';
 import type { AnalysisResult } from '../../core/result';
-import { flagSpecs, parseArgs, type Flags } from '../args';
+import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
@@ -24,10 +24,14 @@ export const baselineFlags = flagSpecs({
   'baseline-text': { type: 'string', value: 'FILE|TEXT', help: 'the baseline prompt for --baseline text (implies it)' },
 });
 
-/** --baseline and --baseline-text together; a baseline text alone means `--baseline text`. */
-export async function baselineFromFlags(flags: Flags<typeof baselineFlags>, io: CliIo): Promise<{ baseline: BaselineKind; baselineText?: string }> {
+/** --baseline and --baseline-text together; a baseline text alone means `--baseline text`, neither means `fallback`. */
+export async function baselineFromFlags<K extends BaselineKind = BaselineKind>(
+  flags: { baseline?: K; 'baseline-text'?: string },
+  io: CliIo,
+  fallback: K = 'bos' as K,
+): Promise<{ baseline: K; baselineText?: string }> {
   const given = flags['baseline-text'];
-  const baseline = flags.baseline ?? (given !== undefined ? 'text' : 'bos');
+  const baseline: K = flags.baseline ?? (given !== undefined ? ('text' as K) : fallback);
   if (baseline === 'text') {
     if (given === undefined) throw new SemanticFlowError('bad-argument', '`--baseline text` needs `--baseline-text FILE|TEXT`.');
     return { baseline, baselineText: await textOrFile(given, 'baseline-text', io) };
