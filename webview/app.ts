@@ -8,9 +8,11 @@ import { formatBits } from '../src/core/units';
 import type { FlowMatrix, FromPanel, PanelState, StreamToken, StripMeasure, ToPanel } from '../src/extension/panel/panelProtocol';
 import { DI_SERIES, GENERATION_DI_SERIES, LineChart, SURPRISAL_SERIES, type SeriesSpec } from './charts';
 import { byId, setHidden } from './dom';
+import { DialogueSection } from './dialogueSection';
 import { composePng, type PngPart } from './exportPng';
 import { Heatmap } from './heatmap';
 import { restorePanelState, STATE_VERSION } from './state';
+import { RateDistortionSection } from './rateDistortionSection';
 import { renderLegend, renderRows } from './summary';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { TokenStrip } from './tokenStrip';
@@ -34,6 +36,8 @@ export class PanelApp {
   private readonly surprisal: LineChart;
   private di: { chart: LineChart; specs: readonly SeriesSpec[] } | null = null;
   private readonly heatmap: Heatmap;
+  private readonly dialogue: DialogueSection;
+  private readonly rd: RateDistortionSection;
   private readonly id = <T extends HTMLElement = HTMLElement>(id: string): T => byId<T>(this.doc, id);
 
   constructor(
@@ -45,6 +49,11 @@ export class PanelApp {
     this.strip = new TokenStrip(this.id('token-strip'), (p) => this.choose(p));
     this.surprisal = new LineChart(this.id<HTMLCanvasElement>('chart-surprisal'), SURPRISAL_SERIES, 'bits', this.theme, (p) => this.choose(p, true));
     this.heatmap = new Heatmap(this.id<HTMLCanvasElement>('flow-heatmap'), this.id('flow-rows'), this.id('flow-cols'), this.id('flow-readout'), this.id('flow-scale'), this.theme, (tokenIndex) => {
+      const p = this.positionOf(tokenIndex);
+      if (p !== null) this.choose(p, true);
+    });
+    this.dialogue = new DialogueSection(doc, this.theme, (p) => this.choose(p, true));
+    this.rd = new RateDistortionSection(doc, this.theme, (tokenIndex) => {
       const p = this.positionOf(tokenIndex);
       if (p !== null) this.choose(p, true);
     });
@@ -132,6 +141,8 @@ export class PanelApp {
     this.surprisal.setData(s.labels, [s.surprisal, s.entropy]);
     this.renderDi(diSeries(r));
     this.renderFlow(r);
+    this.dialogue.render(r);
+    this.rd.render(r);
   }
 
   private showEmpty(): void {
@@ -140,6 +151,8 @@ export class PanelApp {
     setHidden(this.id('content'), true);
     setHidden(this.id('stale-banner'), true);
     setHidden(this.id('empty-state'), false);
+    this.dialogue.render(null);
+    this.rd.render(null);
   }
 
   private positionOf(tokenIndex: number | null): number | null {
@@ -169,6 +182,7 @@ export class PanelApp {
   /** The user chose a token (strip click/Enter, or a chart point). */
   private choose(position: number, fromChart = false): void {
     if (fromChart) this.strip.setSelected(position, { scroll: true });
+    if (this.dialogue.visible) this.dialogue.strip.setSelected(position);
     const r = this.result;
     const t = r?.tokens[position];
     if (this.streaming || !r || !t) return;
@@ -221,6 +235,8 @@ export class PanelApp {
       setHidden(this.id('section-di'), true);
       this.di?.chart.setData([], [[], [], []]);
       setHidden(this.id('section-flow'), true);
+      this.dialogue.render(null);
+      this.rd.render(null);
     }
     for (const t of tokens) {
       this.strip.append(streamStripToken(t));
@@ -239,6 +255,8 @@ export class PanelApp {
     const parts: PngPart[] = [{ title: 'Surprisal and entropy per token (bits)', canvas: this.surprisal.canvas }];
     if (this.di && !this.id('section-di').hasAttribute('hidden')) parts.push({ title: 'Directed information, cumulative (bits)', canvas: this.di.chart.canvas });
     if (!this.id('section-flow').hasAttribute('hidden')) parts.push({ title: 'Token-to-token flow (bits)', canvas: this.heatmap.canvas });
+    if (this.dialogue.visible) parts.push({ title: 'Dialogue: directed information across turns, cumulative (bits)', canvas: this.dialogue.chart.canvas });
+    if (this.rd.visible) parts.push({ title: 'Quantisation rate–distortion: mean KL (bits/token) against bits per weight', canvas: this.rd.chart.canvas });
     const dataUrl = composePng(this.doc, parts, this.theme);
     if (dataUrl) this.host.post({ kind: 'exportPng', dataUrl });
     else this.id('status').textContent = 'Nothing drawn yet to export (open a chart section first).';
@@ -249,5 +267,7 @@ export class PanelApp {
     this.surprisal.applyTheme(t);
     this.di?.chart.applyTheme(t);
     this.heatmap.applyTheme(t);
+    this.dialogue.applyTheme(t);
+    this.rd.applyTheme(t);
   }
 }

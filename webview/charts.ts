@@ -10,7 +10,7 @@ import type { Theme } from './theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
 
-type SeriesColour = 'surprisal' | 'entropy' | 'sumIota' | 'compensator' | 'residual' | 'expected';
+type SeriesColour = 'surprisal' | 'entropy' | 'sumIota' | 'compensator' | 'residual' | 'expected' | 'toAssistant' | 'toUser';
 
 export interface SeriesSpec {
   label: string;
@@ -128,3 +128,10 @@ export const DI_SERIES: readonly SeriesSpec[] = [
 ];
 
 export const GENERATION_DI_SERIES: readonly SeriesSpec[] = [...DI_SERIES, { label: 'F(t) expected flow', colour: 'expected', dashed: true }];
+
+export const DIALOGUE_SERIES: readonly SeriesSpec[] = [
+  { label: 'I(X → Y): user → assistant', colour: 'toAssistant' },
+  { label: 'its compensator A (Σ KL)', colour: 'toAssistant', dashed: true },
+  { label: 'I(0Y → X): assistant → user', colour: 'toUser' },
+  { label: 'its compensator A (Σ KL)', colour: 'toUser', dashed: true },
+];

@@ -1,4 +1,4 @@
-/** The summary table, the selected-token detail table and the bucket legend: rows of text via textContent. */
+/** The summary table, the selected-token detail table, the grid tables and the bucket legend: rows of text via textContent. */
 import { el } from './dom';
 import type { LegendItem, Row } from './viewModel';
 
@@ -8,6 +8,12 @@ export function renderRows(tbody: HTMLElement, rows: readonly Row[]): void {
   tbody.replaceChildren(
     ...rows.map((r) => el(doc, 'tr', {}, [el(doc, 'th', { text: r.label, attrs: { scope: 'row' } }), el(doc, 'td', { text: r.value })])),
   );
+}
+
+/** Replaces a <tbody>'s rows with one <tr> of <td> cells per row of strings. */
+export function renderTable(tbody: HTMLElement, rows: readonly (readonly string[])[]): void {
+  const doc = tbody.ownerDocument;
+  tbody.replaceChildren(...rows.map((cells) => el(doc, 'tr', {}, cells.map((c) => el(doc, 'td', { text: c })))));
 }
 
 /** The colour scale: a swatch with the same bucket class as the strip tokens, and its range in bits. */

@@ -15,6 +15,9 @@ export interface Theme {
   compensator: string;
   residual: string;
   expected: string;
+  /** Dialogue curves: information into the assistant's turns, into the user's. */
+  toAssistant: string;
+  toUser: string;
   /** Heatmap: flow above zero / below zero. */
   positive: string;
   negative: string;
@@ -45,6 +48,8 @@ export function readTheme(doc: Document): Theme {
     compensator: v('--vscode-charts-green', '#89d185'),
     residual: v('--vscode-charts-orange', '#d18616'),
     expected: v('--vscode-charts-yellow', '#cca700'),
+    toAssistant: v('--vscode-charts-purple', '#b180d7'),
+    toUser: v('--vscode-charts-green', '#89d185'),
     positive: v('--vscode-charts-red', '#f14c4c'),
     negative: v('--vscode-charts-blue', '#3794ff'),
   };

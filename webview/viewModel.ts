@@ -127,6 +127,14 @@ export function summaryRows(r: AnalysisResult): Row[] {
     const extra = [g.stopReason && `stop: ${g.stopReason}`, g.temperature !== undefined && `T=${g.temperature}`, g.seed !== undefined && `seed ${g.seed}`].filter(Boolean);
     rows.push({ label: 'Generation', value: `${g.tokens.length} tokens, ${g.samples} samples${extra.length ? `, ${extra.join(', ')}` : ''}` });
   }
+  if (r.dialogue) {
+    rows.push(
+      { label: 'I(X → Y) user → assistant', value: formatBits(r.dialogue.userToAssistant.totalBits, 3) },
+      { label: 'I(0Y → X) assistant → user', value: formatBits(r.dialogue.assistantToUser.totalBits, 3) },
+      { label: 'Turns', value: String(r.dialogue.turns.length) },
+    );
+  }
+  if (r.rateDistortion) rows.push({ label: 'Variants', value: r.rateDistortion.points.map((p) => p.variant).join(', ') });
   if (r.comparison) {
     rows.push({ label: 'Compared with', value: r.comparison.modelB.id }, { label: 'KL to model B', value: formatBits(r.comparison.totalKlBits, 2) });
     if (r.comparison.totalDeltaBits !== undefined) rows.push({ label: 'Δ bits (B − A)', value: formatBits(r.comparison.totalDeltaBits, 2) });
@@ -148,6 +156,16 @@ export function tokenDetailRows(r: AnalysisResult, index: number): Row[] {
     { label: 'Rank', value: t.rank === null ? '—' : String(t.rank) },
   ];
   if (t.topK?.length) rows.push({ label: 'Top alternatives', value: t.topK.map((a) => `${JSON.stringify(a.text)} ${formatBits(a.bits, 2)}`).join(', ') });
+  const said = r.dialogue?.tokens.find((d) => d.index === t.index);
+  if (said) {
+    const turn = r.dialogue!.turns[said.turn];
+    rows.push(
+      { label: 'Turn', value: `${turn.message + 1} (${turn.role}), receiving from the ${said.direction === 'user-to-assistant' ? 'user' : 'assistant'}` },
+      { label: 'iota', value: formatBits(said.iotaBits, 3) },
+      { label: 'KL to the baseline', value: formatBits(said.klBits, 3) },
+      { label: 'Baseline surprisal', value: formatBits(said.baselineSurprisalBits, 3) },
+    );
+  }
   if (t.truncatedContext) rows.push({ label: 'Context', value: 'scored with a sliding window (the start of the text was out of view)' });
   if (t.special) rows.push({ label: 'Special', value: 'template/special token, excluded from the summary' });
   return rows;

@@ -17,6 +17,8 @@ const ID = {
   showPanel: 'semanticFlow.showPanel',
   exportResult: 'semanticFlow.exportResult',
   clearDecorations: 'semanticFlow.clearDecorations',
+  dialogue: 'semanticFlow.dialogue',
+  rateDistortion: 'semanticFlow.rateDistortion',
 };
 /** Titles from the contract, used only if package.json does not contribute the command. */
 const FALLBACK_TITLE = {
@@ -26,6 +28,8 @@ const FALLBACK_TITLE = {
   [ID.showPanel]: 'Semantic Flow: Show Panel',
   [ID.exportResult]: 'Semantic Flow: Export Result',
   [ID.clearDecorations]: 'Semantic Flow: Clear Decorations',
+  [ID.dialogue]: 'Semantic Flow: Dialogue: Directed Information Both Ways',
+  [ID.rateDistortion]: 'Semantic Flow: Quantisation Rate–Distortion',
 };
 const ANALYZE_TIMEOUT = 90000 * Number(process.env.E2E_TIMEOUT_SCALE || 1); // first call starts the worker and loads the model
 

@@ -19,13 +19,18 @@ export function turnsOf(layout: ChatLayout, tokens: readonly TokenRecord[], reco
     byTurn.get(r.turn)!.push(r);
   }
   const cumulative: Record<Side, number> = { 'user-to-assistant': 0, 'assistant-to-user': 0 };
+  const cumulativeKl: Record<Side, number> = { 'user-to-assistant': 0, 'assistant-to-user': 0 };
   return layout.messages.map((m) => {
     const own = (byTurn.get(m.message) ?? []).filter(scored);
     let bits = 0;
     for (let i = m.tokenStart; i < m.tokenEnd; i++) if (scored(tokens[i]) && tokens[i].surprisalBits !== null) bits += tokens[i].surprisalBits!;
     const iotaBits = own.reduce((a, r) => a + r.iotaBits, 0);
+    const klBits = own.reduce((a, r) => a + r.klBits, 0);
     const side = own[0]?.direction ?? (m.role === 'user' ? 'assistant-to-user' : m.role === 'assistant' ? 'user-to-assistant' : null);
-    if (side) cumulative[side] += iotaBits;
+    if (side) {
+      cumulative[side] += iotaBits;
+      cumulativeKl[side] += klBits;
+    }
     return {
       message: m.message,
       role: m.role as DialogueTurn['role'],
@@ -36,8 +41,9 @@ export function turnsOf(layout: ChatLayout, tokens: readonly TokenRecord[], reco
       bits,
       baselineBits: side ? own.reduce((a, r) => a + (r.baselineSurprisalBits ?? 0), 0) : bits,
       iotaBits,
-      klBits: own.reduce((a, r) => a + r.klBits, 0),
+      klBits,
       cumulativeBits: side ? cumulative[side] : 0,
+      cumulativeKlBits: side ? cumulativeKl[side] : 0,
     };
   });
 }

@@ -264,6 +264,8 @@ export interface DialogueTurn {
   klBits: number;
   /** Σ iota of this turn's direction up to and including this turn. */
   cumulativeBits: number;
+  /** The direction's compensator A (Σ KL) up to and including this turn; M = cumulativeBits − this. */
+  cumulativeKlBits: number;
 }
 
 export interface DialogueTokenRecord extends DiTokenRecord {

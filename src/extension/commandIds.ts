@@ -6,6 +6,8 @@ export const CommandId = {
   generate: 'semanticFlow.generate',
   flowMatrix: 'semanticFlow.flowMatrix',
   compareModels: 'semanticFlow.compareModels',
+  dialogue: 'semanticFlow.dialogue',
+  rateDistortion: 'semanticFlow.rateDistortion',
   showPanel: 'semanticFlow.showPanel',
   clearDecorations: 'semanticFlow.clearDecorations',
   selectModel: 'semanticFlow.selectModel',

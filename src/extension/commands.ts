@@ -6,11 +6,13 @@ import * as vscode from 'vscode';
 import { CommandId, type CommandIdValue } from './commandIds';
 import { analyzeDocument, analyzeRange, analyzeSelection } from './commands/analyze';
 import { compareModels } from './commands/compareModels';
+import { dialogue } from './commands/dialogue';
 import { directedInformation } from './commands/directedInformation';
 import { clearDecorations, restartEngine, revealToken, showLog, showPanel, toggleLiveMode } from './commands/engineCommands';
 import { exportResult } from './commands/exportResult';
 import { flowMatrix } from './commands/flowMatrix';
 import { generateFromPrompt } from './commands/generate';
+import { rateDistortion } from './commands/rateDistortion';
 import { connectServer, selectModel } from './commands/selectModel';
 import type { E2eStatus } from './e2eStatus';
 import type { Services } from './services';
@@ -24,6 +26,8 @@ export const COMMANDS: Record<CommandIdValue, Handler> = {
   [CommandId.generate]: generateFromPrompt,
   [CommandId.flowMatrix]: flowMatrix,
   [CommandId.compareModels]: compareModels,
+  [CommandId.dialogue]: dialogue,
+  [CommandId.rateDistortion]: rateDistortion,
   [CommandId.showPanel]: showPanel,
   [CommandId.clearDecorations]: clearDecorations,
   [CommandId.selectModel]: selectModel,

@@ -16,7 +16,7 @@ export interface E2eStatusFile {
   ok: boolean;
   engine: string;
   model: { id: string; device: string; fallbackReason: string | null } | null;
-  result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; flowComparisons: string | null; hasComparison: boolean; hasGeneration: boolean } | null;
+  result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; flowComparisons: string | null; hasComparison: boolean; hasGeneration: boolean; hasDialogue: boolean; rateDistortionPoints: number } | null;
   tokenCount: number;
   decorations: { metric: string; perBucket: number[]; total: number; note?: string };
   errors: string[];
@@ -69,6 +69,8 @@ export class E2eStatus {
             flowComparisons: stored.result.flow?.comparisons ?? null,
             hasComparison: !!stored.result.comparison,
             hasGeneration: !!stored.result.generation,
+            hasDialogue: !!stored.result.dialogue,
+            rateDistortionPoints: stored.result.rateDistortion?.points.length ?? 0,
           }
         : null,
       tokenCount: stored?.result.tokens.length ?? 0,

@@ -18,7 +18,7 @@ export interface StoredResult {
   offset: number;
   result: AnalysisResult;
   /** Which command produced it (live mode re-scores only plain analyses). */
-  kind?: 'analyze' | 'di' | 'flow' | 'compare' | 'generate';
+  kind?: 'analyze' | 'di' | 'flow' | 'compare' | 'generate' | 'dialogue' | 'rateDistortion';
 }
 
 /** The tokens generated so far for `uri` (a virtual URI), until the generation's result is stored there. */

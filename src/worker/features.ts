@@ -5,11 +5,13 @@
  * comparison say plainly that they need a local model.
  */
 import { compareModels } from '../core/comparison';
+import { dialogueInformation } from '../core/dialogueInformation';
 import { directedInformation } from '../core/directedInformation';
 import type { ChatCapable } from '../core/directedInput';
 import { SemanticFlowError } from '../core/errors';
 import { generate } from '../core/generation';
 import { occlusionFlow } from '../core/occlusionFlow';
+import { rateDistortion } from '../core/rateDistortion';
 import type { AnalysisResult } from '../core/result';
 import type { ScoringModel } from '../core/scoringModel';
 import type { LanguageModel } from '../engines/languageModel';
@@ -17,13 +19,19 @@ import { remoteDirectedInformation, twoPassDirectedInformation } from '../engine
 import { RemoteModel } from '../engines/remote/remoteModel';
 import { remoteOcclusion } from '../engines/remote/remoteOcclusion';
 import type { HandlerContext } from './dispatcher';
-import type { CompareParams, DiParams, FlowParams, GenerateParams } from './protocol';
+import { referenceParameters } from '../engines/onnx/modelVariants';
+import { variantSources } from '../engines/onnx/variantSources';
+import { modelDirOf } from './loadModel';
+import type { CompareParams, DialogueParams, DiParams, FlowParams, GenerateParams, RateDistortionParams } from './protocol';
 
 export interface Features {
   di(model: LanguageModel, p: DiParams, ctx: HandlerContext): Promise<AnalysisResult>;
   flow(model: LanguageModel, p: FlowParams, ctx: HandlerContext): Promise<AnalysisResult>;
   generate(model: LanguageModel, p: GenerateParams, ctx: HandlerContext): Promise<AnalysisResult>;
   compare(a: LanguageModel, b: LanguageModel, p: CompareParams, ctx: HandlerContext): Promise<AnalysisResult>;
+  dialogue(model: LanguageModel, p: DialogueParams, ctx: HandlerContext): Promise<AnalysisResult>;
+  /** `reference` is the engine's model loaded in fp32. */
+  rateDistortion(reference: LanguageModel, p: RateDistortionParams, ctx: HandlerContext): Promise<AnalysisResult>;
 }
 
 const needsLocal = (what: string, m: LanguageModel): SemanticFlowError =>
@@ -96,6 +104,26 @@ export const features: Features = {
     const r = await compareModels(a.scoring, b.scoring, p.text, {
       topK: p.options.topK, chunkSize: p.options.chunkSize, signal: ctx.signal,
       onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneTokens, total: q.totalTokens, unit: 'tokens' }),
+    });
+    return withSource(r, p.source);
+  },
+
+  async dialogue(model, p, ctx) {
+    const scoring = chatScoring(model);
+    if (!scoring) throw needsLocal('Directed information in a dialogue', model);
+    return dialogueInformation(scoring, p.messages, {
+      topK: p.options.topK, chunkSize: p.options.chunkSize, baseline: p.options.baseline, baselineText: p.options.baselineText, signal: ctx.signal,
+      onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneTokens, total: q.totalTokens, unit: 'tokens' }),
+    });
+  },
+
+  async rateDistortion(reference, p, ctx) {
+    if (p.engine.kind !== 'onnx' || !reference.scoring) throw needsLocal('Quantisation rate–distortion', reference);
+    const dir = modelDirOf(p.engine, 'fp32');
+    const r = await rateDistortion(reference.scoring, variantSources(dir, reference.scoring, { device: p.engine.device, threads: p.engine.threads, id: p.engine.id }), [{ name: p.source?.uri ?? 'text', text: p.text }], {
+      reference: 'onnx/model.onnx', parameters: referenceParameters(dir),
+      topK: p.options.topK, chunkSize: p.options.chunkSize, resamples: p.options.resamples, seed: p.options.seed, worst: p.options.worst, signal: ctx.signal,
+      onProgress: (q) => ctx.progress({ stage: 'score', done: q.doneTokens + q.doneVariants * q.totalTokens, total: q.totalVariants * q.totalTokens, unit: 'tokens', detail: `${q.variant}, variant ${q.doneVariants + 1} of ${q.totalVariants}` }),
     });
     return withSource(r, p.source);
   },

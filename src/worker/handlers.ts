@@ -121,6 +121,10 @@ export function createHandlers(host: ModelHost, features: Features, fetchModel: 
     di: (p, ctx) => after(host.get(p.engine, ctx, 'di').then((m) => features.di(m, p, ctx))),
     flow: (p, ctx) => after(host.get(p.engine, ctx, 'flow').then((m) => features.flow(m, p, ctx))),
     generate: (p, ctx) => after(host.get(p.engine, ctx, 'generate').then((m) => features.generate(m, p, ctx))),
+    dialogue: (p, ctx) => after(host.get(p.engine, ctx, 'dialogue').then((m) => features.dialogue(m, p, ctx))),
+    // The reference is the engine's model in fp32 (a q8 choice reloads as fp32; the status bar shows it).
+    rateDistortion: (p, ctx) =>
+      after(host.get(p.engine.kind === 'onnx' ? { ...p.engine, dtype: 'fp32' } : p.engine, ctx, 'rateDistortion').then((m) => features.rateDistortion(m, p, ctx))),
     compare: (p, ctx) =>
       after((async () => {
         const a = await host.get(p.engine, ctx, 'compare');

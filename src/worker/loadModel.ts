@@ -11,12 +11,17 @@ import { defaultModelsDir } from '../engines/catalog/modelsDir';
 import { loadRemoteModel } from './remoteEngine';
 import type { EngineConfig } from './protocol';
 
+/** The folder an ONNX engine config loads `dtype` from: its folder, the built-in model's, or the Hub id's on disk. */
+export function modelDirOf(engine: Extract<EngineConfig, { kind: 'onnx' }>, dtype = engine.dtype): string {
+  return engine.hubId
+    ? findHubModel(engine.hubId, dtype, { modelsDirs: [...(engine.modelsDirs ?? []), defaultModelsDir()], audience: 'extension' }).dir
+    : (engine.modelDir ?? builtinModelDir());
+}
+
 /** Loads the model an engine config names; `notice` receives one-line engine notices (for the log). */
 export async function loadModel(engine: EngineConfig, notice?: (message: string) => void): Promise<LanguageModel> {
   if (engine.kind === 'remote') return loadRemoteModel(engine, notice);
-  const dir = engine.hubId
-    ? findHubModel(engine.hubId, engine.dtype, { modelsDirs: [...(engine.modelsDirs ?? []), defaultModelsDir()], audience: 'extension' }).dir
-    : (engine.modelDir ?? builtinModelDir());
+  const dir = modelDirOf(engine);
   return OnnxModel.load({
     modelDir: dir,
     id: engine.modelDir === null && !engine.hubId ? BUILTIN_MODEL_NAME : engine.id,

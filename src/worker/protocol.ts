@@ -75,6 +75,21 @@ export interface CompareParams {
   options: ScoreOptions;
 }
 
+/** A chat transcript for directed information both ways (measures.md, "Directed information in a dialogue"). */
+export interface DialogueParams {
+  engine: EngineConfig;
+  messages: { role: string; content: string }[];
+  options: ScoreOptions & { baseline?: 'neutral' | 'text'; baselineText?: string };
+}
+
+/** Every ONNX variant of the engine's model folder against its fp32 model, on `text` (measures.md, "Rate–distortion"). */
+export interface RateDistortionParams {
+  engine: EngineConfig;
+  text: string;
+  source?: SourceRef;
+  options: ScoreOptions & { resamples?: number; seed?: number; worst?: number };
+}
+
 /**
  * Downloads a Hub model into `<destRoot>/<owner>/<name>` (src/engines/catalog/download.ts): the one
  * request that touches the network for a local model. Loading never downloads.
@@ -114,6 +129,8 @@ export interface Requests {
   flow: { params: FlowParams; result: AnalysisResult };
   generate: { params: GenerateParams; result: AnalysisResult };
   compare: { params: CompareParams; result: AnalysisResult };
+  dialogue: { params: DialogueParams; result: AnalysisResult };
+  rateDistortion: { params: RateDistortionParams; result: AnalysisResult };
   download: { params: DownloadParams; result: DownloadResult };
   /** Disposes the loaded models (the worker stays up). */
   unload: { params: Record<string, never>; result: null };
@@ -167,7 +184,7 @@ export type FromWorker =
   | { kind: 'log'; level: LogLevel; message: string };
 
 /** Methods whose newer request for the same document supersedes (cancels) an older one. */
-export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 'compare'];
+export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 'compare', 'rateDistortion'];
 
 /** Requests that never touch the loaded model: they run beside the model queue (a download does not hold up an analysis). */
 export const INDEPENDENT_METHODS: readonly Method[] = ['download'];

@@ -4,7 +4,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SemanticFlowError } from '../../src/core/errors';
 import { packageRoot } from '../../src/engines/builtinModel';
@@ -94,4 +95,25 @@ test('live mode: a re-analysis of an edited document reuses the unchanged prefix
   // Another document does not see this one's cache.
   const other = await client.request('analyze', { engine, text: after, source: { ...source, uri: 'file:///other.md' }, options: { topK: 3, reusePrefix: true } });
   assert.equal(other.options?.reusedPrefixTokens, undefined);
+});
+
+test('rate–distortion and dialogue through the engine process: the model reloads as fp32 for the reference; a chat template lays out the turns', async () => {
+  const dtypes: EngineConfig = { kind: 'onnx', id: 'tiny-gpt2-dtypes', modelDir: join(root, 'test/fixtures/models/tiny-gpt2-dtypes'), device: 'cpu', dtype: 'q8', threads: 1 };
+  const source = { uri: 'file:///rd.md', version: 3, offset: 10 };
+  const rd = await client.request('rateDistortion', { engine: dtypes, text: TEXT, source, options: { topK: 2, resamples: 50 } });
+  assert.equal(rd.model.dtype, 'fp32');
+  assert.deepEqual(rd.source, source);
+  const points = rd.rateDistortion!.points;
+  assert.deepEqual(points.map((p) => p.variant), ['q4', 'fp16', 'q8', 'fp32']);
+  assert.equal(points[3].meanKlBits, 0);
+  assert.ok(points[0].meanKlBits > points[1].meanKlBits);
+  // dialogue: the fixture's tokenizer with a template written for the test
+  const chat = mkdtempSync(join(tmpdir(), 'sf-worker-chat-'));
+  cpSync(fixture, chat, { recursive: true });
+  const cfg = join(chat, 'tokenizer_config.json');
+  writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), chat_template: '{% for m in messages %}<|endoftext|>{{ m.role }}\n{{ m.content }}\n{% endfor %}' }));
+  const messages = [{ role: 'user', content: 'Hello there.' }, { role: 'assistant', content: 'Hello to you.' }, { role: 'user', content: 'Bye.' }];
+  const d = (await client.request('dialogue', { engine: { ...engine, id: 'chat', modelDir: chat } as EngineConfig, messages, options: { topK: 1 } })).dialogue!;
+  assert.deepEqual(d.turns.map((t) => t.role), ['user', 'assistant', 'user']);
+  assert.ok(Math.abs(d.conservation.gapBits) < 1e-9 && d.conservation.exact);
 });

@@ -19,7 +19,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { ID, titleOf, readStatus, runAndWait, cli, fileLine, selectWholeLine, openInFirstGroup } = require('../productSteps');
+const { ID, titleOf, readStatus, runAndWait, cli, fileLine, selectWholeLine, focusFirstGroup, openInFirstGroup } = require('../productSteps');
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const HOSTILE2 = '<script>alert(2)</script>';
@@ -172,7 +172,7 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
   check('product: commands are contributed and the extension activates', async (t) => {
     const ids = ((t.pkg.contributes && t.pkg.contributes.commands) || []).map((c) => c.command);
     const want = ['analyzeSelection', 'analyzeDocument', 'directedInformation', 'generate', 'flowMatrix', 'compareModels', 'showPanel',
-      'clearDecorations', 'selectModel', 'exportResult', 'connectServer', 'restartEngine', 'toggleLiveMode'].map((x) => `semanticFlow.${x}`);
+      'clearDecorations', 'selectModel', 'exportResult', 'connectServer', 'restartEngine', 'toggleLiveMode', 'dialogue', 'rateDistortion'].map((x) => `semanticFlow.${x}`);
     const missing = want.filter((x) => !ids.includes(x));
     assert(missing.length === 0, `package.json does not contribute: ${missing.join(', ')}`);
     assert(fs.existsSync(path.join(t.env.repo, t.pkg.main || 'dist/extension.js')), `${t.pkg.main} is not built (node tools/build.mjs)`);
@@ -528,6 +528,116 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     await vsc.screenshot('product-hostile-panel');
     await vsc.hideHover();
     assert(vsc.dialogs.length === S.dialogsBefore, `browser dialogs: ${vsc.dialogs.slice(S.dialogsBefore).join('; ')}`);
+  });
+
+  /**
+   * Runs `run` with the workspace setting semanticFlow.model = `dir`, then removes it. The setting reaches the
+   * extension asynchronously, so `run` repeats its command until the status shows the model took effect.
+   */
+  async function withWorkspaceModel(t, dir, run) {
+    const settingsFile = path.join(t.env.ws, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'semanticFlow.model': dir }, null, 2));
+    try {
+      return await run();
+    } finally {
+      fs.writeFileSync(settingsFile, '{}\n');
+    }
+  }
+
+  /** Runs a command until `done(status)`, at most 10 times; returns that status. */
+  async function runUntil(t, id, done, what) {
+    let s = null;
+    for (let i = 0; i < 10; i++) {
+      s = await runAndWait(t, id);
+      if (done(s)) return s;
+    }
+    throw new Error(`${what}: last status ${JSON.stringify(s)}`);
+  }
+
+  /** tiny-gpt2 with a chat template, in the workspace: a real ONNX model whose template transformers.js applies. */
+  function chatModel(t) {
+    const dir = path.join(t.env.ws, 'tiny-chat-model');
+    fs.cpSync(path.join(t.env.repo, 'test', 'fixtures', 'models', 'tiny-gpt2'), dir, { recursive: true });
+    const file = path.join(dir, 'tokenizer_config.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.chat_template = '{% for m in messages %}<|endoftext|>{{ m.role }}\n{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|endoftext|>assistant\n{% endif %}';
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+    return dir;
+  }
+
+  check('product: Dialogue draws both directions across turns, the turn table and the transcript coloured by iota', async (t) => {
+    const { vsc } = t;
+    const model = chatModel(t);
+    const transcript = fs.readFileSync(path.join(t.env.ws, 'dialogue.md'), 'utf8');
+    const ref = cli(t, ['dialogue', '--model', model, '--format', 'json', 0], { 'dialogue.md': transcript });
+    await withWorkspaceModel(t, model, async () => {
+      await openInFirstGroup(vsc, 'dialogue.md', 'capital of Italy');
+      const s = await runUntil(t, ID.dialogue, (x) => x.ok && x.result && x.result.hasDialogue, 'Dialogue never ran on the chat model');
+      assert(Math.abs(s.result.totalBits - ref.summary.totalBits) < 1e-3, `total bits ${s.result.totalBits} vs CLI ${ref.summary.totalBits}`);
+    });
+    const wv = await panel(vsc);
+    await wv.locator('#section-dialogue').waitFor({ state: 'visible', timeout: TIMEOUTS.command });
+    let rows = {};
+    await waitFor(async () => { rows = await summaryOf(wv); return !!rows['I(X → Y) user → assistant']; }, { message: 'dialogue summary rows' })
+      .catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(rows)}`); });
+    const d = ref.dialogue;
+    assert(rows['I(X → Y) user → assistant'] === `${d.userToAssistant.totalBits.toFixed(3)} bits`, `panel I(X→Y) ${rows['I(X → Y) user → assistant']}; CLI ${d.userToAssistant.totalBits}`);
+    assert(rows['I(0Y → X) assistant → user'] === `${d.assistantToUser.totalBits.toFixed(3)} bits`, `panel I(0Y→X) ${rows['I(0Y → X) assistant → user']}; CLI ${d.assistantToUser.totalBits}`);
+    const chart = await waitCanvasDrawn(wv, '#chart-dialogue');
+    assert(chart.width > 50 && chart.height > 50, `chart box ${JSON.stringify(chart)}`);
+    const turns = await wv.locator('#dialogue-turns-body tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert(turns.length === d.turns.length, `${turns.length} turn rows, CLI ${d.turns.length} turns`);
+    d.turns.forEach((turn, k) => assert(turns[k][1] === turn.role && turns[k][7] === (turn.role === 'system' ? '—' : `${turn.cumulativeBits.toFixed(3)} bits`), `turn ${k + 1}: ${JSON.stringify(turns[k])} vs CLI ${JSON.stringify(turn)}`));
+    const lines = await wv.locator('#dialogue-lines').innerText();
+    assert(/Conservation: î\(X;Y\) = -?\d+\.\d{6} bits, sum of the two = -?\d+\.\d{6} bits, gap -?\d\.\d\de[-+]\d+ bits \(exact\)/.test(lines), `conservation line: ${lines}`);
+    // the transcript strip: one span per templated token, each title naming its turn
+    const strip = wv.locator('#dialogue-strip > span');
+    assert((await strip.count()) === ref.tokens.length, `strip has ${await strip.count()} tokens, CLI ${ref.tokens.length}`);
+    const second = d.turns[1];
+    const title = await strip.nth(second.tokenStart).getAttribute('title');
+    assert(title.includes(`turn 2 (assistant)`) && /iota -?\d+\.\d{3} bits from the user/.test(title), `title of the first assistant token: ${title}`);
+    await wv.locator('#section-dialogue').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await vsc.screenshot('product-dialogue');
+  });
+
+  check('product: Quantisation Rate–Distortion draws one point per variant and selects a worst token in the editor', async (t) => {
+    const { vsc } = t;
+    const model = path.join(t.env.repo, 'test', 'fixtures', 'models', 'tiny-gpt2-dtypes');
+    const text = fileLine(t, 'prompt.md', 1);
+    const ref = cli(t, ['rate-distortion', '--model', model, '--format', 'json', 0], { 'para.txt': text });
+    await withWorkspaceModel(t, model, async () => {
+      await openInFirstGroup(vsc, 'prompt.md', 'capital of France');
+      await selectWholeLine(vsc, 1, text.length);
+      const s = await runUntil(t, ID.rateDistortion, (x) => x.ok && x.result && x.result.rateDistortionPoints === ref.rateDistortion.points.length, 'Rate–distortion never ran on the every-dtype model');
+      assert(s.result.tokens === ref.tokens.length, `${s.result.tokens} tokens, CLI ${ref.tokens.length}`);
+    });
+    const wv = await panel(vsc);
+    await wv.locator('#section-rd').waitFor({ state: 'visible', timeout: TIMEOUTS.command });
+    await waitCanvasDrawn(wv, '#chart-rd', 20);
+    const rows = await wv.locator('#rd-points-body tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const points = ref.rateDistortion.points;
+    assert(rows.length === points.length, `${rows.length} rows, CLI ${points.length} variants`);
+    points.forEach((p, k) => {
+      const kl = `${p.meanKlBits.toFixed(4)} [${p.klInterval[0].toFixed(4)}, ${p.klInterval[1].toFixed(4)}]`;
+      assert(rows[k][0] === p.variant && rows[k][3] === p.bitsPerWeight.toFixed(3) && rows[k][4] === kl, `row ${k}: ${JSON.stringify(rows[k])}; CLI ${p.variant} ${p.bitsPerWeight} ${kl}`);
+    });
+    // the list shows the most distorted variant's worst tokens; the first one selects its token in the editor
+    const worst = points.reduce((a, b) => (b.meanKlBits > a.meanKlBits ? b : a));
+    assert((await wv.locator('#rd-variant').inputValue()) === worst.variant, 'the list is not for the most distorted variant');
+    const first = worst.worst[0];
+    const button = wv.locator('#rd-worst .worst-token').first();
+    assert((await button.locator('.tok').textContent()) === first.token.replace(/\n/g, '↵\n'), 'the first worst token is not the CLI\'s');
+    await button.click();
+    await waitFor(async () => (await wv.locator('#token-detail-body').innerText()).includes(`#${first.index} `), { timeout: TIMEOUTS.command, message: 'token detail of the chosen worst token' });
+    await wv.locator('#section-rd').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await vsc.screenshot('product-rate-distortion');
+    // the panel keeps the focus; back in the editor, its status bar shows the selection the click made
+    await focusFirstGroup(vsc);
+    await waitFor(async () => {
+      const c = await vsc.cursor();
+      return c && c.line === 1 && c.selected === first.end - first.start;
+    }, { timeout: TIMEOUTS.command, message: `editor selection of the worst token ${JSON.stringify(first.token)} (${first.end - first.start} characters)` });
   });
 
   check('product: Clear Decorations removes them', async (t) => {

@@ -7,6 +7,7 @@
 import type { RdVariantSource } from '../../core/rateDistortion';
 import type { LocalDevice } from './deviceFallback';
 import { modelVariants, type ModelVariant } from './modelVariants';
+import type { ScoringModel } from '../../core/scoringModel';
 import { OnnxModel } from './onnxModel';
 
 export interface VariantLoadOptions {
@@ -22,7 +23,7 @@ export async function loadVariant(dir: string, v: ModelVariant, o: VariantLoadOp
 }
 
 /** Every variant of `dir`, smallest file first; `reference` is the folder's fp32 model, already loaded. */
-export function variantSources(dir: string, reference: OnnxModel, o: VariantLoadOptions = {}): RdVariantSource[] {
+export function variantSources(dir: string, reference: ScoringModel, o: VariantLoadOptions = {}): RdVariantSource[] {
   return modelVariants(dir).map((v) => ({
     name: v.name,
     file: v.file,

@@ -98,6 +98,30 @@ export function buildPanelHtml(o: PanelHtmlOptions): string {
       <p id="flow-readout" class="readout" aria-live="polite"></p>
       <div id="flow-scale" class="heatmap-scale"></div>
     </vscode-collapsible>
+    <vscode-collapsible id="section-dialogue" heading="Dialogue: directed information both ways" open hidden>
+      <div class="chart-box"><canvas id="chart-dialogue" role="img" aria-label="Cumulative directed information across turns, user to assistant and assistant to user, with their compensators, in bits"></canvas></div>
+      <div class="grid-box"><table class="grid" aria-label="Turns">
+        <thead><tr><th scope="col">#</th><th scope="col">role</th><th scope="col">text</th><th scope="col">tokens</th><th scope="col">bits</th><th scope="col">baseline</th><th scope="col">Σ iota</th><th scope="col">cumulative</th><th scope="col">receives</th></tr></thead>
+        <tbody id="dialogue-turns-body"></tbody>
+      </table></div>
+      <div id="dialogue-lines" class="notes"></div>
+      <div id="dialogue-legend" class="legend" role="list" aria-label="Colour scale of iota"></div>
+      <div id="dialogue-strip" class="strip" role="listbox" aria-label="Transcript tokens coloured by iota; arrow keys move, Enter selects"></div>
+    </vscode-collapsible>
+    <vscode-collapsible id="section-rd" heading="Quantisation rate–distortion" open hidden>
+      <div class="chart-box"><canvas id="chart-rd" role="img" aria-label="Distortion (mean KL per token from fp32) against rate (bits per weight), one point per ONNX variant, with 95% bootstrap intervals"></canvas></div>
+      <div class="grid-box"><table class="grid" aria-label="Variants">
+        <thead><tr><th scope="col">variant</th><th scope="col">file</th><th scope="col">size</th><th scope="col">bits/weight</th><th scope="col">mean KL, bits/token [95%]</th><th scope="col">Δ bits/byte [95%]</th></tr></thead>
+        <tbody id="rd-points-body"></tbody>
+      </table></div>
+      <p id="rd-note" class="notes"></p>
+      <div class="controls">
+        <label for="rd-variant">Largest KL for</label>
+        <select id="rd-variant"></select>
+      </div>
+      <ol id="rd-worst" class="worst"></ol>
+      <p id="rd-worst-empty" class="notes" hidden>This variant gives the fp32 predictions exactly: no token differs.</p>
+    </vscode-collapsible>
   </div>
 </main>
 <script nonce="${nonce}" src="${escapeAttr(o.scriptUri)}"></script>

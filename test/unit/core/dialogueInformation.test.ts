@@ -89,6 +89,8 @@ test('turns: the system message is template, each turn sums its tokens, and the 
   assert.ok(Math.abs(d.turns[4].cumulativeBits - (d.turns[2].iotaBits + d.turns[4].iotaBits)) < 1e-12);
   assert.ok(Math.abs(d.turns[4].cumulativeBits - d.userToAssistant.totalBits) < 1e-12);
   assert.ok(Math.abs(d.turns[3].cumulativeBits - d.assistantToUser.totalBits) < 1e-12);
+  assert.ok(Math.abs(d.turns[4].cumulativeKlBits - d.userToAssistant.totalKlBits) < 1e-12);
+  assert.ok(Math.abs(d.turns[3].cumulativeKlBits - d.assistantToUser.totalKlBits) < 1e-12);
   // template bits: every token outside the user and assistant contents (headers, <e>, the system turn)
   const contentIdx = new Set(d.tokens.map((t) => t.index));
   const template = sum(r.tokens.filter((t) => !contentIdx.has(t.index) && t.surprisalBits !== null).map((t) => t.surprisalBits!));

@@ -107,3 +107,44 @@ export function generatedToken(index: number, text: string, extra: Partial<Gener
     ...extra,
   };
 }
+
+/** A dialogue result over plainResult's tokens: system turn = token 0, user = 1–3, assistant = 4–5; hand-set sums. */
+export function dialogueResult(): AnalysisResult {
+  const r = plainResult();
+  const rec = (index: number, turn: number, direction: 'user-to-assistant' | 'assistant-to-user', iotaBits: number) => ({
+    index, id: 100 + index, text: r.tokens[index].text, start: r.tokens[index].start, end: r.tokens[index].end,
+    iotaBits, klBits: 0.5, compensatorBits: 0, residualBits: 0, z: null, surprisalBits: 2, baselineSurprisalBits: 2 + iotaBits, turn, direction,
+  });
+  const turn = (message: number, role: 'system' | 'user' | 'assistant', tokenStart: number, tokenEnd: number, iotaBits: number, cumulativeBits: number, cumulativeKlBits: number) => ({
+    message, role, start: r.tokens[tokenStart].start, end: r.tokens[tokenEnd - 1].end, tokenStart, tokenEnd, bits: 10 + message, baselineBits: 20 + message, iotaBits, klBits: 1, cumulativeBits, cumulativeKlBits,
+  });
+  r.dialogue = {
+    baseline: 'text',
+    baselineText: HOSTILE[3],
+    turns: [turn(0, 'system', 0, 1, 0, 0, 0), turn(1, 'user', 1, 4, 0, 0, 0), turn(2, 'assistant', 4, 6, 7.5, 7.5, 1.25)],
+    tokens: [rec(1, 1, 'assistant-to-user', 0), rec(2, 1, 'assistant-to-user', -2), rec(3, 1, 'assistant-to-user', 0.5), rec(4, 2, 'user-to-assistant', 7), rec(5, 2, 'user-to-assistant', 0.5)],
+    userToAssistant: { totalBits: 7.5, totalKlBits: 1.25, totalResidualBits: 6.25, finalZ: 1, jointBits: 4, baselineBits: 11.5 },
+    assistantToUser: { totalBits: -1.5, totalKlBits: 1.5, totalResidualBits: -3, finalZ: null, jointBits: 6, baselineBits: 4.5 },
+    conservation: { mutualInformationBits: 6, directedSumBits: 6, gapBits: 1e-13, exact: true, note: 'Exact by construction.', templateBits: 3.25 },
+    bos: false,
+  };
+  return r;
+}
+
+/** A rate–distortion result: two variants with hostile names; worst tokens of text 0 point at plainResult's tokens. */
+export function rdResult(): AnalysisResult {
+  const r = plainResult();
+  const point = (variant: string, bytes: number, meanKlBits: number, worst: number[]) => ({
+    variant, file: `onnx/${variant}.onnx`, bytes, bitsPerWeight: bytes * 8 / 1000, tokens: 6, meanKlBits, klInterval: [meanKlBits / 2, meanKlBits * 2] as [number, number],
+    deltaBitsPerByte: 0.01, deltaInterval: [-0.01, 0.03] as [number, number],
+    worst: worst.map((index, k) => ({ text: 0, index, start: r.tokens[index].start, end: r.tokens[index].end, token: r.tokens[index].text, klBits: 1 - k / 10, deltaBits: -0.5 })),
+  });
+  r.rateDistortion = {
+    reference: 'onnx/model.onnx',
+    parameters: 1000,
+    texts: [{ name: 'doc', bytes: 40, tokens: 6 }],
+    bootstrap: { resamples: 1000, seed: 1, level: 0.95 },
+    points: [point(HOSTILE[0], 500, 0.25, [4, 3]), point('fp32', 4000, 0, [])],
+  };
+  return r;
+}
