@@ -4,14 +4,14 @@
  *   workspace (and said so in the log), and honoured again once the workspace is trusted;
  * - an API key kept in SecretStorage never appears in the log channel, notifications, the e2e status
  *   file, the exported JSON or CSV, or the error of a server that echoes it (401 and 400 answers);
- * - Export Result never overwrites a file without a modal confirmation.
+ * - Export Result writes only to the path the save dialog confirmed (the dialog asks before replacing a file).
  * (Webview CSP, nonce, inline handlers, localResourceRoots: test/unit/panel/panelHtml.test.ts and panelHost.test.ts.)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { packageRoot } from '../../src/engines/builtinModel';
 import { createFakeVscode, installFakeVscode, Uri } from '../unit/extension/fakeVscode';
 import { charVllmBody, fakeModels, startFakeServer, type FakeServer } from '../unit/engines/remote/helpers/fakeServer';
@@ -29,8 +29,13 @@ const { vscode, control } = createFakeVscode(root);
 const saveAnswers: (string | undefined)[] = [];
 const modalAnswers: (string | undefined)[] = [];
 const modals: string[] = [];
+const saveDialogs: { defaultUri?: Uri }[] = [];
 Object.assign(vscode.window, {
-  showSaveDialog: async () => { const p = saveAnswers.shift(); return p === undefined ? undefined : Uri.file(p); },
+  showSaveDialog: async (o: { defaultUri?: Uri }) => {
+    saveDialogs.push(o);
+    const p = saveAnswers.shift();
+    return p === undefined ? undefined : Uri.file(p);
+  },
   showWarningMessage: async (message: string, ...rest: unknown[]) => {
     const modal = typeof rest[0] === 'object' && (rest[0] as { modal?: boolean })?.modal === true;
     control.notifications.push({ kind: 'warning', message, items: rest.filter((i): i is string => typeof i === 'string') });
@@ -117,7 +122,8 @@ test('an API key from SecretStorage never reaches logs, notifications, the statu
     assert.equal(status().ok, true, JSON.stringify(status().errors));
     assert.ok(server.requests.some((r) => r.headers.authorization === `Bearer ${KEY}`), 'the key was sent to the server');
     // exports of the result
-    for (const name of ['result.json', 'result.csv']) {
+    for (const [format, name] of [['JSON', 'result.json'], ['CSV', 'result.csv']]) {
+      control.quickPickAnswers.push((items) => items.find((i) => i.label === format));
       saveAnswers.push(join(dir, name));
       await run(CommandId.exportResult);
     }
@@ -144,32 +150,37 @@ test('an API key from SecretStorage never reaches logs, notifications, the statu
   }
 });
 
-test('Export Result never overwrites without a modal confirmation', { skip }, async () => {
-  const editor = control.open('Export me, carefully.', 'file:///export.txt');
+test('Export Result writes only to the path the save dialog confirmed, proposed beside the source, and asks nothing more', { skip }, async () => {
+  const editor = control.open('Export me, carefully.', 'file:///work/export.txt');
   editor.select(0, 21);
   await run(CommandId.analyzeSelection);
   assert.equal(status().ok, true, JSON.stringify(status().errors));
-  const target = join(dir, 'existing.json');
-  writeFileSync(target, 'precious');
+  const pick = (format: string) => control.quickPickAnswers.push((items) => items.find((i) => i.label === format));
   writes.length = 0;
-  saveAnswers.push(target);
-  modalAnswers.push(undefined); // the user closes the confirmation
+  saveDialogs.length = 0;
+  // a cancelled format choice or dialog writes nothing
+  control.quickPickAnswers.push(() => undefined);
   await run(CommandId.exportResult);
-  assert.deepEqual(modals, [`${target} already exists. Replace it?`]);
-  assert.equal(readFileSync(target, 'utf8'), 'precious', 'not overwritten');
-  assert.equal(writes.length, 0);
-  assert.equal(status().ok, false);
-  saveAnswers.push(target);
-  modalAnswers.push('Replace');
-  await run(CommandId.exportResult);
-  assert.equal(modals.length, 2);
-  assert.equal(JSON.parse(readFileSync(target, 'utf8')).text, 'Export me, carefully.');
-  // a new file is written without a question; a cancelled dialog writes nothing
-  saveAnswers.push(join(dir, 'fresh.csv'));
-  await run(CommandId.exportResult);
-  assert.equal(modals.length, 2);
-  assert.match(readFileSync(join(dir, 'fresh.csv'), 'utf8'), /^index,id,start,end,text/);
+  pick('JSON');
   saveAnswers.push(undefined);
   await run(CommandId.exportResult);
+  assert.equal(writes.length, 0);
+  assert.equal(status().ok, false);
+  assert.equal(saveDialogs.length, 1);
+  assert.equal(posix.normalize(saveDialogs[0].defaultUri!.fsPath), '/work/export.txt.semantic-flow.json', 'the name is proposed beside the source');
+  // The save dialog asks before replacing a file (VS Code's native and simple dialogs both do): a path it
+  // returns is confirmed, so no second question comes.
+  const target = join(dir, 'existing.json');
+  writeFileSync(target, 'precious');
+  pick('JSON');
+  saveAnswers.push(target);
+  await run(CommandId.exportResult);
+  assert.deepEqual(modals, []);
+  assert.equal(JSON.parse(readFileSync(target, 'utf8')).text, 'Export me, carefully.');
+  pick('CSV');
+  saveAnswers.push(join(dir, 'fresh.csv'));
+  await run(CommandId.exportResult);
+  assert.match(readFileSync(join(dir, 'fresh.csv'), 'utf8'), /^index,id,start,end,text/);
   assert.equal(writes.length, 2);
+  assert.equal(status().ok, true);
 });

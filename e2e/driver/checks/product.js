@@ -7,7 +7,7 @@
  *   2. the hover over an analysed token shows the CLI's bits for that token (surprisal, entropy, rank);
  *   3. Show Panel draws the surprisal chart and shows the CLI's bits/token and bits/byte;
  *   4. Directed Information and Token Flow Matrix render (#chart-di, #flow-heatmap drawn);
- *   5. Export Result writes a JSON file that parses (through code-server's simple save dialog);
+ *   5. Export Result writes a JSON file that parses (through code-server's simple save dialog, which asks before replacing a file);
  *   6. an empty selection and a missing model folder give clear messages, and analysis still works after;
  *   7. screenshots of the decorations, a hover and the panel in the dark and the light theme;
  *   8. hostile text shows as text in the real webview: no element, no script, no dialog made from it.
@@ -116,6 +116,35 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     const rows = await wv.locator('#summary-table tr').evaluateAll((trs) => trs.map((tr) => [
       (tr.querySelector('th') || {}).textContent || '', (tr.querySelector('td') || {}).textContent || '']));
     return Object.fromEntries(rows.map(([k, v]) => [k.trim(), v.trim()]));
+  }
+
+  /**
+   * Answers Export Result's questions: JSON in the format picker, then `target` in code-server's simple save
+   * dialog (a quick input holding a path), and Enter.
+   */
+  async function answerExport(vsc, target) {
+    const box = vsc.page.locator('.quick-input-widget .quick-input-box input');
+    const kind = await waitFor(async () => {
+      if (!(await box.isVisible())) return null;
+      const v = await box.inputValue();
+      if (v.startsWith('/') || v.startsWith('~')) return 'path';
+      const rows = await vsc.quickInputRows();
+      return rows.some((r) => /json/i.test(r)) ? 'format' : null;
+    }, { timeout: TIMEOUTS.command, message: 'the export format picker or save dialog' });
+    if (kind === 'format') {
+      await vsc.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /json/i }).first().click();
+      await waitFor(async () => (await box.isVisible()) && /^[/~]/.test(await box.inputValue()), { timeout: TIMEOUTS.command, message: 'save dialog' });
+    }
+    // the simple dialog sets its own value once it has listed the folder (rows such as '..' show):
+    // type the path after that, and again if the dialog rewrote it
+    const rows = vsc.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: TIMEOUTS.command });
+    await waitFor(async () => {
+      if ((await box.inputValue()) === target) return true;
+      await box.fill(target);
+      return false;
+    }, { timeout: TIMEOUTS.ui, interval: 300, message: `the save dialog to hold ${target}` });
+    await vsc.page.keyboard.press('Enter');
   }
 
   /** Size and painted pixels of a canvas in the panel. */
@@ -350,7 +379,7 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     await vsc.screenshot('product-flow');
   });
 
-  check('product: Export Result writes a JSON file that parses', async (t) => {
+  check('product: Export Result writes a JSON file that parses, and replaces a file only after the save dialog asked', async (t) => {
     const { vsc, env } = t;
     await openInFirstGroup(vsc, 'prompt.md', 'capital of France');
     const line = fileLine(t, 'prompt.md', 5);
@@ -359,33 +388,7 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     assert(a.ok, 'analysis before export failed');
     const target = path.join(env.ws, `e2e-export-${process.pid}.json`);
     fs.rmSync(target, { force: true });
-    const box = vsc.page.locator('.quick-input-widget .quick-input-box input');
-    const s = await runAndWait(t, ID.exportResult, {
-      during: async () => {
-        // a format picker (JSON/CSV) may come first; the save dialog is a quick input holding a path
-        const kind = await waitFor(async () => {
-          if (!(await box.isVisible())) return null;
-          const v = await box.inputValue();
-          if (v.startsWith('/') || v.startsWith('~')) return 'path';
-          const rows = await vsc.quickInputRows();
-          return rows.some((r) => /json/i.test(r)) ? 'format' : null;
-        }, { timeout: TIMEOUTS.command, message: 'the export format picker or save dialog' });
-        if (kind === 'format') {
-          await vsc.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /json/i }).first().click();
-          await waitFor(async () => (await box.isVisible()) && /^[/~]/.test(await box.inputValue()), { timeout: TIMEOUTS.command, message: 'save dialog' });
-        }
-        // the simple dialog sets its own value once it has listed the folder (rows such as '..' show):
-        // type the path after that, and again if the dialog rewrote it
-        const rows = vsc.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-        await rows.first().waitFor({ state: 'visible', timeout: TIMEOUTS.command });
-        await waitFor(async () => {
-          if ((await box.inputValue()) === target) return true;
-          await box.fill(target);
-          return false;
-        }, { timeout: TIMEOUTS.ui, interval: 300, message: `the save dialog to hold ${target}` });
-        await vsc.page.keyboard.press('Enter');
-      },
-    });
+    const s = await runAndWait(t, ID.exportResult, { during: () => answerExport(vsc, target) });
     const text = await waitFor(() => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : null), { message: `${target} written` });
     let j;
     try { j = JSON.parse(text); } catch (e) { throw new Error(`${target} is not JSON: ${e.message}; starts ${JSON.stringify(text.slice(0, 80))}`); }
@@ -395,6 +398,18 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     const ref = cli(t, ['analyze', '--format', 'json', 0], { 'response.txt': line });
     assert(j.tokens.length === ref.tokens.length && Math.abs(j.summary.totalBits - ref.summary.totalBits) < 1e-3,
       `exported ${j.tokens.length} tokens / ${j.summary.totalBits} bits; CLI ${ref.tokens.length} / ${ref.summary.totalBits}`);
+    // The save dialog asks before replacing a file; the export asks nothing more, and writes once confirmed.
+    fs.writeFileSync(target, 'precious');
+    const again = await runAndWait(t, ID.exportResult, {
+      during: async () => {
+        await answerExport(vsc, target);
+        const widget = vsc.page.locator('.quick-input-widget');
+        await waitFor(async () => /already exists/i.test((await widget.innerText().catch(() => '')) || ''), { timeout: TIMEOUTS.ui, message: 'the save dialog asking before replacing the file' });
+        assert(fs.readFileSync(target, 'utf8') === 'precious', 'the file was replaced before the dialog\'s confirmation');
+        await vsc.page.keyboard.press('Enter');
+      },
+    });
+    assert(again.ok && JSON.parse(fs.readFileSync(target, 'utf8')).text === line, 'the confirmed replacement was not written');
     await vsc.escape();
   });
 

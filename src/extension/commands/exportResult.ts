@@ -1,7 +1,18 @@
-/** Export Result: the active document's result (or the latest) as JSON or CSV; never overwrites silently. */
+/**
+ * Export Result: the active document's result (or the latest) as JSON or CSV, through the same path as the
+ * panel's export buttons (panelExport + panelSave): a name beside the source in the save dialog, which asks
+ * before replacing a file, and a failed write shown in one line.
+ */
 import * as vscode from 'vscode';
-import { toCsv, toJson } from '../../cli/output';
+import { resultExport } from '../panel/panelExport';
+import type { ExportFormat } from '../panel/panelProtocol';
+import { saveExport } from '../panel/panelSave';
 import type { Services } from '../services';
+
+const FORMATS: (vscode.QuickPickItem & { format: ExportFormat })[] = [
+  { label: 'JSON', detail: 'the whole result (as the CLI\'s --format json)', format: 'json' },
+  { label: 'CSV', detail: 'one row per token (as the CLI\'s --format csv)', format: 'csv' },
+];
 
 export async function exportResult(s: Services): Promise<boolean> {
   const active = vscode.window.activeTextEditor?.document.uri.toString();
@@ -10,29 +21,8 @@ export async function exportResult(s: Services): Promise<boolean> {
     s.errors.info('There is no result to export yet; run Semantic Flow: Analyze Selection first.');
     return false;
   }
-  const base = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const target = await vscode.window.showSaveDialog({
-    title: 'Semantic Flow: Export Result',
-    saveLabel: 'Export',
-    filters: { JSON: ['json'], CSV: ['csv'] },
-    ...(base ? { defaultUri: vscode.Uri.joinPath(base, 'semantic-flow-result.json') } : {}),
-  });
-  if (!target) return false;
-  if (await exists(target)) {
-    const replace = await vscode.window.showWarningMessage(`${target.fsPath || target.toString()} already exists. Replace it?`, { modal: true }, 'Replace');
-    if (replace !== 'Replace') return false;
-  }
-  const csv = /\.csv$/i.test(target.path);
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(csv ? toCsv(stored.result) : toJson(stored.result)));
-  s.log.info(`exported ${stored.result.tokens.length} tokens as ${csv ? 'CSV' : 'JSON'} to ${target.toString()}`);
-  return true;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
+  const pick = await vscode.window.showQuickPick(FORMATS, { title: 'Semantic Flow: Export Result as…' });
+  if (!pick) return false;
+  const outcome = await saveExport(resultExport(stored.result, pick.format, stored.uri), stored.uri, s.log);
+  return outcome?.ok ?? false;
 }

@@ -1,5 +1,6 @@
 /**
- * What the panel's export buttons write: file bytes, a default file name and save-dialog filters.
+ * What an export writes (the panel's buttons, the Export Result command): file bytes, a default file name and
+ * save-dialog filters.
  * JSON and CSV come from the same writers as the CLI (`--format json|csv`), so both give identical files;
  * the PNG arrives from the webview as a data URL and is checked here before anything is written.
  * Pure (no `vscode`): the host shows the save dialog and writes.

@@ -1,11 +1,13 @@
 /**
- * Saves an export from the panel: a save dialog first, then a write only to the path the user confirmed
- * (the dialog itself asks before replacing an existing file). Nothing is written when the dialog is cancelled.
+ * Saves an export (the panel's buttons and the Export Result command): a save dialog first, proposing a name
+ * beside the source, then a write only to the path the user confirmed (the dialog itself asks before
+ * replacing an existing file). Nothing is written when the dialog is cancelled; a failed write is shown in
+ * one line and logged.
  */
 import * as vscode from 'vscode';
 import type { ExportFile } from './panelExport';
 
-/** What the panel is told afterwards; undefined when the user cancelled. */
+/** What the panel is told afterwards (and the command's success); undefined when the user cancelled. */
 export interface SaveOutcome {
   ok: boolean;
   message: string;

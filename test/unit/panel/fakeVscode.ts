@@ -87,6 +87,10 @@ export function makeFakeVscode() {
     serializers: new Map<string, { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }>(),
     saveDialogs: [] as Record<string, unknown>[],
     saveAnswer: undefined as FakeUri | undefined,
+    /** Label of the quick pick row to choose (undefined: cancel). */
+    quickPickAnswer: undefined as string | undefined,
+    /** When set, workspace.fs.writeFile fails with it. */
+    writeError: undefined as Error | undefined,
     writes: [] as { uri: FakeUri; bytes: Uint8Array }[],
     commands: [] as string[],
     errors: [] as string[],
@@ -104,6 +108,8 @@ export function makeFakeVscode() {
       },
     },
     window: {
+      activeTextEditor: undefined,
+      showQuickPick: async <T extends { label: string }>(items: T[]) => items.find((i) => i.label === rec.quickPickAnswer),
       createWebviewPanel: (viewType: string, title: string, show: unknown, options: Record<string, unknown>) => {
         const p = new FakePanel(viewType, title, show, options);
         rec.panels.push(p);
@@ -126,6 +132,7 @@ export function makeFakeVscode() {
       workspaceFolders: undefined,
       fs: {
         writeFile: async (u: FakeUri, bytes: Uint8Array) => {
+          if (rec.writeError) throw rec.writeError;
           rec.writes.push({ uri: u, bytes });
         },
       },
