@@ -49,3 +49,35 @@ export function sampleId(row: Float32Array, temperature: number, uniform: number
   }
   return last; // u landed in the rounding gap at the top
 }
+
+/** vLLM's top_k and top_p: the most probable `topK` ids (0: all), then the fewest of those whose probability reaches `topP`. */
+export interface SamplingFilter {
+  topK?: number;
+  topP?: number;
+}
+
+/**
+ * An id drawn from softmax(row / temperature) restricted by `filter` (top-k first, then top-p over the
+ * renormalised top-k, as vLLM applies them), by inversion of one uniform. Without a restriction it is
+ * sampleId itself, so a seed draws the same tokens here as in generate().
+ */
+export function sampleIdFiltered(row: Float32Array, temperature: number, uniform: number, filter: SamplingFilter = {}): number {
+  const V = row.length;
+  const k = filter.topK && filter.topK > 0 ? Math.min(filter.topK, V) : V;
+  const p = filter.topP ?? 1;
+  if (k >= V && p >= 1) return sampleId(row, temperature, uniform);
+  const order = Array.from({ length: V }, (_, v) => v).sort((a, b) => row[b] - row[a] || a - b);
+  const inv = 1 / temperature, m = row[order[0]];
+  const weight = new Float64Array(k);
+  let zK = 0;
+  for (let i = 0; i < k; i++) zK += weight[i] = Math.exp((row[order[i]] - m) * inv);
+  let kept = 0, mass = 0;
+  while (kept < k && (kept === 0 || mass < p * zK)) mass += weight[kept++];
+  const u = uniform * mass;
+  let acc = 0;
+  for (let i = 0; i < kept; i++) {
+    acc += weight[i];
+    if (acc > u) return order[i];
+  }
+  return order[kept - 1]; // u landed in the rounding gap at the top
+}
