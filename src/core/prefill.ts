@@ -23,9 +23,12 @@ export async function prefill(model: ScoringModel, seq: number[], chunkSize: num
       const b = Math.min(seq.length, a + chunkSize);
       // The previous chunk's last row predicts this chunk's first token.
       if (a > 0) onRow?.(a, lastRow);
-      const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: true }, signal);
+      // Without onRow only the last chunk's logits are read: the others pass for their cache alone.
+      const wantLogits = onRow !== undefined || b === seq.length;
+      const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: true, wantLogits }, signal);
       cache?.dispose();
       cache = out.cache;
+      if (!wantLogits) continue;
       for (let p = a; p < b - 1; p++) onRow?.(p + 1, logitsRow(out, 0, p - a));
       lastRow = Float32Array.from(logitsRow(out, 0, b - 1 - a));
     }

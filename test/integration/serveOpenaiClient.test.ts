@@ -46,6 +46,13 @@ test('errors reach the openai client with their status, message, type and param'
     assert.match(e.message, /^400 This model's maximum context length is 256 tokens\. However, your prompt contains 402 input tokens/);
     return true;
   });
+  for (const [param, value] of [['n', 2], ['frequency_penalty', 0.5], ['logit_bias', { 5: 1 }]] as const) {
+    await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, [param]: value }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError && e.param === param, `${param}: ${String(e)}`);
+      assert.match(e.message, /is not supported by semantic-flow serve/);
+      return true;
+    });
+  }
   const raw = await fetch(`${server.url}/v2/nothing`);
   assert.equal(raw.status, 404);
   assert.deepEqual(await raw.json(), { error: { message: 'No route GET /v2/nothing.', type: 'NotFoundError', param: null, code: 404 } });

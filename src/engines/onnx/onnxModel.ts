@@ -77,6 +77,11 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     return s;
   }
 
+  /** The bytes `id` adds to decoded text: none for special tokens (as vLLM decodes, skip_special_tokens). */
+  decodedBytes(id: number): Uint8Array {
+    return this.tok.specialIds.has(id) ? new Uint8Array(0) : bytesOfId(this.tok, id);
+  }
+
   applyChatTemplate(messages: ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
     if (!this.chatTemplate) {
       throw new SemanticFlowError('unsupported-model', `The model ${this.info.id} has no chat template in tokenizer_config.json.`);

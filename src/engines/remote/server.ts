@@ -1,18 +1,21 @@
 /**
  * `serve`: the local engine behind a vLLM-compatible HTTP API, so the remote engine (and any client of
- * vLLM's prompt_logprobs) can use it. Routes: GET /v1/models, POST /v1/completions (prompt_logprobs,
- * echo + logprobs; prompt as text or token ids), POST /tokenize, GET /health. Bound to 127.0.0.1 by
- * default; errors as vLLM's JSON; close() stops accepting and waits for requests in flight.
- * It scores prompts; it does not generate (max_tokens is accepted, nothing is sampled).
+ * vLLM) can use it. Routes: GET /v1/models, POST /v1/completions (prompt_logprobs, echo + logprobs,
+ * generation with logprobs, streamed as server-sent events when `stream`; prompt as text or token ids),
+ * POST /tokenize, GET /health. Bound to 127.0.0.1 by default; errors in vLLM's shape; a client that goes
+ * away cancels its request; close() stops accepting and waits for requests in flight.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomInt } from 'node:crypto';
 import { isSemanticFlowError, SemanticFlowError } from '../../core/errors';
-import { completionBody, errorBody, modelsBody } from './serverBodies';
-import { promptIds, scorePrompt, tooLong, type LocalEngine } from './serverScoring';
+import { choiceContent, codePointIndex, completionBody, errorBody, modelsBody, streamChunk, usageChunk } from './serverBodies';
+import { checkModel, completionRequest, HttpError, onePrompt, type Body, type CompletionRequest } from './serverRequest';
+import { inProcessEngine, type ServeEngine } from './serveEngine';
+import type { CompletionToken } from './serverGeneration';
+import type { LocalEngine, ScoredPosition } from './serverScoring';
 
-export interface ServeOptions {
-  model: LocalEngine;
+interface ServeCommon {
   /** Served model name (default: the model's id). */
   modelName?: string;
   host?: string;
@@ -20,25 +23,21 @@ export interface ServeOptions {
   port?: number;
   /** Most log-probs per position a request may ask (vLLM --max-logprobs; default 20). */
   maxLogprobs?: number;
-  /** Passes run at once on the engine (default 2). */
-  concurrency?: number;
   /** Require `Authorization: Bearer KEY` (vLLM --api-key). */
   apiKey?: string;
   maxBodyBytes?: number;
-  /** One line per request (method, path, status, ms); never bodies or keys. */
+  /** One line per request (method, path, status, ms, tokens); never bodies or keys. */
   log?: (line: string) => void;
 }
+
+/** The engine to serve, or a model to run in this process (`concurrency` jobs at once, default 2). */
+export type ServeOptions = ServeCommon & ({ engine: ServeEngine } | { model: LocalEngine; concurrency?: number });
 
 export interface RunningServer {
   url: string;
   port: number;
   host: string;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  /** `param`: the request field at fault, as vLLM names it in its error body. */
-  constructor(readonly status: number, message: string, readonly param: string | null = null) { super(message); }
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {
@@ -55,79 +54,74 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
-/** A counting semaphore: at most `n` engine passes at once. */
-function limiter(n: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
+/** The HTTP status of an error thrown while answering. */
+function statusOf(e: unknown): number {
+  if (e instanceof HttpError) return e.status;
+  if (isSemanticFlowError(e)) return e.code === 'cancelled' ? 499 : e.code === 'internal' ? 500 : 400;
+  return 500;
 }
 
-type Body = Record<string, unknown>;
-
-function onePrompt(body: Body): string | number[] {
-  let p = body.prompt;
-  if (Array.isArray(p) && p.length === 1 && (typeof p[0] === 'string' || Array.isArray(p[0]))) p = p[0];
-  if (typeof p === 'string') return p;
-  if (Array.isArray(p) && p.every((x) => typeof x === 'number')) return p as number[];
-  if (Array.isArray(p)) throw new HttpError(400, 'This server scores one prompt per request; send the prompts as separate requests.');
-  throw new HttpError(400, '`prompt` must be a string or a list of token ids.');
-}
-
-function intParam(body: Body, name: string, max: number): number | null {
-  const v = body[name];
-  if (v === undefined || v === null || v === false) return null;
-  if (v === true) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new HttpError(400, `\`${name}\` must be a non-negative whole number.`, name);
-  if (v > max) throw new HttpError(400, `Requested ${name === 'prompt_logprobs' ? 'prompt logprobs' : 'logprobs'} of ${v}, which is greater than max allowed: ${max}`, name);
-  return v;
+function errorOf(e: unknown): { status: number; body: string } {
+  const status = statusOf(e);
+  const msg = e instanceof Error ? e.message : String(e);
+  return { status, body: errorBody(status, status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg, e instanceof HttpError ? e.param : null) };
 }
 
 export function startServer(o: ServeOptions): Promise<RunningServer> {
-  const { model } = o;
-  const name = o.modelName ?? model.info.id;
+  const engine = 'engine' in o ? o.engine : inProcessEngine(o.model, o.concurrency ?? 2);
+  const name = o.modelName ?? engine.info.id;
   const host = o.host ?? '127.0.0.1';
   const maxLogprobs = o.maxLogprobs ?? 20;
   const created = Math.floor(Date.now() / 1000);
-  const run = limiter(o.concurrency ?? 2);
+  const limits = { model: name, maxLogprobs, randomSeed: () => randomInt(2 ** 31) };
   let seq = 0;
 
-  const checkModel = (body: Body) => {
-    if (body.model !== undefined && body.model !== null && body.model !== name) throw new HttpError(404, `The model \`${String(body.model)}\` does not exist.`, 'model');
-  };
-
-  async function completions(body: Body, signal: AbortSignal): Promise<string> {
-    checkModel(body);
-    const prompt = onePrompt(body);
-    const promptLogprobs = intParam(body, 'prompt_logprobs', maxLogprobs);
-    const echo = body.echo === true;
-    const logprobs = intParam(body, 'logprobs', maxLogprobs);
-    if (body.stream === true && promptLogprobs !== null) throw new HttpError(400, 'Prompt logprobs are not available when stream is enabled');
-    const bos = body.add_special_tokens !== false;
-    const k = Math.max(promptLogprobs ?? 0, echo ? logprobs ?? 0 : 0);
-    const positions = await run(() => scorePrompt(model, prompt, { topK: k, bos, signal }));
-    return completionBody({
-      id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000),
-      promptText: typeof prompt === 'string' ? prompt : positions.map((p) => model.tokenText(p.id)).join(''),
-      positions, tokenText: (id) => model.tokenText(id), promptLogprobs, echo, logprobs, tokensAsIds: body.return_tokens_as_token_ids === true,
-    });
+  async function complete(r: CompletionRequest, signal: AbortSignal): Promise<string> {
+    const outcome = await engine.complete(r.job, () => undefined, signal);
+    return completionBody({ id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000), request: r, outcome });
   }
 
-  function tokenize(body: Body): string {
-    checkModel(body);
+  /** Streams the completion as server-sent events: the echoed prompt rides with the first token, then one chunk per token. */
+  async function stream(r: CompletionRequest, res: ServerResponse, signal: AbortSignal): Promise<{ tokens: number }> {
+    const head = { id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000) };
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let prompt: { text: string; positions: ScoredPosition[] } = { text: '', positions: [] };
+    let echoed = !r.echo, tokens = 0;
+    const from = { generated: 0, sentChars: 0 };
+    const send = (tokens: CompletionToken[], finishReason?: string | null, stopReason?: string | number | null) => {
+      const lead = echoed ? { echo: false, text: '', positions: [] } : { echo: true, text: prompt.text, positions: prompt.positions };
+      const delta = tokens.map((t) => t.delta).join('');
+      const c = choiceContent({ ...r, echo: lead.echo }, lead.text, lead.positions, tokens, delta, from);
+      echoed = true;
+      from.generated += delta.length;
+      from.sentChars += codePointIndex(c.text)[c.text.length];
+      res.write(streamChunk(head, { ...c, finishReason, stopReason }));
+    };
+    try {
+      const outcome = await engine.complete(r.job, (e) => {
+        if (e.kind === 'prompt') prompt = { text: e.promptText, positions: e.positions };
+        else {
+          tokens++;
+          send([e.token], e.token.finishReason, e.token.stopReason);
+        }
+      }, signal);
+      if (outcome.tokens.length === 0) send([], outcome.finishReason, outcome.stopReason);
+      if (r.includeUsage) res.write(usageChunk(head, outcome.promptIds.length, outcome.tokens.length));
+    } catch (e) {
+      if (signal.aborted) return { tokens };
+      res.write(`data: ${errorOf(e).body}\n\n`);
+    }
+    res.end('data: [DONE]\n\n');
+    return { tokens };
+  }
+
+  async function tokenize(body: Body, signal: AbortSignal): Promise<string> {
+    checkModel(body, name);
     const prompt = onePrompt(body);
-    const ids = typeof prompt === 'string' ? promptIds(model, prompt, body.add_special_tokens !== false) : prompt;
+    const t = typeof prompt === 'string' ? await engine.tokenize(prompt, body.add_special_tokens !== false, signal) : { ids: prompt, texts: null };
     return JSON.stringify({
-      count: ids.length, max_model_len: model.info.contextWindow, tokens: ids,
-      ...(body.return_token_strs === true ? { token_strs: ids.map((id) => model.tokenText(id)) } : {}),
+      count: t.ids.length, max_model_len: engine.info.contextWindow, tokens: t.ids,
+      ...(body.return_token_strs === true && t.texts ? { token_strs: t.texts } : {}),
     });
   }
 
@@ -135,7 +129,8 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     const t0 = Date.now();
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
     let status = 200;
-    let out: string;
+    let out: string | null = null;
+    let note = '';
     const abort = new AbortController();
     res.on('close', () => { if (!res.writableFinished) abort.abort(); });
     try {
@@ -145,7 +140,8 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       } else if (req.method === 'GET' && path === '/health') {
         out = '';
       } else if (req.method === 'GET' && path === '/v1/models') {
-        out = modelsBody({ model: name, created, maxModelLen: model.info.contextWindow, vocabSize: model.info.vocabSize, maxLogprobs, bosTokenId: model.info.bosTokenId, eosTokenId: model.info.eosTokenId });
+        const i = engine.info;
+        out = modelsBody({ model: name, created, maxModelLen: i.contextWindow, vocabSize: i.vocabSize, maxLogprobs, bosTokenId: i.bosTokenId, eosTokenId: i.eosTokenId });
       } else if (req.method === 'POST' && (path === '/v1/completions' || path === '/tokenize')) {
         const raw = await readBody(req, o.maxBodyBytes ?? 16 * 1024 * 1024);
         let body: Body;
@@ -154,24 +150,27 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         } catch {
           throw new HttpError(400, 'The request body is not JSON.');
         }
-        if (typeof body !== 'object' || body === null) throw new HttpError(400, 'The request body must be a JSON object.');
-        out = path === '/tokenize' ? tokenize(body) : await completions(body, abort.signal);
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+        if (path === '/tokenize') out = await tokenize(body, abort.signal);
+        else {
+          const r = completionRequest(body, limits);
+          if (r.stream) {
+            const { tokens } = await stream(r, res, abort.signal);
+            [status, note] = abort.signal.aborted ? [499, ', client gone: stopped'] : [200, `, ${tokens} tokens streamed`];
+          } else out = await complete(r, abort.signal);
+        }
       } else {
         status = 404;
         out = errorBody(404, `No route ${req.method} ${path}.`);
       }
     } catch (e) {
-      if (e instanceof HttpError) status = e.status;
-      else if (isSemanticFlowError(e)) status = e.code === 'cancelled' ? 499 : e.code === 'internal' ? 500 : 400;
-      else status = 500;
-      const msg = e instanceof Error ? e.message : String(e);
-      out = errorBody(status, status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg, e instanceof HttpError ? e.param : null);
+      ({ status, body: out } = errorOf(e));
     }
-    if (!res.destroyed) {
+    if (out !== null && !res.destroyed && !res.headersSent) {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
       res.end(out);
     }
-    o.log?.(`${req.method} ${path} ${status} ${Date.now() - t0} ms`);
+    o.log?.(`${req.method} ${path} ${status} ${Date.now() - t0} ms${note}`);
   }
 
   const server: Server = createServer((req, res) => { void handle(req, res); });

@@ -1,23 +1,28 @@
 /**
- * What `serve` computes for one prompt on the local engine: per prompt position the token, its natural
- * log-probability, rank and top-k, as vLLM's prompt_logprobs would carry them. Text prompts go through
- * the engine's own analyze (the same numbers as local analysis); token-id prompts through chunked
- * teacher-forced passes with the KV cache.
+ * What `serve` computes for one prompt on the local engine: its token ids and where each sits in the
+ * echoed text, and per prompt position the token, its natural log-probability, rank and top-k, as
+ * vLLM's prompt_logprobs would carry them (with each id's decoded text, so bodies need no tokenizer).
+ * Text prompts are scored by the engine's own analyze (the same numbers as local analysis); token-id
+ * prompts by chunked teacher-forced passes with the KV cache.
  */
 import { SemanticFlowError } from '../../core/errors';
-import { logitsRow, type KvCache, type ScoringModel } from '../../core/scoringModel';
+import { prefill } from '../../core/prefill';
+import type { ScoringModel } from '../../core/scoringModel';
 import { positionMeasures } from '../../core/tokenMeasures';
 import { LN2 } from '../../core/units';
 import type { LanguageModel } from '../languageModel';
 
 export interface ScoredAlternative {
   id: number;
+  /** Decoded text of the id (U+FFFD for partial UTF-8), as vLLM's decoded_token. */
+  text: string;
   /** ln p */
   logprob: number;
 }
 
 export interface ScoredPosition {
   id: number;
+  text: string;
   /** UTF-16 offset of the token in the prompt text as echoed (a BOS the server adds sits at 0, empty). */
   start: number;
   /** ln p(id | prefix); null for the first position. */
@@ -26,22 +31,35 @@ export interface ScoredPosition {
   top: ScoredAlternative[];
 }
 
-export type LocalEngine = LanguageModel & ScoringModel;
+/** The local engine as serve uses it: scoring, passes, and the bytes each id adds to decoded text. */
+export type LocalEngine = LanguageModel & ScoringModel & { decodedBytes(id: number): Uint8Array };
 
-export interface ScorePromptOptions {
-  topK: number;
-  /** Prepend the model's BOS to a text prompt (vLLM add_special_tokens). */
-  bos: boolean;
-  signal?: AbortSignal;
-  chunkSize?: number;
+export interface ServedPrompt {
+  ids: number[];
+  /** UTF-16 offset of each id in `text`. */
+  starts: number[];
+  /** The prompt as echoed: the text itself, or the ids' texts one after another. */
+  text: string;
 }
 
 const natsOfBits = (bits: number): number => -bits * LN2;
 
-/** Token ids of a text prompt as the server tokenizes it (BOS first when asked and the model has one). */
-export function promptIds(model: ScoringModel, text: string, bos: boolean): number[] {
-  const ids = model.tokenize(text).ids;
-  return bos && model.info.bosTokenId !== null ? [model.info.bosTokenId, ...ids] : ids;
+/** The prompt's token ids (BOS first when asked and the model has one) and where each sits in its text. */
+export function servedPrompt(model: ScoringModel, prompt: string | number[], bos: boolean): ServedPrompt {
+  const bosIds = bos && model.info.bosTokenId !== null ? [model.info.bosTokenId] : [];
+  if (typeof prompt === 'string') {
+    const tok = model.tokenize(prompt);
+    return { ids: [...bosIds, ...tok.ids], starts: [...bosIds.map(() => 0), ...tok.spans.map((s) => s.start)], text: prompt };
+  }
+  const V = model.info.vocabSize;
+  if (prompt.some((id) => !Number.isInteger(id) || id < 0 || id >= V)) throw new SemanticFlowError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
+  const starts: number[] = [];
+  let text = '';
+  for (const id of prompt) {
+    starts.push(text.length);
+    text += model.tokenText(id);
+  }
+  return { ids: prompt, starts, text };
 }
 
 export function tooLong(model: ScoringModel, n: number): SemanticFlowError | null {
@@ -51,46 +69,46 @@ export function tooLong(model: ScoringModel, n: number): SemanticFlowError | nul
     : null;
 }
 
-export async function scorePrompt(model: LocalEngine, prompt: string | number[], o: ScorePromptOptions): Promise<ScoredPosition[]> {
-  const ids = typeof prompt === 'string' ? promptIds(model, prompt, o.bos) : prompt;
-  const long = tooLong(model, ids.length);
-  if (long) throw long;
-  if (ids.length === 0) throw new SemanticFlowError('bad-input', 'The prompt is empty.');
+/** A position from the logits row that predicts it (null: nothing conditions it). */
+export function positionOf(model: ScoringModel, id: number, start: number, row: Float32Array | null, k: number): ScoredPosition {
+  const text = model.tokenText(id);
+  if (!row) return { id, text, start, logprob: null, rank: null, top: [] };
+  const m = positionMeasures(row, id, k);
+  return {
+    id, text, start,
+    logprob: natsOfBits(m.surprisalBits as number),
+    rank: m.rank,
+    top: m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), logprob: natsOfBits(e.bits) })),
+  };
+}
+
+export interface ScorePromptOptions {
+  topK: number;
+  /** Prepend the model's BOS to a text prompt (vLLM add_special_tokens). */
+  bos: boolean;
+  signal?: AbortSignal;
+  chunkSize?: number;
+}
+
+/** Every position of the prompt `p` (servedPrompt of `prompt`), scored. */
+export async function scorePrompt(model: LocalEngine, prompt: string | number[], p: ServedPrompt, o: ScorePromptOptions): Promise<ScoredPosition[]> {
   if (typeof prompt === 'string') {
     const r = await model.analyze(prompt, { topK: o.topK, bos: o.bos, signal: o.signal, chunkSize: o.chunkSize });
-    const rows: ScoredPosition[] = r.options?.bos ? [{ id: ids[0], start: 0, logprob: null, rank: null, top: [] }] : [];
+    const rows: ScoredPosition[] = r.options?.bos ? [positionOf(model, p.ids[0], 0, null, 0)] : [];
     for (const t of r.tokens) {
       rows.push({
         id: t.id,
+        text: model.tokenText(t.id),
         start: t.start,
         logprob: t.surprisalBits === null ? null : natsOfBits(t.surprisalBits),
         rank: t.rank,
-        top: (t.topK ?? []).map((a) => ({ id: a.id, logprob: natsOfBits(a.bits) })),
+        top: (t.topK ?? []).map((a) => ({ id: a.id, text: model.tokenText(a.id), logprob: natsOfBits(a.bits) })),
       });
     }
     return rows;
   }
-  const V = model.info.vocabSize;
-  if (ids.some((id) => !Number.isInteger(id) || id < 0 || id >= V)) throw new SemanticFlowError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
-  // An id prompt is echoed as its tokens' texts, one after another.
-  const starts = [0];
-  for (const id of ids) starts.push(starts[starts.length - 1] + model.tokenText(id).length);
-  const rows: ScoredPosition[] = [{ id: ids[0], start: 0, logprob: null, rank: null, top: [] }];
-  const chunk = o.chunkSize ?? 128;
-  let cache: KvCache | null = null;
-  try {
-    for (let a = 0; a < ids.length - 1; a += chunk) {
-      const b = Math.min(ids.length - 1, a + chunk);
-      const out = await model.forward({ inputIds: [ids.slice(a, b)], past: cache, keepCache: b < ids.length - 1 }, o.signal);
-      cache?.dispose();
-      cache = out.cache;
-      for (let p = a; p < b; p++) {
-        const m = positionMeasures(logitsRow(out, 0, p - a), ids[p + 1], o.topK);
-        rows.push({ id: ids[p + 1], start: starts[p + 1], logprob: natsOfBits(m.surprisalBits as number), rank: m.rank, top: m.topK.map((e) => ({ id: e.id, logprob: natsOfBits(e.bits) })) });
-      }
-    }
-  } finally {
-    cache?.dispose();
-  }
+  const rows: ScoredPosition[] = [positionOf(model, p.ids[0], 0, null, 0)];
+  const done = await prefill(model, p.ids, o.chunkSize ?? 128, o.signal, (target, row) => rows.push(positionOf(model, p.ids[target], p.starts[target], row, o.topK)));
+  done.cache?.dispose();
   return rows;
 }
