@@ -4,6 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { startServer, type RunningServer } from '../../src/engines/remote/server';
@@ -87,4 +88,32 @@ test('echo: text_offset indexes the returned text (the BOS the server adds takes
     const end = i + 1 < lp.tokens!.length ? lp.text_offset![i + 1] : chars.length;
     assert.equal(chars.slice(lp.text_offset![i], end).join(''), t, `token ${i}`);
   });
+});
+
+test('a 50 MB body gets the 413 (through the openai client, and before it is sent when the client asks Expect: 100-continue), not a connection reset', async () => {
+  // A server of its own: the client takes seconds to build the body, and an idle kept-alive connection
+  // to the shared server could be closed by its keep-alive timeout just as the client reuses it.
+  const server = await startServer({ model: local, port: 0 });
+  after(() => server.close());
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'x'.repeat(50 * 1024 * 1024), max_tokens: 1 }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.APIError && e.status === 413, String(e));
+    assert.equal(e.message, '413 The request body is larger than 16777216 bytes.');
+    return true;
+  });
+  const { status, body, sent } = await new Promise<{ status: number; body: string; sent: boolean }>((resolve, reject) => {
+    const req = request(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 50 * 1024 * 1024, expect: '100-continue' } });
+    let sent = false;
+    req.on('continue', () => { sent = true; req.end(Buffer.alloc(50 * 1024 * 1024, 32)); });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, body, sent }));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.deepEqual([status, sent, JSON.parse(body).error.code], [413, false, 413]);
+  // The server still answers.
+  assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
 });

@@ -40,16 +40,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How much of a too-large body is still read (and dropped) so that its sender sees the 413, as a multiple of the limit. */
+const DRAIN_FACTOR = 8;
+
+const tooLarge = (max: number) => new HttpError(413, `The request body is larger than ${max} bytes.`);
+
+/**
+ * The body as text, at most `max` bytes kept. A larger body is read to its end and dropped: a client
+ * sends the whole body before it reads the answer, so answering (or closing) early would reach it as a
+ * connection reset instead of the 413. Past DRAIN_FACTOR × max the connection is closed.
+ */
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > max) { reject(new HttpError(413, `The request body is larger than ${max} bytes.`)); req.destroy(); return; }
-      parts.push(c);
+      if (n <= max) parts.push(c);
+      else if (n > max * DRAIN_FACTOR) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('end', () => (n > max ? reject(tooLarge(max)) : resolve(Buffer.concat(parts).toString('utf8'))));
+    req.on('close', () => { if (!req.complete) reject(n > max ? tooLarge(max) : new HttpError(400, 'The request body ended early.')); });
     req.on('error', reject);
   });
 }
@@ -143,7 +154,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         const i = engine.info;
         out = modelsBody({ model: name, created, maxModelLen: i.contextWindow, vocabSize: i.vocabSize, maxLogprobs, bosTokenId: i.bosTokenId, eosTokenId: i.eosTokenId });
       } else if (req.method === 'POST' && (path === '/v1/completions' || path === '/tokenize')) {
-        const raw = await readBody(req, o.maxBodyBytes ?? 16 * 1024 * 1024);
+        const raw = await readBody(req, maxBody);
         let body: Body;
         try {
           body = JSON.parse(raw) as Body;
@@ -173,7 +184,20 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     o.log?.(`${req.method} ${path} ${status} ${Date.now() - t0} ms${note}`);
   }
 
+  const maxBody = o.maxBodyBytes ?? 16 * 1024 * 1024;
   const server: Server = createServer((req, res) => { void handle(req, res); });
+  // `Expect: 100-continue` (curl, for large bodies): a body declared too large is refused before it is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) <= maxBody) {
+      res.writeContinue();
+      void handle(req, res);
+      return;
+    }
+    const out = errorBody(413, tooLarge(maxBody).message);
+    res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), connection: 'close' });
+    res.end(out);
+    o.log?.(`${req.method} ${req.url} 413 0 ms, body not sent`);
+  });
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
