@@ -117,3 +117,25 @@ test('a 50 MB body gets the 413 (through the openai client, and before it is sen
   // The server still answers.
   assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
 });
+
+test('a 1.5 MB prompt is refused for the context length without being tokenized (a bound from its bytes), on /v1/completions and /tokenize', async () => {
+  let tokenized = 0;
+  const counted = Object.create(local) as OnnxModel;
+  counted.tokenize = (text: string) => { tokenized++; return local.tokenize(text); };
+  const server = await startServer({ model: counted, port: 0 });
+  after(() => server.close());
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const prompt = Array.from({ length: 200_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ').slice(0, 1_500_000);
+  const atLeast = Math.ceil(Buffer.byteLength(prompt) / local.textBytesPerToken) + 1;
+  await assert.rejects(client.completions.create({ model: local.info.id, prompt, max_tokens: 1 }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+    assert.equal(e.message, `400 This model's maximum context length is 256 tokens. However, your prompt contains at least ${atLeast} input tokens. Please reduce the length of the input prompt.`);
+    return true;
+  });
+  const tok = await fetch(`${server.url}/tokenize`, { method: 'POST', body: JSON.stringify({ prompt }) });
+  assert.equal(tok.status, 400);
+  assert.equal(tokenized, 0, 'nothing was tokenized');
+  // Under the bound, the exact count decides.
+  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }), /contains 402 input tokens/);
+  assert.equal(tokenized, 1);
+});

@@ -13,6 +13,7 @@ import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
 import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
 import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSession';
 import { loadTokenizer, type TextTokenizer } from './textTokenizer';
+import { textBytesPerToken } from './tokenLengthBound';
 import { tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
 
 export interface OnnxLoadOptions {
@@ -40,6 +41,8 @@ export interface OpenedModel {
   ledger: DeviceTensorLedger;
   tokenizer: TextTokenizer;
   tok: TokenizerInfo;
+  /** Most bytes of text one token stands for (tokenLengthBound.ts). */
+  textBytesPerToken: number;
   chatTemplate: string | null;
 }
 
@@ -126,5 +129,5 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     measureKernel: session.outputs.has(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
   };
   const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
-  return { info, session, ledger, tokenizer, tok, chatTemplate };
+  return { info, session, ledger, tokenizer, tok, textBytesPerToken: textBytesPerToken(folder.tokenizerJson, tok), chatTemplate };
 }

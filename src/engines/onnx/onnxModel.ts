@@ -27,6 +27,8 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   readonly scoring: ScoringModel = this;
   readonly info: ModelInfo;
   readonly chatTemplate: string | null;
+  /** Most bytes of text one token stands for: a text of B bytes has at least ⌈B / this⌉ tokens (Infinity: no such bound). */
+  readonly textBytesPerToken: number;
   /** GPU tensors the passes returned and not yet released (tests check it returns to 0). */
   readonly deviceTensors: DeviceTensorLedger;
   private readonly session: OrtSession;
@@ -47,6 +49,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     this.tokenizer = m.tokenizer;
     this.tok = m.tok;
     this.chatTemplate = m.chatTemplate;
+    this.textBytesPerToken = m.textBytesPerToken;
     this.pastNames = [...m.session.inputs.keys()].filter((n) => n.startsWith('past_key_values.'));
     this.presentNames = [...m.session.outputs.keys()].filter((n) => n.startsWith('present'));
     this.fused = m.session.outputs.has(SCORER_OUTPUTS.z);

@@ -42,6 +42,8 @@ export interface Tokenized {
 
 export interface ServeEngine {
   readonly info: ModelInfo;
+  /** Most bytes of text one token stands for (Infinity: unknown), for refusing a long prompt before tokenizing it. */
+  readonly textBytesPerToken: number;
   tokenize(text: string, bos: boolean, signal?: AbortSignal): Promise<Tokenized>;
   /** Runs one job; `onEvent` sees the prompt and then each generated token as it is chosen. */
   complete(job: CompletionJob, onEvent: (e: CompletionEvent) => void, signal?: AbortSignal): Promise<CompletionOutcome>;
@@ -52,7 +54,7 @@ export interface ServeEngine {
 export async function runCompletion(model: LocalEngine, job: CompletionJob, onEvent: (e: CompletionEvent) => void, signal?: AbortSignal): Promise<CompletionOutcome> {
   throwIfAborted(signal);
   const p = servedPrompt(model, job.prompt, job.bos);
-  const long = tooLong(model, p.ids.length);
+  const long = tooLong(model.info.contextWindow, p.ids.length);
   if (long) throw long;
   if (p.ids.length === 0) throw new SemanticFlowError('bad-input', 'The prompt is empty.');
   const k = job.promptTopK;
@@ -92,6 +94,7 @@ export function inProcessEngine(model: LocalEngine, concurrency = 2): ServeEngin
   const run = limiter(concurrency);
   return {
     info: model.info,
+    textBytesPerToken: model.textBytesPerToken,
     async tokenize(text, bos) {
       const ids = servedPrompt(model, text, bos).ids;
       return { ids, texts: ids.map((id) => model.tokenText(id)) };

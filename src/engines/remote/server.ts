@@ -13,7 +13,7 @@ import { choiceContent, codePointIndex, completionBody, errorBody, modelsBody, s
 import { checkModel, completionRequest, HttpError, onePrompt, type Body, type CompletionRequest } from './serverRequest';
 import { inProcessEngine, type ServeEngine } from './serveEngine';
 import type { CompletionToken } from './serverGeneration';
-import type { LocalEngine, ScoredPosition } from './serverScoring';
+import { tooLong, type LocalEngine, type ScoredPosition } from './serverScoring';
 
 interface ServeCommon {
   /** Served model name (default: the model's id). */
@@ -87,6 +87,15 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
   const limits = { model: name, maxLogprobs, randomSeed: () => randomInt(2 ** 31) };
   let seq = 0;
 
+  /** Refuses a prompt that is surely over the context window, counting its tokens from its bytes (before any tokenizing). */
+  function checkLength(prompt: string | number[], bos: boolean): void {
+    const n = typeof prompt === 'string'
+      ? Math.ceil(Buffer.byteLength(prompt, 'utf8') / engine.textBytesPerToken) + (bos && engine.info.bosTokenId !== null ? 1 : 0)
+      : prompt.length;
+    const long = tooLong(engine.info.contextWindow, n, typeof prompt === 'string');
+    if (long) throw new HttpError(400, long.message, 'prompt');
+  }
+
   async function complete(r: CompletionRequest, signal: AbortSignal): Promise<string> {
     const outcome = await engine.complete(r.job, () => undefined, signal);
     return completionBody({ id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000), request: r, outcome });
@@ -129,6 +138,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
   async function tokenize(body: Body, signal: AbortSignal): Promise<string> {
     checkModel(body, name);
     const prompt = onePrompt(body);
+    checkLength(prompt, body.add_special_tokens !== false);
     const t = typeof prompt === 'string' ? await engine.tokenize(prompt, body.add_special_tokens !== false, signal) : { ids: prompt, texts: null };
     return JSON.stringify({
       count: t.ids.length, max_model_len: engine.info.contextWindow, tokens: t.ids,
@@ -165,6 +175,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         if (path === '/tokenize') out = await tokenize(body, abort.signal);
         else {
           const r = completionRequest(body, limits);
+          checkLength(r.job.prompt, r.job.bos);
           if (r.stream) {
             const { tokens } = await stream(r, res, abort.signal);
             [status, note] = abort.signal.aborted ? [499, ', client gone: stopped'] : [200, `, ${tokens} tokens streamed`];

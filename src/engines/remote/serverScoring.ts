@@ -32,7 +32,7 @@ export interface ScoredPosition {
 }
 
 /** The local engine as serve uses it: scoring, passes, and the bytes each id adds to decoded text. */
-export type LocalEngine = LanguageModel & ScoringModel & { decodedBytes(id: number): Uint8Array };
+export type LocalEngine = LanguageModel & ScoringModel & { decodedBytes(id: number): Uint8Array; readonly textBytesPerToken: number };
 
 export interface ServedPrompt {
   ids: number[];
@@ -62,10 +62,10 @@ export function servedPrompt(model: ScoringModel, prompt: string | number[], bos
   return { ids: prompt, starts, text };
 }
 
-export function tooLong(model: ScoringModel, n: number): SemanticFlowError | null {
-  const w = model.info.contextWindow;
+/** vLLM's refusal of a prompt longer than the context window `w` (`atLeast`: counted without tokenizing it all). */
+export function tooLong(w: number | null, n: number, atLeast = false): SemanticFlowError | null {
   return w !== null && n > w
-    ? new SemanticFlowError('too-large', `This model's maximum context length is ${w} tokens. However, your prompt contains ${n} input tokens. Please reduce the length of the input prompt.`)
+    ? new SemanticFlowError('too-large', `This model's maximum context length is ${w} tokens. However, your prompt contains ${atLeast ? 'at least ' : ''}${n} input tokens. Please reduce the length of the input prompt.`)
     : null;
 }
 
