@@ -10,7 +10,7 @@ import type { Dtype } from '../core/result';
 import type { LocalDevice } from '../engines/onnx/deviceFallback';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { EngineConfig } from '../worker/protocol';
-import type { CatalogEntry } from '../engines/catalog/catalog';
+import { defaultDownloadDtype, memoryEstimate, type CatalogEntry } from '../engines/catalog/catalog';
 import { formatBytes } from '../engines/catalog/formatBytes';
 
 export type ModelChoice =
@@ -92,13 +92,11 @@ export function engineConfigOf(c: ModelChoice, s: EngineSettings): EngineConfig 
 
 /**
  * The dtype a download of `entry` fetches: semanticFlow.dtype when the user set it (null when the
- * catalog has no such export), else q8 (about 4× smaller than fp32) where the catalog has it.
+ * catalog has no such export), else the catalog's default (q8, else q4, fp16, fp32: defaultDownloadDtype).
  */
 export function downloadDtypeFor(entry: CatalogEntry, dtype: Dtype, dtypeChosen: boolean): Dtype | null {
   if (dtypeChosen) return entry.dtypes[dtype] ? dtype : null;
-  if (entry.dtypes.q8) return 'q8';
-  if (entry.dtypes[dtype]) return dtype;
-  return (Object.keys(entry.dtypes)[0] as Dtype | undefined) ?? null;
+  return Object.keys(entry.dtypes).length ? defaultDownloadDtype(entry) : null;
 }
 
 /**
@@ -145,9 +143,11 @@ export function catalogRow(entry: CatalogEntry, local: CatalogLocal, o: { dtype:
   else if (o.dtype === null) status = `no ${o.wanted} export: change semanticFlow.dtype (${Object.keys(entry.dtypes).join(', ')})`;
   else if (local.state === 'partial') status = `partly downloaded (${formatBytes(local.bytes)}), resumes: ${size(o.dtype)}`;
   else status = `download ${size(o.dtype)}`;
+  const memory = o.dtype ? memoryEstimate(entry, o.dtype) : null;
   const facts = [
     entry.parameters !== null ? `${formatParameters(entry.parameters)} parameters` : null,
-    entry.licence ? `${entry.licence} licence` : null,
+    memory !== null ? `needs about ${formatBytes(memory)} of memory` : null,
+    entry.licence ? `${entry.licence} licence${entry.licenceNote ? ' (its terms must be accepted)' : ''}` : null,
     entry.contextWindow ? `${entry.contextWindow.toLocaleString('en-US')}-token context` : null,
     entry.chatTemplate ? 'instruction-tuned (chat template)' : null,
   ].filter((f): f is string => f !== null);

@@ -67,11 +67,13 @@ test('models list as a table: built-in first, licences, sizes marked approximate
   const io = fakeIo();
   assert.equal(await run(['models', '--format', 'table', '--dir', dir], io), 0, io.err);
   const lines = io.out.split('\n');
-  assert.match(lines[0], /^model +params +download \(approx\.\) +licence +chat +context +on disk$/);
-  assert.match(lines[1], /^semantic-flow-mini +8\.1M +included +MIT +no +512 +fp32, q8 /);
-  assert.match(io.out, /\nXenova\/gpt2 +124M +fp32 ~650 MB, q8 ~165 MB +MIT +no +1024 +—\n/);
+  assert.match(lines[0], /^model +params +download \(approx\.\) +memory \(approx\.\) +licence +chat +context +on disk$/);
+  assert.match(lines[1], /^semantic-flow-mini +8\.1M +included +\? +MIT +no +512 +fp32, q8 /);
+  // q8 memory: 124e6 file bytes + 2·12 layers·12 heads·64·1,024 tokens·4 B of KV + 128·50,257·4 B of logits + 260e6 = 485.2 MB
+  assert.match(io.out, /\nXenova\/gpt2 +124M +fp32 ~501 MB, fp16 ~251 MB, q8 ~124 MB +q8 ~485 MB +MIT +no +1024 +—\n/);
   assert.match(io.out, /\nonnx-community\/Qwen2\.5-0\.5B-Instruct +494M +.* +Apache-2\.0 +yes +32768 /);
-  assert.match(io.out, /\nsomeone\/tiny +\? +\? +\? +no +256 +fp32 \([\d.]+ kB\)\n/);
+  assert.match(io.out, /\nonnx-community\/Llama-3\.2-1B-Instruct +1\.2B +.* +Llama-3\.2 +yes +131072 /);
+  assert.match(io.out, /\nsomeone\/tiny +\? +\? +\? +\? +no +256 +fp32 \([\d.]+ kB\)\n/);
   assert.ok(io.out.includes(`Downloaded models: ${dir}`));
 });
 
@@ -113,7 +115,7 @@ test('help lists models and its usage', async () => {
   const io = fakeIo();
   assert.equal(await run(['help', 'models'], io), 0);
   assert.match(io.out, /^Usage: semantic-flow models \[options\] \[list\] \| download ID\n/);
-  assert.match(io.out, /\n  --dtype fp32\|fp16\|q8\|q4 +download: which precision to fetch \[default q8\]/);
+  assert.match(io.out, /\n  --dtype fp32\|fp16\|q8\|q4 +download: which precision to fetch \(default: q8 where the model has it,\n +else q4, fp16, fp32\)/);
   const h = fakeIo();
   await run(['help'], h);
   assert.match(h.out, /\n {2}models +list the built-in, recommended and downloaded models/);

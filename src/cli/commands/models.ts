@@ -11,7 +11,7 @@ import type { CliCommand } from '../command';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
-import { CATALOG } from '../../engines/catalog/catalog';
+import { CATALOG, defaultDownloadDtype, memoryEstimate } from '../../engines/catalog/catalog';
 import { downloadModel, downloadSource, type DownloadProgress } from '../../engines/catalog/download';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
@@ -22,7 +22,7 @@ import { DTYPES } from '../../engines/onnx/modelFolder';
 const FLAGS = flagSpecs({
   dir: { type: 'string', value: 'D', help: 'the models folder (default: $SEMANTIC_FLOW_CACHE/models, else ~/.cache/semantic-flow/models)' },
   format: { type: 'string', choices: ['table', 'json'], help: 'list as a table or JSON; default: table on a terminal, json otherwise' },
-  dtype: { type: 'string', choices: DTYPES, default: 'q8', help: 'download: which precision to fetch' },
+  dtype: { type: 'string', choices: DTYPES, help: 'download: which precision to fetch (default: q8 where the model has it, else q4, fp16, fp32)' },
   host: { type: 'string', value: 'URL', help: 'download: the Hub host (default: $HF_ENDPOINT, else https://huggingface.co)' },
   revision: { type: 'string', value: 'R', help: 'download: a branch, tag or commit (default main)' },
   'cleanup-on-cancel': { type: 'boolean', help: 'download: delete the partial files when cancelled (default: keep them to resume)' },
@@ -38,6 +38,12 @@ interface ModelRow {
   contextWindow: number | null;
   /** Approximate download size per dtype (catalog models). */
   approxDownloadBytes: Partial<Record<Dtype, number>>;
+  /** Memory the model needs per dtype, derived (catalog.ts memoryEstimate). */
+  approxMemoryBytes?: Partial<Record<Dtype, number>>;
+  /** What `models download ID` fetches without --dtype. */
+  defaultDtype?: Dtype;
+  /** What the licence asks of the user (gated repositories). */
+  licenceNote?: string;
   /** `hubCache`: found in a Hugging Face cache snapshot, not in the models folder (the engine loads it from there). */
   local: { dir: string; dtypes: Dtype[]; bytes: number; partial: boolean; hubCache?: true } | null;
 }
@@ -63,9 +69,17 @@ function modelRows(root: string, hubRoots: string[]): ModelRow[] {
     local.delete(e.id.toLowerCase());
     const snapshot = m ? null : findHubSnapshot(e.id, hubRoots);
     const cached = snapshot ? describeModelFolder(snapshot, e.id) : null;
-    const approx: Partial<Record<Dtype, number>> = {};
-    for (const [d, v] of Object.entries(e.dtypes)) approx[d as Dtype] = v.approxBytes;
-    rows.push({ id: e.id, label: e.label, source: 'catalog', parameters: e.parameters, licence: e.licence, chatTemplate: e.chatTemplate, contextWindow: e.contextWindow, approxDownloadBytes: approx, local: cached ? { ...localOf(cached)!, hubCache: true } : localOf(m) });
+    const approx: Partial<Record<Dtype, number>> = {}, memory: Partial<Record<Dtype, number>> = {};
+    for (const [d, v] of Object.entries(e.dtypes)) {
+      approx[d as Dtype] = v.approxBytes;
+      const need = memoryEstimate(e, d as Dtype);
+      if (need !== null) memory[d as Dtype] = need;
+    }
+    rows.push({
+      id: e.id, label: e.label, source: 'catalog', parameters: e.parameters, licence: e.licence, ...(e.licenceNote ? { licenceNote: e.licenceNote } : {}),
+      chatTemplate: e.chatTemplate, contextWindow: e.contextWindow, approxDownloadBytes: approx, approxMemoryBytes: memory, defaultDtype: defaultDownloadDtype(e),
+      local: cached ? { ...localOf(cached)!, hubCache: true } : localOf(m),
+    });
   }
   for (const m of local.values()) {
     rows.push({ id: m.id, label: m.id, source: 'downloaded', parameters: null, licence: null, chatTemplate: m.chatTemplate, contextWindow: m.contextWindow, approxDownloadBytes: {}, local: localOf(m) });
@@ -74,6 +88,11 @@ function modelRows(root: string, hubRoots: string[]): ModelRow[] {
 }
 
 const params = (n: number | null) => (n === null ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.round(n / 1e6 * 10) / 10}M`);
+/** The memory of the dtype a download fetches by default. */
+function memoryCell(r: ModelRow): string {
+  const bytes = r.defaultDtype && r.approxMemoryBytes?.[r.defaultDtype];
+  return bytes ? `${r.defaultDtype} ~${formatBytes(bytes)}` : '?';
+}
 const yesNo = (b: boolean | null) => (b === null ? '?' : b ? 'yes' : 'no');
 
 function table(rows: ModelRow[], root: string): string {
@@ -81,15 +100,16 @@ function table(rows: ModelRow[], root: string): string {
     r.id,
     params(r.parameters),
     r.source === 'built-in' ? 'included' : Object.entries(r.approxDownloadBytes).map(([d, b]) => `${d} ~${formatBytes(b)}`).join(', ') || '?',
+    memoryCell(r),
     r.licence ?? '?',
     yesNo(r.chatTemplate),
     r.contextWindow === null ? '?' : String(r.contextWindow),
     r.local ? `${r.local.dtypes.join(', ') || 'no ONNX'} (${formatBytes(r.local.bytes)}${r.local.partial ? ', partial' : ''}${r.local.hubCache ? ', Hugging Face cache' : ''})` : '—',
   ]);
-  const head = ['model', 'params', 'download (approx.)', 'licence', 'chat', 'context', 'on disk'];
+  const head = ['model', 'params', 'download (approx.)', 'memory (approx.)', 'licence', 'chat', 'context', 'on disk'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i]))).join('  ');
-  return [line(head), ...cells.map(line), '', `Downloaded models: ${root}`, 'Download one: semantic-flow models download ID [--dtype q8]', ''].join('\n');
+  return [line(head), ...cells.map(line), '', `Downloaded models: ${root}`, 'Download one: semantic-flow models download ID [--dtype q8]', 'Memory: the files + a 2,048-token KV cache + one chunk of logits + ~260 MB of runtime (derived, README "Models")', ''].join('\n');
 }
 
 function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): void; done(): void } {
@@ -116,7 +136,7 @@ async function download(positionals: string[], flags: Flags<typeof FLAGS>, io: C
     throw new SemanticFlowError('bad-argument', `models download takes one model id, for example: semantic-flow models download ${CATALOG[0].id}. Catalog: ${CATALOG.map((e) => e.id).join(', ')}.`);
   }
   const { entry, host, proxy } = downloadSource(positionals[0], { host: flags.host, env: io.env as NodeJS.ProcessEnv });
-  const dtype = flags.dtype;
+  const dtype = flags.dtype ?? defaultDownloadDtype(entry);
   if (entry.adHoc) io.stderr.write(`semantic-flow: ${entry.id} is not in the catalog; trying the standard transformers.js layout (onnx/model*.onnx).\n`);
   const progress = progressBar(io, `${entry.id} ${dtype}`);
   let dir: string;
@@ -149,7 +169,7 @@ async function download(positionals: string[], flags: Flags<typeof FLAGS>, io: C
 
 export const modelsCommand: CliCommand = {
   name: 'models',
-  summary: 'list the built-in, recommended and downloaded models; download one from the Hugging Face Hub (q8 unless --dtype)',
+  summary: 'list the built-in, recommended and downloaded models; download one from the Hugging Face Hub (q8 where it has one, unless --dtype)',
   args: '[list] | download ID',
   flags: FLAGS,
   notes: 'download needs the network; it goes through $HTTPS_PROXY / $HTTP_PROXY (minus $NO_PROXY), shows progress on a terminal, and resumes an interrupted download.',

@@ -1,14 +1,17 @@
 /**
- * Recommended Hub models with ONNX exports known to load in transformers.js, and the files to fetch
- * for a dtype. Sizes are approximate (best knowledge, not measured against the Hub): they drive the
- * progress estimate and the too-large check before a download, never a checksum.
+ * Recommended Hub models with ONNX exports that transformers.js runs (catalogModels.ts), the files to
+ * fetch for a dtype, and the memory a model needs. Sizes drive the progress estimate and the too-large
+ * check before a download, never a checksum.
  */
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { DTYPE_SUFFIX } from '../onnx/modelFolder';
+import { CATALOG } from './catalogModels';
 import { HUB_ID } from './modelsDir';
 
-export type Licence = 'MIT' | 'Apache-2.0';
+export { CATALOG };
+
+export type Licence = 'MIT' | 'Apache-2.0' | 'Llama-3.2' | 'Gemma';
 
 export interface CatalogFile {
   /** Path inside the repository, `/`-separated. */
@@ -18,50 +21,45 @@ export interface CatalogFile {
 }
 
 export interface CatalogDtype {
-  /** Approximate download size of the ONNX file(s) for this dtype, in bytes. */
+  /** Download size of the ONNX file(s) for this dtype, in bytes (0: unknown). */
   approxBytes: number;
-  /** External-data files next to the ONNX file (repos whose export exceeds protobuf's 2 GB limit). */
+  /** 'hub': the repository's file listing; 'derived': computed (catalogModels.ts says how). */
+  sizeSource?: 'hub' | 'derived';
+  /** External-data files next to the ONNX file (exports over protobuf's 2 GB limit). */
   externalData?: CatalogFile[];
+}
+
+/** What the memory a model needs follows from (its config.json). */
+export interface ModelShape {
+  layers: number;
+  /** Heads of the KV cache (num_key_value_heads; fewer than the attention heads with GQA). */
+  kvHeads: number;
+  headDim: number;
+  /** Rows of the logits. */
+  vocab: number;
 }
 
 export interface CatalogEntry {
   /** Hub id, `owner/name`. */
   id: string;
   label: string;
+  /** Architecture family (config.json model_type); the fixture families cover gpt2, llama and qwen2. */
+  family?: 'gpt2' | 'llama' | 'qwen2' | 'gemma3';
   /** Parameter count (approximate, as published); null when unknown. */
   parameters: number | null;
   /** null for a Hub id that is not in the catalog. */
   licence: Licence | null;
+  /** What the licence asks of the user (acceptance, gating), when it asks something. */
+  licenceNote?: string;
   /** Instruction-tuned with a chat template in tokenizer_config.json. */
   chatTemplate: boolean | null;
   /** Context window in tokens (config.json), null when unknown. */
   contextWindow: number | null;
+  shape?: ModelShape;
   dtypes: Partial<Record<Dtype, CatalogDtype>>;
   /** True for an entry built from a Hub id outside the catalog (standard layout assumed). */
   adHoc?: boolean;
 }
-
-const MB = 1_000_000;
-const fp32q8 = (fp32Mb: number, q8Mb: number, fp32Extra?: CatalogFile[]): CatalogEntry['dtypes'] => ({
-  fp32: { approxBytes: fp32Mb * MB, ...(fp32Extra ? { externalData: fp32Extra } : {}) },
-  q8: { approxBytes: q8Mb * MB },
-});
-
-/** Sizes are approximate. Exports keep a separate copy of tied embeddings for the LM head, hence fp32 > 4 × params. */
-export const CATALOG: readonly CatalogEntry[] = [
-  { id: 'Xenova/distilgpt2', label: 'DistilGPT-2', parameters: 82e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 1024, dtypes: fp32q8(480, 125) },
-  { id: 'Xenova/gpt2', label: 'GPT-2', parameters: 124e6, licence: 'MIT', chatTemplate: false, contextWindow: 1024, dtypes: fp32q8(650, 165) },
-  { id: 'HuggingFaceTB/SmolLM2-135M', label: 'SmolLM2 135M', parameters: 135e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 8192, dtypes: fp32q8(540, 140) },
-  { id: 'HuggingFaceTB/SmolLM2-135M-Instruct', label: 'SmolLM2 135M Instruct', parameters: 135e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 8192, dtypes: fp32q8(540, 140) },
-  { id: 'HuggingFaceTB/SmolLM2-360M', label: 'SmolLM2 360M', parameters: 362e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 8192, dtypes: fp32q8(1450, 370) },
-  { id: 'HuggingFaceTB/SmolLM2-360M-Instruct', label: 'SmolLM2 360M Instruct', parameters: 362e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 8192, dtypes: fp32q8(1450, 370) },
-  // fp32 is over protobuf's 2 GB limit with the untied LM head: the weights may sit in model.onnx_data.
-  // Optional, so an export that keeps them inside model.onnx downloads too.
-  {
-    id: 'onnx-community/Qwen2.5-0.5B-Instruct', label: 'Qwen2.5 0.5B Instruct', parameters: 494e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 32768,
-    dtypes: fp32q8(2500, 640, [{ path: 'onnx/model.onnx_data', optional: true }]),
-  },
-];
 
 /** The files of a model folder for `dtype`, small ones first. */
 export function catalogFiles(entry: CatalogEntry, dtype: Dtype): CatalogFile[] {
@@ -78,6 +76,32 @@ export function catalogFiles(entry: CatalogEntry, dtype: Dtype): CatalogFile[] {
     { path: `onnx/model${DTYPE_SUFFIX[dtype]}.onnx` },
     ...(d.externalData ?? []),
   ];
+}
+
+/** The dtype a download fetches when none is asked for: the smallest that runs well on a CPU (q8, then q4, fp16, fp32). */
+export function defaultDownloadDtype(entry: CatalogEntry): Dtype {
+  return (['q8', 'q4', 'fp16', 'fp32'] as const).find((d) => entry.dtypes[d]) ?? 'q8';
+}
+
+/** Tokens of context the memory estimate holds in the KV cache. */
+export const MEMORY_CONTEXT_TOKENS = 2048;
+/** Rows of logits one pass holds (the default chunk size). */
+const LOGIT_ROWS = 128;
+/** Node, ONNX Runtime and transformers.js in the engine process with a tiny model loaded: 258–272 MB RSS measured (README "Models"). */
+export const RUNTIME_BYTES = 260e6;
+
+/**
+ * The memory a model needs to analyse MEMORY_CONTEXT_TOKENS tokens of context (or its whole window if
+ * shorter), derived, not measured: the ONNX file(s) (ONNX Runtime holds the weights once) + the KV cache
+ * (2 × layers × KV heads × head size × tokens, float16 for fp16 models, else float32) + one chunk of
+ * float32 logits + the runtime. Null when the size or the shape is unknown.
+ */
+export function memoryEstimate(entry: CatalogEntry, dtype: Dtype): number | null {
+  const d = entry.dtypes[dtype], s = entry.shape;
+  if (!d || !d.approxBytes || !s) return null;
+  const tokens = Math.min(MEMORY_CONTEXT_TOKENS, entry.contextWindow ?? MEMORY_CONTEXT_TOKENS);
+  const kv = 2 * s.layers * s.kvHeads * s.headDim * tokens * (dtype === 'fp16' ? 2 : 4);
+  return d.approxBytes + kv + LOGIT_ROWS * s.vocab * 4 + RUNTIME_BYTES;
 }
 
 /** A catalog entry by Hub id or by its name part ("gpt2", "smollm2-135m"), case-insensitive. */

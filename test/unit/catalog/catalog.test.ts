@@ -4,26 +4,51 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG, catalogFiles, entryFor, findCatalogEntry } from '../../../src/engines/catalog/catalog';
+import { CATALOG, RUNTIME_BYTES, catalogFiles, defaultDownloadDtype, entryFor, findCatalogEntry, memoryEstimate } from '../../../src/engines/catalog/catalog';
 import { modelFolderFor, defaultModelsDir } from '../../../src/engines/catalog/modelsDir';
 import { parseContentRange } from '../../../src/engines/catalog/fetchFile';
 import { formatBytes } from '../../../src/engines/catalog/formatBytes';
 import { listLocalModels } from '../../../src/engines/catalog/localModels';
 
-test('catalog: the requested models, unique ids, fp32 and q8 each, licences and context windows known', () => {
+test('catalog: the requested models at each size, unique ids, a licence, a context window and sizes for every dtype', () => {
   assert.deepEqual(CATALOG.map((e) => e.id).sort(), [
-    'HuggingFaceTB/SmolLM2-135M', 'HuggingFaceTB/SmolLM2-135M-Instruct', 'HuggingFaceTB/SmolLM2-360M', 'HuggingFaceTB/SmolLM2-360M-Instruct',
-    'Xenova/distilgpt2', 'Xenova/gpt2', 'onnx-community/Qwen2.5-0.5B-Instruct',
+    'HuggingFaceTB/SmolLM2-1.7B-Instruct', 'HuggingFaceTB/SmolLM2-135M', 'HuggingFaceTB/SmolLM2-135M-Instruct', 'HuggingFaceTB/SmolLM2-360M',
+    'HuggingFaceTB/SmolLM2-360M-Instruct', 'Xenova/distilgpt2', 'Xenova/gpt2', 'onnx-community/Llama-3.2-1B-Instruct',
+    'onnx-community/Qwen2.5-0.5B-Instruct', 'onnx-community/Qwen2.5-1.5B-Instruct', 'onnx-community/gemma-3-1b-it-ONNX',
   ]);
+  const bytesPerWeight = { fp32: 4, fp16: 2, q8: 1, q4: 0.5 } as const;
   for (const e of CATALOG) {
-    assert.ok(e.licence === 'MIT' || e.licence === 'Apache-2.0', e.id);
-    assert.ok(e.contextWindow && e.contextWindow >= 1024, e.id);
-    assert.ok(e.parameters && e.parameters > 1e7, e.id);
-    assert.equal(e.chatTemplate, /Instruct/.test(e.id), e.id);
-    const { fp32, q8 } = e.dtypes;
-    assert.ok(fp32 && q8 && q8.approxBytes < fp32.approxBytes && fp32.approxBytes > 2 * e.parameters!, e.id);
+    assert.ok(e.licence && e.contextWindow && e.contextWindow >= 1024 && e.parameters && e.parameters > 1e7 && e.shape, e.id);
+    assert.equal(e.chatTemplate, /Instruct|-it-/.test(e.id), e.id);
+    assert.equal(Boolean(e.licenceNote), e.licence === 'Llama-3.2' || e.licence === 'Gemma', `${e.id}: a licence to accept says so`);
+    for (const [d, v] of Object.entries(e.dtypes)) {
+      // every file holds at least its weights at the dtype's width (q4 exports keep embeddings wider)
+      const floor = e.parameters! * bytesPerWeight[d as keyof typeof bytesPerWeight] * 0.95;
+      assert.ok(v.approxBytes >= floor && v.approxBytes < e.parameters! * 4 * 1.3, `${e.id} ${d}: ${v.approxBytes} bytes`);
+      assert.ok(v.sizeSource === 'hub' || v.sizeSource === 'derived', `${e.id} ${d}`);
+      // protobuf holds at most 2 GB: a larger export keeps its weights in external data
+      if (v.approxBytes > 2.05e9) assert.ok(v.externalData?.length, `${e.id} ${d} needs external data`);
+    }
   }
   assert.equal(findCatalogEntry('Xenova/gpt2')!.licence, 'MIT'); // OpenAI's GPT-2 model card
+  // no model_quantized.onnx in the SmolLM2 Instruct listings: no q8 offered, and a download defaults to q4
+  assert.equal(findCatalogEntry('SmolLM2-135M-Instruct')!.dtypes.q8, undefined);
+  assert.deepEqual(CATALOG.map(defaultDownloadDtype).filter((d) => d !== 'q8').length, 5);
+  assert.equal(defaultDownloadDtype(findCatalogEntry('SmolLM2-360M-Instruct')!), 'q4');
+  assert.equal(defaultDownloadDtype(findCatalogEntry('gpt2')!), 'q8');
+});
+
+test('memoryEstimate: the files, a 2,048-token KV cache of the KV heads (float16 for fp16), one chunk of logits and the runtime', () => {
+  const e = findCatalogEntry('Qwen2.5-1.5B-Instruct')!;
+  const kv = (bytes: number) => 2 * 28 * 2 * 128 * 2048 * bytes; // layers, KV heads (GQA), head size, tokens
+  const logits = 128 * 151936 * 4;
+  assert.equal(memoryEstimate(e, 'q8'), 1.58e9 + kv(4) + logits + RUNTIME_BYTES);
+  assert.equal(memoryEstimate(e, 'fp16'), 1.1e6 + 3.1e9 + kv(2) + logits + RUNTIME_BYTES);
+  // a context window shorter than 2,048 tokens bounds the cache
+  assert.equal(memoryEstimate(findCatalogEntry('gpt2')!, 'q8'), 124e6 + 2 * 12 * 12 * 64 * 1024 * 4 + 128 * 50257 * 4 + RUNTIME_BYTES);
+  assert.equal(memoryEstimate(e, 'fp32')! > memoryEstimate(e, 'q8')!, true);
+  assert.equal(memoryEstimate(findCatalogEntry('gemma-3-1b-it-ONNX')!, 'q8'), null, 'no such export');
+  assert.equal(memoryEstimate(entryFor('someone/model'), 'q8'), null, 'unknown size and shape');
 });
 
 test('catalogFiles: JSON files first, then onnx/model{suffix}.onnx and any external data', () => {
@@ -31,9 +56,10 @@ test('catalogFiles: JSON files first, then onnx/model{suffix}.onnx and any exter
   assert.deepEqual(catalogFiles(gpt2, 'q8').map((f) => f.path), ['config.json', 'generation_config.json', 'tokenizer_config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']);
   assert.deepEqual(catalogFiles(gpt2, 'fp32').at(-1), { path: 'onnx/model.onnx' });
   assert.equal(catalogFiles(gpt2, 'q8').find((f) => f.path === 'generation_config.json')!.optional, true);
-  const qwen = findCatalogEntry('qwen2.5-0.5b-instruct')!;
-  assert.deepEqual(catalogFiles(qwen, 'fp32').slice(-2).map((f) => f.path), ['onnx/model.onnx', 'onnx/model.onnx_data']);
-  assert.throws(() => catalogFiles(gpt2, 'fp16'), /Xenova\/gpt2 has no fp16 export in the catalog; choose --dtype fp32 or q8\./);
+  const llama = findCatalogEntry('llama-3.2-1b-instruct')!;
+  assert.deepEqual(catalogFiles(llama, 'fp16').slice(-2).map((f) => f.path), ['onnx/model_fp16.onnx', 'onnx/model_fp16.onnx_data']);
+  assert.deepEqual(catalogFiles(llama, 'q8').at(-1), { path: 'onnx/model_quantized.onnx' });
+  assert.throws(() => catalogFiles(gpt2, 'q4'), /Xenova\/gpt2 has no q4 export in the catalog; choose --dtype fp32 or fp16 or q8\./);
 });
 
 test('entryFor: catalog names case-insensitively, other Hub ids ad hoc, anything else refused', () => {

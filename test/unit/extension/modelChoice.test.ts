@@ -54,7 +54,7 @@ test('complete dtypes of a downloaded folder: config, tokenizer and the ONNX fil
 test('a catalog download fetches semanticFlow.dtype when set (null when the catalog lacks it), else q8', () => {
   assert.equal(downloadDtypeFor(gpt2, 'fp32', false), 'q8');
   assert.equal(downloadDtypeFor(gpt2, 'fp32', true), 'fp32');
-  assert.equal(downloadDtypeFor(gpt2, 'fp16', true), null);
+  assert.equal(downloadDtypeFor(gpt2, 'q4', true), null);
   assert.equal(downloadDtypeFor({ ...gpt2, dtypes: { fp32: { approxBytes: 1 } } }, 'q8', false), 'fp32');
 });
 
@@ -72,18 +72,23 @@ test('catalog rows: download size, downloaded, partly downloaded, no export; par
   assert.equal(formatParameters(1.24e9), '1.2B');
   assert.deepEqual(catalogRow(gpt2, { state: 'absent' }, { dtype: 'q8', wanted: 'fp32', current: false }), {
     label: '$(cloud-download) GPT-2',
-    description: 'Xenova/gpt2 · download about 165 MB, q8',
-    detail: '124M parameters · MIT licence · 1,024-token context',
+    description: 'Xenova/gpt2 · download about 124 MB, q8',
+    // 124e6 file bytes + 2·12·12·64·1,024·4 B of KV cache + 128·50,257·4 B of logits + 260e6 B runtime = 485.2 MB
+    detail: '124M parameters · needs about 485 MB of memory · MIT licence · 1,024-token context',
   });
   assert.deepEqual(catalogRow(gpt2, { state: 'downloaded', dtype: 'q8' }, { dtype: 'q8', wanted: 'fp32', current: true }), {
     label: '$(database) GPT-2 $(check)',
     description: 'Xenova/gpt2 · downloaded (q8)',
-    detail: '124M parameters · MIT licence · 1,024-token context',
+    detail: '124M parameters · needs about 485 MB of memory · MIT licence · 1,024-token context',
   });
   assert.equal(catalogRow(gpt2, { state: 'partial', bytes: 12_345_678 }, { dtype: 'q8', wanted: 'q8', current: false }).description,
-    'Xenova/gpt2 · partly downloaded (12.3 MB), resumes: about 165 MB, q8');
-  assert.equal(catalogRow(gpt2, { state: 'absent' }, { dtype: null, wanted: 'fp16', current: false }).description,
-    'Xenova/gpt2 · no fp16 export: change semanticFlow.dtype (fp32, q8)');
+    'Xenova/gpt2 · partly downloaded (12.3 MB), resumes: about 124 MB, q8');
+  assert.equal(catalogRow(gpt2, { state: 'absent' }, { dtype: null, wanted: 'q4', current: false }).description,
+    'Xenova/gpt2 · no q4 export: change semanticFlow.dtype (fp32, fp16, q8)');
+  // 1.99e9 + 2·24 layers·2 KV heads·64·2,048 tokens·4 B + 128·151,936·4 B + 260e6 = 2.378 GB
   assert.equal(catalogRow(qwen, { state: 'absent' }, { dtype: 'fp32', wanted: 'fp32', current: false }).detail,
-    '494M parameters · Apache-2.0 licence · 32,768-token context · instruction-tuned (chat template)');
+    '494M parameters · needs about 2.38 GB of memory · Apache-2.0 licence · 32,768-token context · instruction-tuned (chat template)');
+  // fp16 keeps its KV cache in float16: 2.47e9 + 532e3 + 2·16·8·64·2,048·2 B + 128·128,256·4 B + 260e6 = 2.862 GB
+  assert.equal(catalogRow(findCatalogEntry('llama-3.2-1b-instruct')!, { state: 'absent' }, { dtype: 'fp16', wanted: 'fp16', current: false }).detail,
+    '1.2B parameters · needs about 2.86 GB of memory · Llama-3.2 licence (its terms must be accepted) · 131,072-token context · instruction-tuned (chat template)');
 });

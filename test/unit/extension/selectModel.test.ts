@@ -117,7 +117,7 @@ beforeEach(() => {
 test('the quick pick lists built-in, every catalog model with size and licence, recent folders and Browse…', async () => {
   const { models } = services(fakeEngine());
   writeModel('Xenova/distilgpt2', FILES_Q8);
-  writeModel('HuggingFaceTB/SmolLM2-135M', { 'config.json': 10, 'onnx/model_quantized.onnx.part': 1_500_000 });
+  writeModel('HuggingFaceTB/SmolLM2-135M', { 'config.json': 10, 'onnx/model_q4.onnx.part': 1_500_000 });
   await models.setPick({ kind: 'folder', path: '/models/mine' });
   await models.setPick({ kind: 'builtin' });
 
@@ -131,7 +131,11 @@ test('the quick pick lists built-in, every catalog model with size and licence, 
     '$(cloud-download) SmolLM2 135M Instruct',
     '$(cloud-download) SmolLM2 360M',
     '$(cloud-download) SmolLM2 360M Instruct',
+    '$(cloud-download) SmolLM2 1.7B Instruct',
     '$(cloud-download) Qwen2.5 0.5B Instruct',
+    '$(cloud-download) Qwen2.5 1.5B Instruct',
+    '$(cloud-download) Llama 3.2 1B Instruct',
+    '$(cloud-download) Gemma 3 1B IT',
     '--recent folders--',
     '$(folder) mine',
     '----',
@@ -139,17 +143,22 @@ test('the quick pick lists built-in, every catalog model with size and licence, 
   ]);
   const row = (label: string) => items.find((i) => i.label.endsWith(` ${label}`))!;
   assert.equal(row('DistilGPT-2').description, 'Xenova/distilgpt2 · downloaded (q8)');
-  assert.equal(row('GPT-2').description, 'Xenova/gpt2 · download about 165 MB, q8');
-  assert.equal(row('GPT-2').detail, '124M parameters · MIT licence · 1,024-token context');
-  assert.equal(row('SmolLM2 135M').description, 'HuggingFaceTB/SmolLM2-135M · partly downloaded (1.50 MB), resumes: about 140 MB, q8');
-  assert.match(row('SmolLM2 360M Instruct').detail!, /^362M parameters · Apache-2\.0 licence · 8,192-token context · instruction-tuned/);
+  assert.equal(row('GPT-2').description, 'Xenova/gpt2 · download about 124 MB, q8');
+  assert.equal(row('GPT-2').detail, '124M parameters · needs about 485 MB of memory · MIT licence · 1,024-token context');
+  // no q8 export in the SmolLM2 listings: q4 by default
+  assert.equal(row('SmolLM2 135M').description, 'HuggingFaceTB/SmolLM2-135M · partly downloaded (1.50 MB), resumes: about 200 MB, q4');
+  // q4: 417e6 + 2·32·5·64·2,048·4 B of KV cache + 128·49,152·4 B of logits + 260e6 = 869.9 MB
+  assert.match(row('SmolLM2 360M Instruct').detail!, /^362M parameters · needs about 870 MB of memory · Apache-2\.0 licence · 8,192-token context · instruction-tuned/);
   assert.equal(items.filter((i) => i.kind !== SEP && i.detail !== undefined).length, CATALOG.length);
 
   // With semanticFlow.dtype set, rows offer that dtype (or say it has no such export).
   const fp16 = models.items({ ...config, dtype: 'fp16', dtypeChosen: true }, { offerDownloads: true }) as Item[];
-  assert.equal(fp16.find((i) => i.label.endsWith(' GPT-2'))!.description, 'Xenova/gpt2 · no fp16 export: change semanticFlow.dtype (fp32, q8)');
+  assert.equal(fp16.find((i) => i.label.endsWith(' GPT-2'))!.description, 'Xenova/gpt2 · download about 251 MB, fp16');
+  assert.equal(fp16.find((i) => i.label.endsWith(' Qwen2.5 0.5B Instruct'))!.description, 'onnx-community/Qwen2.5-0.5B-Instruct · download about 997 MB, fp16');
+  const q4 = models.items({ ...config, dtype: 'q4', dtypeChosen: true }, { offerDownloads: true }) as Item[];
+  assert.equal(q4.find((i) => i.label.endsWith(' GPT-2'))!.description, 'Xenova/gpt2 · no q4 export: change semanticFlow.dtype (fp32, fp16, q8)');
   const fp32 = models.items({ ...config, dtypeChosen: true }, { offerDownloads: true }) as Item[];
-  assert.equal(fp32.find((i) => i.label.endsWith(' GPT-2'))!.description, 'Xenova/gpt2 · download about 650 MB, fp32');
+  assert.equal(fp32.find((i) => i.label.endsWith(' GPT-2'))!.description, 'Xenova/gpt2 · download about 501 MB, fp32');
   assert.equal(fp32.find((i) => i.label.endsWith('DistilGPT-2'))!.label, '$(cloud-download) DistilGPT-2', 'q8 on disk does not count for fp32');
 
   // Without downloads (Compare Models), only models already on disk are offered.
