@@ -110,6 +110,7 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
   const baselineKind = options.baseline ?? 'bos';
   const W = model.info.contextWindow ?? Infinity;
   const bosId = model.info.bosTokenId, eosId = model.info.eosTokenId;
+  const eosIds = new Set(model.info.eosTokenIds ?? (eosId !== null ? [eosId] : []));
   throwIfAborted(signal);
 
   const tok = prompt.length > 0 ? model.tokenize(prompt) : { ids: [], spans: [], special: [] };
@@ -184,7 +185,7 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
             g.sample.tokenIds.push(y);
             g.sample.iotaBits.push(iotaBits);
             g.sample.klBits.push(pm.klBits);
-            const isEos = y === eosId;
+            const isEos = eosIds.has(y);
             const shown = isEos ? '' : text;
             let entropyBits: number;
             if (g.k === 0) {

@@ -21,7 +21,10 @@ export interface ModelInfo {
   /** Context window in tokens (n_positions / max_position_embeddings), or null when unbounded/unknown. */
   contextWindow: number | null;
   bosTokenId: number | null;
+  /** The end-of-sequence id (the first of eosTokenIds when the model has several). */
   eosTokenId: number | null;
+  /** Every id that ends a generation, when config.json lists several (Llama 3 Instruct: end_of_text, eom, eot). */
+  eosTokenIds?: number[];
   /** True when entropy is only known as bounds (remote top-k engines). */
   entropyBounded?: boolean;
   /** False when the export has no past_key_values (no chunking by KV cache). */
@@ -139,6 +142,12 @@ export interface DirectedInformation {
   /** Whether BOS was prepended to both passes. */
   bos?: boolean;
   input?: 'texts' | 'ranges' | 'chat';
+  /**
+   * input 'chat': the messages and the model's chat template (tokenizer_config.json, jinja) that made
+   * `AnalysisResult.text`. The prompt is the templated text before the last (assistant) message's
+   * content, the response that content, as the model sees them.
+   */
+  chat?: { template: string; messages: { role: string; content: string }[] };
 }
 
 export interface FlowResult {
@@ -315,6 +324,24 @@ export interface DialogueResult {
   bos: boolean;
 }
 
+/**
+ * Two models with different tokenizers on one text: each scored it with its own tokens (the result's
+ * tokens are model A's), compared in bits per byte, overall and per line.
+ */
+export interface CrossComparison {
+  modelB: ModelInfo;
+  /** Scored tokens of each model. */
+  tokensA: number;
+  tokensB: number;
+  /** Σ surprisal over the text: −log2 p(text) under each model. */
+  totalBitsA: number;
+  totalBitsB: number;
+  bitsPerByteA: number | null;
+  bitsPerByteB: number | null;
+  /** Bits each model spent on each line (a token counts for the line of its first non-space character). */
+  lines: { start: number; end: number; bytes: number; bitsA: number; bitsB: number }[];
+}
+
 export interface AnalysisResult {
   schemaVersion: typeof SCHEMA_VERSION;
   model: ModelInfo;
@@ -331,6 +358,7 @@ export interface AnalysisResult {
   flow?: FlowResult;
   generation?: GenerationResult;
   comparison?: ComparisonResult;
+  crossComparison?: CrossComparison;
   rateDistortion?: RateDistortionResult;
   dialogue?: DialogueResult;
   createdAt?: string;

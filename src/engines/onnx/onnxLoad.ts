@@ -115,6 +115,9 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     const v = folder.config[k] ?? folder.tokenizerConfig[k];
     return typeof v === 'number' ? v : null;
   };
+  // config.json's eos_token_id may be a list (Llama 3 Instruct: end_of_text, eom, eot); each ends a generation
+  const eos = folder.config.eos_token_id ?? folder.tokenizerConfig.eos_token_id;
+  const eosIds = (Array.isArray(eos) ? eos : [eos]).filter((v): v is number => Number.isInteger(v));
   const info: ModelInfo = {
     id: o.id ?? folder.dir.split(/[\\/]/).filter(Boolean).pop() ?? folder.dir,
     device: outcome.used,
@@ -124,7 +127,8 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     vocabSize,
     contextWindow: contextWindowOf(folder.config),
     bosTokenId: num('bos_token_id'),
-    eosTokenId: num('eos_token_id'),
+    eosTokenId: eosIds[0] ?? null,
+    ...(eosIds.length > 1 ? { eosTokenIds: eosIds } : {}),
     kvCache: [...session.inputs.keys()].some((n) => n.startsWith('past_key_values.')),
     measureKernel: session.outputs.has(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
   };

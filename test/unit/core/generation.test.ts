@@ -5,7 +5,7 @@ import { analyzeText } from '../../../src/core/analyze';
 import { generate } from '../../../src/core/generation';
 import { directedInformation } from '../../../src/core/directedInformation';
 import { mulberry32, sampleId } from '../../../src/core/sampling';
-import { FakeModel, fakeInfo, fakeLogits, log2Softmax } from '../../helpers/fakeModel';
+import { FAKE_VOCAB, FakeModel, fakeInfo, fakeLogits, log2Softmax } from '../../helpers/fakeModel';
 
 const ids = (s: string) => new FakeModel().tokenize(s).ids;
 const ctx = (xs: number[]) => xs.map((id, pos) => ({ id, visible: true, pos }));
@@ -157,4 +157,15 @@ test('the prompt tokens get their measures at every chunk boundary: equal to a p
     close(r.tokens[i].surprisalBits!, ref.tokens[i].surprisalBits!, 1e-9, `surprisal ${i}`);
     close(r.tokens[i].entropyBits!, ref.tokens[i].entropyBits!, 1e-9, `entropy ${i}`);
   }
+});
+
+test('each id of a list of EOS ids ends a generation (Llama 3 Instruct: end_of_text, eom, eot)', async () => {
+  const free = (await generate(new FakeModel(fakeInfo({ eosTokenId: null })), 'abc', { greedy: true, maxTokens: 4 })).generation!.tokens.map((t) => t.id);
+  const k = free.findIndex((id, i) => i >= 2 && free.indexOf(id) === i); // first produced at step k ≥ 2
+  const unused = Array.from({ length: FAKE_VOCAB }, (_, id) => id).find((id) => !free.includes(id) && id !== 7)!;
+  assert.ok(k >= 2 && unused !== undefined);
+  const r = await generate(new FakeModel(fakeInfo({ eosTokenId: unused, eosTokenIds: [unused, free[k]] })), 'abc', { greedy: true, maxTokens: 4 });
+  assert.equal(r.generation!.stopReason, 'eos');
+  assert.deepEqual(r.generation!.tokens.map((t) => t.id), free.slice(0, k + 1));
+  assert.equal(r.generation!.tokens[k].text.length > 0 && r.text.endsWith(r.generation!.tokens[k].text), false, 'the EOS token adds no text');
 });
