@@ -139,6 +139,7 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
       baselineResponseBits: baselineBits,
       bos: useBos,
       input: ctx.source,
+      ...('messages' in input && model.chatTemplate ? { chat: { template: model.chatTemplate, messages: input.messages.map((m) => ({ role: m.role, content: m.content })) } } : {}),
     },
   });
 }

@@ -15,6 +15,8 @@ export interface ChatMessage {
 
 /** Engines with a chat template (LanguageModel.applyChatTemplate). */
 export interface ChatCapable {
+  /** The jinja source applyChatTemplate renders, recorded in a chat's result. */
+  readonly chatTemplate?: string | null;
   applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
 }
 

@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import { packageRoot, builtinModelDir } from '../../src/engines/builtinModel';
 import { charVllm, startFakeServer, type FakeServer } from '../unit/engines/remote/helpers/fakeServer';
 
@@ -20,16 +20,7 @@ const file = (name: string, data: string) => { const p = join(tmp, name); writeF
 const lines = (p: string) => readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const strip = (r: Record<string, unknown>) => { const { createdAt: _c, ...rest } = r; return rest; };
 
-function fakeIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; } },
-    stderr: { write: (s: string) => { io.err += s; } },
-    readStdin: async () => new Uint8Array(),
-    env,
-  };
-  return io;
-}
+const fakeIo = captureIo;
 
 let slow: FakeServer;
 let fast: FakeServer;

@@ -53,10 +53,11 @@ export function diTable(r: AnalysisResult): string {
     lines.push(row([String(t.index), tokenCell(t.text, 18), num(t.iotaBits, 3), num(t.klBits, 3), num(t.compensatorBits), num(t.residualBits), num(t.z), num(t.surprisalBits), num(t.baselineSurprisalBits)], w, right) + (t.truncatedContext ? ' (window)' : ''));
   }
   const base = di.baseline === 'bos' ? 'BOS (empty context)' : di.baseline === 'neutral' ? `neutral ${JSON.stringify(di.baselineText)}` : `text ${JSON.stringify((di.baselineText ?? '').slice(0, 40))}`;
+  const chat = di.chat ? `; chat template of ${r.model.id} applied to ${di.chat.messages.map((m) => m.role).join(', ')}: the response is the assistant turn` : '';
   lines.push(
     '',
     'bits: iota = log2 p(y|x,y<t) − log2 p~(y|y<t); KL = KL(p || p~); A = Σ KL (compensator); M = Σ iota − A; s, s~ = surprisal with prompt / baseline',
-    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); baseline ${base}`,
+    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); baseline ${base}${chat}`,
     `${di.tokens.length} response tokens after ${di.promptTokenIds.length} prompt tokens${di.cutInsideToken ? ' (the first response token starts inside the prompt: BPE merged across the cut)' : ''}`,
     `directed information Σ iota = ${num(di.totalBits, 3)} bits; compensator A = ${num(di.totalKlBits, 3)} bits; residual M = ${num(di.totalResidualBits, 3)} bits (z = ${num(di.finalZ)})`,
     `response surprisal: ${num(di.promptedResponseBits, 2)} bits with the prompt, ${num(di.baselineResponseBits, 2)} bits with the baseline`,
@@ -67,6 +68,8 @@ export function diTable(r: AnalysisResult): string {
 const FLAGS = flagSpecs({
   prompt: { type: 'string', value: 'FILE|TEXT', help: 'the prompt x: a file, - for standard input, or the text itself' },
   response: { type: 'string', value: 'FILE|TEXT', help: 'the response y scored after the prompt: a file, -, or the text itself' },
+  chat: { type: 'boolean', help: "an instruction-tuned model's turns: the prompt as the user message, the response as the assistant's, through the model's chat template" },
+  system: { type: 'string', value: 'FILE|TEXT', help: 'with --chat: a system message before the user message' },
   ...baselineFlags,
   ...modelFlags,
   'chunk-size': scoringFlags['chunk-size'],
@@ -86,12 +89,17 @@ export const diCommand: CliCommand = {
     const topK = flags['top-k'];
     const prompt = await textOrFile(flags.prompt, 'prompt', io);
     const response = await textOrFile(flags.response, 'response', io);
+    const system = flags.system === undefined ? undefined : await textOrFile(flags.system, 'system', io);
+    if (system !== undefined && !flags.chat) throw new SemanticFlowError('bad-argument', '`--system` goes with `--chat`.');
     const baseline = await baselineFromFlags(flags, io);
     const format = formatOf(flags, io);
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'directed information');
-      const result = await directedInformation(model, { prompt, response }, {
+      const input = flags.chat
+        ? { messages: [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }, { role: 'assistant', content: response }] }
+        : { prompt, response };
+      const result = await directedInformation(model, input, {
         ...baseline,
         chunkSize,
         topK,

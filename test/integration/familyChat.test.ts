@@ -1,0 +1,70 @@
+/**
+ * Directed information of a chat on instruction-tuned families: the model's own chat template (Llama
+ * 3.2, Llama 2 [INST], SmolLM2 and Qwen2.5 ChatML) turns the messages into the text the model sees; the
+ * prompt is everything before the assistant's content, the response that content; the result records
+ * the template and messages; numbers equal raw ONNX Runtime passes over the templated tokens.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { directedInformation } from '../../src/core/directedInformation';
+import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import { run } from '../../src/cli/run';
+import { captureIo as fakeIo } from '../helpers/captureIo';
+import { rawLog2Probs } from '../helpers/rawOrt';
+import { FAMILIES, MODELS } from '../helpers/families';
+
+const USER = 'Where did the children walk?', ANSWER = 'Along the stony bed of the river.';
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Where each family's template puts the assistant's content, written out by hand from the published templates. */
+const AROUND: Record<string, (user: string) => [string, string]> = {
+  'tiny-llama-instruct': (u) => [`<|start_header_id|>user<|end_header_id|>\n\n${u}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`, '<|eot_id|>'],
+  'tiny-llama2-chat': (u) => [`<s>[INST] ${u} [/INST] `, ' </s>'],
+  'tiny-smollm2-instruct': (u) => [`<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`, '<|im_end|>\n'],
+  'tiny-qwen2-instruct': (u) => [`<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`, '<|im_end|>\n'],
+};
+
+for (const name of FAMILIES) {
+  const dir = join(MODELS, name);
+
+  test(`${name}: DI of a chat scores the assistant turn after the user turn as the template renders them`, async () => {
+    const model = await OnnxModel.load({ modelDir: dir, threads: 1 });
+    try {
+      const messages = [{ role: 'user', content: USER }, { role: 'assistant', content: ANSWER }];
+      const r = await directedInformation(model, { messages });
+      const di = r.di!;
+      const [before, after] = AROUND[name](USER);
+      assert.ok(r.text.endsWith(`${before}${ANSWER}${after}`), JSON.stringify(r.text));
+      assert.equal(r.text.slice(di.responseStart, di.responseEnd), ANSWER);
+      assert.ok(di.promptText.endsWith(before), 'the prompt is the templated text up to the assistant content');
+      assert.equal(di.input, 'chat');
+      assert.deepEqual(di.chat, { template: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template, messages });
+      // independent: raw passes over the templated ids (a template that opens with BOS gets no second one)
+      const resp = di.tokens.map((t) => t.id), bos = model.info.bosTokenId!;
+      const prefix = di.promptTokenIds[0] === bos ? [] : [bos];
+      const pa = (await rawLog2Probs(dir, [...prefix, ...di.promptTokenIds, ...resp])).slice(-resp.length);
+      const pb = (await rawLog2Probs(dir, [bos, ...resp])).slice(-resp.length);
+      di.tokens.forEach((t, k) => assert.ok(Math.abs(t.iotaBits - (pa[k] - pb[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pa[k] - pb[k]}`));
+      const special = di.tokens.filter((t) => t.special).length;
+      assert.equal(special, 0, 'the response holds only the assistant content');
+      assert.ok(Math.abs(di.totalBits - (sum(pa) - sum(pb))) < 1e-3);
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+test('semantic-flow di --chat: prompt and response become the user and assistant turns; --system adds a system turn', async () => {
+  const io = fakeIo();
+  const dir = join(MODELS, 'tiny-qwen2-instruct');
+  assert.equal(await run(['di', '--model', dir, '--chat', '--system', 'Answer briefly.', '--prompt', USER, '--response', ANSWER, '--format', 'json'], io), 0, io.err);
+  const r = JSON.parse(io.out);
+  assert.ok(r.text.startsWith('<|im_start|>system\nAnswer briefly.<|im_end|>\n<|im_start|>user\n'));
+  assert.deepEqual(r.di.chat.messages.map((m: { role: string }) => m.role), ['system', 'user', 'assistant']);
+  assert.equal(r.text.slice(r.di.responseStart, r.di.responseEnd), ANSWER);
+  const plain = fakeIo();
+  assert.equal(await run(['di', '--model', dir, '--system', 'x', '--prompt', USER, '--response', ANSWER], plain), 2);
+  assert.match(plain.err, /`--system` goes with `--chat`/);
+});
