@@ -26,6 +26,17 @@ export interface CompareOptions {
   onProgress?: (p: CompareProgress) => void;
 }
 
+/** Whether two models share a tokenizer (assertSameTokenizer's checks). */
+export function sameTokenizer(a: ScoringModel, b: ScoringModel, text: string): boolean {
+  try {
+    assertSameTokenizer(a, b, text);
+    return true;
+  } catch (e) {
+    if (e instanceof SemanticFlowError && e.code === 'tokenizer-mismatch') return false;
+    throw e;
+  }
+}
+
 /** Refuses two models whose tokenizers differ (vocabulary size, special ids, token strings, or the ids of `text`). */
 export function assertSameTokenizer(a: ScoringModel, b: ScoringModel, text: string): void {
   const refuse = (why: string) => {

@@ -4,7 +4,7 @@ import { aggregateUnits, summarize } from './summary';
 
 export type ResultOptions = NonNullable<AnalysisResult['options']>;
 /** What an analysis adds to the token records: where the text came from, and its own section. */
-export type ResultParts = Pick<AnalysisResult, 'source' | 'di' | 'flow' | 'generation' | 'comparison' | 'rateDistortion' | 'dialogue'> & {
+export type ResultParts = Pick<AnalysisResult, 'source' | 'di' | 'flow' | 'generation' | 'comparison' | 'crossComparison' | 'rateDistortion' | 'dialogue'> & {
   /** Word and line aggregates too. */
   units?: boolean;
 };

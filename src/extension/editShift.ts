@@ -37,7 +37,7 @@ const mapPos = (p: number, cutStart: number, cutEnd: number, delta: number): num
 function rebuild(result: AnalysisResult, text: string, cutStart: number, cutEnd: number, delta: number): AnalysisResult | undefined {
   const tokens: TokenRecord[] = shiftSpans(result.tokens, cutStart, cutEnd, delta).map((t, i) => (t.index === i ? t : { ...t, index: i }));
   if (tokens.length === 0 || text.length === 0) return undefined;
-  const { flow: _f, comparison: _c, generation: _g, rateDistortion: _r, dialogue: _d, words: _w, lines: _l, di, ...rest } = result;
+  const { flow: _f, comparison: _c, crossComparison: _x, generation: _g, rateDistortion: _r, dialogue: _d, words: _w, lines: _l, di, ...rest } = result;
   const next: AnalysisResult = { ...rest, text, tokens, summary: summarize(tokens, text) };
   if (di) {
     next.di = {

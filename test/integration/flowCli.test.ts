@@ -75,16 +75,17 @@ test('flow: the cost estimate goes to stderr before running; the table lists top
   assert.ok(f.phiBits.every((row: number[]) => row.length === f.targets.length));
 });
 
-test('compare: two fixture models with one tokenizer; the built-in model against a fixture is refused', async () => {
+test('compare: two fixture models with one tokenizer; the built-in model against a fixture (another tokenizer) in bits per byte', async () => {
   const p = file('cmp.txt', 'The cat sat on the mat.');
   const io = fakeIo();
   assert.equal(await run(['compare', '--model', TINY, '--model-b', TINY_B, '--format', 'table', p], io), 0, io.err);
   assert.match(io.out, /Σ kappa = [\d.]+ bits, Σ delta = -?[\d.]+ bits/);
   assert.match(io.out, /A = tiny-gpt2 \(fp32\), B = tiny-gpt2-b \(fp32\)/);
-  const bad = fakeIo();
-  assert.equal(await run(['compare', '--model-b', TINY, p], bad), 2);
-  assert.match(bad.err, /^semantic-flow: The models semantic-flow-mini and tiny-gpt2 do not share a tokenizer \(vocabularies of 50257 and 400 tokens\)/);
-  assert.equal(bad.err.trim().split('\n').length, 1);
+  const across = fakeIo();
+  assert.equal(await run(['compare', '--model-b', TINY, '--format', 'json', p], across), 0, across.err);
+  const x = JSON.parse(across.out).crossComparison;
+  assert.deepEqual([x.modelB.id, x.lines.length], ['tiny-gpt2', 1]);
+  assert.equal(x.bitsPerByteB, x.totalBitsB / 23, 'bits over the 23 bytes of the text');
   const q8 = fakeIo();
   assert.equal(await run(['compare', '--model', TINY, '--dtype-b', 'q8', '--format', 'json', p], q8), 0, q8.err);
   const c = JSON.parse(q8.out).comparison;

@@ -1,6 +1,10 @@
-/** `semantic-flow compare --model A --model-b B FILE`: where two models with one tokenizer disagree, token by token (bits). */
+/**
+ * `semantic-flow compare --model A --model-b B FILE`: where two models with one tokenizer disagree, token by
+ * token (bits); models with different tokenizers (another family) are compared in bits per byte, per line.
+ */
 import { SemanticFlowError } from '../../core/errors';
-import { compareModels } from '../../core/comparison';
+import { compareModels, sameTokenizer } from '../../core/comparison';
+import { compareAcrossTokenizers } from '../../core/crossComparison';
 import type { AnalysisResult } from '../../core/result';
 import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
@@ -32,9 +36,28 @@ export function compareTable(r: AnalysisResult): string {
   return lines.join('\n') + '\n';
 }
 
+export function crossCompareTable(r: AnalysisResult): string {
+  const c = r.crossComparison!;
+  const w = [6, 7, 9, 9, 9, 24];
+  const right = [true, true, true, true, true, false];
+  const perByte = (bits: number, bytes: number) => (bytes > 0 ? num(bits / bytes, 3) : '—');
+  const lines = [row(['line', 'bytes', 'b/B A', 'b/B B', 'Δ b/B', 'text'], w, right)];
+  c.lines.forEach((l, i) => {
+    if (l.bytes === 0) return;
+    lines.push(row([String(i + 1), String(l.bytes), perByte(l.bitsA, l.bytes), perByte(l.bitsB, l.bytes), perByte(l.bitsA - l.bitsB, l.bytes), tokenCell(r.text.slice(l.start, l.end), 24)], w, right));
+  });
+  lines.push(
+    '',
+    'the models do not share a tokenizer, so they are compared per UTF-8 byte (b/B: bits per byte; Δ < 0: A predicts the line better)',
+    `A = ${r.model.id} (${r.model.dtype}): ${c.tokensA} tokens, ${num(c.totalBitsA, 1)} bits, ${num(c.bitsPerByteA, 3)} bits/byte`,
+    `B = ${c.modelB.id} (${c.modelB.dtype}): ${c.tokensB} tokens, ${num(c.totalBitsB, 1)} bits, ${num(c.bitsPerByteB, 3)} bits/byte`,
+  );
+  return lines.join('\n') + '\n';
+}
+
 const FLAGS = flagSpecs({
   ...modelFlags,
-  'model-b': { type: 'string', value: 'DIR|ID', help: 'the model to compare with (same tokenizer); default: model A' },
+  'model-b': { type: 'string', value: 'DIR|ID', help: 'the model to compare with; default: model A. Another tokenizer is compared in bits per byte' },
   'dtype-b': { type: 'string', choices: DTYPES, help: "model B's precision (default: --dtype)" },
   format: formatFlag,
   'chunk-size': scoringFlags['chunk-size'],
@@ -43,7 +66,7 @@ const FLAGS = flagSpecs({
 
 export const compareCommand: CliCommand = {
   name: 'compare',
-  summary: 'two models with the same tokenizer on one text: per-token KL(p_A || p_B) and log-probability difference (bits)',
+  summary: 'two models on one text: per-token KL(p_A || p_B) and log-probability difference (bits); across tokenizers, bits per byte per line',
   args: '--model-b B [FILE|-]',
   flags: FLAGS,
   notes: 'Model A is --model (default: the built-in model). --dtype-b alone compares a model with another precision of itself: what quantisation loses.',
@@ -61,6 +84,11 @@ export const compareCommand: CliCommand = {
       // B defaults to A's folder, so `--dtype-b q8` alone compares a model with its quantised copy.
       const b = await loadModelFromFlags(flags, io, { model: flags['model-b'] ?? flags.model, dtype: flags['dtype-b'] ?? flags.dtype });
       try {
+        if (!sameTokenizer(a, b, text)) {
+          const result = await compareAcrossTokenizers(a, b, text, { chunkSize, signal: io.signal });
+          io.stdout.write(format === 'json' ? toJson(result) : crossCompareTable(result));
+          return 0;
+        }
         const progress = progressLine(io, 'comparing');
         const result = await compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) });
         progress.done();
