@@ -7,9 +7,12 @@
  *      byte), special tokens (`<s>`, `<|endoftext|>`) and unknown tokens may be zero-width; a search
  *      finds a segmentation that reproduces the whole text;
  *   3. the same walk, lenient about whitespace that per-token decoding drops (SentencePiece's "▁");
- *   4. greedy matching, flagged inexact: spans still tile the text.
+ *   4. the walk over the text composed to NFC (a tokenizer whose normalizer composes characters), each
+ *      span mapped back to the original characters;
+ *   5. greedy matching, flagged inexact: spans still tile the text.
  * A token that starts or ends inside a character is widened to the whole character (as core/spans.ts).
  */
+import { normalizedText, originalSpan } from '../../core/normalizedText';
 import { utf8Layout, type TokenSpan, type Utf8Layout } from '../../core/spans';
 
 export interface PieceRow {
@@ -164,14 +167,26 @@ function greedy(text: string, rows: readonly PieceRow[]): TokenSpan[] {
   return spans;
 }
 
+/** The exact walk (strict, then lenient about whitespace), or null. */
+function walkSpans(text: string, rows: readonly PieceRow[]): TokenSpan[] | null {
+  const L = utf8Layout(text);
+  for (const lenient of [false, true]) {
+    const ranges = walk(L, rows, lenient);
+    if (ranges) return ranges.map(([s, e]) => spanOfBytes(L, text, s, e));
+  }
+  return null;
+}
+
 /** Spans of the server's token rows in `text` (the scored prompt), best method first. */
 export function spansOfPieces(text: string, rows: readonly PieceRow[]): MappedSpans {
   const byOffset = fromOffsets(text, rows);
   if (byOffset) return { spans: byOffset, exact: true };
-  const L = utf8Layout(text);
-  for (const lenient of [false, true]) {
-    const ranges = walk(L, rows, lenient);
-    if (ranges) return { spans: ranges.map(([s, e]) => spanOfBytes(L, text, s, e)), exact: true };
-  }
+  const walked = walkSpans(text, rows);
+  if (walked) return { spans: walked, exact: true };
+  // A tokenizer that composes characters (Qwen2's NFC normalizer) returns composed token texts: walk the
+  // composed text and map the spans back to the characters they came from.
+  const view = normalizedText(text, 'NFC');
+  const composed = view && walkSpans(view.text, rows);
+  if (view && composed) return { spans: composed.map((s) => originalSpan(view, s, text.length)), exact: true };
   return { spans: greedy(text, rows), exact: false };
 }

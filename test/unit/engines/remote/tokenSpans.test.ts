@@ -47,3 +47,9 @@ test('pieces that cannot reproduce the text fall back to greedy spans that still
   assert.equal(r.exact, false);
   assert.equal(texts(text, r.spans).join(''), text);
 });
+
+test('a server whose tokenizer composes characters (Qwen2 NFC): composed pieces map to the decomposed characters', () => {
+  const text = 'cafe\u0301 x';
+  const m = spansOfPieces(text, [{ piece: 'caf' }, { piece: 'é' }, { piece: ' x' }]);
+  assert.deepEqual(m, { spans: [{ start: 0, end: 3 }, { start: 3, end: 5 }, { start: 5, end: 7 }], exact: true });
+});
