@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { BuiltinModelNotice } from './builtinModelNotice';
 import { rescoreRegion } from './commands/analyze';
 import { selectTokenInEditor } from './commands/engineCommands';
 import { readConfig, type Config } from './config';
@@ -46,8 +47,10 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const panel = new PanelHost(context, store, log);
   const services: Services = { context, store, engine: engineScope, log, errors, models, config, liveMode, panel };
+  const notice = new BuiltinModelNotice(context.globalState, models, config);
   context.subscriptions.push(
     log, store, engineScope, models, liveMode, decorations,
+    store.onDidChange((uri) => { const stored = store.get(uri); if (stored) notice.onResult(stored); }),
     new StatusBar(engineScope, store, models, config),
     ...registerCommands(services, e2e),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new ResultHoverProvider(store)),

@@ -13,6 +13,7 @@ import type { Dtype } from '../core/result';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import { CATALOG, type CatalogEntry } from '../engines/catalog/catalog';
 import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
+import { SUGGESTED_MODEL_ID } from '../engines/catalog/suggestedModel';
 import { completeDtypes, describeModelFolder } from '../engines/catalog/localModels';
 import { modelFolderFor } from '../engines/catalog/modelsDir';
 import type { EngineConfig } from '../worker/protocol';
@@ -171,7 +172,7 @@ export class ModelSelection implements vscode.Disposable {
     for (const { entry, local } of catalog) {
       const choice: ModelChoice = { kind: 'hub', id: entry.id };
       const row = catalogRow(entry, local, { dtype: this.downloadDtype(entry, config), wanted: config.dtype, current: settingValueOf(choice) === current });
-      items.push({ ...row, choice });
+      items.push({ ...row, ...(entry.id === SUGGESTED_MODEL_ID ? { detail: `$(star-full) suggested · ${row.detail}` } : {}), choice });
     }
     const recent = this.recent();
     if (recent.length) items.push({ label: 'recent folders', kind: vscode.QuickPickItemKind.Separator });

@@ -4,10 +4,12 @@
  */
 import * as vscode from 'vscode';
 import { bitsInRange } from '../core/summary';
+import { suggestedModel } from '../engines/catalog/suggestedModel';
 import type { Config } from './config';
 import { metricNote } from './decorationModel';
 import type { Engine } from './engine';
 import type { ModelSelection } from './modelSelection';
+import { builtinTooltipLine } from './modelSuggestion';
 import { selectionInResult, type ResultStore, type StoredResult } from './resultStore';
 import { STATUS_COMMANDS, statusView, type SelectionBits } from './statusBarText';
 
@@ -48,6 +50,13 @@ export class StatusBar implements vscode.Disposable {
     return { ...bitsInRange(stored.result.tokens, sel.start, sel.end), whole: false };
   }
 
+  /** The suggested download, while the built-in model is the one chosen. */
+  private builtinHint(config: Config): string | undefined {
+    if (this.selection.current(config).kind !== 'builtin') return undefined;
+    const entry = suggestedModel();
+    return builtinTooltipLine(entry, this.selection.downloadDtype(entry, config));
+  }
+
   update(): void {
     const config = this.config();
     const active = this.activeResult();
@@ -58,6 +67,7 @@ export class StatusBar implements vscode.Disposable {
       selection: active && this.selectionBits(active.editor, active.stored),
       liveMode: config.liveMode,
       note: active && metricNote(active.stored.result, config.metric, selectionInResult(active.editor, active.stored)),
+      builtinHint: this.builtinHint(config),
     });
     this.item.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);

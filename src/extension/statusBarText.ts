@@ -28,7 +28,11 @@ function modelLine(m: ModelInfo): string {
   return `**${escapeMarkdown(m.id)}** on ${escapeMarkdown(device)}, ${escapeMarkdown(String(m.dtype))}` + (m.fallbackReason ? `\n\nFallback: ${escapeMarkdown(m.fallbackReason)}` : '');
 }
 
-export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenLabel: string; selection?: SelectionBits; liveMode: boolean; note?: string }): StatusView {
+/**
+ * `builtinHint`: a Markdown line shown while the built-in model is the one chosen (modelSuggestion.ts's
+ * builtinTooltipLine), so the suggested download is one click away from where the model is named.
+ */
+export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenLabel: string; selection?: SelectionBits; liveMode: boolean; note?: string; builtinHint?: string }): StatusView {
   const { status } = o;
   const links = [link('Select Model', CommandId.selectModel), link('Restart Engine', CommandId.restartEngine), link('Show Log', CommandId.showLog), link('Show Panel', CommandId.showPanel)].join(' · ');
   const sel = o.selection ? ` · ${o.selection.whole ? 'Σ' : 'sel'} ${o.selection.bits.toFixed(1)} bits/${o.selection.tokens} tok` : '';
@@ -58,6 +62,7 @@ export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenL
       isError = true;
       break;
   }
+  if (o.builtinHint && !isError) lines.push(o.builtinHint);
   if (o.selection) lines.push(`${o.selection.whole ? 'Whole result' : 'Selection'}: ${o.selection.bits.toFixed(2)} bits over ${o.selection.tokens} tokens`);
   if (o.note) lines.push(escapeMarkdown(o.note));
   lines.push(`Live mode ${o.liveMode ? 'on' : 'off'} (${link('toggle', CommandId.toggleLiveMode)})`, links);

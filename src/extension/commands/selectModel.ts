@@ -7,21 +7,32 @@
 import * as vscode from 'vscode';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import { BUILTIN_MODEL_NAME } from '../../engines/builtinModel';
-import { entryFor } from '../../engines/catalog/catalog';
+import { CATALOG, entryFor, findCatalogEntry } from '../../engines/catalog/catalog';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import type { Progress } from '../../worker/protocol';
 import { toAbortSignal } from '../cancellation';
 import type { ModelChoice } from '../modelChoice';
 import type { Services } from '../services';
 
-export async function selectModel(s: Services): Promise<boolean> {
+/**
+ * The quick pick; or, with a catalog model's Hub id as argument (the status bar tooltip's and the
+ * walkthrough's "Download …" links, the first-run notice), that model without asking.
+ */
+export async function selectModel(s: Services, id?: unknown): Promise<boolean> {
   const config = s.config();
-  const choice = await s.models.pick(config, 'Semantic Flow: Select Model', { offerDownloads: true });
+  const choice = id === undefined ? await s.models.pick(config, 'Semantic Flow: Select Model', { offerDownloads: true }) : catalogChoice(id);
   if (!choice) return false;
   if (choice.kind === 'hub' && s.models.needsDownload(choice.id, config)) return downloadAndSelect(s, choice.id);
   await s.models.setPick(choice);
   s.log.info(`model selected: ${s.models.label(s.config())}`);
   return true;
+}
+
+/** Only catalog models can be chosen through an argument: a link never names an arbitrary download. */
+function catalogChoice(id: unknown): ModelChoice {
+  const entry = typeof id === 'string' ? findCatalogEntry(id) : undefined;
+  if (!entry) throw new SemanticFlowError('bad-argument', `Select Model was given ${JSON.stringify(id)}, which is not a catalog model (${CATALOG.map((e) => e.id).join(', ')}).`);
+  return { kind: 'hub', id: entry.id };
 }
 
 type DownloadProgress = Extract<Progress, { stage: 'download' }>;

@@ -66,7 +66,9 @@ export class Uri {
 
 export class FakeDocument {
   version = 1;
+  isClosed = false;
   constructor(readonly uri: Uri, public text: string, readonly languageId = 'plaintext') {}
+  get isUntitled(): boolean { return this.uri.scheme === 'untitled'; }
   getText(r?: Range): string { return r ? this.text.slice(this.offsetAt(r.start), this.offsetAt(r.end)) : this.text; }
   offsetAt(p: Position): number {
     const lines = this.text.split('\n');
@@ -106,6 +108,12 @@ export function createFakeVscode(extensionRoot: string) {
   const panels: FakePanel[] = [];
   const statusBarItems: { id?: string; text: string; tooltip: unknown }[] = [];
   const serializers = new Map<string, { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }>();
+  /** Answers for the next information messages (the button picked, or undefined for a closed toast). */
+  const messageAnswers: ((n: Notification) => string | undefined)[] = [];
+  /** Values set with executeCommand('setContext', key, value). */
+  const contextKeys = new Map<string, unknown>();
+  /** Every executeCommand call, in order. */
+  const executed: { id: string; args: unknown[] }[] = [];
   const ev = {
     visible: new EventEmitter<FakeEditor[]>(), active: new EventEmitter<FakeEditor | undefined>(), selection: new EventEmitter<{ textEditor: FakeEditor }>(),
     config: new EventEmitter<{ affectsConfiguration(k: string): boolean }>(), change: new EventEmitter<unknown>(), close: new EventEmitter<FakeDocument>(),
@@ -123,7 +131,11 @@ export function createFakeVscode(extensionRoot: string) {
       return item;
     },
     createTextEditorDecorationType: (options: unknown) => ({ key: `deco${Math.random()}`, options, dispose() {} }),
-    showInformationMessage: async (message: string, ...items: string[]) => { notifications.push({ kind: 'info', message, items }); return undefined; },
+    showInformationMessage: async (message: string, ...items: string[]) => {
+      const n: Notification = { kind: 'info', message, items };
+      notifications.push(n);
+      return messageAnswers.shift()?.(n);
+    },
     showWarningMessage: async (message: string, ...items: unknown[]) => { notifications.push({ kind: 'warning', message, items: items.filter((i): i is string => typeof i === 'string') }); return undefined; },
     showErrorMessage: async (message: string, ...items: string[]) => { notifications.push({ kind: 'error', message, items }); return undefined; },
     setStatusBarMessage: () => new Disposable(() => undefined),
@@ -141,8 +153,8 @@ export function createFakeVscode(extensionRoot: string) {
       serializers.set(viewType, s);
       return new Disposable(() => serializers.delete(viewType));
     },
-    /** The editor already showing `doc` (the fake has one editor per opened document). */
-    showTextDocument: async (doc: FakeDocument) => window.visibleTextEditors.find((e) => e.document === doc),
+    /** The editor already showing `doc` (the fake has one editor per opened document), else a new active one. */
+    showTextDocument: async (doc: FakeDocument) => window.visibleTextEditors.find((e) => e.document === doc) ?? control.show(doc),
     onDidChangeVisibleTextEditors: ev.visible.event,
     onDidChangeActiveTextEditor: ev.active.event,
     onDidChangeTextEditorSelection: ev.selection.event,
@@ -160,7 +172,12 @@ export function createFakeVscode(extensionRoot: string) {
     onDidChangeConfiguration: ev.config.event,
     onDidChangeTextDocument: ev.change.event,
     onDidCloseTextDocument: ev.close.event,
-    openTextDocument: async (u: Uri) => workspace.textDocuments.find((d) => d.uri.toString() === u.toString()),
+    openTextDocument: async (u: Uri | { content: string; language?: string }) => {
+      if (u instanceof Uri) return workspace.textDocuments.find((d) => d.uri.toString() === u.toString());
+      const doc = new FakeDocument(Uri.parse(`untitled:Untitled-${workspace.textDocuments.length + 1}`), u.content, u.language);
+      workspace.textDocuments.push(doc);
+      return doc;
+    },
   };
   const vscode = {
     EventEmitter, Disposable, Position, Range, Selection, ThemeColor, MarkdownString, Hover, Uri,
@@ -169,18 +186,26 @@ export function createFakeVscode(extensionRoot: string) {
     window, workspace,
     commands: {
       registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => { commands.set(id, fn); return new Disposable(() => commands.delete(id)); },
-      executeCommand: async (id: string, ...args: unknown[]) => commands.get(id)?.(...args),
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        executed.push({ id, args });
+        if (id === 'setContext') contextKeys.set(args[0] as string, args[1]);
+        return commands.get(id)?.(...args);
+      },
     },
     languages: { registerHoverProvider: (_s: unknown, p: (typeof hoverProviders)[number]) => { hoverProviders.push(p); return new Disposable(() => undefined); } },
   };
 
   /** Test controls. */
   const control = {
-    commands, notifications, hoverProviders, logLines, quickPickAnswers, userSettings, workspaceSettings, panels, serializers, statusBarItems,
+    commands, notifications, hoverProviders, logLines, quickPickAnswers, messageAnswers, contextKeys, executed, userSettings, workspaceSettings, panels, serializers, statusBarItems, window,
     open(text: string, uri = 'file:///doc.txt', languageId = 'plaintext'): FakeEditor {
       const doc = new FakeDocument(Uri.parse(uri), text, languageId);
-      const editor = new FakeEditor(doc);
       workspace.textDocuments.push(doc);
+      return control.show(doc);
+    },
+    /** Shows an open document in a new editor that becomes the active one. */
+    show(doc: FakeDocument): FakeEditor {
+      const editor = new FakeEditor(doc);
       window.visibleTextEditors = [...window.visibleTextEditors, editor];
       window.activeTextEditor = editor;
       ev.visible.fire(window.visibleTextEditors);
@@ -208,6 +233,7 @@ export function createFakeVscode(extensionRoot: string) {
       const secrets = new Map<string, string>();
       return {
         subscriptions: [] as { dispose(): unknown }[],
+        extension: { id: `${pkg.publisher}.${pkg.name}`, packageJSON: pkg },
         extensionPath: extensionRoot,
         extensionUri: Uri.file(extensionRoot),
         globalStorageUri: Uri.file(join(extensionRoot, '.fake-global-storage')),

@@ -15,6 +15,7 @@ import { CATALOG } from '../../../src/engines/catalog/catalog';
 import type { Config } from '../../../src/extension/config';
 import type { Services } from '../../../src/extension/services';
 import type { DownloadParams, EngineConfig, Progress } from '../../../src/worker/protocol';
+import { DEFAULT_CONFIG } from './defaultConfig';
 import { createFakeVscode, installFakeVscode } from './fakeVscode';
 
 const root = packageRoot(__dirname);
@@ -28,10 +29,7 @@ const { UserErrors } = require('../../../src/extension/userErrors') as typeof im
 const storage = mkdtempSync(join(tmpdir(), 'sf-global-storage-'));
 const modelsRoot = join(storage, 'models');
 const context = { ...(control.context() as object), globalStorageUri: vscode.Uri.file(storage) };
-const config: Config = {
-  model: 'builtin', device: 'cpu', dtype: 'fp32', dtypeChosen: false, topK: 5, metric: 'surprisal', colorScale: 'theme', liveMode: false,
-  maxInputBytes: 262144, remoteEndpoint: '', remoteModel: '', diMarker: '---', generateMaxTokens: 64,
-};
+const config: Config = DEFAULT_CONFIG;
 
 type Item = { label: string; description?: string; detail?: string; kind?: number };
 const SEP = vscode.QuickPickItemKind.Separator;
@@ -150,6 +148,8 @@ test('the quick pick lists built-in, every catalog model with size and licence, 
   // q4: 417e6 + 2·32·5·64·2,048·4 B of KV cache + 128·49,152·4 B of logits + 260e6 = 869.9 MB
   assert.match(row('SmolLM2 360M Instruct').detail!, /^362M parameters · needs about 870 MB of memory · Apache-2\.0 licence · 8,192-token context · instruction-tuned/);
   assert.equal(items.filter((i) => i.kind !== SEP && i.detail !== undefined).length, CATALOG.length);
+  assert.match(row('SmolLM2 135M Instruct').detail!, /^\$\(star-full\) suggested · 135M parameters · Apache-2\.0 licence/);
+  assert.deepEqual(items.filter((i) => /suggested/.test(i.detail ?? '')).map((i) => i.label), ['$(cloud-download) SmolLM2 135M Instruct'], 'one suggestion');
 
   // With semanticFlow.dtype set, rows offer that dtype (or say it has no such export).
   const fp16 = models.items({ ...config, dtype: 'fp16', dtypeChosen: true }, { offerDownloads: true }) as Item[];
@@ -280,4 +280,19 @@ test('the download carries the user\'s http.proxy; a workspace\'s http.proxy is 
     delete control.userSettings['http.proxy'];
     delete control.workspaceSettings['http.proxy'];
   }
+});
+
+test('with a catalog id as argument (the "Download …" links): no quick pick, that model is downloaded and selected; other ids are refused', async () => {
+  const engine = fakeEngine();
+  const { s, models } = services(engine);
+  await models.setPick({ kind: 'builtin' });
+  assert.equal(await selectModel(s, 'HuggingFaceTB/SmolLM2-135M-Instruct'), true);
+  assert.equal(picked.length, 0, 'no quick pick was shown');
+  assert.deepEqual(engine.calls[0], { method: 'download', params: { hubId: 'HuggingFaceTB/SmolLM2-135M-Instruct', dtype: 'q8', destRoot: modelsRoot } });
+  assert.deepEqual(models.current(config), { kind: 'hub', id: 'HuggingFaceTB/SmolLM2-135M-Instruct' });
+  // A Hub id outside the catalog, or anything else, never starts a download through a link.
+  for (const bad of ['someone/huge-model', '../../etc', 42]) {
+    await assert.rejects(selectModel(s, bad), (e: SemanticFlowError) => e.code === 'bad-argument' && /not a catalog model/.test(e.message));
+  }
+  assert.equal(engine.calls.filter((c) => c.method === 'download').length, 1);
 });

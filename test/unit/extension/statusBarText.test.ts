@@ -24,3 +24,13 @@ test('an engine error is red and clicking restarts', () => {
   assert.equal(v.isError, true);
   assert.equal(v.command, 'semanticFlow.restartEngine');
 });
+
+test('the built-in model\'s hint line sits under the model while it is chosen, and never on an error', () => {
+  const hint = 'semantic\\-flow\\-mini is tiny. [Download X](command:semanticFlow.selectModel?%5B%22a%2Fb%22%5D)';
+  const ready = statusView({ status: { health: 'ready', model: fakeInfo({ id: 'semantic-flow-mini' }) }, chosenLabel: 'semantic-flow-mini', liveMode: false, builtinHint: hint });
+  const lines = ready.tooltip.split('\n\n');
+  assert.match(lines[0], /^\*\*semantic\\-flow\\-mini\*\* on cpu/);
+  assert.equal(lines[1], hint);
+  const failed = statusView({ status: { health: 'error', code: 'internal', message: 'it crashed' }, chosenLabel: 'semantic-flow-mini', liveMode: false, builtinHint: hint });
+  assert.ok(!failed.tooltip.includes(hint), 'an error keeps the tooltip to the error and its actions');
+});
