@@ -16,6 +16,8 @@ export const CommandId = {
   restartEngine: 'semanticFlow.restartEngine',
   toggleLiveMode: 'semanticFlow.toggleLiveMode',
   showLog: 'semanticFlow.showLog',
+  analyzeSample: 'semanticFlow.analyzeSample',
+  openSettings: 'semanticFlow.openSettings',
   /** Internal: hover link "Reveal in panel" (args: { uri, tokenIndex }). */
   revealToken: 'semanticFlow.revealToken',
   /** Internal: hover link "Analyze this" (args: { uri, start, end }). */

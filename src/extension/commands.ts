@@ -11,6 +11,7 @@ import { directedInformation } from './commands/directedInformation';
 import { clearDecorations, restartEngine, revealToken, showLog, showPanel, toggleLiveMode } from './commands/engineCommands';
 import { exportResult } from './commands/exportResult';
 import { flowMatrix } from './commands/flowMatrix';
+import { analyzeSample, openSettings } from './commands/gettingStarted';
 import { generateFromPrompt } from './commands/generate';
 import { rateDistortion } from './commands/rateDistortion';
 import { connectServer, selectModel } from './commands/selectModel';
@@ -36,6 +37,8 @@ export const COMMANDS: Record<CommandIdValue, Handler> = {
   [CommandId.restartEngine]: restartEngine,
   [CommandId.toggleLiveMode]: toggleLiveMode,
   [CommandId.showLog]: showLog,
+  [CommandId.analyzeSample]: analyzeSample,
+  [CommandId.openSettings]: openSettings,
   [CommandId.revealToken]: revealToken,
   [CommandId.analyzeRange]: analyzeRange,
 };

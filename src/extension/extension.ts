@@ -8,6 +8,7 @@ import { BuiltinModelNotice } from './builtinModelNotice';
 import { rescoreRegion } from './commands/analyze';
 import { selectTokenInEditor } from './commands/engineCommands';
 import { readConfig, type Config } from './config';
+import { ContextKeys } from './contextKeys';
 import { DecorationRenderer } from './decorations';
 import { E2eStatus } from './e2eStatus';
 import { trackEdits } from './editTracking';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const notice = new BuiltinModelNotice(context.globalState, models, config);
   context.subscriptions.push(
     log, store, engineScope, models, liveMode, decorations,
+    new ContextKeys(store, models, engineScope, config),
     store.onDidChange((uri) => { const stored = store.get(uri); if (stored) notice.onResult(stored); }),
     new StatusBar(engineScope, store, models, config),
     ...registerCommands(services, e2e),

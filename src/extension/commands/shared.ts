@@ -12,9 +12,14 @@ let virtualCounter = 0;
 /** A URI for a result that belongs to no document (generation, or text that is not the document's). */
 export const virtualUri = (kind: string): string => `semantic-flow:/${kind}/${++virtualCounter}`;
 
-/** The active text editor, or undefined after telling the user to open one. */
+/**
+ * The active text editor; else, when focus is in a view that is not a text editor (the panel, the
+ * walkthrough, Settings), the one text editor on screen. Undefined, after telling the user to open one,
+ * when there is none or several.
+ */
 export function activeEditor(s: Services, what: string): vscode.TextEditor | undefined {
-  const editor = vscode.window.activeTextEditor;
+  const onScreen = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled');
+  const editor = vscode.window.activeTextEditor ?? (onScreen.length === 1 ? onScreen[0] : undefined);
   if (!editor) s.errors.info(`Open a text editor first, then run Semantic Flow: ${what}.`);
   return editor;
 }

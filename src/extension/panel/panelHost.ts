@@ -68,10 +68,13 @@ export class PanelHost implements vscode.Disposable {
       this.pushAll();
       return;
     }
+    // Beside the editor that shows the result: when a walkthrough or another non-text editor is the active one,
+    // "beside the active group" would be the result's own group, and the panel would cover it.
+    const shownIn = latest && vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === latest.uri)?.viewColumn;
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
       'Semantic Flow',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { viewColumn: shownIn ? shownIn + 1 : vscode.ViewColumn.Beside, preserveFocus: true },
       this.webviewOptions(),
     );
     this.attach(panel);

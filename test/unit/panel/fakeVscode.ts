@@ -110,6 +110,8 @@ export function makeFakeVscode() {
     window: {
       activeTextEditor: undefined,
       showQuickPick: async <T extends { label: string }>(items: T[]) => items.find((i) => i.label === rec.quickPickAnswer),
+      /** Text editors on screen: the panel opens beside the one that shows its result. */
+      visibleTextEditors: [] as { document: { uri: { toString(): string } }; viewColumn: number }[],
       createWebviewPanel: (viewType: string, title: string, show: unknown, options: Record<string, unknown>) => {
         const p = new FakePanel(viewType, title, show, options);
         rec.panels.push(p);

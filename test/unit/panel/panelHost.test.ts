@@ -40,6 +40,23 @@ function setup() {
 describe('PanelHost', () => {
   beforeEach(() => setup());
 
+  it('opens beside the editor that shows its result, wherever focus is; beside the active group when none does', () => {
+    const t = setup();
+    t.put();
+    // The walkthrough is the active editor in column 1, the analysed document is in column 2.
+    fake.api.window.visibleTextEditors = [{ document: { uri: { toString: () => DOC } }, viewColumn: 2 }];
+    try {
+      t.host.show();
+      assert.deepEqual(t.panel().showOptions, { viewColumn: 3, preserveFocus: true });
+      t.panel().dispose();
+      fake.api.window.visibleTextEditors = [];
+      t.host.show();
+      assert.deepEqual(t.panel().showOptions, { viewColumn: fake.api.ViewColumn.Beside, preserveFocus: true });
+    } finally {
+      fake.api.window.visibleTextEditors = [];
+    }
+  });
+
   it('creates one strict webview panel and sends nothing before ready', () => {
     const t = setup();
     t.host.show();
