@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
+import { listingFiles } from './listing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
@@ -129,8 +130,11 @@ export function readZipEntry(buf, e) {
   throw new Error(`${e.name}: unsupported compression method ${e.method}`);
 }
 
-/** Problems with a target's .vsix listing (empty when it is right). */
-export function checkVsix(names, target, vsixBytes, maxBytes = 40 * MB) {
+/**
+ * Problems with a target's .vsix listing (empty when it is right). `listing`: repository paths the README's
+ * images and the walkthrough show, which must be in the package (listing.mjs).
+ */
+export function checkVsix(names, target, vsixBytes, maxBytes = 40 * MB, listing = []) {
   const [platform, arch] = target.split('-');
   const problems = [];
   const has = new Set(names);
@@ -144,6 +148,7 @@ export function checkVsix(names, target, vsixBytes, maxBytes = 40 * MB) {
     'extension/dist/webview/webview.js',
     'extension/dist/webview/webview.css',
     'extension/media/icon.png',
+    'extension/media/walkthrough/sample-prompt.md', // Analyze Sample reads it (commands/gettingStarted.ts)
     'extension/models/semantic-flow-mini/config.json',
     'extension/models/semantic-flow-mini/tokenizer.json',
     'extension/models/semantic-flow-mini/tokenizer_config.json',
@@ -157,6 +162,7 @@ export function checkVsix(names, target, vsixBytes, maxBytes = 40 * MB) {
     'extension/dist/node_modules/onnxruntime-common/dist/cjs/package.json',
   ];
   for (const r of required) if (!has.has(r)) problems.push(`missing ${r}`);
+  for (const f of listing) if (!has.has(`extension/${f}`)) problems.push(`missing ${f}, which the README or the walkthrough shows`);
   for (const n of names) {
     if (n === 'extension/models/semantic-flow-mini/onnx/model.onnx') problems.push(`fp32 model shipped: ${n}`);
     else if (/^extension\/(src|test|e2e|tools|bench|webview|docs|bin|node_modules|\.ci|\.git)\//.test(n)) problems.push(`development folder shipped: ${n}`);
@@ -271,7 +277,7 @@ async function main() {
     writeFileSync(join(stage, '.vscodeignore'), `${ignoreText.trimEnd()}\n${generated.join('\n')}\n`);
     rmSync(outFile, { force: true });
     const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-    run(process.execPath, [vsce, 'package', '--no-dependencies', '--target', o.target, '--out', outFile, '--allow-missing-repository', '--no-rewrite-relative-links'], stage);
+    run(process.execPath, [vsce, 'package', '--no-dependencies', '--target', o.target, '--out', outFile], stage);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -285,7 +291,7 @@ async function main() {
   console.log('largest entries (in the .vsix / unpacked):');
   for (const e of largest) console.log(`  ${mb(e.compressedSize).padStart(10)} / ${mb(e.size).padStart(10)}  ${e.name}`);
   for (const s of skipped) console.log(`left out (${s.why}): ${s.file} ${mb(s.bytes)}`);
-  const problems = checkVsix(files.map((e) => e.name), o.target, buf.length, o.maxMb * MB);
+  const problems = checkVsix(files.map((e) => e.name), o.target, buf.length, o.maxMb * MB, listingFiles(pkg, readFileSync(join(root, 'README.md'), 'utf8')));
   let smokeResult;
   if (o.smoke) {
     if (o.target !== `${process.platform}-${process.arch}`) problems.push(`--smoke needs the target to be this machine (${process.platform}-${process.arch})`);

@@ -13,6 +13,7 @@ import { inflateRawSync } from 'node:zlib';
 import { analyzeText } from '../../src/core/analyze';
 import { builtinDefaultDtype, builtinModelDir } from '../../src/engines/builtinModel';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import { readmeImages, walkthroughMedia } from '../../tools/listing.mjs';
 
 const ROOT = join(__dirname, '../..');
 const TARGET = 'linux-x64';
@@ -57,8 +58,11 @@ before(() => {
   out = mkdtempSync(join(tmpdir(), 'sf-package-test-'));
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) spawnSync(process.execPath, [join(ROOT, 'tools', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   const started = Date.now();
-  const args = [join(ROOT, 'tools', 'package.mjs'), '--target', TARGET, '--out', out, '--no-build', '--json', ...(HOST_IS_TARGET ? ['--smoke'] : [])];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  // Through npm, as a user runs it: the test also sees npm's own warnings.
+  const args = ['run', 'package', '--', '--target', TARGET, '--out', out, '--no-build', '--json', ...(HOST_IS_TARGET ? ['--smoke'] : [])];
+  // A clean npm environment, as in a terminal: under `npm test` the outer npm exports its config as npm_config_*.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const r = spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', timeout: 180_000, env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
   run = { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
   const last = r.stdout.trim().split('\n').pop() ?? '';
   summary = last.startsWith('{') ? JSON.parse(last) : (undefined as never);
@@ -74,6 +78,39 @@ test('npm run package builds the linux-x64 .vsix, its own checks pass, and it pr
   assert.match(run.stdout, /largest entries/);
   assert.equal(summary.bytes, vsix.length);
   assert.ok(run.seconds < 120, `packaging took ${run.seconds} s`);
+});
+
+/**
+ * npm itself warns about .npmrc's onnxruntime-node-install key on every command (README: it keeps npm 10 from
+ * fetching CUDA libraries, and goes when npm 10 is no longer supported); that one line is npm's, not packaging's.
+ */
+const NPMRC_KEY_WARNING = /^npm warn Unknown project config "onnxruntime-node-install"\./;
+
+test('npm run package prints no warning (vsce: repository, LICENSE, activation, file count, README links)', () => {
+  const warnings = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => /\bwarn(ing)?\b/i.test(l) && !NPMRC_KEY_WARNING.test(l));
+  assert.deepEqual(warnings, []);
+});
+
+test('every README image and walkthrough medium is in the .vsix, and the packaged README links each to the repository\'s copy', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const images = readmeImages(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  assert.ok(images.length >= 4, `${images.length} README images`);
+  for (const f of [...images, ...walkthroughMedia(pkg), 'media/walkthrough/sample-prompt.md']) assert.ok(names.includes(`extension/${f}`), `missing ${f}`);
+  // The Marketplace page renders the packaged readme.md, where relative links would not resolve: vsce points
+  // them at the repository (package.json "repository"), at the same path the package holds.
+  const packaged = readmeImages(entryText(vsix, listZip(vsix).find((e) => e.name === 'extension/readme.md')!));
+  const base = pkg.repository.url.replace(/\.git$/, '');
+  assert.deepEqual(packaged, images.map((src) => `${base}/raw/HEAD/${src}`));
+});
+
+test('vsce ls lists exactly the files the allow-list admits', async () => {
+  const tool = join(ROOT, 'tools', 'package.mjs');
+  const { allowedRepoFiles } = (await import(tool)) as { allowedRepoFiles(ignoreText: string): string[] };
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const listed = r.stdout.trim().split('\n').sort();
+  assert.deepEqual(listed, allowedRepoFiles(readFileSync(join(ROOT, '.vscodeignore'), 'utf8')));
+  for (const f of listed) assert.doesNotMatch(f, /^(src|test|e2e|tools|bench|webview|docs|node_modules)\/|\.map$/, f);
 });
 
 test('the .vsix holds the bundles, the webview, the int8 built-in model and this target’s ONNX Runtime', () => {
