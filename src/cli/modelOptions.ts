@@ -7,7 +7,9 @@ import { hubCacheRoots } from '../engines/catalog/hubCache';
 import { HUB_ID, defaultModelsDir } from '../engines/catalog/modelsDir';
 import { LOCAL_DEVICES } from '../engines/onnx/deviceFallback';
 import { DTYPES } from '../engines/onnx/modelFolder';
-import { OnnxModel } from '../engines/onnx/onnxModel';
+import { createModel } from '../engines/createModel';
+import type { OnnxEngineConfig } from '../engines/engineConfig';
+import type { OnnxModel } from '../engines/onnx/onnxModel';
 import { BUILTIN_MODEL_NAME, builtinDefaultDtype, builtinModelDir } from '../engines/builtinModel';
 import type { Dtype } from '../core/result';
 import type { CliIo } from './io';
@@ -44,16 +46,15 @@ export function resolveModelArg(value: string | undefined, dtype: Dtype | undefi
 export const modelArgFromFlags = (flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): { dir: string; dtype: Dtype; id?: string } =>
   resolveModelArg(choice.model ?? flags.model ?? io.env.SEMANTIC_FLOW_MODEL, choice.dtype ?? flags.dtype, io.env);
 
-export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): Promise<OnnxModel> {
+/** The local engine config the flags name (--model, --dtype, --device, --threads); `choice` as in modelArgFromFlags. */
+export function onnxConfigFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): OnnxEngineConfig {
+  // Without --dtype: fp32 when the folder has it, else its int8 export (the .vsix ships only int8).
   const { dir, dtype, id } = modelArgFromFlags(flags, io, choice);
-  const model = await OnnxModel.load({
-    modelDir: dir,
-    id,
-    device: flags.device ?? 'cpu',
-    // Without --dtype: fp32 when the folder has it, else its int8 export (the .vsix ships only int8).
-    dtype,
-    threads: flags.threads,
-  });
+  return { kind: 'onnx', id, modelDir: dir, device: flags.device ?? 'cpu', dtype, threads: flags.threads };
+}
+
+export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): Promise<OnnxModel> {
+  const model = await createModel(onnxConfigFromFlags(flags, io, choice));
   if (model.info.fallbackReason) io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
   return model;
 }

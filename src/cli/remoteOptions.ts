@@ -3,7 +3,8 @@ import { flagSpecs, type Flags } from './args';
 import type { CliIo } from './io';
 import { SemanticFlowError } from '../core/errors';
 import type { LanguageModel } from '../engines/languageModel';
-import { RemoteModel } from '../engines/remote/remoteModel';
+import { createModel } from '../engines/createModel';
+import type { RemoteEngineConfig } from '../engines/engineConfig';
 import { REMOTE_FLAVORS } from '../engines/remote/types';
 import { loadModelFromFlags, modelFlags } from './modelOptions';
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../engines/remote/http';
@@ -34,13 +35,14 @@ export function engineOf(flags: EngineFlags): EngineChoice {
   return flags.engine ?? (flags.endpoint !== undefined ? 'remote' : 'onnx');
 }
 
-/** Connects to --endpoint (or SEMANTIC_FLOW_ENDPOINT); the API key comes from SEMANTIC_FLOW_API_KEY only. */
-export async function connectRemoteFromFlags(flags: EngineFlags, io: CliIo, o: { topK: number }): Promise<RemoteModel> {
+/** The server config the flags name: --endpoint (or SEMANTIC_FLOW_ENDPOINT); the API key comes from SEMANTIC_FLOW_API_KEY only. */
+export function remoteConfigFromFlags(flags: EngineFlags, io: CliIo, o: { topK: number }): RemoteEngineConfig {
   const endpoint = flags.endpoint ?? io.env.SEMANTIC_FLOW_ENDPOINT;
   if (!endpoint) throw new SemanticFlowError('bad-argument', '--engine remote needs --endpoint URL (e.g. http://127.0.0.1:8000 for `vllm serve` or `semantic-flow serve`).');
-  return RemoteModel.connect({
+  return {
+    kind: 'remote',
     endpoint,
-    model: flags['remote-model'],
+    model: flags['remote-model'] ?? '',
     flavor: flags.flavor,
     vocabSize: flags['vocab-size'],
     topK: o.topK,
@@ -48,12 +50,14 @@ export async function connectRemoteFromFlags(flags: EngineFlags, io: CliIo, o: {
     timeoutMs: flags.timeout * 1000,
     retries: flags.retries,
     apiKey: io.env[API_KEY_ENV] || undefined,
-    onNotice: (m) => io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}semantic-flow: ${m}\n`),
-    signal: io.signal,
-  });
+  };
 }
 
-/** The local engine or a remote server, by --engine. */
+/** The local engine or a remote server, by --engine, through the one engine factory. */
 export async function loadLanguageModelFromFlags(flags: EngineFlags, io: CliIo, o: { topK: number }): Promise<LanguageModel> {
-  return engineOf(flags) === 'remote' ? connectRemoteFromFlags(flags, io, o) : loadModelFromFlags(flags, io);
+  if (engineOf(flags) === 'onnx') return loadModelFromFlags(flags, io);
+  return createModel(remoteConfigFromFlags(flags, io, o), {
+    notice: (m) => io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}semantic-flow: ${m}\n`),
+    signal: io.signal,
+  });
 }

@@ -6,8 +6,10 @@
  * entropy as bounds.
  */
 import type { AnalyzeOptions } from '../core/analyze';
+import type { ChatCapable } from '../core/directedInput';
 import type { AnalysisResult, ModelInfo } from '../core/result';
 import type { ScoringModel } from '../core/scoringModel';
+import type { TokenSpan } from '../core/spans';
 
 export type EngineKind = 'onnx' | 'remote';
 
@@ -16,8 +18,13 @@ export interface LanguageModel {
   readonly info: ModelInfo;
   /** Scores `text` token by token (measures.md "Per token"), honouring options.signal and onProgress. */
   analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult>;
-  /** Full-vocabulary passes, or null when the engine cannot give them. */
-  readonly scoring: ScoringModel | null;
+  /** Full-vocabulary passes (with the model's chat template, where it has one), or null when the engine cannot give them. */
+  readonly scoring: (ScoringModel & ChatCapable) | null;
+  /**
+   * Scores a prompt sent as token ids, shown as `text` with `spans`: present only where the engine takes ids
+   * (a server whose API accepts them). Two-pass directed information needs it when a token straddles the cut.
+   */
+  readonly analyzeIds?: (ids: number[], text: string, spans: readonly TokenSpan[], options: { topK: number; signal?: AbortSignal }) => Promise<AnalysisResult>;
   /** Chat template from tokenizer_config.json, when the model has one. */
   readonly chatTemplate?: string | null;
   /** Applies the model's chat template to messages, returning the templated text. */

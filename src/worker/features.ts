@@ -7,21 +7,18 @@
 import { compareModels } from '../core/comparison';
 import { dialogueInformation } from '../core/dialogueInformation';
 import { directedInformation } from '../core/directedInformation';
-import type { ChatCapable } from '../core/directedInput';
 import { SemanticFlowError } from '../core/errors';
 import { generate } from '../core/generation';
 import { occlusionFlow } from '../core/occlusionFlow';
 import { rateDistortion } from '../core/rateDistortion';
 import type { AnalysisResult } from '../core/result';
-import type { ScoringModel } from '../core/scoringModel';
+import { modelDirOf } from '../engines/createModel';
 import type { LanguageModel } from '../engines/languageModel';
-import { remoteDirectedInformation, twoPassDirectedInformation } from '../engines/remote/remoteDirectedInformation';
-import { RemoteModel } from '../engines/remote/remoteModel';
+import { twoPassDirectedInformation } from '../engines/remote/remoteDirectedInformation';
 import { remoteOcclusion } from '../engines/remote/remoteOcclusion';
 import type { HandlerContext } from './dispatcher';
 import { referenceParameters } from '../engines/onnx/modelVariants';
 import { variantSources } from '../engines/onnx/variantSources';
-import { modelDirOf } from './loadModel';
 import type { CompareParams, DialogueParams, DiParams, FlowParams, GenerateParams, RateDistortionParams } from './protocol';
 
 export interface Features {
@@ -37,19 +34,12 @@ export interface Features {
 const needsLocal = (what: string, m: LanguageModel): SemanticFlowError =>
   new SemanticFlowError('server-limitation', `${what} needs full-vocabulary passes, which ${m.info.id} on a remote server cannot give; choose a local model with "Semantic Flow: Select Model".`);
 
-/** The scoring side of a model with its chat template (for the neutral DI baseline). */
-function chatScoring(m: LanguageModel): (ScoringModel & ChatCapable) | null {
-  if (!m.scoring) return null;
-  if ((m.scoring as unknown) === m) return m as unknown as ScoringModel & ChatCapable;
-  return m.scoring;
-}
-
 const withSource = (r: AnalysisResult, source: AnalysisResult['source']): AnalysisResult => (source ? { ...r, source } : r);
 
 export const features: Features = {
   async di(model, p, ctx) {
     const { topK, chunkSize } = p.options;
-    const scoring = chatScoring(model);
+    const scoring = model.scoring;
     if (scoring) {
       const r = await directedInformation(scoring, { text: p.text, promptRange: p.prompt, responseRange: p.response }, {
         topK, chunkSize, baseline: p.options.baseline, baselineText: p.options.baselineText, signal: ctx.signal,
@@ -62,7 +52,7 @@ export const features: Features = {
     const response = p.text.slice(p.response.start, p.response.end);
     const baseline = p.options.baseline === 'neutral' ? undefined : p.options.baseline;
     const o = { prompt, response, topK, baseline, baselineText: p.options.baselineText, signal: ctx.signal };
-    const r = model instanceof RemoteModel ? await remoteDirectedInformation(model, o) : await twoPassDirectedInformation(model, o);
+    const r = await twoPassDirectedInformation(model, o);
     return withSource(r, p.source && p.prompt.end === p.response.start ? { ...p.source, offset: p.source.offset + p.prompt.start } : undefined);
   },
 
@@ -109,7 +99,7 @@ export const features: Features = {
   },
 
   async dialogue(model, p, ctx) {
-    const scoring = chatScoring(model);
+    const scoring = model.scoring;
     if (!scoring) throw needsLocal('Directed information in a dialogue', model);
     return dialogueInformation(scoring, p.messages, {
       topK: p.options.topK, chunkSize: p.options.chunkSize, baseline: p.options.baseline, baselineText: p.options.baselineText, signal: ctx.signal,

@@ -3,10 +3,10 @@
  * a child process (see childProcess.ts for why) and, for in-process tests, also as a worker_thread.
  */
 import { parentPort } from 'node:worker_threads';
+import { createModel } from '../engines/createModel';
 import { Dispatcher } from './dispatcher';
 import { createHandlers } from './handlers';
 import { features } from './features';
-import { loadModel } from './loadModel';
 import { ModelHost } from './modelHost';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -27,6 +27,6 @@ function channel(): Channel {
 
 const { post, onMessage } = channel();
 const notice = (message: string): void => post({ kind: 'log', level: 'info', message });
-const host = new ModelHost((engine) => loadModel(engine, notice), (status) => post({ kind: 'status', status }));
+const host = new ModelHost((engine) => createModel(engine, { notice }), (status) => post({ kind: 'status', status }));
 const dispatcher = new Dispatcher(createHandlers(host, features), post);
 onMessage((msg) => dispatcher.receive(msg));

@@ -5,6 +5,7 @@
  * cancelled request returns at once.
  */
 import { SemanticFlowError } from '../core/errors';
+import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { LanguageModel } from '../engines/languageModel';
 import type { ModelInfo } from '../core/result';
 import { engineKey, type EngineConfig, type EngineStatus, type Method } from './protocol';
@@ -19,7 +20,7 @@ interface Slot {
 
 export function describeEngine(e: EngineConfig): string {
   if (e.kind === 'remote') return `${e.model} at ${e.endpoint}`;
-  return e.hubId ?? e.modelDir ?? e.id;
+  return e.hubId ?? e.modelDir ?? e.id ?? BUILTIN_MODEL_NAME;
 }
 
 export class ModelHost {

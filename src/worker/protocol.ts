@@ -9,17 +9,12 @@
 import type { AnalysisResult, Dtype, ModelInfo } from '../core/result';
 import type { ErrorCode } from '../core/errors';
 import type { GeneratedToken } from '../core/generation';
-import type { LocalDevice } from '../engines/onnx/deviceFallback';
+import type { EngineConfig } from '../engines/engineConfig';
+
+/** Which model to run and where (engines/engineConfig.ts); the worker builds it with engines/createModel.ts. */
+export type { EngineConfig };
 
 export const PROTOCOL_VERSION = 2;
-
-/**
- * Which model to run and where. `modelDir: null` is the built-in model; a `hubId` is looked up in
- * `modelsDirs` (`<dir>/<owner>/<name>`, where downloads go), then in the local Hugging Face cache.
- */
-export type EngineConfig =
-  | { kind: 'onnx'; id: string; modelDir: string | null; hubId?: string; modelsDirs?: string[]; device: LocalDevice; dtype: Dtype; threads?: number }
-  | { kind: 'remote'; endpoint: string; model: string; apiKey?: string };
 
 /** Where the analysed text sits in a document (UTF-16 offset), for staleness checks and superseding. */
 export interface SourceRef {
@@ -193,7 +188,8 @@ export const INDEPENDENT_METHODS: readonly Method[] = ['download'];
 export function engineKey(e: EngineConfig): string {
   return e.kind === 'onnx'
     ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.hubId ? (e.modelsDirs ?? []).join('|') : ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
-    : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}`;
+    : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}|` +
+      [e.flavor, e.vocabSize, e.topK, e.topKPolicy, e.timeoutMs, e.retries].map((v) => v ?? '').join('|');
 }
 
 // Distinguishes keys without putting them in the key string (the key may be logged).

@@ -13,7 +13,10 @@ import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { builtinModelDir, packageRoot } from '../../src/engines/builtinModel';
 import { startServer, type RunningServer } from '../../src/engines/remote/server';
 import { RemoteModel } from '../../src/engines/remote/remoteModel';
-import { remoteDirectedInformation, twoPassDirectedInformation } from '../../src/engines/remote/remoteDirectedInformation';
+import { twoPassDirectedInformation } from '../../src/engines/remote/remoteDirectedInformation';
+import type { LanguageModel } from '../../src/engines/languageModel';
+import { features } from '../../src/worker/features';
+import { createModel } from '../../src/engines/createModel';
 import { occlusionFlow, remoteOcclusion } from '../../src/engines/remote/remoteOcclusion';
 import { resultToJson, type AnalysisResult } from '../../src/core/result';
 import { run } from '../../src/cli/run';
@@ -70,7 +73,7 @@ test('echo + logprobs form: the same surprisal, rank where the top-k shows it', 
 test('directed information by two requests: iota equals the local two-pass values; Σ iota = difference of the passes (identity 5); KL unavailable', async () => {
   const remote = await RemoteModel.connect({ endpoint: server.url });
   const o = { prompt: 'Question: what is the capital of France?\nAnswer:', response: ' Paris is the capital of France.' };
-  const [r, ref] = await Promise.all([remoteDirectedInformation(remote, o), twoPassDirectedInformation(local, o)]);
+  const [r, ref] = await Promise.all([twoPassDirectedInformation(remote, o), twoPassDirectedInformation(local, o)]);
   const di = r.di!;
   assert.equal(di.tokens.length, ref.di!.tokens.length);
   di.tokens.forEach((t, i) => assert.ok(Math.abs(t.iotaBits - ref.di!.tokens[i].iotaBits) < 1e-4));
@@ -104,7 +107,7 @@ test('directed information when a token straddles the prompt/response cut: the r
     assert.ok(ref.di!.tokens[0].start < o.prompt.length);
     for (const flavor of ['vllm', 'echo'] as const) {
       const remote = await RemoteModel.connect({ endpoint: server.url, flavor });
-      sameDiAsLocal(await remoteDirectedInformation(remote, o), ref, flavor);
+      sameDiAsLocal(await twoPassDirectedInformation(remote, o), ref, flavor);
     }
     const two = await twoPassDirectedInformation(local, o);
     sameDiAsLocal(two, ref, 'two passes');
@@ -112,10 +115,38 @@ test('directed information when a token straddles the prompt/response cut: the r
   // A baseline text that merges with the response: the baseline pass goes as ids(baseline) + response ids, as core does.
   const o = { prompt: 'Question:\n', response: 'e cat on the mat.', baseline: 'text' as const, baselineText: 'I saw th' };
   const ref = await directedInformation(local, { prompt: o.prompt, response: o.response }, { baseline: 'text', baselineText: o.baselineText });
-  const r = await remoteDirectedInformation(await RemoteModel.connect({ endpoint: server.url }), o);
+  const r = await twoPassDirectedInformation(await RemoteModel.connect({ endpoint: server.url }), o);
   sameDiAsLocal(r, ref, 'vllm');
   assert.deepEqual(r.di!.baselineTokenIds, [local.info.bosTokenId, ...ref.di!.baselineTokenIds]);
-  await assert.rejects(remoteDirectedInformation(await RemoteModel.connect({ endpoint: server.url, flavor: 'echo' }), o), /tokenizes differently after the baseline/);
+  await assert.rejects(twoPassDirectedInformation(await RemoteModel.connect({ endpoint: server.url, flavor: 'echo' }), o), /tokenizes differently after the baseline/);
+});
+
+test('createModel builds a server connection from a remote EngineConfig, with the config\'s request form', async () => {
+  const vllm = await createModel({ kind: 'remote', endpoint: server.url, model: '' });
+  const echo = await createModel({ kind: 'remote', endpoint: server.url, model: local.info.id, flavor: 'echo', topK: 3 });
+  assert.deepEqual([vllm.kind, vllm.scoring, typeof vllm.analyzeIds], ['remote', null, 'function']);
+  assert.deepEqual([(vllm as RemoteModel).caps.flavor, (echo as RemoteModel).caps.flavor], ['vllm', 'echo']);
+  const [r, ref] = await Promise.all([vllm.analyze('The cat sat.', { topK: 5 }), local.analyze('The cat sat.', { topK: 5 })]);
+  sameAsLocal(r, ref, { rank: 'all' });
+});
+
+test('the worker decides directed information by what a model can do, not by its class: a wrapped server connection that takes token ids gets the id pass', async () => {
+  const remote = await RemoteModel.connect({ endpoint: server.url });
+  // A LanguageModel that only delegates (as a logging or caching wrapper would): not a RemoteModel instance.
+  const wrapped: LanguageModel = {
+    kind: remote.kind, info: remote.info, scoring: null, analyzeIds: remote.analyzeIds,
+    analyze: (t, o) => remote.analyze(t, o), dispose: () => remote.dispose(),
+  };
+  // The baseline text merges with the response's first token, so the baseline pass must go as token ids.
+  const prompt = 'Question:\n', response = 'e cat on the mat.';
+  const ref = await directedInformation(local, { prompt, response }, { baseline: 'text', baselineText: 'I saw th' });
+  const ctx = { signal: new AbortController().signal, progress: () => undefined, log: () => undefined };
+  const r = await features.di(wrapped, {
+    engine: { kind: 'remote', endpoint: server.url, model: '' }, text: prompt + response,
+    prompt: { start: 0, end: prompt.length }, response: { start: prompt.length, end: prompt.length + response.length },
+    options: { topK: 5, baseline: 'text', baselineText: 'I saw th' },
+  }, ctx);
+  sameDiAsLocal(r, ref, 'vllm');
 });
 
 test('batch directed information over serve: a line whose cut falls inside a token is no error, with --flavor echo too, and equals local di', async () => {

@@ -10,10 +10,7 @@ import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import { resultToJson, type AnalysisResult } from '../../core/result';
 import type { LanguageModel } from '../../engines/languageModel';
 import { directedInformation } from '../../core/directedInformation';
-import type { ChatCapable } from '../../core/directedInput';
-import type { ScoringModel } from '../../core/scoringModel';
-import { RemoteModel } from '../../engines/remote/remoteModel';
-import { remoteDirectedInformation, twoPassDirectedInformation } from '../../engines/remote/remoteDirectedInformation';
+import { twoPassDirectedInformation } from '../../engines/remote/remoteDirectedInformation';
 import { readInput } from '../input';
 import { API_KEY_ENV, engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
 import { maxBytesFlag, scoringFlags } from '../scoringFlags';
@@ -27,8 +24,8 @@ async function runItem(model: LanguageModel, item: BatchItem, o: { topK: number;
   if (item.kind === 'text') return model.analyze(item.text, { topK: o.topK, units: o.units, signal: o.signal });
   const di = { prompt: item.prompt, response: item.response, topK: o.topK, signal: o.signal };
   // Full-vocabulary engines: core directed information (with KL and the compensator); servers: two requests.
-  if (model.scoring) return directedInformation(model.scoring as ScoringModel & ChatCapable, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal });
-  return model instanceof RemoteModel ? remoteDirectedInformation(model, di) : twoPassDirectedInformation(model, di);
+  if (model.scoring) return directedInformation(model.scoring, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal });
+  return twoPassDirectedInformation(model, di);
 }
 
 function progressBar(io: CliIo) {

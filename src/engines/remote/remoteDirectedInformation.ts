@@ -13,7 +13,6 @@
 import { SemanticFlowError } from '../../core/errors';
 import type { AnalysisResult, DiTokenRecord, DirectedInformation, TokenRecord } from '../../core/result';
 import type { LanguageModel } from '../languageModel';
-import { RemoteModel } from './remoteModel';
 import type { TokenSpan } from '../../core/spans';
 
 export interface TwoPassDiOptions {
@@ -139,18 +138,12 @@ async function twoPasses(model: LanguageModel, o: TwoPassDiOptions, passes: Pass
   return { ...A, di: buildDi(o, A, respA, respB, baselinePart(model, B, baseText.length).ids) };
 }
 
-/** Two analyze passes on any LanguageModel; fails clearly when the response tokenizes differently in them. */
+/**
+ * Two scoring passes on any LanguageModel (two requests to a server, three or four when a token straddles the
+ * cut); where the engine takes token ids (`analyzeIds`), a baseline that tokenizes differently goes as ids.
+ */
 export async function twoPassDirectedInformation(model: LanguageModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
   const opts = { topK: o.topK ?? 5, bos: true, signal: o.signal };
-  return twoPasses(model, o, { text: (t) => model.analyze(t, opts), ids: null });
-}
-
-/** Directed information on a remote server: two scoring requests (three or four when a token straddles the cut). */
-export async function remoteDirectedInformation(model: RemoteModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
-  const topK = o.topK ?? 5;
-  const score = async (prompt: string | number[], text: string, spans?: TokenSpan[]) => model.resultOfRows(text, await model.scoreRows(prompt, { topK, signal: o.signal }), topK, spans);
-  return twoPasses(model, o, {
-    text: (t) => score(t, t),
-    ids: model.caps.idPrompts ? (ids, text, spans) => score(ids, text, spans) : null,
-  });
+  const byIds = model.analyzeIds;
+  return twoPasses(model, o, { text: (t) => model.analyze(t, opts), ids: byIds ? (ids, text, spans) => byIds(ids, text, spans, opts) : null });
 }

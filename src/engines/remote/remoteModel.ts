@@ -47,6 +47,7 @@ export class RemoteModel implements LanguageModel {
   readonly kind = 'remote' as const;
   readonly scoring = null;
   readonly info: ModelInfo;
+  readonly analyzeIds: LanguageModel['analyzeIds'];
   private maxTopK: number | null;
   private readonly noticed = new Set<string>();
 
@@ -56,6 +57,9 @@ export class RemoteModel implements LanguageModel {
     private readonly o: RemoteModelOptions,
   ) {
     this.maxTopK = caps.maxTopK;
+    this.analyzeIds = caps.idPrompts
+      ? async (ids, text, spans, so) => this.resultOfRows(text, await this.scoreRows(ids, { topK: so.topK, signal: so.signal }), so.topK, spans)
+      : undefined;
     this.info = {
       id: caps.model,
       device: 'remote',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
 import { findHubSnapshot, hubCacheRoots } from '../../../src/engines/catalog/hubCache';
 import { completeDtypes } from '../../../src/engines/catalog/localModels';
-import { loadModel } from '../../../src/worker/loadModel';
+import { createModel } from '../../../src/engines/createModel';
 
 test('the newest snapshot holding a config.json is found in the Hub cache layout', () => {
   const root = mkdtempSync(join(tmpdir(), 'sf-hub-'));
@@ -29,7 +29,7 @@ test('HF_HUB_CACHE and HF_HOME come before the default cache', () => {
 test('a Hub id that is nowhere on disk fails as model-not-found, naming where it looked', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-models-'));
   await assert.rejects(
-    loadModel({ kind: 'onnx', id: 'nobody/none', modelDir: null, hubId: 'nobody/none', modelsDirs: [dir], device: 'cpu', dtype: 'fp32' }),
+    createModel({ kind: 'onnx', id: 'nobody/none', modelDir: null, hubId: 'nobody/none', modelsDirs: [dir], device: 'cpu', dtype: 'fp32' }),
     (e) => e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) && /not on this machine/.test(e.message),
   );
 });
@@ -57,13 +57,13 @@ test('a downloaded folder is complete for a dtype only with config, tokenizer an
 
 test('an interrupted download is never loaded: model-not-found says it is partial and how to resume', async () => {
   const { root, dir } = modelsFolder(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx.part']);
-  await assert.rejects(loadModel(hubEngine(root)), (e) =>
+  await assert.rejects(createModel(hubEngine(root)), (e) =>
     e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) &&
     /not complete for fp32: its download was interrupted \(onnx\/model\.onnx is still partial\)/.test(e.message) && /Select Model/.test(e.message) && /resumed/.test(e.message));
 });
 
 test('a folder complete for another dtype names it', async () => {
   const { root } = modelsFolder(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']);
-  await assert.rejects(loadModel(hubEngine(root, 'fp32')), (e) =>
+  await assert.rejects(createModel(hubEngine(root, 'fp32')), (e) =>
     e instanceof SemanticFlowError && e.code === 'model-not-found' && /onnx\/model\.onnx is missing/.test(e.message) && /complete for q8 \(setting semanticFlow\.dtype\)/.test(e.message));
 });
