@@ -11,6 +11,8 @@
 #   E2E_ONLY=regex       run only matching checks               E2E_TIMEOUT=900  whole-suite limit, seconds
 #   E2E_SHOTS=dir        screenshots (default e2e/shots)        E2E_KEEP=1       keep the run dir even on success
 #   E2E_TIMEOUT_SCALE=2  multiply the driver's waits
+#   E2E_VSIX=file.vsix   install this package (code-server --install-extension) instead of linking the repository;
+#                        the checks then read package.json and run the CLI from the installed folder
 # Output: PASS/FAIL/SKIP per check, then 'N passed, N failed' as the last line. Exit 1 on failure or 0 passed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +37,7 @@ RUN=$(mktemp -d -t e2e-run.XXXXXX)
 mkdir -p "$RUN/udd/User" "$RUN/exts" "$RUN/home" "$RUN/tmp" "$RUN/ws"
 cp -r "$E2E/fixtures/ws/." "$RUN/ws/"
 cp "$E2E/fixtures/user-settings.json" "$RUN/udd/User/settings.json"
-ln -s "$ROOT" "$RUN/exts/$EXT_ID"
+[ -n "${E2E_VSIX:-}" ] || ln -s "$ROOT" "$RUN/exts/$EXT_ID"
 if [ "${E2E_SELFTEST:-1}" != 0 ]; then
   ln -s "$E2E/fixtures/selftest-ext" "$RUN/exts/e2e.selftest-0.0.1"
   cp "$E2E/fixtures/selftest-ext/words.txt" "$RUN/ws/selftest-words.txt"
@@ -47,7 +49,16 @@ mkdir -p "$SHOTS"; rm -f "$SHOTS"/*.png
 export HOME="$RUN/home" XDG_CONFIG_HOME="$RUN/home/.config" XDG_DATA_HOME="$RUN/home/.local/share" XDG_CACHE_HOME="$RUN/home/.cache"
 export SEMANTIC_FLOW_E2E_STATUS=${SEMANTIC_FLOW_E2E_STATUS:-$RUN/semantic-flow-status.json}
 export E2E_SELFTEST=${E2E_SELFTEST:-1} E2E_SELFTEST_STATUS="$RUN/selftest-status.json" E2E_SELFTEST_MARK="mark-$$-$RANDOM"
-export E2E_URL="http://127.0.0.1:$PORT/?folder=$RUN/ws" E2E_WS="$RUN/ws" E2E_SHOTS="$SHOTS" E2E_RUN_DIR="$RUN" E2E_REPO="$ROOT"
+EXT_DIR="$ROOT"
+if [ -n "${E2E_VSIX:-}" ]; then
+  # the package as users install it: its own bundles, onnxruntime-node under dist/, the int8 built-in model
+  "$NODE" "$CS_ENTRY" --config "$RUN/config.yaml" --user-data-dir "$RUN/udd" --extensions-dir "$RUN/exts" \
+    --install-extension "$E2E_VSIX" >"$RUN/install.log" 2>&1 || { cat "$RUN/install.log"; fail_early "could not install $E2E_VSIX"; }
+  EXT_DIR=$(find "$RUN/exts" -mindepth 1 -maxdepth 1 -type d -name "$EXT_ID*" | head -1)
+  [ -n "$EXT_DIR" ] && [ ! -L "$EXT_DIR" ] && [ -f "$EXT_DIR/dist/extension.js" ] || fail_early "$E2E_VSIX did not install as $EXT_ID* in $RUN/exts"
+  echo "installed $(basename "$E2E_VSIX") into $EXT_DIR"
+fi
+export E2E_URL="http://127.0.0.1:$PORT/?folder=$RUN/ws" E2E_WS="$RUN/ws" E2E_SHOTS="$SHOTS" E2E_RUN_DIR="$RUN" E2E_REPO="$EXT_DIR"
 
 # code-server in its own process group (setsid): killing the group also ends the agent host and
 # copilot runtime that a plain kill of the server leaves behind.
@@ -86,7 +97,7 @@ for i in $(seq 1 240); do
   [ "$i" = 240 ] && { show_logs; fail_early "code-server not ready after 60 s"; }
   sleep 0.25
 done
-echo "code-server ready on port $PORT after $((SECONDS - T0)) s; extension $EXT_ID; run dir $RUN"
+echo "code-server ready on port $PORT after $((SECONDS - T0)) s; extension $EXT_ID ${E2E_VSIX:+(installed from the .vsix) }; run dir $RUN"
 
 set +e
 setsid bash -c 'echo $$ > "$0"; exec timeout --kill-after=10 "${E2E_TIMEOUT:-900}" "$1" "$2"' \
