@@ -6,6 +6,7 @@
  * process can be killed at any moment, and a native crash of the model takes down only the child.
  */
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
+import { join } from 'node:path';
 import type { FromWorker, ToWorker } from './protocol';
 import type { WorkerLike } from './client';
 
@@ -14,6 +15,16 @@ export interface EngineProcessOptions {
   execArgv?: string[];
   /** Called with each line the child writes to stderr (logged by the caller). */
   onStderr?: (line: string) => void;
+}
+
+/**
+ * The engine's entry for a caller in this build: dist/worker.js beside the bundle (dist/cli.js), or
+ * src/worker/main.ts through tsx when running from the TypeScript sources (tests, development).
+ */
+export function engineEntry(): { entry: string; options: EngineProcessOptions } {
+  return __filename.endsWith('.ts')
+    ? { entry: join(__dirname, 'main.ts'), options: { execArgv: ['--import', 'tsx'] } }
+    : { entry: join(__dirname, 'worker.js'), options: {} };
 }
 
 /** Starts `entry` as a Node child process and adapts it to the WorkerLike the client expects. */

@@ -13,6 +13,7 @@ import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
 import { PrefixCaches } from './prefixCaches';
+import { servingHandlers } from './serving';
 import type { DownloadParams, DownloadResult, Progress, ScoreOptions } from './protocol';
 
 /** AnalyzeOptions for one request: its options, signal and progress reporting. */
@@ -105,6 +106,7 @@ export function createHandlers(host: ModelHost, features: Features, fetchModel: 
     return turn;
   };
   return {
+    ...servingHandlers(host),
     load: (p, ctx) => after(host.get(p.engine, ctx, 'load').then((m) => m.info)),
     download: (p, ctx) => oneAtATime(`${p.destRoot}|${p.hubId.toLowerCase()}`, () => download(p, ctx, fetchModel)),
     unload: async () => {

@@ -22,6 +22,9 @@ function channel(): Channel {
   if (!send) throw new Error('src/worker/main.ts runs only as a child process with IPC or as a worker thread.');
   // The parent going away (extension host closed or crashed) ends the engine too.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl+C in a terminal reaches the whole process group: the parent decides when the engine stops
+  // (`semantic-flow serve` finishes the requests in flight first), and ends it by disconnecting.
+  process.on('SIGINT', () => undefined);
   return { post: (m) => void send(m), onMessage: (l) => process.on('message', l as (m: unknown) => void) };
 }
 

@@ -10,11 +10,12 @@ import type { AnalysisResult, Dtype, ModelInfo } from '../core/result';
 import type { ErrorCode } from '../core/errors';
 import type { GeneratedToken } from '../core/generation';
 import type { EngineConfig } from '../engines/engineConfig';
+import type { CompletionEvent, CompletionJob, CompletionOutcome, Tokenized } from '../engines/remote/serveEngine';
 
 /** Which model to run and where (engines/engineConfig.ts); the worker builds it with engines/createModel.ts. */
 export type { EngineConfig };
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Where the analysed text sits in a document (UTF-16 offset), for staleness checks and superseding. */
 export interface SourceRef {
@@ -129,6 +130,10 @@ export interface Requests {
   download: { params: DownloadParams; result: DownloadResult };
   /** Disposes the loaded models (the worker stays up). */
   unload: { params: Record<string, never>; result: null };
+  /** `semantic-flow serve`'s engine (engines/remote/serveEngine.ts): load, tokenize, one completion job. */
+  serveLoad: { params: { engine: EngineConfig }; result: { info: ModelInfo; textBytesPerToken: number } };
+  serveTokenize: { params: { engine: EngineConfig; text: string; bos: boolean }; result: Tokenized };
+  serveComplete: { params: { engine: EngineConfig; job: CompletionJob }; result: CompletionOutcome };
 }
 export type Method = keyof Requests;
 export type Params<M extends Method> = Requests[M]['params'];
@@ -152,7 +157,9 @@ export type Progress =
    */
   | { stage: 'download'; model: string; file: string; done: number; total: number; fileDone: number; fileTotal: number | null }
   /** One generated token of the first sample, for streaming views (the extension puts it in its ResultStore). */
-  | { stage: 'token'; token: GeneratedToken };
+  | { stage: 'token'; token: GeneratedToken }
+  /** The prompt, then each generated token, of a serve completion job. */
+  | { stage: 'completion'; event: CompletionEvent };
 
 export type EngineStatus =
   | { health: 'stopped' }
@@ -181,8 +188,12 @@ export type FromWorker =
 /** Methods whose newer request for the same document supersedes (cancels) an older one. */
 export const SUPERSEDING_METHODS: readonly Method[] = ['analyze', 'di', 'flow', 'compare', 'rateDistortion'];
 
-/** Requests that never touch the loaded model: they run beside the model queue (a download does not hold up an analysis). */
-export const INDEPENDENT_METHODS: readonly Method[] = ['download'];
+/**
+ * Requests that run beside the model queue: a download never touches the loaded model (it does not hold
+ * up an analysis); serve's requests are bounded by serve itself (its --concurrency), and a tokenization
+ * does not wait behind a generation.
+ */
+export const INDEPENDENT_METHODS: readonly Method[] = ['download', 'serveTokenize', 'serveComplete'];
 
 /** Stable key of an engine config, secrets excluded (for "is this model already loaded"). */
 export function engineKey(e: EngineConfig): string {

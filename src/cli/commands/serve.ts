@@ -8,7 +8,11 @@ import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { SemanticFlowError } from '../../core/errors';
 import { startServer } from '../../engines/remote/server';
-import { loadModelFromFlags, modelFlags } from '../modelOptions';
+import { modelArgFromFlags, modelFlags } from '../modelOptions';
+import { engineEntry, spawnEngineProcess } from '../../worker/childProcess';
+import { WorkerClient } from '../../worker/client';
+import { processServeEngine } from '../../worker/serveClient';
+import { basename, resolve as resolvePath } from 'node:path';
 
 export const SERVE_API_KEY_ENV = 'SEMANTIC_FLOW_SERVE_API_KEY';
 
@@ -35,22 +39,32 @@ export const serveCommand: CliCommand = {
     if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `serve takes no positional arguments (got ${positionals[0]}); use --model DIR|ID.`);
     const { host, port } = flags;
     const apiKey = io.env[SERVE_API_KEY_ENV] || undefined;
-    const model = await loadModelFromFlags(flags, io);
+    const { dir, dtype, id } = modelArgFromFlags(flags, io);
+    // The model runs in the engine's child process, so requests never wait behind model work to be answered.
+    const client = new WorkerClient({
+      spawn: () => {
+        const { entry, options } = engineEntry();
+        return spawnEngineProcess(entry, { ...options, onStderr: (line) => io.stderr.write(`semantic-flow serve: [engine] ${line}\n`) });
+      },
+    });
     try {
+      const modelDir = resolvePath(dir);
+      const engine = await processServeEngine(client, { kind: 'onnx', id: id ?? basename(modelDir), modelDir, device: flags.device ?? 'cpu', dtype, threads: flags.threads }, flags.concurrency);
+      const { info } = engine;
+      if (info.fallbackReason) io.stderr.write(`semantic-flow: using ${info.device} (${info.fallbackReason})\n`);
       const maxLogprobs = flags['max-logprobs'];
-      if (maxLogprobs > model.info.vocabSize) throw outOfRange('max-logprobs', maxLogprobs, 0, model.info.vocabSize, ` (the vocabulary size of ${model.info.id})`);
+      if (maxLogprobs > info.vocabSize) throw outOfRange('max-logprobs', maxLogprobs, 0, info.vocabSize, ` (the vocabulary size of ${info.id})`);
       const server = await startServer({
-        model,
+        engine,
         modelName: flags['served-model-name'],
         host,
         port,
         maxLogprobs,
-        concurrency: flags.concurrency,
         apiKey,
         log: flags.quiet === true ? undefined : (line) => io.stderr.write(`semantic-flow serve: ${line}\n`),
       });
       if (!isLoopback(host) && !apiKey) io.stderr.write(`semantic-flow: serving on ${host} exposes the model to the network without a key; set ${SERVE_API_KEY_ENV}.\n`);
-      io.stderr.write(`semantic-flow: serving ${model.info.id} at ${server.url} (vLLM's POST /v1/completions); Ctrl+C stops.\n`);
+      io.stderr.write(`semantic-flow: serving ${info.id} at ${server.url} (vLLM's POST /v1/completions); Ctrl+C stops.\n`);
       io.stdout.write(`${server.url}\n`);
       await new Promise<void>((resolve) => {
         if (!io.signal) return;
@@ -60,7 +74,7 @@ export const serveCommand: CliCommand = {
       io.stderr.write('semantic-flow: stopping: finishing requests in flight.\n');
       await server.close();
     } finally {
-      await model.dispose();
+      await client.dispose();
     }
     return 0;
   },

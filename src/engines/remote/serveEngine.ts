@@ -74,7 +74,7 @@ export async function runCompletion(model: LocalEngine, job: CompletionJob, onEv
 }
 
 /** A counting semaphore: at most `n` jobs on the engine at once. */
-function limiter(n: number) {
+export function limiter(n: number) {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {

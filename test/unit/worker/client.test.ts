@@ -37,7 +37,7 @@ function scriptedHandlers(log: { active: number; maxActive: number; started: str
         log.active--;
       }
     },
-    di: fail, flow: fail, generate: fail, compare: fail, download: fail, dialogue: fail, rateDistortion: fail,
+    di: fail, flow: fail, generate: fail, compare: fail, download: fail, dialogue: fail, rateDistortion: fail, serveLoad: fail, serveTokenize: fail, serveComplete: fail,
   };
 }
 
