@@ -54,6 +54,14 @@ test('stream: the client receives one chunk per token; texts and log-probs add u
   assert.ok(chunks.every((c) => c.object === 'text_completion' && c.id === chunks[0].id));
 });
 
+test('stream: a prompt over the context window is refused with its HTTP status, before the stream opens', async () => {
+  await assert.rejects(client.completions.create({ model, prompt: 'word '.repeat(400), max_tokens: 2, stream: true }), (e: unknown) => {
+    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+    assert.match(e.message, /^400 This model's maximum context length is 256 tokens\. However, your prompt contains 402 input tokens/);
+    return true;
+  });
+});
+
 test('stream with echo: the prompt arrives with the first token', async () => {
   const chunks: OpenAI.CompletionChoice[] = [];
   const body = { model, prompt: PROMPT, max_tokens: 3, temperature: 0, echo: true, logprobs: 1 };

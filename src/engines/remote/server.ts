@@ -101,10 +101,16 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     return completionBody({ id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000), request: r, outcome });
   }
 
-  /** Streams the completion as server-sent events: the echoed prompt rides with the first token, then one chunk per token. */
+  /**
+   * Streams the completion as server-sent events: the echoed prompt rides with the first token, then one
+   * chunk per token. The stream opens with the job's first event, so a request refused before it (the
+   * exact context length, bad token ids) gets its HTTP error status, as vLLM's does.
+   */
   async function stream(r: CompletionRequest, res: ServerResponse, signal: AbortSignal): Promise<{ tokens: number }> {
     const head = { id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000) };
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const open = () => {
+      if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    };
     let prompt: { text: string; positions: ScoredPosition[] } = { text: '', positions: [] };
     let echoed = !r.echo, tokens = 0;
     const from = { generated: 0, sentChars: 0 };
@@ -115,10 +121,12 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       echoed = true;
       from.generated += delta.length;
       from.sentChars += codePointIndex(c.text)[c.text.length];
+      open();
       res.write(streamChunk(head, { ...c, finishReason, stopReason }));
     };
     try {
       const outcome = await engine.complete(r.job, (e) => {
+        open();
         if (e.kind === 'prompt') prompt = { text: e.promptText, positions: e.positions };
         else {
           tokens++;
@@ -129,6 +137,7 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       if (r.includeUsage) res.write(usageChunk(head, outcome.promptIds.length, outcome.tokens.length));
     } catch (e) {
       if (signal.aborted) return { tokens };
+      if (!res.headersSent) throw e;
       res.write(`data: ${errorOf(e).body}\n\n`);
     }
     res.end('data: [DONE]\n\n');
