@@ -11,7 +11,7 @@ import { CommandId } from './commandIds';
 import { escapeMarkdown } from './hoverText';
 import { formatParameters } from './modelChoice';
 
-/** "135M parameters, about 140 MB to download, Apache-2.0 licence": what the catalog knows of `entry`. */
+/** "135M parameters, about 200 MB to download, Apache-2.0 licence": what the catalog knows of `entry`. */
 export function modelFacts(entry: CatalogEntry, dtype: Dtype | null): string {
   const bytes = (dtype && entry.dtypes[dtype]?.approxBytes) || 0;
   return [

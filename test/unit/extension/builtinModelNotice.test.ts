@@ -26,8 +26,9 @@ const { StatusBar } = require('../../../src/extension/statusBar') as typeof impo
 const { ResultStore } = require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
 
 const config: Config = DEFAULT_CONFIG;
-// SmolLM2 135M Instruct as the catalog states it (catalog.ts): 135e6 parameters, q8 about 140e6 bytes, Apache-2.0.
-const FACTS = '135M parameters, about 140 MB to download, Apache-2.0 licence';
+// SmolLM2 135M Instruct as the catalog states it (catalogModels.ts): 134.5e6 parameters, q4 (its default download:
+// no q8 export) 200e6 bytes on the Hub listing, Apache-2.0.
+const FACTS = '135M parameters, about 200 MB to download, Apache-2.0 licence';
 const MESSAGE = 'semantic-flow-mini is the tiny built-in model: it runs offline, but finds much ordinary text surprising, so its colours say more about the model than about the text. '
   + `For meaningful bits, download SmolLM2 135M Instruct (${FACTS}).`;
 
@@ -103,7 +104,7 @@ test('the status bar tooltip offers the suggested download while the built-in mo
   const tooltip = () => (control.statusBarItems[0].tooltip as { value: string; isTrusted: { enabledCommands: string[] } });
   const link = `[Download SmolLM2 135M Instruct](command:semanticFlow.selectModel?${encodeURIComponent(JSON.stringify([SUGGESTED_MODEL_ID]))})`;
   assert.ok(tooltip().value.includes(link), tooltip().value);
-  assert.ok(tooltip().value.includes('135M parameters, about 140 MB to download, Apache\\-2\\.0 licence'), tooltip().value);
+  assert.ok(tooltip().value.includes('135M parameters, about 200 MB to download, Apache\\-2\\.0 licence'), tooltip().value);
   assert.ok(tooltip().isTrusted.enabledCommands.includes('semanticFlow.selectModel'), 'the link is allowed to run');
   await models.setPick({ kind: 'hub', id: 'Xenova/gpt2' });
   assert.ok(!tooltip().value.includes('Download'), tooltip().value);

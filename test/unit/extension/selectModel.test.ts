@@ -148,7 +148,8 @@ test('the quick pick lists built-in, every catalog model with size and licence, 
   // q4: 417e6 + 2·32·5·64·2,048·4 B of KV cache + 128·49,152·4 B of logits + 260e6 = 869.9 MB
   assert.match(row('SmolLM2 360M Instruct').detail!, /^362M parameters · needs about 870 MB of memory · Apache-2\.0 licence · 8,192-token context · instruction-tuned/);
   assert.equal(items.filter((i) => i.kind !== SEP && i.detail !== undefined).length, CATALOG.length);
-  assert.match(row('SmolLM2 135M Instruct').detail!, /^\$\(star-full\) suggested · 135M parameters · Apache-2\.0 licence/);
+  // q4: 200e6 + 2·30·3·64·2,048·4 B of KV cache + 128·49,152·4 B of logits + 260e6 = 579.5 MB
+  assert.match(row('SmolLM2 135M Instruct').detail!, /^\$\(star-full\) suggested · 135M parameters · needs about 580 MB of memory · Apache-2\.0 licence/);
   assert.deepEqual(items.filter((i) => /suggested/.test(i.detail ?? '')).map((i) => i.label), ['$(cloud-download) SmolLM2 135M Instruct'], 'one suggestion');
 
   // With semanticFlow.dtype set, rows offer that dtype (or say it has no such export).
@@ -288,7 +289,7 @@ test('with a catalog id as argument (the "Download …" links): no quick pick, t
   await models.setPick({ kind: 'builtin' });
   assert.equal(await selectModel(s, 'HuggingFaceTB/SmolLM2-135M-Instruct'), true);
   assert.equal(picked.length, 0, 'no quick pick was shown');
-  assert.deepEqual(engine.calls[0], { method: 'download', params: { hubId: 'HuggingFaceTB/SmolLM2-135M-Instruct', dtype: 'q8', destRoot: modelsRoot } });
+  assert.deepEqual(engine.calls[0], { method: 'download', params: { hubId: 'HuggingFaceTB/SmolLM2-135M-Instruct', dtype: 'q4', destRoot: modelsRoot } });
   assert.deepEqual(models.current(config), { kind: 'hub', id: 'HuggingFaceTB/SmolLM2-135M-Instruct' });
   // A Hub id outside the catalog, or anything else, never starts a download through a link.
   for (const bad of ['someone/huge-model', '../../etc', 42]) {

@@ -12,6 +12,7 @@ import { CATALOG } from '../../../src/engines/catalog/catalog';
 import { SUGGESTED_MODEL_ID, suggestedModel } from '../../../src/engines/catalog/suggestedModel';
 import { diRangesFrom } from '../../../src/extension/diRanges';
 import { modelFacts, selectModelUri } from '../../../src/extension/modelSuggestion';
+import { downloadDtypeFor } from '../../../src/extension/modelChoice';
 import { createFakeVscode, installFakeVscode } from './fakeVscode';
 
 const root = join(__dirname, '../../..');
@@ -77,8 +78,8 @@ test('the model step suggests the catalog\'s suggested model with its parameters
   const step = steps.find((s) => s.id === 'chooseModel')!;
   const entry = suggestedModel();
   assert.ok(CATALOG.some((e) => e.id === SUGGESTED_MODEL_ID));
-  // a download fetches q8 unless semanticFlow.dtype says otherwise (modelChoice.downloadDtypeFor)
-  const facts = modelFacts(entry, 'q8');
+  // a download fetches the catalog's default dtype (q4 here: no q8 export) unless semanticFlow.dtype says otherwise
+  const facts = modelFacts(entry, downloadDtypeFor(entry, 'fp32', false));
   assert.ok(step.description.includes(`**${entry.label}** (${facts})`), `the step should say "**${entry.label}** (${facts})" as the catalog does:\n${step.description}`);
   const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
   assert.ok(readme.includes(`**${entry.label}** (${facts})`), `the README should say "**${entry.label}** (${facts})"`);
