@@ -9,6 +9,7 @@ import type { AnalyzeOptions } from '../core/analyze';
 import { catalogFiles } from '../engines/catalog/catalog';
 import { HUB_HOST, downloadModel, downloadSource, type DownloadProgress } from '../engines/catalog/download';
 import { redactedProxy } from '../engines/catalog/proxy';
+import { redoOnCpu } from '../engines/onnx/deviceFailure';
 import type { Handlers, HandlerContext } from './dispatcher';
 import type { Features } from './features';
 import type { ModelHost } from './modelHost';
@@ -120,18 +121,19 @@ export function createHandlers(host: ModelHost, features: Features, fetchModel: 
         // Live mode: the document's previous analysis lends the KV cache of the unchanged prefix.
         prefixCache: p.options.reusePrefix && p.source ? prefixCaches.for(p.source.uri) : undefined,
       }))),
-    di: (p, ctx) => after(host.get(p.engine, ctx, 'di').then((m) => features.di(m, p, ctx))),
-    flow: (p, ctx) => after(host.get(p.engine, ctx, 'flow').then((m) => features.flow(m, p, ctx))),
-    generate: (p, ctx) => after(host.get(p.engine, ctx, 'generate').then((m) => features.generate(m, p, ctx))),
-    dialogue: (p, ctx) => after(host.get(p.engine, ctx, 'dialogue').then((m) => features.dialogue(m, p, ctx))),
+    // A GPU that fails in the middle of one of these moves its model to the CPU, and the analysis is redone there.
+    di: (p, ctx) => after(host.get(p.engine, ctx, 'di').then((m) => redoOnCpu(() => features.di(m, p, ctx)))),
+    flow: (p, ctx) => after(host.get(p.engine, ctx, 'flow').then((m) => redoOnCpu(() => features.flow(m, p, ctx)))),
+    generate: (p, ctx) => after(host.get(p.engine, ctx, 'generate').then((m) => redoOnCpu(() => features.generate(m, p, ctx)))),
+    dialogue: (p, ctx) => after(host.get(p.engine, ctx, 'dialogue').then((m) => redoOnCpu(() => features.dialogue(m, p, ctx)))),
     // The reference is the engine's model in fp32 (a q8 choice reloads as fp32; the status bar shows it).
     rateDistortion: (p, ctx) =>
-      after(host.get(p.engine.kind === 'onnx' ? { ...p.engine, dtype: 'fp32' } : p.engine, ctx, 'rateDistortion').then((m) => features.rateDistortion(m, p, ctx))),
+      after(host.get(p.engine.kind === 'onnx' ? { ...p.engine, dtype: 'fp32' } : p.engine, ctx, 'rateDistortion').then((m) => redoOnCpu(() => features.rateDistortion(m, p, ctx)))),
     compare: (p, ctx) =>
       after((async () => {
         const a = await host.get(p.engine, ctx, 'compare');
         const b = await host.getSecondary(p.engineB, ctx);
-        return features.compare(a, b, p, ctx);
+        return redoOnCpu(() => features.compare(a, b, p, ctx));
       })()),
   };
 }

@@ -7,15 +7,14 @@
 import { SemanticFlowError } from '../core/errors';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { LanguageModel } from '../engines/languageModel';
-import type { ModelInfo } from '../core/result';
 import { engineKey, type EngineConfig, type EngineStatus, type Method } from './protocol';
 import type { HandlerContext } from './dispatcher';
 
 interface Slot {
   key: string;
   model: Promise<LanguageModel>;
-  /** Set once the load has finished. */
-  info?: ModelInfo;
+  /** Set once the load has finished; its info is read live (a model whose GPU failed moves to the CPU). */
+  loaded?: LanguageModel;
 }
 
 export function describeEngine(e: EngineConfig): string {
@@ -47,7 +46,7 @@ export class ModelHost {
   idle(): void {
     const p = this.primary;
     if (!p) this.postStatus({ health: 'stopped' });
-    else if (p.info) this.postStatus({ health: 'ready', model: p.info });
+    else if (p.loaded) this.postStatus({ health: 'ready', model: p.loaded.info });
   }
 
   async unload(): Promise<void> {
@@ -73,7 +72,7 @@ export class ModelHost {
       const loadedSlot = s;
       model.then(
         (m) => {
-          loadedSlot.info = m.info;
+          loadedSlot.loaded = m;
           if (which === 'primary' && this.primary === loadedSlot) this.postStatus({ health: 'ready', model: m.info });
           ctx.log('info', `loaded ${m.info.id} on ${m.info.device} (${m.info.dtype}) in ${Date.now() - started} ms` + (m.info.fallbackReason ? `; fallback: ${m.info.fallbackReason}` : ''));
         },

@@ -7,7 +7,7 @@
  */
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
@@ -17,7 +17,9 @@ import { generate } from '../../src/core/generation';
 import { occlusionFlow } from '../../src/core/occlusionFlow';
 import { PrefixCache } from '../../src/core/prefixReuse';
 import type { AnalysisResult } from '../../src/core/result';
+import { redoOnCpu } from '../../src/engines/onnx/deviceFailure';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
+import type { OrtSession } from '../../src/engines/onnx/ortSession';
 import { RemoteModel } from '../../src/engines/remote/remoteModel';
 import { startServer } from '../../src/engines/remote/server';
 import { run } from '../../src/cli/run';
@@ -185,4 +187,81 @@ test('batch --device webgpu: analysis and directed information lines record webg
     g.tokens.forEach((x, i) => near(x.surprisalBits, c.tokens[i].surprisalBits, `line ${k} surprisal ${i}`));
   });
   near(results.webgpu[1].di!.totalBits, results.cpu[1].di!.totalBits, 'DI total');
+});
+
+/** A stand-in session whose runs on a GPU throw from the `failFrom`-th on (1-based), as a lost device would. */
+function failingFrom(failFrom: number) {
+  return (s: OrtSession): OrtSession => {
+    if (s.device === 'cpu') return s;
+    const run = s.run.bind(s);
+    let runs = 0;
+    s.run = async (feeds, fetches) => {
+      if (++runs >= failFrom) throw new Error('simulated device loss');
+      return run(feeds, fetches);
+    };
+    return s;
+  };
+}
+
+test('a GPU session whose self-check pass fails is never used: the model runs on the CPU and says why', async (t) => {
+  if (skip) return t.skip(skip);
+  const m = await OnnxModel.load({ modelDir: TINY, device: 'webgpu', onSession: failingFrom(1) });
+  try {
+    assert.equal(m.info.device, 'cpu');
+    assert.equal(m.info.fallbackReason, 'WebGPU was not used: its self-check pass failed (simulated device loss).');
+    const r = await m.analyze(TEXT);
+    assert.deepEqual([r.model.device, r.model.requestedDevice], ['cpu', 'webgpu']);
+    allReleased(m, 'self-check');
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('a GPU that fails in the middle of an analysis: the model moves to the CPU and the analysis is redone there', async (t) => {
+  if (skip) return t.skip(skip);
+  // run 1 is the self-check, runs 2–3 the first chunks; the fourth run fails half-way through the text.
+  const m = await OnnxModel.load({ modelDir: TINY, device: 'webgpu', onSession: failingFrom(4) });
+  try {
+    assert.equal(m.info.device, 'webgpu');
+    const cache = new PrefixCache();
+    const r = await m.analyze(TEXT, { chunkSize: 8, prefixCache: cache });
+    const c = await cpu.analyze(TEXT, { chunkSize: 8 });
+    assert.equal(r.model.device, 'cpu');
+    assert.equal(r.model.fallbackReason, 'WebGPU failed during an analysis (simulated device loss); it was redone on the CPU, which runs this model from now on.');
+    assert.equal(m.info.device, 'cpu');
+    r.tokens.forEach((x, i) => assert.equal(x.surprisalBits, c.tokens[i].surprisalBits, `surprisal ${i}`));
+    allReleased(m, 'after the move');
+    // The core analyses redo the same way (the CLI and the worker wrap them in redoOnCpu).
+    const g = await OnnxModel.load({ modelDir: TINY, device: 'webgpu', onSession: failingFrom(5) });
+    try {
+      const text = 'The quick brown fox jumps over the lazy dog.';
+      const f = await redoOnCpu(() => occlusionFlow(g, text, { unit: 'word' }));
+      const cf = await occlusionFlow(cpu, text, { unit: 'word' });
+      assert.equal(f.model.device, 'cpu');
+      assert.deepEqual(f.flow!.phiBits, cf.flow!.phiBits);
+      allReleased(g, 'flow after the move');
+    } finally {
+      await g.dispose();
+    }
+    cache.dispose();
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('auto: a GPU where the machine has a GPU device, else the CPU at once with the reason in sentences', async () => {
+  const started = Date.now();
+  const m = await OnnxModel.load({ modelDir: TINY, device: 'auto' });
+  try {
+    assert.equal(m.info.requestedDevice, 'auto');
+    if (!['/dev/dri', '/dev/nvidia0', '/dev/dxg'].some((p) => existsSync(p))) {
+      assert.equal(m.info.device, 'cpu');
+      assert.match(m.info.fallbackReason!, /^CUDA was not used: this machine has no NVIDIA GPU \(\/dev\/nvidia0\)\. WebGPU was not used: (no Vulkan loader \(libvulkan\.so\.1\) is installed|this machine has no GPU device .* ask for webgpu explicitly to use it anyway)\.$/);
+      assert.ok(Date.now() - started < 5000, 'no GPU was even tried');
+    } else {
+      assert.notEqual(m.info.device, 'cpu', `a GPU device exists; fallback: ${m.info.fallbackReason}`);
+    }
+  } finally {
+    await m.dispose();
+  }
 });

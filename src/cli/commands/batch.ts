@@ -16,6 +16,7 @@ import { API_KEY_ENV, engineFlags, engineOf, loadLanguageModelFromFlags } from '
 import { maxBytesFlag, scoringFlags } from '../scoringFlags';
 import { idKey, parseBatchInput, type BatchItem } from '../batchInput';
 import { openResumableOut, sameFile, stdoutOut } from '../batchOutput';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
 /** Errors that end the whole batch (the rest would fail the same way); others are written for their id. */
 const FATAL = new Set(['cancelled', 'server-unreachable', 'model-not-found', 'model-corrupt', 'out-of-memory']);
@@ -24,7 +25,8 @@ async function runItem(model: LanguageModel, item: BatchItem, o: { topK: number;
   if (item.kind === 'text') return model.analyze(item.text, { topK: o.topK, units: o.units, signal: o.signal });
   const di = { prompt: item.prompt, response: item.response, topK: o.topK, signal: o.signal };
   // Full-vocabulary engines: core directed information (with KL and the compensator); servers: two requests.
-  if (model.scoring) return directedInformation(model.scoring, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal });
+  const scoring = model.scoring;
+  if (scoring) return redoOnCpu(() => directedInformation(scoring, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal }));
   return twoPassDirectedInformation(model, di);
 }
 

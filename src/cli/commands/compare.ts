@@ -17,6 +17,7 @@ import { toJson } from '../output';
 import { progressLine } from '../progress';
 import { scoringFlags } from '../scoringFlags';
 import { formatFlag, formatOf } from './di';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
 export function compareTable(r: AnalysisResult): string {
   const c = r.comparison!;
@@ -90,7 +91,7 @@ export const compareCommand: CliCommand = {
           return 0;
         }
         const progress = progressLine(io, 'comparing');
-        const result = await compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) });
+        const result = await redoOnCpu(() => compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) }));
         progress.done();
         io.stdout.write(format === 'json' ? toJson(result) : compareTable(result));
       } finally {

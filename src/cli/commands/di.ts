@@ -12,6 +12,7 @@ import { scoringFlags } from '../scoringFlags';
 import { toJson } from '../output';
 import { progressLine } from '../progress';
 import { textOrFile } from '../textArg';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
 export const FLOW_FORMATS = ['json', 'table'] as const;
 export const BASELINES = ['bos', 'neutral', 'text'] as const;
@@ -99,13 +100,13 @@ export const diCommand: CliCommand = {
       const input = flags.chat
         ? { messages: [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }, { role: 'assistant', content: response }] }
         : { prompt, response };
-      const result = await directedInformation(model, input, {
+      const result = await redoOnCpu(() => directedInformation(model, input, {
         ...baseline,
         chunkSize,
         topK,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
-      });
+      }));
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : diTable(result));
     } finally {

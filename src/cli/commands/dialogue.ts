@@ -7,6 +7,7 @@ import { SemanticFlowError } from '../../core/errors';
 import { dialogueInformation } from '../../core/dialogueInformation';
 import type { AnalysisResult, DialogueDirection } from '../../core/result';
 import { parseTranscript } from '../../core/transcript';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 import { flagSpecs, parseArgs } from '../args';
 import { num, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
@@ -73,10 +74,10 @@ export const dialogueCommand: CliCommand = {
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'dialogue');
-      const result = await dialogueInformation(model, messages, {
+      const result = await redoOnCpu(() => dialogueInformation(model, messages, {
         baseline, baselineText, chunkSize: flags['chunk-size'], topK: flags['top-k'], signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
-      });
+      }));
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : dialogueTable(result));
     } finally {

@@ -13,6 +13,7 @@ import { toJson, visibleToken } from '../output';
 import { progressLine } from '../progress';
 import { maxBytesFlag } from '../scoringFlags';
 import { formatFlag, formatOf } from './di';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
 const UNITS = ['token', 'word', 'line', 'sentence'] as const;
 const METHODS = ['attention-mask', 'replace', 'delete'] as const;
@@ -97,14 +98,14 @@ export const flowCommand: CliCommand = {
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'occlusion', 'token-steps');
-      const result = await occlusionFlow(model, text, {
+      const result = await redoOnCpu(() => occlusionFlow(model, text, {
         ...plan,
         signal: io.signal,
         onPlan: (cost) => io.stderr.write(
           `semantic-flow: flow from ${cost.sources} sources to ${cost.targets} targets: ${cost.passes} passes, ${cost.tokenSteps} token-steps (${cost.independentTokenSteps} without KV reuse), ${cost.cells} cells\n`,
         ),
         onProgress: (p) => progress.update(p.doneSteps, p.totalSteps),
-      });
+      }));
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, flags.top));
     } finally {

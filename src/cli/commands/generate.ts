@@ -10,6 +10,7 @@ import { loadModelFromFlags, modelFlags } from '../modelOptions';
 import { toJson } from '../output';
 import { textOrFile } from '../textArg';
 import { baselineFlags, baselineFromFlags, formatFlag, formatOf } from './di';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
 const W = [5, 18, 8, 8, 9, 9, 9, 9];
 const RIGHT = [false, false, true, true, true, true, true, true];
@@ -72,7 +73,7 @@ export const generateCommand: CliCommand = {
       if (stream) io.stdout.write(header() + '\n');
       // Monte Carlo progress counts samples, not tokens.
       const progress = { update: (d: number, n: number) => { if (io.stderr.isTTY) io.stderr.write(`\rsampling ${d}/${n} samples`); }, done: () => { if (io.stderr.isTTY) io.stderr.write('\r\x1b[K'); } };
-      const result = await generate(model, prompt, {
+      const result = await redoOnCpu(() => generate(model, prompt, {
         ...baseline,
         samples,
         maxTokens: flags['max-tokens'],
@@ -82,7 +83,7 @@ export const generateCommand: CliCommand = {
         signal: io.signal,
         onToken: (t) => { if (stream) io.stdout.write(tokenRow(t) + '\n'); },
         onProgress: (p) => { if (samples > 1) progress.update(p.doneSamples, p.totalSamples); },
-      });
+      }));
       progress.done();
       if (format === 'json') io.stdout.write(toJson(result));
       else io.stdout.write([...(stream ? [] : [header(), ...result.generation!.tokens.map(tokenRow)]), ...summaryLines(result)].join('\n') + '\n');

@@ -8,6 +8,7 @@ import { SemanticFlowError } from '../../core/errors';
 import { DEFAULT_WORST, rateDistortion } from '../../core/rateDistortion';
 import type { AnalysisResult, RateDistortionPoint } from '../../core/result';
 import { formatBytes } from '../../engines/catalog/formatBytes';
+import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 import { referenceParameters } from '../../engines/onnx/modelVariants';
 import { variantSources } from '../../engines/onnx/variantSources';
 import { flagSpecs, parseArgs } from '../args';
@@ -80,7 +81,7 @@ export const rateDistortionCommand: CliCommand = {
     const chunkSize = flags['chunk-size'];
     const format = formatOf(flags, io);
     const maxBytes = flags['max-bytes'];
-    const texts = [];
+    const texts: { name: string; text: string }[] = [];
     for (const p of positionals) {
       const { text, name } = await readInput(p, io, maxBytes);
       texts.push({ name, text });
@@ -91,7 +92,7 @@ export const rateDistortionCommand: CliCommand = {
     const reference = await loadModelFromFlags(flags, io, fp32);
     try {
       const progress = progressLine(io, 'rate–distortion');
-      const result = await rateDistortion(reference, variantSources(dir, reference, { device: flags.device, threads: flags.threads, id }), texts, {
+      const result = await redoOnCpu(() => rateDistortion(reference, variantSources(dir, reference, { device: flags.device, threads: flags.threads, id }), texts, {
         reference: 'onnx/model.onnx',
         parameters,
         resamples,
@@ -100,7 +101,7 @@ export const rateDistortionCommand: CliCommand = {
         chunkSize,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens + p.doneVariants * p.totalTokens, p.totalVariants * p.totalTokens),
-      });
+      }));
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : rdTable(result, texts.map((t) => t.text)));
     } finally {

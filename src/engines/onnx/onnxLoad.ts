@@ -8,10 +8,12 @@
 import { dirname } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype, ModelInfo } from '../../core/result';
-import { defaultPrecheckEnv, loadWithFallback, type ConcreteDevice, type LocalDevice, type PrecheckEnv } from './deviceFallback';
+import { defaultPrecheckEnv, deviceErrorSummary, loadWithFallback, type ConcreteDevice, type LocalDevice, type PrecheckEnv } from './deviceFallback';
+import { DeviceOps } from './deviceOps';
 import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
 import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
 import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSession';
+import { selfCheck } from './selfCheck';
 import { loadTokenizer, type TextTokenizer } from './textTokenizer';
 import { textBytesPerToken } from './tokenLengthBound';
 import { tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
@@ -33,6 +35,8 @@ export interface OnnxLoadOptions {
   maxModelBytes?: number;
   precheckEnv?: PrecheckEnv;
   log?: (message: string) => void;
+  /** Stands in for each session the loader creates (tests inject device faults). */
+  onSession?: (session: OrtSession) => OrtSession;
 }
 
 export interface OpenedModel {
@@ -44,6 +48,8 @@ export interface OpenedModel {
   /** Most bytes of text one token stands for (tokenLengthBound.ts). */
   textBytesPerToken: number;
   chatTemplate: string | null;
+  /** The same model on another device (after a GPU failure: the CPU). */
+  reopen(device: ConcreteDevice): Promise<OrtSession>;
 }
 
 function classifyLoadError(e: unknown, dir: string): Error {
@@ -90,26 +96,41 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     }
   }
   const ledger = new DeviceTensorLedger();
-  const create = (model: Uint8Array, device: ConcreteDevice, fused: boolean) =>
-    OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
-  const outcome = await loadWithFallback(
-    o.device ?? 'cpu',
-    async (device) => {
-      if (fusedModel) {
-        try {
-          return await create(fusedModel, device, true);
-        } catch (e) {
-          o.log?.(`the fused model did not load on ${device} (${String((e as Error).message).split('\n')[0]}); using the original`);
-        }
-      }
+  const create = async (model: Uint8Array, device: ConcreteDevice, fused: boolean): Promise<OrtSession> => {
+    const session = await OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
+    return checked(o.onSession ? o.onSession(session) : session);
+  };
+  /** A GPU session is used only after one pass on it works (selfCheck.ts). */
+  const checked = async (session: OrtSession): Promise<OrtSession> => {
+    if (session.device === 'cpu') return session;
+    const ops = new DeviceOps(session, ledger);
+    try {
+      await selfCheck(session, (t) => ops.logitsToCpu(t));
+      return session;
+    } catch (e) {
+      await session.dispose();
+      throw new Error(`its self-check pass failed (${deviceErrorSummary(e)})`);
+    } finally {
+      await ops.dispose();
+    }
+  };
+  /** The model's session on `device`: with the fused scorer when it works there, else without. */
+  const open = async (device: ConcreteDevice): Promise<OrtSession> => {
+    if (fusedModel) {
       try {
-        return await create(folder.weightless, device, false);
+        return await create(fusedModel, device, true);
       } catch (e) {
-        throw classifyLoadError(e, folder.dir);
+        o.log?.(`the fused model did not work on ${device} (${deviceErrorSummary(e)}); using the original`);
       }
-    },
-    o.precheckEnv ?? defaultPrecheckEnv(),
-  );
+    }
+    try {
+      return await create(folder.weightless, device, false);
+    } catch (e) {
+      // On a GPU the error is the device's; the CPU, tried next, tells whether the model is at fault.
+      throw device === 'cpu' ? classifyLoadError(e, folder.dir) : e;
+    }
+  };
+  const outcome = await loadWithFallback(o.device ?? 'cpu', open, o.precheckEnv ?? defaultPrecheckEnv());
   const session = outcome.value;
   const num = (k: string): number | null => {
     const v = folder.config[k] ?? folder.tokenizerConfig[k];
@@ -133,5 +154,5 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     measureKernel: session.outputs.has(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
   };
   const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
-  return { info, session, ledger, tokenizer, tok, textBytesPerToken: textBytesPerToken(folder.tokenizerJson, tok), chatTemplate };
+  return { info, session, ledger, tokenizer, tok, textBytesPerToken: textBytesPerToken(folder.tokenizerJson, tok), chatTemplate, reopen: open };
 }

@@ -11,6 +11,8 @@ import type { ForwardInput, ForwardOutput, KvCache, MeasureRequest, MeasureRows,
 import { spansFromTokenBytes } from '../../core/spans';
 import type { LanguageModel } from '../languageModel';
 import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
+import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
+import { DeviceFailure, redoOnCpu } from './deviceFailure';
 import { DeviceOps } from './deviceOps';
 import { OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileCacheOnCpu } from './onnxKvCache';
 import { openOnnxModel, type OnnxLoadOptions, type OpenedModel } from './onnxLoad';
@@ -25,44 +27,81 @@ const MEASURE_FETCHES = Object.values(SCORER_OUTPUTS);
 export class OnnxModel implements LanguageModel, ScoringModel {
   readonly kind = 'onnx' as const;
   readonly scoring: ScoringModel = this;
-  readonly info: ModelInfo;
   readonly chatTemplate: string | null;
   /** Most bytes of text one token stands for: a text of B bytes has at least ⌈B / this⌉ tokens (Infinity: no such bound). */
   readonly textBytesPerToken: number;
   /** GPU tensors the passes returned and not yet released (tests check it returns to 0). */
   readonly deviceTensors: DeviceTensorLedger;
-  private readonly session: OrtSession;
+  private modelInfo: ModelInfo;
+  private session!: OrtSession;
+  /** Graphs beside the model on a GPU (null on the CPU). */
+  private device: DeviceOps | null = null;
+  private fused = false;
   private readonly tokenizer: TextTokenizer;
   private readonly tok: TokenizerInfo;
   private readonly pastNames: string[];
   private readonly presentNames: string[];
-  private readonly fused: boolean;
-  /** Graphs beside the model on a GPU (null on the CPU). */
-  private readonly device: DeviceOps | null;
   private readonly textCache = new Map<number, string>();
   private readonly release = (t: OrtTensor): void => this.session.release(t);
 
-  private constructor(m: OpenedModel) {
-    this.info = m.info;
-    this.session = m.session;
-    this.deviceTensors = m.ledger;
-    this.tokenizer = m.tokenizer;
-    this.tok = m.tok;
-    this.chatTemplate = m.chatTemplate;
-    this.textBytesPerToken = m.textBytesPerToken;
-    this.pastNames = [...m.session.inputs.keys()].filter((n) => n.startsWith('past_key_values.'));
-    this.presentNames = [...m.session.outputs.keys()].filter((n) => n.startsWith('present'));
-    this.fused = m.session.outputs.has(SCORER_OUTPUTS.z);
-    this.device = m.session.device === 'cpu' ? null : new DeviceOps(m.session, m.ledger);
-    if (this.fused) this.forwardMeasures = (r, s) => this.runMeasures(r, s);
+  private constructor(private readonly opened: OpenedModel) {
+    this.modelInfo = opened.info;
+    this.deviceTensors = opened.ledger;
+    this.tokenizer = opened.tokenizer;
+    this.tok = opened.tok;
+    this.chatTemplate = opened.chatTemplate;
+    this.textBytesPerToken = opened.textBytesPerToken;
+    this.pastNames = [...opened.session.inputs.keys()].filter((n) => n.startsWith('past_key_values.'));
+    this.presentNames = [...opened.session.outputs.keys()].filter((n) => n.startsWith('present'));
+    this.use(opened.session);
+  }
+
+  private use(session: OrtSession): void {
+    this.session = session;
+    this.device = session.device === 'cpu' ? null : new DeviceOps(session, this.deviceTensors);
+    this.fused = session.outputs.has(SCORER_OUTPUTS.z);
+    this.forwardMeasures = this.fused ? (r, s) => this.runMeasures(r, s) : undefined;
   }
 
   static async load(o: OnnxLoadOptions): Promise<OnnxModel> {
     return new OnnxModel(await openOnnxModel(o));
   }
 
+  /** The device actually used, and why another was not, as results record them. */
+  get info(): ModelInfo {
+    return this.modelInfo;
+  }
+
   analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult> {
-    return analyzeText(text, this, options);
+    return redoOnCpu(() => analyzeText(text, this, options), () => options?.prefixCache?.dispose());
+  }
+
+  /**
+   * After a GPU failure in the middle of an analysis: the same model on the CPU from now on, the reason
+   * recorded in its info. The GPU tensors still held (caches) are released before the GPU session goes.
+   */
+  async moveToCpu(reason: string): Promise<void> {
+    if (!this.device) return;
+    const from = this.session.device;
+    const cpu = await this.opened.reopen('cpu');
+    this.deviceTensors.releaseAll();
+    await this.device.dispose();
+    await this.session.dispose();
+    this.use(cpu);
+    const moved = `${DEVICE_NAME[from]} failed during an analysis (${reason.replace(/[.\s]+$/, '')}); it was redone on the CPU, which runs this model from now on.`;
+    this.modelInfo = { ...this.modelInfo, device: 'cpu', measureKernel: this.fused ? 'onnx' : 'js', fallbackReason: [this.modelInfo.fallbackReason, moved].filter(Boolean).join(' ') };
+  }
+
+  /** Runs GPU work; its errors become DeviceFailures that move the model to the CPU (deviceFailure.ts). */
+  private async onDevice<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.device) return work();
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof SemanticFlowError) throw e;
+      const reason = deviceErrorSummary(e);
+      throw new DeviceFailure(this.session.device, reason, () => this.moveToCpu(reason));
+    }
   }
 
   tokenize(text: string): TokenizedText {
@@ -142,13 +181,16 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       if (!want.logits) this.release(out.logits);
       return { out, logits };
     }
-    const out = await this.session.run(feeds, [...this.session.outputs.keys()]);
-    try {
-      return { out, logits: want.logits ? await this.device.logitsToCpu(out.logits) : null };
-    } finally {
-      this.release(out.logits);
-      if (!want.presents) for (const n of this.presentNames) this.release(out[n]);
-    }
+    const device = this.device;
+    return this.onDevice(async () => {
+      const out = await this.session.run(feeds, [...this.session.outputs.keys()]);
+      try {
+        return { out, logits: want.logits ? await device.logitsToCpu(out.logits) : null };
+      } finally {
+        this.release(out.logits);
+        if (!want.presents) for (const n of this.presentNames) this.release(out[n]);
+      }
+    });
   }
 
   async forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput> {
@@ -172,7 +214,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   /** Present only when the model was fused (core checks for it). */
-  readonly forwardMeasures?: (request: MeasureRequest, signal?: AbortSignal) => Promise<MeasureRows>;
+  forwardMeasures?: (request: MeasureRequest, signal?: AbortSignal) => Promise<MeasureRows>;
 
   private async runMeasures(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows> {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
@@ -207,15 +249,18 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   async tileCache(cache: KvCache, batch: number): Promise<KvCache> {
-    return this.device ? this.device.tileCache(cache as OnnxKvCache, batch) : tileCacheOnCpu(cache as OnnxKvCache, batch);
+    const device = this.device;
+    return device ? this.onDevice(() => device.tileCache(cache as OnnxKvCache, batch)) : tileCacheOnCpu(cache as OnnxKvCache, batch);
   }
 
   async sliceCache(cache: KvCache, length: number): Promise<KvCache> {
     checkSlice(cache, length);
-    return this.device ? this.device.sliceCache(cache as OnnxKvCache, length) : sliceCacheOnCpu(cache as OnnxKvCache, length);
+    const device = this.device;
+    return device ? this.onDevice(() => device.sliceCache(cache as OnnxKvCache, length)) : sliceCacheOnCpu(cache as OnnxKvCache, length);
   }
 
   async dispose(): Promise<void> {
+    this.deviceTensors.releaseAll();
     await this.device?.dispose();
     await this.session.dispose();
   }

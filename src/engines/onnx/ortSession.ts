@@ -33,6 +33,8 @@ export interface SessionOptions {
 /** GPU tensors returned by runs and not yet released. */
 export class DeviceTensorLedger {
   private readonly live = new Set<OrtTensor>();
+  /** Released by releaseAll: their holders (a cache) may still release them, which then does nothing. */
+  private readonly revoked = new WeakSet<OrtTensor>();
   /** Releases of a tensor that was already released or never entered (a bug when not 0). */
   repeatedReleases = 0;
   entered = 0;
@@ -43,10 +45,20 @@ export class DeviceTensorLedger {
   }
 
   release(t: OrtTensor): void {
+    if (this.revoked.has(t)) return;
     if (t.location === 'gpu-buffer' || this.live.has(t)) {
       if (!this.live.delete(t)) this.repeatedReleases++;
     }
     t.dispose();
+  }
+
+  /** Releases every live tensor: before their session goes (releasing one after it crashes the process). */
+  releaseAll(): void {
+    for (const t of this.live) {
+      this.revoked.add(t);
+      t.dispose();
+    }
+    this.live.clear();
   }
 
   get liveCount(): number {
