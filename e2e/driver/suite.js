@@ -54,6 +54,7 @@ const CHECKS = [];
  * @param {(t: T) => Promise<void>} fn
  * @param {{ when?: () => boolean }} [opts] when: run only if it returns true (else SKIP)
  */
+/** opts: `when` (run only if it returns true), `timeout` (ms, instead of CHECK_TIMEOUT). */
 function check(name, fn, opts = {}) { CHECKS.push({ name, fn, ...opts }); }
 
 /** @param {boolean} cond @param {string} msg */
@@ -230,7 +231,7 @@ async function main() {
     try {
       await Promise.race([
         c.fn(t),
-        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`check timed out after ${CHECK_TIMEOUT} ms`)), CHECK_TIMEOUT); }),
+        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`check timed out after ${c.timeout || CHECK_TIMEOUT} ms`)), c.timeout || CHECK_TIMEOUT); }),
       ]);
       passed++;
       console.log(`PASS ${c.name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);

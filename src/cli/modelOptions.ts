@@ -19,7 +19,7 @@ export const modelFlags = flagSpecs({
     type: 'string', value: 'DIR|ID',
     help: `a model folder, or a catalog name or Hugging Face id already on disk (models download, or the Hugging Face cache); default: $SEMANTIC_FLOW_MODEL, else the built-in ${BUILTIN_MODEL_NAME}`,
   },
-  device: { type: 'string', choices: LOCAL_DEVICES, default: 'cpu', help: 'where the model runs; auto tries the platform accelerators and falls back to the CPU, saying why' },
+  device: { type: 'string', choices: LOCAL_DEVICES, default: 'auto', help: 'where the model runs; auto uses a GPU where one passes a check and the CPU otherwise' },
   dtype: { type: 'string', choices: DTYPES, help: 'weight precision (onnx/model*.onnx in the folder); default: fp32 when the folder has it, else q8' },
   threads: { type: 'int', value: 'N', min: 1, max: 1024, help: "ONNX Runtime's intra-op threads (default: its own choice)" },
 });
@@ -50,11 +50,12 @@ export const modelArgFromFlags = (flags: ModelFlags, io: CliIo, choice: ModelCho
 export function onnxConfigFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): OnnxEngineConfig {
   // Without --dtype: fp32 when the folder has it, else its int8 export (the .vsix ships only int8).
   const { dir, dtype, id } = modelArgFromFlags(flags, io, choice);
-  return { kind: 'onnx', id, modelDir: dir, device: flags.device ?? 'cpu', dtype, threads: flags.threads };
+  return { kind: 'onnx', id, modelDir: dir, device: flags.device ?? 'auto', dtype, threads: flags.threads };
 }
 
 export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): Promise<OnnxModel> {
   const model = await createModel(onnxConfigFromFlags(flags, io, choice));
-  if (model.info.fallbackReason) io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
+  // `auto` choosing the CPU on a machine without a usable GPU is the normal case, not worth a line.
+  if (model.info.fallbackReason && model.info.requestedDevice !== 'auto') io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
   return model;
 }

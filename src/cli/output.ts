@@ -46,7 +46,8 @@ export function toTable(result: AnalysisResult, o: { color: boolean }): string {
   }
   const s = result.summary;
   lines.push('');
-  lines.push(`model ${result.model.id} on ${result.model.device} (${result.model.dtype})${result.model.fallbackReason ? `, fallback: ${result.model.fallbackReason}` : ''}`);
+  const m = result.model;
+  lines.push(`model ${m.id} on ${m.device} (${m.dtype}${m.requestedDevice === 'auto' ? ', chosen by auto' : ''})${m.fallbackReason && m.requestedDevice !== 'auto' ? `, fallback: ${m.fallbackReason}` : ''}`);
   lines.push(
     `${s.tokens} tokens, ${fmt(s.totalBits, 1)} bits total, ${fmt(s.bitsPerToken, 3)} bits/token, ${fmt(s.bitsPerChar, 3)} bits/char, ${fmt(s.bitsPerByte, 3)} bits/byte, perplexity ${fmt(s.perplexity, 1)}, mean entropy ${fmt(s.meanEntropyBits, 3)} bits`,
   );

@@ -82,7 +82,7 @@ export function readConfig(): ConfigRead {
   };
   const config: Config = {
     model: get<string>('model', 'builtin'),
-    device: oneOf<LocalDevice>('device', LOCAL_DEVICES, 'cpu'),
+    device: oneOf<LocalDevice>('device', LOCAL_DEVICES, 'auto'),
     dtype: isSet(cfg, 'dtype') ? oneOf<Dtype>('dtype', DTYPES, defaultDtype()) : defaultDtype(),
     dtypeChosen: isSet(cfg, 'dtype'),
     topK: int('topK', 5, 0, 50),

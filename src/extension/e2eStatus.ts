@@ -15,7 +15,7 @@ export interface E2eStatusFile {
   lastCommand: string;
   ok: boolean;
   engine: string;
-  model: { id: string; device: string; fallbackReason: string | null } | null;
+  model: { id: string; device: string; requestedDevice: string; fallbackReason: string | null } | null;
   result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; flowComparisons: string | null; hasComparison: boolean; hasGeneration: boolean; hasDialogue: boolean; rateDistortionPoints: number } | null;
   tokenCount: number;
   decorations: { metric: string; perBucket: number[]; total: number; note?: string };
@@ -55,7 +55,7 @@ export class E2eStatus {
       lastCommand,
       ok,
       engine: engine.status.health,
-      model: m ? { id: m.id, device: m.device, fallbackReason: m.fallbackReason } : null,
+      model: m ? { id: m.id, device: m.device, requestedDevice: m.requestedDevice, fallbackReason: m.fallbackReason } : null,
       result: stored
         ? {
             uri: stored.uri,

@@ -23,9 +23,13 @@ export const STATUS_COMMANDS: readonly string[] = [CommandId.selectModel, Comman
 
 const link = (label: string, cmd: string) => `[${label}](command:${cmd})`;
 
+/** An explicit device that was not used is a fallback; `auto` choosing the CPU where no GPU works is not. */
+const isFallback = (m: ModelInfo): boolean => !!m.fallbackReason && m.requestedDevice !== 'auto';
+
 function modelLine(m: ModelInfo): string {
-  const device = m.device === m.requestedDevice ? m.device : `${m.device} (asked for ${m.requestedDevice})`;
-  return `**${escapeMarkdown(m.id)}** on ${escapeMarkdown(device)}, ${escapeMarkdown(String(m.dtype))}` + (m.fallbackReason ? `\n\nFallback: ${escapeMarkdown(m.fallbackReason)}` : '');
+  const device = m.requestedDevice === 'auto' ? `${m.device} (chosen by auto)` : m.device === m.requestedDevice ? m.device : `${m.device} (asked for ${m.requestedDevice})`;
+  const why = m.fallbackReason ? `\n\n${isFallback(m) ? 'Fallback' : 'Other devices'}: ${escapeMarkdown(m.fallbackReason)}` : '';
+  return `**${escapeMarkdown(m.id)}** on ${escapeMarkdown(device)}, ${escapeMarkdown(String(m.dtype))}` + why;
 }
 
 /**
@@ -51,7 +55,7 @@ export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenL
       break;
     case 'ready':
     case 'busy':
-      text = `${status.health === 'busy' ? '$(sync~spin)' : '$(pulse)'} ${status.model.id} · ${status.model.device}${status.model.fallbackReason ? ' $(warning)' : ''}`;
+      text = `${status.health === 'busy' ? '$(sync~spin)' : '$(pulse)'} ${status.model.id} · ${status.model.device}${isFallback(status.model) ? ' $(warning)' : ''}`;
       lines.push(modelLine(status.model));
       if (status.health === 'busy') lines.push(`Running: ${status.method}`);
       break;

@@ -106,7 +106,7 @@ test('the onnx engine: analysis and directed information (core, with KL) on the 
   const input = file('onnx.jsonl', jsonl([{ id: 'a', text: 'the cat' }, { id: 'b', prompt: 'Say hi:\n', response: 'hi there' }]));
   const out = join(tmp, 'onnx.out.jsonl');
   const io = fakeIo();
-  assert.equal(await run(['batch', input, '--out', out, '--model', dir], io), 0, io.err);
+  assert.equal(await run(['batch', input, '--out', out, '--model', dir, '--device', 'cpu'], io), 0, io.err);
   const [a, b] = lines(out);
   assert.equal(a.model.device, 'cpu');
   assert.notEqual(a.tokens[0].entropyBits, null);

@@ -49,9 +49,9 @@ export const serveCommand: CliCommand = {
     });
     try {
       const modelDir = resolvePath(dir);
-      const engine = await processServeEngine(client, { kind: 'onnx', id: id ?? basename(modelDir), modelDir, device: flags.device ?? 'cpu', dtype, threads: flags.threads }, flags.concurrency);
+      const engine = await processServeEngine(client, { kind: 'onnx', id: id ?? basename(modelDir), modelDir, device: flags.device ?? 'auto', dtype, threads: flags.threads }, flags.concurrency);
       const { info } = engine;
-      if (info.fallbackReason) io.stderr.write(`semantic-flow: using ${info.device} (${info.fallbackReason})\n`);
+      if (info.fallbackReason && info.requestedDevice !== 'auto') io.stderr.write(`semantic-flow: using ${info.device} (${info.fallbackReason})\n`);
       const maxLogprobs = flags['max-logprobs'];
       if (maxLogprobs > info.vocabSize) throw outOfRange('max-logprobs', maxLogprobs, 0, info.vocabSize, ` (the vocabulary size of ${info.id})`);
       const server = await startServer({

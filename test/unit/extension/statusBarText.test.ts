@@ -19,6 +19,16 @@ test('ready after a fallback: the device used, a warning icon, the reason in the
   assert.match(v.tooltip, /Fallback: cuda: libonnxruntime\\_providers\\_cuda\\\.so is missing/);
 });
 
+test('auto on a machine without a usable GPU: the CPU, no warning, and why not a GPU in the tooltip', () => {
+  const reason = 'CUDA was not used: this machine has no NVIDIA GPU (/dev/nvidia0). WebGPU was not used: this machine has no GPU device.';
+  const model = fakeInfo({ id: 'gpt2', device: 'cpu', requestedDevice: 'auto', fallbackReason: reason });
+  const v = statusView({ status: { health: 'ready', model }, chosenLabel: 'gpt2', liveMode: false });
+  assert.equal(v.text, '$(pulse) gpt2 · cpu');
+  assert.ok(v.tooltip.startsWith('**gpt2** on cpu \\(chosen by auto\\), fp32\n\nOther devices: CUDA was not used: this machine has no NVIDIA GPU \\(/dev/nvidia0\\)\\. WebGPU was not used'), v.tooltip);
+  const gpu = statusView({ status: { health: 'ready', model: fakeInfo({ id: 'gpt2', device: 'webgpu', requestedDevice: 'auto' }) }, chosenLabel: 'gpt2', liveMode: false });
+  assert.equal(gpu.text, '$(pulse) gpt2 · webgpu');
+});
+
 test('an engine error is red and clicking restarts', () => {
   const v = statusView({ status: { health: 'error', code: 'internal', message: 'it crashed' }, chosenLabel: 'm', liveMode: false });
   assert.equal(v.isError, true);
