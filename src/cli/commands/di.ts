@@ -45,6 +45,16 @@ export function formatOf(flags: { format?: 'json' | 'table' }, io: CliIo): 'json
   return flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
 }
 
+/**
+ * What goes between --prompt and --response: --join as given (`\n` and `\t` read as a line break and a tab),
+ * else a line break where neither side has white space at the cut, so that the last word of the prompt
+ * and the first of the response are not read as one word ("…France?The capital").
+ */
+export function promptJoin(prompt: string, response: string, join: string | undefined): string {
+  if (join !== undefined) return join.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  return /\s$/.test(prompt) || /^\s/.test(response) ? '' : '\n';
+}
+
 export function diTable(r: AnalysisResult): string {
   const di = r.di!;
   const w = [5, 18, 9, 9, 9, 9, 7, 9, 9];
@@ -71,6 +81,7 @@ const FLAGS = flagSpecs({
   response: { type: 'string', value: 'FILE|TEXT', help: 'the response y scored after the prompt: a file, -, or the text itself' },
   chat: { type: 'boolean', help: "an instruction-tuned model's turns: the prompt as the user message, the response as the assistant's, through the model's chat template" },
   system: { type: 'string', value: 'FILE|TEXT', help: 'with --chat: a system message before the user message' },
+  join: { type: 'string', value: 'TEXT', help: "put between prompt and response, as the prompt's end; \\n and \\t are a line break and a tab (default: a line break when neither has white space at the cut; '' joins them as given; not with --chat, whose template separates the turns)" },
   ...baselineFlags,
   ...modelFlags,
   'chunk-size': scoringFlags['chunk-size'],
@@ -92,6 +103,7 @@ export const diCommand: CliCommand = {
     const response = await textOrFile(flags.response, 'response', io);
     const system = flags.system === undefined ? undefined : await textOrFile(flags.system, 'system', io);
     if (system !== undefined && !flags.chat) throw new SemanticFlowError('bad-argument', '`--system` goes with `--chat`.');
+    if (flags.join !== undefined && flags.chat) throw new SemanticFlowError('bad-argument', "`--join` does not go with `--chat`: the model's chat template separates the turns.");
     const baseline = await baselineFromFlags(flags, io);
     const format = formatOf(flags, io);
     const model = await loadModelFromFlags(flags, io);
@@ -99,7 +111,7 @@ export const diCommand: CliCommand = {
       const progress = progressLine(io, 'directed information');
       const input = flags.chat
         ? { messages: [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }, { role: 'assistant', content: response }] }
-        : { prompt, response };
+        : { prompt: prompt + promptJoin(prompt, response, flags.join), response };
       const result = await redoOnCpu(() => directedInformation(model, input, {
         ...baseline,
         chunkSize,
