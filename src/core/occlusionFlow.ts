@@ -123,7 +123,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   const phi = sources.map(() => new Array<number>(targets.length).fill(0));
   const expected = sources.map(() => new Array<number>(targets.length).fill(0));
   const totalSteps = plan.cost.tokenSteps;
-  let doneSteps = 0, doneRows = 0, forwardPasses = 1;
+  let doneSteps = 0, doneRows = 0;
   const progress = (n: number) => { doneSteps += n; options.onProgress?.({ stage: 'flow', doneSteps, totalSteps }); };
 
   const held = new Map<number, KvCache>(); // clean caches at batch starts (without sliceCache)
@@ -201,7 +201,6 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
             },
             signal,
           );
-          forwardPasses++;
           if (cache !== base) cache?.dispose();
           cache = out.cache;
           if (out.logits !== logitsInto) logitsInto.set(out.logits); // an engine that does not write in place
@@ -237,7 +236,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
     phiBits: phi,
     expectedBits: expected,
     complete: true,
-    passes: forwardPasses,
+    passes: plan.cost.passes,
     tokenSteps: totalSteps,
     kvReuse: plan.reuse,
     ...(work ? { comparisons: work.kernel } : {}),

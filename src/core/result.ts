@@ -159,7 +159,10 @@ export interface FlowResult {
   phiBits: number[][];
   expectedBits: number[][];
   complete?: boolean;
-  /** Forward passes and token-steps spent (occluded passes; the clean pass counts one pass). */
+  /**
+   * Passes and token-steps spent, as the plan announced them: the clean pass counts one, each batch of
+   * occluded passes one (a pass may be fed in several forward calls to bound memory).
+   */
   passes?: number;
   tokenSteps?: number;
   /** Occluded passes started from the clean KV cache of the unchanged prefix. */

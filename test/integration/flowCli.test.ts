@@ -65,7 +65,9 @@ test('flow: the cost estimate goes to stderr before running; the table lists top
   assert.match(io.err, /^semantic-flow: flow from \d+ sources to \d+ targets: \d+ passes, \d+ token-steps \(\d+ without KV reuse\), \d+ cells\n$/);
   assert.match(io.out, /top sources: Φ \(phi\)/);
   assert.match(io.out, /sources with the most outgoing flow/);
-  assert.match(io.out, /occlusion by attention-mask, KV cache of the unchanged prefix reused; \d+ forward passes, \d+ token-steps; rows compared by wasm-(relaxed-)?simd$/m);
+  assert.match(io.out, /occlusion by attention-mask, KV cache of the unchanged prefix reused; \d+ passes, \d+ token-steps; rows compared by wasm-(relaxed-)?simd$/m);
+  const announced = /: (\d+) passes, (\d+) token-steps/.exec(io.err)!, footer = /; (\d+) passes, (\d+) token-steps/.exec(io.out)!;
+  assert.deepEqual(footer.slice(1), announced.slice(1), 'the footer counts what the estimate announced');
   const j = fakeIo('The cat sat on the mat.');
   assert.equal(await run(['flow', '--model', TINY, '--target', '8:23', '--method', 'delete', '--format', 'json', '-'], j), 0, j.err);
   const f = JSON.parse(j.out).flow;

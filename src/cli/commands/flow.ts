@@ -56,7 +56,7 @@ export function flowTable(r: AnalysisResult, top: number): string {
   lines.push(
     '',
     'bits: Φ = KL(p(.|x<t) || p(.|x<t, source occluded)), phi = log2 p(x_t|x<t) − log2 p(x_t|x<t, source occluded)',
-    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); unit ${f.unit}; occlusion by ${f.method}${f.kvReuse ? ', KV cache of the unchanged prefix reused' : ''}; ${f.passes} forward passes, ${f.tokenSteps} token-steps${f.comparisons ? `; rows compared by ${f.comparisons}` : ''}`,
+    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); unit ${f.unit}; occlusion by ${f.method}${f.kvReuse ? ', KV cache of the unchanged prefix reused' : ''}; ${f.passes} passes, ${f.tokenSteps} token-steps${f.comparisons ? `; rows compared by ${f.comparisons}` : ''}`,
   );
   return lines.join('\n') + '\n';
 }

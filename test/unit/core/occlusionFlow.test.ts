@@ -90,6 +90,17 @@ test('the cost estimate is known before running and equals the token-steps the m
       assert.equal(r.flow!.tokenSteps, cost.tokenSteps);
     }
   }
+  // The result counts passes as the plan announced them, however many forward calls a pass took:
+  // small chunks split the clean pass, a small logits budget splits each batch into column slices.
+  const split = new SlicingFake();
+  const plan = estimateOcclusionCost(split, TEXT, { unit: 'token', maxBatch: 3 });
+  const calls = { n: 0 };
+  const forward = split.forward.bind(split);
+  split.forward = (input) => { calls.n++; return forward(input); };
+  const r = await occlusionFlow(split, TEXT, { unit: 'token', maxBatch: 3, chunkSize: 4, maxLogitFloats: 3 * 2 * split.info.vocabSize });
+  assert.equal(r.flow!.passes, plan.passes);
+  assert.equal(plan.passes, planOcclusion(new SlicingFake(), TEXT, { unit: 'token', maxBatch: 3 }).batches.length + 1, 'the clean pass and one per batch');
+  assert.ok(calls.n > plan.passes, `more forward calls (${calls.n}) than passes (${plan.passes}): the case that used to differ`);
   const c = estimateOcclusionCost(new TextFake(), TEXT, { maxBatch: 1 });
   const n = TEXT.length;
   assert.equal(c.independentTokenSteps, n + (n - 1) * n); // clean pass + one full pass per source that has a later target
