@@ -15,6 +15,10 @@ export function maxTopKFromMessage(message: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The notice when top-k is lowered to what the server allows: one wording, so it is shown once. */
+export const topKLowered = (url: string, asked: number, max: number): string =>
+  `The server at ${displayUrl(url)} allows at most ${max} log-probs per token (vLLM --max-logprobs); top-k lowered from ${asked} to ${max}.`;
+
 export const limitations = {
   tgiNoPrefill: (url: string) =>
     new SemanticFlowError(

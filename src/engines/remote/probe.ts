@@ -6,7 +6,7 @@
  */
 import { SemanticFlowError } from '../../core/errors';
 import { displayUrl, serverMessage, type RemoteHttp } from './http';
-import { errorFromResponse, limitations, maxTopKFromMessage } from './limitations';
+import { errorFromResponse, limitations, maxTopKFromMessage, topKLowered } from './limitations';
 import { parseJsonBody, parseResponse } from './parseResponse';
 import { scoringRequest, takesIdPrompts } from './requests';
 import type { Capabilities, RemoteFlavor, RemoteRow } from './types';
@@ -163,6 +163,6 @@ export async function probeServer(http: RemoteHttp, o: ProbeOptions): Promise<Pr
 
 function clamp(http: RemoteHttp, o: ProbeOptions, asked: number, max: number, notices: string[]): number {
   if (o.topKPolicy === 'error') throw limitations.topKTooLarge(http.baseUrl, asked, max);
-  notices.push(`The server at ${displayUrl(http.baseUrl)} allows at most ${max} log-probs per token (vLLM --max-logprobs); top-k lowered from ${asked} to ${max}.`);
+  notices.push(topKLowered(http.baseUrl, asked, max));
   return max;
 }

@@ -9,7 +9,7 @@ import { SemanticFlowError, isSemanticFlowError, throwIfAborted } from '../../co
 import type { AnalysisResult, ModelInfo } from '../../core/result';
 import type { LanguageModel } from '../languageModel';
 import { RemoteHttp, type HttpOptions } from './http';
-import { errorFromResponse, limitations, maxTopKFromMessage } from './limitations';
+import { errorFromResponse, limitations, maxTopKFromMessage, topKLowered } from './limitations';
 import { parseResponse } from './parseResponse';
 import { probeServer } from './probe';
 import { scoringRequest } from './requests';
@@ -103,7 +103,7 @@ export class RemoteModel implements LanguageModel {
   private effectiveTopK(asked: number): number {
     if (this.maxTopK === null || this.maxTopK < 0 || asked <= this.maxTopK) return asked;
     if (this.o.topKPolicy === 'error') throw limitations.topKTooLarge(this.http.baseUrl, asked, this.maxTopK);
-    this.notice(`The server allows at most ${this.maxTopK} log-probs per token (vLLM --max-logprobs); top-k lowered from ${asked} to ${this.maxTopK}.`);
+    this.notice(topKLowered(this.http.baseUrl, asked, this.maxTopK));
     return this.maxTopK;
   }
 

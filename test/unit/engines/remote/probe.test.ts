@@ -43,6 +43,7 @@ test('vLLM: prompt_logprobs chosen, rank available; --top-k above --max-logprobs
     const r = await m.analyze('The cat sat on the mat.', { topK: 50 });
     assert.equal(reqs.at(-1)!.body!.prompt_logprobs, 20);
     assert.equal(r.tokens[1].rank, 43299);
+    assert.equal(notices.filter((n) => /top-k lowered/.test(n)).length, 1, `said once, at connect and analysis together: ${notices.join(' | ')}`);
   });
 });
 
