@@ -1,10 +1,12 @@
 /** The flags every model-using command shares, and loading the model they name. */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { SemanticFlowError } from '../core/errors';
 import { flagSpecs, type Flags } from './args';
 import { findCatalogEntry } from '../engines/catalog/catalog';
 import { findHubModel } from '../engines/catalog/findModel';
-import { hubCacheRoots } from '../engines/catalog/hubCache';
-import { HUB_ID, defaultModelsDir } from '../engines/catalog/modelsDir';
+import { findHubSnapshot, hubCacheRoots } from '../engines/catalog/hubCache';
+import { HUB_ID, defaultModelsDir, modelFolderFor } from '../engines/catalog/modelsDir';
 import { LOCAL_DEVICES } from '../engines/onnx/deviceFallback';
 import { DTYPES } from '../engines/onnx/modelFolder';
 import { createModel } from '../engines/createModel';
@@ -36,10 +38,24 @@ export function resolveModelArg(value: string | undefined, dtype: Dtype | undefi
     const dir = builtinModelDir();
     return { dir, dtype: dtype ?? builtinDefaultDtype(dir), id: BUILTIN_MODEL_NAME };
   }
-  const hubId = findCatalogEntry(value)?.id ?? (HUB_ID.test(value) ? value : undefined);
+  const catalog = findCatalogEntry(value);
+  const hubId = catalog?.id ?? (HUB_ID.test(value) ? value : undefined);
   if (existsSync(value) || hubId === undefined) return { dir: value, dtype: dtype ?? builtinDefaultDtype(value) };
-  const found = findHubModel(hubId, dtype, { modelsDirs: [defaultModelsDir(env)], hubRoots: hubCacheRoots(env), audience: 'cli' });
+  const modelsDirs = [defaultModelsDir(env)], hubRoots = hubCacheRoots(env);
+  // owner/name is also a relative path: one that is neither a folder here nor any model on disk is
+  // more likely a folder typed from elsewhere (models/semantic-flow-mini outside the repository).
+  if (!catalog && !modelsDirs.some((r) => existsSync(modelFolderFor(r, hubId))) && !findHubSnapshot(hubId, hubRoots)) throw missingFolder(value, [...modelsDirs, ...hubRoots]);
+  const found = findHubModel(hubId, dtype, { modelsDirs, hubRoots, audience: 'cli' });
   return { ...found, id: hubId };
+}
+
+function missingFolder(value: string, lookedIn: string[]): SemanticFlowError {
+  const builtin = basename(value) === BUILTIN_MODEL_NAME ? ` The built-in model is named ${BUILTIN_MODEL_NAME}, which works from any folder.` : '';
+  return new SemanticFlowError(
+    'model-not-found',
+    `Model folder not found: ${value} (from ${process.cwd()}); no downloaded model has that id either (looked in ${lookedIn.join(', ')}).${builtin} ` +
+      `For a Hugging Face model: semantic-flow models download ${value}.`,
+  );
 }
 
 /** The folder, dtype and id the flags name; `choice` overrides --model and --dtype (compare's model B). */
