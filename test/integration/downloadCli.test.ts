@@ -111,6 +111,23 @@ test('models download errors: unreachable host, unknown model, missing id, cance
   assert.ok(!existsSync(join(dir, 'Xenova', 'distilgpt2', 'onnx')));
 });
 
+test('a download that fails offline leaves no empty folders; one with a partial file to resume keeps it', async () => {
+  const port = await closedPort();
+  const root = join(tmp, 'models-offline');
+  mkdirSync(root, { recursive: true });
+  const io = fakeIo();
+  assert.equal(await run(['models', 'download', 'SmolLM2-135M', '--dir', root, '--host', `http://127.0.0.1:${port}`], io), 2);
+  assert.match(io.err, /Could not reach 127\.0\.0\.1/);
+  assert.equal(existsSync(join(root, 'HuggingFaceTB')), false, 'no HuggingFaceTB/SmolLM2-135M/onnx left behind');
+  assert.equal(existsSync(root), true, 'the models folder itself stays');
+  const kept = join(root, 'HuggingFaceTB', 'SmolLM2-135M');
+  mkdirSync(join(kept, 'onnx'), { recursive: true });
+  writeFileSync(join(kept, 'config.json.part'), '{"partial"');
+  assert.equal(await run(['models', 'download', 'SmolLM2-135M', '--dir', root, '--host', `http://127.0.0.1:${port}`], fakeIo()), 2);
+  assert.equal(readFileSync(join(kept, 'config.json.part'), 'utf8'), '{"partial"', 'the partial file is kept for a resume');
+  assert.equal(existsSync(join(kept, 'onnx')), false, 'only the empty onnx/ goes');
+});
+
 test('help lists models and its usage', async () => {
   const io = fakeIo();
   assert.equal(await run(['help', 'models'], io), 0);

@@ -4,9 +4,9 @@
  * checked with inspectModelFolder at the end so an unusable download fails here, not at load time.
  */
 import { existsSync, statSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { rmdir, unlink } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { inspectModelFolder } from '../onnx/modelFolder';
@@ -130,11 +130,13 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
       emit(f.path);
     }
   } catch (e) {
+    const aborted = e instanceof DownloadAborted || (isSemanticFlowError(e) && e.code === 'cancelled');
+    if (aborted && o.cleanupOnCancel) await removeParts(dir, files.map((f) => f.path));
+    await removeEmptyFolders(dir, o.destRoot, files.map((f) => f.path));
     if (o.proxy && !o.fetchImpl && isSemanticFlowError(e) && e.code === 'server-unreachable') {
       throw new SemanticFlowError(e.code, `${e.message} Downloads go through the proxy ${redactedProxy(o.proxy)} (VS Code's http.proxy, or HTTPS_PROXY / HTTP_PROXY): check that it is reachable, or set NO_PROXY for the Hub.`, { cause: e });
     }
-    if (!(e instanceof DownloadAborted) && !(isSemanticFlowError(e) && e.code === 'cancelled')) throw e;
-    if (o.cleanupOnCancel) await removeParts(dir, files.map((f) => f.path));
+    if (!aborted) throw e;
     throw cancelled(entry.id, dir, o.cleanupOnCancel === true);
   }
   try {
@@ -144,6 +146,18 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     throw new SemanticFlowError(e.code, `${entry.id} was downloaded to ${dir}, but the folder is not a usable model: ${e.message}`, { cause: e });
   }
   return dir;
+}
+
+/**
+ * The folders a failed download created and left empty (onnx/, the model's, its owner's), deepest
+ * first; a folder holding anything (a .part to resume, another model) stays, and so does the root.
+ */
+async function removeEmptyFolders(dir: string, root: string, files: string[]): Promise<void> {
+  const inside = new Set(files.map((f) => dirname(join(dir, f))).filter((d) => d !== dir));
+  for (const d of [...[...inside].sort((a, b) => b.length - a.length), dir, dirname(dir)]) {
+    if (resolve(d) === resolve(root)) continue;
+    await rmdir(d).catch(() => {});
+  }
 }
 
 async function removeParts(dir: string, files: string[]): Promise<void> {
