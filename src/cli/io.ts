@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   /** All of standard input, or (given maxBytes) stops reading once more than maxBytes arrived. */
   readStdin(maxBytes?: number): Promise<Uint8Array>;
+  /** Standard input is a terminal (reading it waits for typing). */
+  stdinIsTTY?: boolean;
   env: Record<string, string | undefined>;
   /** Cancels long work (Ctrl+C). */
   signal?: AbortSignal;

@@ -1,4 +1,5 @@
 /** The `semantic-flow` binary: wires process streams into run(). */
+import { isatty } from 'node:tty';
 import { readAll } from './io';
 import { run } from './run';
 
@@ -16,6 +17,7 @@ run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   readStdin: (maxBytes) => readAll(process.stdin, maxBytes),
+  stdinIsTTY: isatty(0),
   env: process.env,
   signal: controller.signal,
 }).then(

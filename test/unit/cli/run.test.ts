@@ -79,3 +79,32 @@ test('unknown command and help', async () => {
   assert.equal(await run(['help', 'analyze'], h), 0);
   assert.match(h.out, /^Usage: semantic-flow analyze \[options\] \[FILE\|-\]\n/);
 });
+
+test('UTF-16 with a byte-order mark is decoded (LE and BE); without one it is named, not called binary', async () => {
+  const text = 'Grüße, 世界 👋';
+  const utf16 = (le: boolean) => {
+    const b = Buffer.from(text, 'utf16le');
+    if (!le) b.swap16();
+    return Buffer.concat([Buffer.from(le ? [0xff, 0xfe] : [0xfe, 0xff]), b]);
+  };
+  for (const le of [true, false]) {
+    const io = fakeIo();
+    assert.equal(await run(['analyze', '--format', 'json', '--top-k', '0', file(`u16${le ? 'le' : 'be'}.txt`, utf16(le))], io), 0, io.err);
+    assert.equal(JSON.parse(io.out).text, text, le ? 'LE' : 'BE');
+  }
+  const bare = fakeIo();
+  assert.equal(await run(['analyze', file('u16-nobom.txt', Buffer.from('Hello there, world', 'utf16le'))], bare), 2);
+  assert.equal(bare.err, `semantic-flow: ${join(tmp, 'u16-nobom.txt')} looks like UTF-16 text without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8).\n`);
+});
+
+test('reading a terminal says how to end the text; a pipe or a file says nothing', async () => {
+  const tty = { ...fakeIo('The cat.'), stdinIsTTY: true };
+  const errs: string[] = [];
+  tty.stderr = { write: (s: string) => { errs.push(s); } };
+  tty.stdout = { write: () => {} };
+  assert.equal(await run(['analyze', '--format', 'csv'], tty), 0, errs.join(''));
+  assert.deepEqual(errs, ['semantic-flow: reading the text from the terminal; end it with Ctrl+D (Ctrl+Z then Enter on Windows), or give a FILE.\n']);
+  const pipe = fakeIo('The cat.');
+  assert.equal(await run(['analyze', '--format', 'csv'], pipe), 0);
+  assert.equal(pipe.err, '');
+});
