@@ -201,7 +201,7 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
             } else entropyBits = positionMeasures(rowA, y, 0).entropyBits;
             g.sample.text += shown;
             const t: GeneratedToken = {
-              index: step,
+              index: promptTokens.length + step, // into result.tokens, as di's token indices are
               id: y,
               text,
               start: prompt.length + g.sample.text.length - shown.length,

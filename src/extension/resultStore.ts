@@ -58,9 +58,13 @@ export class ResultStore implements vscode.Disposable {
     return this.live;
   }
 
-  /** Adds a generated token to the live stream; index 0 or another URI starts a new stream. */
+  /**
+   * Adds a generated token to the live stream; another URI, or an index not after the last one (a
+   * token's index is its place in the result, after the prompt's tokens), starts a new stream.
+   */
   streamToken(uri: string, token: GeneratedToken): void {
-    const reset = !this.live || this.live.uri !== uri || (token.index === 0 && this.live.tokens.length > 0);
+    const last = this.live?.tokens.at(-1);
+    const reset = !this.live || this.live.uri !== uri || (last !== undefined && token.index <= last.index);
     if (reset || !this.live) this.live = { uri, tokens: [] };
     if (this.live.tokens.length >= MAX_STREAM_TOKENS) return;
     this.live.tokens.push(token);

@@ -50,6 +50,8 @@ test('teacher-forcing the generated tokens through directed information gives th
   r.generation!.tokens.forEach((t, k) => {
     close(t.iotaBits, di.di!.tokens[k].iotaBits, 1e-9);
     close(t.klBits, di.di!.tokens[k].klBits, 1e-9);
+    assert.equal(t.index, di.di!.tokens[k].index, 'one indexing scheme: the index into result.tokens, as in di');
+    assert.equal(r.tokens[t.index].id, t.id);
   });
 });
 
@@ -132,7 +134,8 @@ test('identity 6: under the model’s own samples the mean of Σ iota matches th
 test('cancellation returns the tokens produced so far with stopReason cancelled and closes every cache', async () => {
   const ac = new AbortController();
   const model = new FakeModel();
-  const r = await generate(model, 'abc', { maxTokens: 50, stopAtEos: false, signal: ac.signal, onToken: (t) => { if (t.index === 3) ac.abort(); } });
+  let produced = 0;
+  const r = await generate(model, 'abc', { maxTokens: 50, stopAtEos: false, signal: ac.signal, onToken: () => { if (++produced === 4) ac.abort(); } });
   assert.equal(r.generation!.stopReason, 'cancelled');
   assert.equal(r.generation!.tokens.length, 4);
   assert.equal(model.leakedCaches(), 0);

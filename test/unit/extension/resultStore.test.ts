@@ -15,14 +15,15 @@ before(async () => {
 const GEN = 'semantic-flow:/generation/1';
 
 describe('ResultStore stream', () => {
-  it('appends tokens, and starts a new stream at index 0 or for another URI', () => {
+  it('appends tokens, and starts a new stream at an index not after the last one or for another URI', () => {
     const store = new ResultStore();
     const events: { uri: string; reset: boolean }[] = [];
     store.onDidStream((e) => events.push(e));
-    store.streamToken(GEN, generatedToken(0, 'a'));
-    store.streamToken(GEN, generatedToken(1, 'b'));
+    // Generated tokens carry their index in the result: after a 4-token prompt, 4, 5, …
+    store.streamToken(GEN, generatedToken(4, 'a'));
+    store.streamToken(GEN, generatedToken(5, 'b'));
     assert.deepEqual(store.stream()?.tokens.map((t) => t.text), ['a', 'b']);
-    store.streamToken(GEN, generatedToken(0, 'c'));
+    store.streamToken(GEN, generatedToken(4, 'c'));
     store.streamToken('semantic-flow:/generation/2', generatedToken(1, 'd'));
     assert.deepEqual(events, [
       { uri: GEN, reset: true },
