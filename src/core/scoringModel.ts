@@ -79,6 +79,8 @@ export interface ScoringModel {
   tokenize(text: string): TokenizedText;
   /** Display text of one vocabulary id (decoded; may be a replacement character for partial bytes). */
   tokenText(id: number): string;
+  /** The bytes of one vocabulary id, where the engine knows them (alternatives that are part of a character show them). */
+  tokenBytes?(id: number): Uint8Array;
   forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput>;
   /** Reduces logits to measures inside the engine (faster; optional). */
   forwardMeasures?(request: MeasureRequest, signal?: AbortSignal): Promise<MeasureRows>;

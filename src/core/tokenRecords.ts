@@ -1,4 +1,5 @@
 /** Per-token records of a pass, shared by the two-pass analyses (directed information, flow, comparison). */
+import { bytesAsText } from './display';
 import type { TokenRecord } from './result';
 import type { ScoringModel, TokenizedText } from './scoringModel';
 import { positionMeasures, type PositionMeasures } from './tokenMeasures';
@@ -23,6 +24,9 @@ export function blankRecord(tok: TokenizedText, i: number, text: string, model: 
   };
 }
 
+/** An alternative's text: a token that is part of a character shows its bytes (<0xE2>), not U+FFFD. */
+const alternativeText = (model: ScoringModel, id: number): string => (model.tokenBytes ? bytesAsText(model.tokenBytes(id)) : model.tokenText(id));
+
 /** Sets `t`'s measures (top-k texts from the model's vocabulary). */
 export function setMeasures(t: TokenRecord, m: Omit<PositionMeasures, 'logZ' | 'max'>, model: ScoringModel): void {
   t.surprisalBits = m.surprisalBits;
@@ -31,7 +35,7 @@ export function setMeasures(t: TokenRecord, m: Omit<PositionMeasures, 'logZ' | '
   t.varentropyBits2 = m.varentropyBits2;
   t.surpriseExcessBits = (m.surprisalBits as number) - m.entropyBits;
   t.rank = m.rank;
-  t.topK = m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), probability: e.probability, bits: e.bits }));
+  t.topK = m.topK.map((e) => ({ id: e.id, text: alternativeText(model, e.id), probability: e.probability, bits: e.bits }));
 }
 
 /** Fills `t` from the logits row that predicts it. */

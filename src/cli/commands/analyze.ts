@@ -6,6 +6,7 @@ import type { CliIo } from '../io';
 import { engineFlags, loadLanguageModelFromFlags } from '../remoteOptions';
 import { OUTPUT_FORMATS, toCsv, toJson, toTable } from '../output';
 import { progressLine } from '../progress';
+import { outputWidth } from '../columns';
 import { scoringFlags } from '../scoringFlags';
 import type { CliCommand } from '../command';
 
@@ -56,7 +57,7 @@ export const analyzeCommand: CliCommand = {
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
       });
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR) }));
+      io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR), width: outputWidth(io) }));
     } finally {
       await model.dispose();
     }

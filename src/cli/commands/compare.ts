@@ -7,7 +7,7 @@ import { compareModels, sameTokenizer } from '../../core/comparison';
 import { compareAcrossTokenizers } from '../../core/crossComparison';
 import type { AnalysisResult } from '../../core/result';
 import { flagSpecs, parseArgs } from '../args';
-import { num, row, tokenCell } from '../columns';
+import { fitLine, num, outputWidth, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
@@ -19,7 +19,7 @@ import { scoringFlags } from '../scoringFlags';
 import { formatFlag, formatOf } from './di';
 import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
-export function compareTable(r: AnalysisResult): string {
+export function compareTable(r: AnalysisResult, width = Infinity): string {
   const c = r.comparison!;
   const w = [5, 18, 9, 9, 9, 9];
   const right = [false, false, true, true, true, true];
@@ -28,13 +28,13 @@ export function compareTable(r: AnalysisResult): string {
     const x = c.tokens[i];
     lines.push(row([String(t.index), tokenCell(t.text, 18), num(t.surprisalBits), num(x.surprisalBitsB), num(x.deltaBits, 3), num(x.klBits, 3)], w, right));
   });
-  lines.push(
+  const footer = [
     '',
     'bits: s = surprisal under A / B, delta = log2 p_A − log2 p_B, kappa = KL(p_A || p_B)',
     `A = ${r.model.id} (${r.model.dtype}), B = ${c.modelB.id} (${c.modelB.dtype}), ${r.tokens.length} tokens`,
     `Σ kappa = ${num(c.totalKlBits, 3)} bits, Σ delta = ${num(c.totalDeltaBits, 3)} bits (positive: A predicts the text better)`,
-  );
-  return lines.join('\n') + '\n';
+  ];
+  return [...lines, ...footer.flatMap((l) => fitLine(l, width))].join('\n') + '\n';
 }
 
 export function crossCompareTable(r: AnalysisResult): string {
@@ -93,7 +93,7 @@ export const compareCommand: CliCommand = {
         const progress = progressLine(io, 'comparing');
         const result = await redoOnCpu(() => compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) }));
         progress.done();
-        io.stdout.write(format === 'json' ? toJson(result) : compareTable(result));
+        io.stdout.write(format === 'json' ? toJson(result) : compareTable(result, outputWidth(io)));
       } finally {
         await b.dispose();
       }

@@ -4,7 +4,7 @@ import { directedInformation } from '../../core/directedInformation';
 import type { BaselineKind } from '../../core/directedInput';
 import type { AnalysisResult } from '../../core/result';
 import { flagSpecs, parseArgs } from '../args';
-import { num, row, tokenCell } from '../columns';
+import { fitLine, num, outputWidth, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
@@ -55,7 +55,7 @@ export function promptJoin(prompt: string, response: string, join: string | unde
   return /\s$/.test(prompt) || /^\s/.test(response) ? '' : '\n';
 }
 
-export function diTable(r: AnalysisResult): string {
+export function diTable(r: AnalysisResult, width = Infinity): string {
   const di = r.di!;
   const w = [5, 18, 9, 9, 9, 9, 7, 9, 9];
   const right = [false, false, true, true, true, true, true, true, true];
@@ -65,15 +65,15 @@ export function diTable(r: AnalysisResult): string {
   }
   const base = di.baseline === 'bos' ? 'BOS (empty context)' : di.baseline === 'neutral' ? `neutral ${JSON.stringify(di.baselineText)}` : `text ${JSON.stringify((di.baselineText ?? '').slice(0, 40))}`;
   const chat = di.chat ? `; chat template of ${r.model.id} applied to ${di.chat.messages.map((m) => m.role).join(', ')}: the response is the assistant turn` : '';
-  lines.push(
+  const footer = [
     '',
     'bits: iota = log2 p(y|x,y<t) − log2 p~(y|y<t); KL = KL(p || p~); A = Σ KL (compensator); M = Σ iota − A; s, s~ = surprisal with prompt / baseline',
     `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); baseline ${base}${chat}`,
     `${di.tokens.length} response tokens after ${di.promptTokenIds.length} prompt tokens${di.cutInsideToken ? ' (the first response token starts inside the prompt: BPE merged across the cut)' : ''}`,
     `directed information Σ iota = ${num(di.totalBits, 3)} bits; compensator A = ${num(di.totalKlBits, 3)} bits; residual M = ${num(di.totalResidualBits, 3)} bits (z = ${num(di.finalZ)})`,
     `response surprisal: ${num(di.promptedResponseBits, 2)} bits with the prompt, ${num(di.baselineResponseBits, 2)} bits with the baseline`,
-  );
-  return lines.join('\n') + '\n';
+  ];
+  return [...lines, ...footer.flatMap((l) => fitLine(l, width))].join('\n') + '\n';
 }
 
 const FLAGS = flagSpecs({
@@ -120,7 +120,7 @@ export const diCommand: CliCommand = {
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
       }));
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : diTable(result));
+      io.stdout.write(format === 'json' ? toJson(result) : diTable(result, outputWidth(io)));
     } finally {
       await model.dispose();
     }

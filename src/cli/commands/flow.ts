@@ -4,12 +4,13 @@ import { occlusionFlow } from '../../core/occlusionFlow';
 import { DEFAULT_FLOW_UNIT, DEFAULT_MAX_BATCH, DEFAULT_OCCLUSION_METHOD, type OcclusionPlanOptions } from '../../core/occlusionPlan';
 import type { AnalysisResult } from '../../core/result';
 import { flagSpecs, parseArgs } from '../args';
-import { num, row, tokenCell } from '../columns';
+import { num, outputWidth, row, tokenCell, wrapItems } from '../columns';
 import type { CliCommand } from '../command';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
-import { toJson, visibleToken } from '../output';
+import { toJson } from '../output';
+import { fitWidth, padEnd, visibleToken } from '../../core/display';
 import { progressLine } from '../progress';
 import { maxBytesFlag } from '../scoringFlags';
 import { formatFlag, formatOf } from './di';
@@ -27,22 +28,20 @@ function parseRange(v: string | undefined, text: string): { start: number; end: 
   return { start: Number(m[1]), end: Number(m[2]) };
 }
 
-const short = (s: string, n: number) => {
-  const v = [...visibleToken(s)];
-  return v.length > n ? v.slice(0, n - 1).join('') + '…' : v.join('');
-};
+const short = (s: string, n: number) => fitWidth(visibleToken(s), n);
 
-/** Per target, the sources that moved its prediction most; then the sources by total outgoing flow. */
-export function flowTable(r: AnalysisResult, top: number): string {
+/** Per target, the sources that moved its prediction most; then the sources by total outgoing flow. Fits `width` columns. */
+export function flowTable(r: AnalysisResult, top: number, width = Infinity): string {
   const f = r.flow!;
   const w = [5, 18, 9, 9];
   const right = [false, false, true, true];
   const lines = [row(['#', 'target', 'Σ Φ', 'Σ phi'], w, right) + '  top sources: Φ (phi)'];
+  const room = Math.max(20, width - (w.reduce((a, x) => a + x + 1, 0) + 1));
   f.targets.forEach((t, c) => {
     const col = f.sources.map((_, j) => ({ j, big: f.expectedBits[j][c], phi: f.phiBits[j][c] })).filter((x) => Number.isFinite(x.big) && x.big > 0);
     const sumBig = col.reduce((a, x) => a + x.big, 0), sumPhi = col.reduce((a, x) => a + x.phi, 0);
     const best = col.sort((a, b) => b.big - a.big).slice(0, top).map((x) => `${short(f.sources[x.j].text, 14)} ${num(x.big)} (${num(x.phi)})`);
-    lines.push(row([String(t), tokenCell(r.tokens[t].text, 18), num(sumBig), num(sumPhi)], w, right) + '  ' + best.join(', '));
+    lines.push(row([String(t), tokenCell(r.tokens[t].text, 18), num(sumBig), num(sumPhi)], w, right) + '  ' + fitWidth(best.join(', '), room));
   });
   const rows = f.sources.map((s, j) => ({
     s,
@@ -51,17 +50,19 @@ export function flowTable(r: AnalysisResult, top: number): string {
   }));
   lines.push('', `sources with the most outgoing flow (of ${rows.length}):`);
   for (const x of [...rows].sort((a, b) => b.big - a.big).slice(0, 10)) {
-    lines.push(`  ${pad(short(x.s.text, 24), 26)} Σ Φ ${num(x.big).padStart(8)}   Σ phi ${num(x.phi).padStart(8)}`);
+    lines.push(`  ${padEnd(short(x.s.text, 24), 26)} Σ Φ ${num(x.big).padStart(8)}   Σ phi ${num(x.phi).padStart(8)}`);
   }
+  const m = r.model;
   lines.push(
     '',
-    'bits: Φ = KL(p(.|x<t) || p(.|x<t, source occluded)), phi = log2 p(x_t|x<t) − log2 p(x_t|x<t, source occluded)',
-    `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); unit ${f.unit}; occlusion by ${f.method}${f.kvReuse ? ', KV cache of the unchanged prefix reused' : ''}; ${f.passes} passes, ${f.tokenSteps} token-steps${f.comparisons ? `; rows compared by ${f.comparisons}` : ''}`,
+    ...wrapItems(['bits: Φ = KL(p(.|x<t) || p(.|x<t, source occluded))', 'phi = log2 p(x_t|x<t) − log2 p(x_t|x<t, source occluded)'], width),
+    ...wrapItems([
+      `model ${m.id} on ${m.device} (${m.dtype})`, `unit ${f.unit}`, `occlusion by ${f.method}${f.kvReuse ? ', KV cache of the unchanged prefix reused' : ''}`,
+      `${f.passes} passes, ${f.tokenSteps} token-steps`, ...(f.comparisons ? [`rows compared by ${f.comparisons}`] : []),
+    ], width, '; '),
   );
   return lines.join('\n') + '\n';
 }
-
-const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
 /** A flow costs about n²/2 token-steps for n tokens: a far smaller input limit than an analysis. */
 const FLOW_MAX_BYTES = 64 * 1024;
@@ -107,7 +108,7 @@ export const flowCommand: CliCommand = {
         onProgress: (p) => progress.update(p.doneSteps, p.totalSteps),
       }));
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, flags.top));
+      io.stdout.write(format === 'json' ? toJson(result) : flowTable(result, flags.top, outputWidth(io)));
     } finally {
       await model.dispose();
     }

@@ -3,7 +3,7 @@ import { SemanticFlowError } from '../../core/errors';
 import { DEFAULT_SEED, generate, type GeneratedToken } from '../../core/generation';
 import type { AnalysisResult } from '../../core/result';
 import { flagSpecs, parseArgs } from '../args';
-import { num, row, tokenCell } from '../columns';
+import { fitLine, num, outputWidth, row, tokenCell } from '../columns';
 import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
@@ -18,7 +18,7 @@ const header = () => row(['#', 'token', 's', 'H', 'iota', 'KL', 'A', 'M'], W, RI
 const tokenRow = (t: GeneratedToken) =>
   row([String(t.index), tokenCell(t.text, 18), num(t.surprisalBits), num(t.entropyBits), num(t.iotaBits, 3), num(t.klBits, 3), num(t.compensatorBits), num(t.residualBits)], W, RIGHT);
 
-function summaryLines(r: AnalysisResult): string[] {
+function summaryLines(r: AnalysisResult, width: number): string[] {
   const g = r.generation!;
   const last = g.tokens[g.tokens.length - 1];
   const how = g.greedy ? 'greedy' : `sampled at temperature ${g.temperature}, seed ${g.seed}`;
@@ -35,9 +35,9 @@ function summaryLines(r: AnalysisResult): string[] {
     });
   } else if (last) {
     lines.push(`${g.tokens.length} tokens (${g.stopReason}); Σ iota = ${num(last.compensatorBits + last.residualBits, 3)} bits, A = ${num(last.compensatorBits, 3)} bits, M = ${num(last.residualBits, 3)} bits (z = ${num(last.z)})`);
-    lines.push(`text: ${JSON.stringify(r.text.slice(g.prompt.length))}`);
   }
-  return lines;
+  const text = g.samples > 1 || !last ? [] : [`text: ${JSON.stringify(r.text.slice(g.prompt.length))}`];
+  return [...lines.flatMap((l) => fitLine(l, width)), ...text];
 }
 
 const FLAGS = flagSpecs({
@@ -86,7 +86,7 @@ export const generateCommand: CliCommand = {
       }));
       progress.done();
       if (format === 'json') io.stdout.write(toJson(result));
-      else io.stdout.write([...(stream ? [] : [header(), ...result.generation!.tokens.map(tokenRow)]), ...summaryLines(result)].join('\n') + '\n');
+      else io.stdout.write([...(stream ? [] : [header(), ...result.generation!.tokens.map(tokenRow)]), ...summaryLines(result, outputWidth(io))].join('\n') + '\n');
       if (result.generation!.stopReason === 'cancelled') {
         io.stderr.write('semantic-flow: cancelled.\n');
         return 130;

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { flagSpecs, parseArgs, type Flags } from '../args';
 import type { CliIo } from '../io';
 import type { CliCommand } from '../command';
+import { fitLine, fitTable, outputWidth } from '../columns';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
@@ -95,7 +96,7 @@ function memoryCell(r: ModelRow): string {
 }
 const yesNo = (b: boolean | null) => (b === null ? '?' : b ? 'yes' : 'no');
 
-function table(rows: ModelRow[], root: string): string {
+function table(rows: ModelRow[], root: string, width: number): string {
   const cells = rows.map((r) => [
     r.id,
     params(r.parameters),
@@ -107,9 +108,8 @@ function table(rows: ModelRow[], root: string): string {
     r.local ? `${r.local.dtypes.join(', ') || 'no ONNX'} (${formatBytes(r.local.bytes)}${r.local.partial ? ', partial' : ''}${r.local.hubCache ? ', Hugging Face cache' : ''})` : '—',
   ]);
   const head = ['model', 'params', 'download (approx.)', 'memory (approx.)', 'licence', 'chat', 'context', 'on disk'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i]))).join('  ');
-  return [line(head), ...cells.map(line), '', `Downloaded models: ${root}`, 'Download one: semantic-flow models download ID [--dtype q8]', 'Memory: the files + a 2,048-token KV cache + one chunk of logits + ~260 MB of runtime (derived, README "Models")', ''].join('\n');
+  const notes = [`Downloaded models: ${root}`, 'Download one: semantic-flow models download ID [--dtype q8]', 'Memory: the files, a 2,048-token KV cache, one chunk of logits, ~260 MB of runtime (derived, README "Models")'];
+  return [...fitTable(head, cells, width), '', ...notes.flatMap((l) => fitLine(l, width)), ''].join('\n');
 }
 
 function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): void; done(): void } {
@@ -182,7 +182,7 @@ export const modelsCommand: CliCommand = {
     if (rest.length) throw new SemanticFlowError('bad-argument', `models list takes no arguments, not \`${rest.join(' ')}\`.`);
     const rows = modelRows(root, hubCacheRoots(io.env as NodeJS.ProcessEnv));
     const format = flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
-    io.stdout.write(format === 'json' ? `${JSON.stringify({ modelsDir: root, sizesApproximate: true, models: rows }, null, 2)}\n` : table(rows, root));
+    io.stdout.write(format === 'json' ? `${JSON.stringify({ modelsDir: root, sizesApproximate: true, models: rows }, null, 2)}\n` : table(rows, root, outputWidth(io)));
     return 0;
   },
 };

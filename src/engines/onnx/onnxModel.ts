@@ -110,6 +110,10 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     return { ids, spans, special: ids.map((id) => this.tok.specialIds.has(id)) };
   }
 
+  tokenBytes(id: number): Uint8Array {
+    return bytesOfId(this.tok, id);
+  }
+
   tokenText(id: number): string {
     let s = this.textCache.get(id);
     if (s === undefined) {

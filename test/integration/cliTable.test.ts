@@ -1,0 +1,76 @@
+/**
+ * The terminal tables at 100 columns on real text with the built-in model: emoji and CJK keep the
+ * columns aligned, an invisible token is shown, partial characters show as bytes, nothing wraps
+ * mid-number.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run } from '../../src/cli/run';
+import type { CliIo } from '../../src/cli/io';
+
+const TEXT = 'I love 🍕 and 日本語 and 👨‍👩‍👧 family.\nSecond line here.\n';
+
+function terminal(stdin: string, columns = 100): CliIo & { out: string; err: string } {
+  const io = {
+    out: '', err: '',
+    stdout: { write: (s: string) => { io.out += s; }, isTTY: true, columns },
+    stderr: { write: (s: string) => { io.err += s; } },
+    readStdin: async () => new TextEncoder().encode(stdin),
+    env: { NO_COLOR: '1' },
+  };
+  return io;
+}
+
+// An oracle for this text's characters only: CJK ideographs and emoji take two columns, the rest one.
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const columnsOf = (s: string) => [...segmenter.segment(s)].reduce((w, { segment: g }) => w + (/[\u3000-\u9fff]|\p{Extended_Pictographic}/u.test(g) ? 2 : 1), 0);
+/** The text of display columns [from, to) of a line. */
+function columnSlice(line: string, from: number, to: number): string {
+  let col = 0, out = '';
+  for (const { segment } of segmenter.segment(line)) {
+    const w = columnsOf(segment);
+    if (col >= from && col + w <= to) out += segment;
+    col += w;
+  }
+  return out;
+}
+
+test('analyze --format table at 100 columns: aligned columns, visible joiner, bytes not U+FFFD, no line wider than the terminal', async () => {
+  const json = terminal(TEXT);
+  json.stdout.isTTY = false;
+  assert.equal(await run(['analyze', '--format', 'json', '-'], json), 0, json.err);
+  const tokens = JSON.parse(json.out).tokens as { index: number; text: string; surprisalBits: number | null }[];
+  const io = terminal(TEXT);
+  assert.equal(await run(['analyze', '--format', 'table', '-'], io), 0, io.err);
+  const lines = io.out.trimEnd().split('\n');
+  const rows = lines.slice(1, 1 + tokens.length);
+  rows.forEach((r, i) => {
+    // '#' takes columns 0–4, the token 6–25, bits 27–33 (right-aligned) whatever the token's characters.
+    assert.equal(columnSlice(r, 27, 34).trim(), tokens[i].surprisalBits === null ? '—' : tokens[i].surprisalBits!.toFixed(2), `row ${i}: ${r}`);
+  });
+  assert.ok(rows.some((r) => columnSlice(r, 6, 26).includes('🍕')) && rows.some((r) => columnSlice(r, 6, 26).includes('日')));
+  const zwj = tokens.findIndex((t) => t.text === '\u200d');
+  assert.ok(zwj > 0, 'the built-in model splits the family emoji at a joiner');
+  assert.equal(columnSlice(rows[zwj], 6, 26).trim(), '<U+200D>');
+  assert.doesNotMatch(io.out, /\uFFFD/, 'no replacement character');
+  assert.match(io.out, /<0x[0-9A-F]{2}>/, 'an alternative that is part of a character shows its bytes');
+  for (const l of lines) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
+  assert.match(io.out, /\bperplexity \d+\.\d\b/, 'the summary keeps each number whole on one line');
+});
+
+test('models table and flow footer fit 100 columns: cells that do not fit move to an indented line', async () => {
+  const models = terminal('');
+  models.env = { ...models.env, SEMANTIC_FLOW_CACHE: '/nonexistent-sf-cache', HF_HUB_CACHE: '/nonexistent-hf' };
+  assert.equal(await run(['models', '--format', 'table'], models), 0, models.err);
+  for (const l of models.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
+  assert.match(models.out, /\nXenova\/gpt2 +124M [^\n]*\n {4}on disk: —\n/);
+  const wide = terminal('');
+  wide.env = models.env;
+  wide.stdout.columns = 200;
+  assert.equal(await run(['models', '--format', 'table'], wide), 0);
+  assert.match(wide.out, /^model +params +download \(approx\.\) +licence +chat +context +on disk\n/, 'one row per model when it fits');
+  const flow = terminal('The cat sat on the mat.');
+  assert.equal(await run(['flow', '--format', 'table', '-'], flow), 0, flow.err);
+  for (const l of flow.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
+  assert.match(flow.out, /\d+ passes, \d+ token-steps/);
+});
