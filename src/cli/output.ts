@@ -1,5 +1,5 @@
 /** The terminal table, coloured by surprisal; JSON and CSV come from core/exportFormats. No measure is computed here. */
-import type { AnalysisResult, TokenRecord } from '../core/result';
+import type { AnalysisResult, TokenRecord, UnitAggregate } from '../core/result';
 export { toCsv, toJson } from '../core/exportFormats';
 import { fitWidth, num } from '../core/display';
 import { bucketOf } from '../core/scale';
@@ -20,6 +20,17 @@ const W = [5, 20, 7, 8, 9, 6];
 const RIGHT = [false, false, true, true, true, true];
 /** Columns before the alternatives: the cells, the spaces between them and the one before the alternatives. */
 const FIXED = W.reduce((a, w) => a + w + 1, 0) + 1;
+
+/** Word or line aggregates: the unit's bits (the sum over its tokens) and its text. */
+function unitLines(kind: string, units: readonly UnitAggregate[], width: number): string[] {
+  const w = [5, 9, 7];
+  return [
+    '',
+    `${kind} (${units.length}): bits = the sum over the unit's tokens`,
+    row(['#', 'bits', 'tokens', `${kind.replace(/s$/, '')}`], [...w, 0], [false, true, true]),
+    ...units.map((u, i) => row([String(i), num(u.surprisalBits), String(u.tokenEnd - u.tokenStart), tokenCell(u.text, Math.max(8, Math.min(60, width - 24)))], [...w, 0], [false, true, true])),
+  ];
+}
 
 /** The table at `width` columns: rows never wrap (alternatives are cut to fit), summaries break between items. */
 export function toTable(result: AnalysisResult, o: { color: boolean; width?: number }): string {
@@ -45,5 +56,7 @@ export function toTable(result: AnalysisResult, o: { color: boolean; width?: num
   const rb = s.rankBuckets;
   lines.push(...wrapItems([`rank 1: ${rb['1']}`, `2–10: ${rb['2-10']}`, `11–100: ${rb['11-100']}`, `101–1000: ${rb['101-1000']}`, `>1000: ${rb['>1000']}`], width));
   if (s.truncatedContextTokens) lines.push(`${s.truncatedContextTokens} tokens scored with a sliding window`);
+  if (result.words) lines.push(...unitLines('words', result.words, width));
+  if (result.lines) lines.push(...unitLines('lines', result.lines, width));
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 /**
  * The terminal tables at 100 columns on real text with the built-in model: emoji and CJK keep the
  * columns aligned, an invisible token is shown, partial characters show as bytes, nothing wraps
- * mid-number.
+ * mid-number; --units adds word and line aggregates to the table and the CSV.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +56,37 @@ test('analyze --format table at 100 columns: aligned columns, visible joiner, by
   assert.match(io.out, /<0x[0-9A-F]{2}>/, 'an alternative that is part of a character shows its bytes');
   for (const l of lines) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
   assert.match(io.out, /\bperplexity \d+\.\d\b/, 'the summary keeps each number whole on one line');
+});
+
+test('--units: word and line aggregates in the table and the CSV, each the sum over its tokens', async () => {
+  const json = terminal(TEXT);
+  json.stdout.isTTY = false;
+  assert.equal(await run(['analyze', '--units', '--format', 'json', '-'], json), 0, json.err);
+  const r = JSON.parse(json.out) as { tokens: { surprisalBits: number | null }[]; words: { tokenStart: number; tokenEnd: number; surprisalBits: number; text: string }[]; lines: { surprisalBits: number }[] };
+  const sum = (a: number, b: number) => a + b;
+  for (const w of r.words) {
+    const own = r.tokens.slice(w.tokenStart, w.tokenEnd).map((t) => t.surprisalBits ?? 0).reduce(sum, 0);
+    assert.ok(Math.abs(own - w.surprisalBits) < 1e-9, w.text);
+  }
+  const table = terminal(TEXT);
+  assert.equal(await run(['analyze', '--units', '--format', 'table', '-'], table), 0, table.err);
+  assert.match(table.out, new RegExp(`\\nwords \\(${r.words.length}\\): bits = the sum over the unit's tokens\\n`));
+  assert.match(table.out, new RegExp(`\\nlines \\(${r.lines.length}\\): `));
+  assert.match(table.out, new RegExp(`\\n0 +${r.lines[0].surprisalBits.toFixed(2)} `));
+  const csv = terminal(TEXT);
+  assert.equal(await run(['analyze', '--units', '--format', 'csv', '-'], csv), 0, csv.err);
+  const [head, ...body] = csv.out.trim().split('\n');
+  assert.match(head, /,top1_text,top1_bits,word,word_bits,line,line_bits$/);
+  const last4 = (l: string) => l.split(',').slice(-4);
+  const w0 = r.words[0];
+  for (let k = w0.tokenStart; k < w0.tokenEnd; k++) {
+    const [word, bits] = last4(body[k]);
+    assert.equal(Number(word), 0);
+    assert.ok(Math.abs(Number(bits) - w0.surprisalBits) < 1e-9);
+  }
+  const plain = terminal(TEXT);
+  assert.equal(await run(['analyze', '--format', 'csv', '-'], plain), 0);
+  assert.match(plain.out.split('\n')[0], /,top1_bits$/, 'without --units the columns are as before');
 });
 
 test('models table and flow footer fit 100 columns: cells that do not fit move to an indented line', async () => {
