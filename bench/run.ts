@@ -49,14 +49,16 @@ async function speed(dir: string): Promise<void> {
 }
 
 function memory(dir: string): void {
-  const probe = (tokens: number) =>
-    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'memoryProbe.ts'), dir, String(tokens), '128'], { encoding: 'utf8' })) as {
-      tokens: number; loadedRssMb: number; peakRssMb: number;
+  const probe = (tokens: number, mode: string) =>
+    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'memoryProbe.ts'), dir, String(tokens), '128', mode], { encoding: 'utf8' })) as {
+      tokens: number; outputMb: number; loadedRssMb: number; peakRssMb: number;
     };
-  const runs = [2000, 8000, 16000].map(probe);
-  console.log('memory: peak RSS while scoring (separate processes), 128-token chunks, sliding window past 1,024 tokens');
-  for (const r of runs) console.log(`  ${String(r.tokens).padStart(6)} tokens: peak ${r.peakRssMb.toFixed(0)} MB (after load ${r.loadedRssMb.toFixed(0)} MB)`);
-  console.log(`  ratio 16k/2k peak ${(runs[2].peakRssMb / runs[0].peakRssMb).toFixed(2)}, 8k/2k ${(runs[1].peakRssMb / runs[0].peakRssMb).toFixed(2)}  (target: about 1: bounded by the chunk size, not the text length)`);
+  for (const [mode, what] of [['kept', 'core analyze, every token kept'], ['cli-json', 'CLI analyze --format json, streamed, none kept']]) {
+    const runs = [2000, 8000, 16000].map((t) => probe(t, mode));
+    console.log(`memory: peak RSS while scoring (separate processes), 128-token chunks, sliding window past the context window; ${what}`);
+    for (const r of runs) console.log(`  ${String(r.tokens).padStart(6)} tokens: peak ${r.peakRssMb.toFixed(0)} MB (after load ${r.loadedRssMb.toFixed(0)} MB)${r.outputMb ? `, ${r.outputMb.toFixed(1)} MB of JSON written` : ''}`);
+    console.log(`  ratio 16k/2k peak ${(runs[2].peakRssMb / runs[0].peakRssMb).toFixed(2)}, 8k/2k ${(runs[1].peakRssMb / runs[0].peakRssMb).toFixed(2)}  (target: about 1: bounded by the chunk size, not the text length)`);
+  }
 }
 
 async function main(): Promise<void> {

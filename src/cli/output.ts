@@ -1,6 +1,7 @@
 /** The terminal table, coloured by surprisal; JSON and CSV come from core/exportFormats. No measure is computed here. */
 import type { AnalysisResult, TokenRecord, UnitAggregate } from '../core/result';
-export { toCsv, toJson } from '../core/exportFormats';
+export { csvWriter, toCsv, toJson } from '../core/exportFormats';
+import { collect, type ResultWriter, type TextOut } from '../core/resultWriter';
 import { fitWidth, num } from '../core/display';
 import { bucketOf } from '../core/scale';
 import { fitLine, row, tokenCell, wrapItems } from './columns';
@@ -32,31 +33,40 @@ function unitLines(kind: string, units: readonly UnitAggregate[], width: number)
   ];
 }
 
-/** The table at `width` columns: rows never wrap (alternatives are cut to fit), summaries break between items. */
-export function toTable(result: AnalysisResult, o: { color: boolean; width?: number }): string {
+/** The table at `width` columns, row by row as tokens arrive: rows never wrap (alternatives are cut to fit), summaries break between items. */
+export function tableWriter(out: TextOut, o: { color: boolean; width?: number }): ResultWriter {
   const width = o.width ?? Infinity;
   const colour = (t: TokenRecord, s: string): string => {
     const b = bucketOf(t.surprisalBits);
     return o.color && b !== null ? `\x1b[48;5;${BUCKET_BG[b]}m\x1b[97m${s}\x1b[0m` : s;
   };
-  const lines = [row(['#', 'token', 'bits', 'p', 'H bits', 'rank'], W, RIGHT) + '  top alternatives (bits)'];
-  for (const t of result.tokens) {
-    const alts = (t.topK ?? []).slice(0, 3).map((a) => `${tokenCell(a.text, 24).trimEnd()} ${a.bits.toFixed(1)}`).join(', ') + (t.truncatedContext ? ' (window)' : '');
-    // The token cell is padded before colouring; the row must not count the colour codes as width.
-    const cells = [String(t.index), colour(t, tokenCell(t.text, W[1])), num(t.surprisalBits), fmtP(t.probability), fmtEntropy(t), t.rank === null ? '—' : String(t.rank)];
-    lines.push(row(cells, [W[0], 0, ...W.slice(2)], RIGHT) + '  ' + fitWidth(alts, Math.max(10, width - FIXED - 1)));
-  }
-  const s = result.summary;
-  const m = result.model;
-  lines.push('', ...fitLine(`model ${m.id} on ${m.device} (${m.dtype}${m.requestedDevice === 'auto' ? ', chosen by auto' : ''})${m.fallbackReason && m.requestedDevice !== 'auto' ? `, fallback: ${m.fallbackReason}` : ''}`, width));
-  lines.push(...wrapItems([
-    `${s.tokens} tokens`, `${num(s.totalBits, 1)} bits total`, `${num(s.bitsPerToken, 3)} bits/token`, `${num(s.bitsPerChar, 3)} bits/char`,
-    `${num(s.bitsPerByte, 3)} bits/byte`, `perplexity ${num(s.perplexity, 1)}`, `mean entropy ${num(s.meanEntropyBits, 3)} bits`,
-  ], width));
-  const rb = s.rankBuckets;
-  lines.push(...wrapItems([`rank 1: ${rb['1']}`, `2–10: ${rb['2-10']}`, `11–100: ${rb['11-100']}`, `101–1000: ${rb['101-1000']}`, `>1000: ${rb['>1000']}`], width));
-  if (s.truncatedContextTokens) lines.push(`${s.truncatedContextTokens} tokens scored with a sliding window`);
-  if (result.words) lines.push(...unitLines('words', result.words, width));
-  if (result.lines) lines.push(...unitLines('lines', result.lines, width));
-  return lines.map((l) => l.trimEnd()).join('\n') + '\n';
+  const write = (lines: string[]) => void out.write(lines.map((l) => l.trimEnd() + '\n').join(''));
+  return {
+    head: () => write([row(['#', 'token', 'bits', 'p', 'H bits', 'rank'], W, RIGHT) + '  top alternatives (bits)']),
+    token(t) {
+      const alts = (t.topK ?? []).slice(0, 3).map((a) => `${tokenCell(a.text, 24).trimEnd()} ${a.bits.toFixed(1)}`).join(', ') + (t.truncatedContext ? ' (window)' : '');
+      // The token cell is padded before colouring; the row must not count the colour codes as width.
+      const cells = [String(t.index), colour(t, tokenCell(t.text, W[1])), num(t.surprisalBits), fmtP(t.probability), fmtEntropy(t), t.rank === null ? '—' : String(t.rank)];
+      write([row(cells, [W[0], 0, ...W.slice(2)], RIGHT) + '  ' + fitWidth(alts, Math.max(10, width - FIXED - 1))]);
+    },
+    tail(result) {
+      const s = result.summary;
+      const m = result.model;
+      const rb = s.rankBuckets;
+      write([
+        '',
+        ...fitLine(`model ${m.id} on ${m.device} (${m.dtype}${m.requestedDevice === 'auto' ? ', chosen by auto' : ''})${m.fallbackReason && m.requestedDevice !== 'auto' ? `, fallback: ${m.fallbackReason}` : ''}`, width),
+        ...wrapItems([
+          `${s.tokens} tokens`, `${num(s.totalBits, 1)} bits total`, `${num(s.bitsPerToken, 3)} bits/token`, `${num(s.bitsPerChar, 3)} bits/char`,
+          `${num(s.bitsPerByte, 3)} bits/byte`, `perplexity ${num(s.perplexity, 1)}`, `mean entropy ${num(s.meanEntropyBits, 3)} bits`,
+        ], width),
+        ...wrapItems([`rank 1: ${rb['1']}`, `2–10: ${rb['2-10']}`, `11–100: ${rb['11-100']}`, `101–1000: ${rb['101-1000']}`, `>1000: ${rb['>1000']}`], width),
+        ...(s.truncatedContextTokens ? [`${s.truncatedContextTokens} tokens scored with a sliding window`] : []),
+        ...(result.words ? unitLines('words', result.words, width) : []),
+        ...(result.lines ? unitLines('lines', result.lines, width) : []),
+      ]);
+    },
+  };
 }
+
+export const toTable = (result: AnalysisResult, o: { color: boolean; width?: number }): string => collect((out) => tableWriter(out, o), result);

@@ -1,20 +1,54 @@
-/** A one-line progress indicator on stderr, shown only on a terminal. */
+/**
+ * Progress on stderr: on a terminal, one line redrawn in place; otherwise (a log, a CI job) a line every
+ * few seconds ($SEMANTIC_FLOW_PROGRESS_SECONDS, default 5), so a long run is never silent. Short runs,
+ * which finish before the first interval, print nothing.
+ */
 import type { CliIo } from './io';
 
-export function progressLine(io: CliIo, label: string, unit = 'tokens'): { update(done: number, total: number): void; done(): void } {
-  const active = io.stderr.isTTY === true;
-  let last = 0;
+export const DEFAULT_PROGRESS_SECONDS = 5;
+
+const clock = (ms: number): string => {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+};
+
+export interface Progress {
+  update(done: number, total: number): void;
+  /** Takes the terminal line away (before other output on the same terminal, or at the end). */
+  clear(): void;
+  done(): void;
+}
+
+export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, unit = 'tokens'): Progress {
+  const tty = io.stderr.isTTY === true;
+  const seconds = Number(io.env.SEMANTIC_FLOW_PROGRESS_SECONDS ?? DEFAULT_PROGRESS_SECONDS);
+  const every = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_PROGRESS_SECONDS * 1000;
+  const t0 = Date.now();
+  let last = tty ? 0 : t0, lastDone = -1, shown = false;
+  const n = (v: number) => v.toLocaleString('en-US');
   return {
     update(done, total) {
-      if (!active) return;
       const now = Date.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
       const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-      io.stderr.write(`\r${label} ${done}/${total} ${unit} (${pct}%)`);
+      if (tty) {
+        if (now - last < 100 && done < total) return;
+        last = now;
+        shown = true;
+        io.stderr.write(`\r${label} ${n(done)}/${n(total)} ${unit} (${pct}%)`);
+        return;
+      }
+      if (done >= total || done === lastDone || now - last < every) return;
+      last = now;
+      lastDone = done;
+      const left = done > 0 ? ((now - t0) * (total - done)) / done : null;
+      io.stderr.write(`semantic-flow: ${label} ${n(done)}/${n(total)} ${unit} (${pct}%), ${clock(now - t0)}${left === null ? '' : `, about ${clock(left)} left`}\n`);
+    },
+    clear() {
+      if (tty && shown) io.stderr.write('\r\x1b[K');
+      shown = false;
     },
     done() {
-      if (active) io.stderr.write('\r\x1b[K');
+      this.clear();
     },
   };
 }

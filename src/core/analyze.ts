@@ -12,6 +12,7 @@ import { planScoring } from './chunkPlan';
 import { blankRecord, setMeasures } from './tokenRecords';
 import { measureFields, type PrefixCache, type TokenMeasureFields } from './prefixReuse';
 import { resultObject } from './resultObject';
+import { SummarySums } from './summary';
 
 export interface AnalyzeProgress {
   stage: 'score';
@@ -33,6 +34,12 @@ export interface AnalyzeOptions {
   onProgress?: (p: AnalyzeProgress) => void;
   /** Called with each finished token as soon as its chunk is reduced (streaming views). */
   onToken?: (t: TokenRecord) => void;
+  /**
+   * false: every token, scored or not, goes to onToken in order and is not kept (result.tokens is
+   * empty, the summary is summed as they pass), so memory does not grow with the number of tokens.
+   * Ignored with `units` and `prefixCache`, which need the tokens. Default true.
+   */
+  keepTokens?: boolean;
   source?: AnalysisResult['source'];
   /**
    * The previous analysis of the same document (live mode): the unchanged prefix's KV cache and
@@ -64,7 +71,16 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     stride: options.stride,
   });
 
-  const tokens: TokenRecord[] = tok.ids.map((_, i) => blankRecord(tok, i, text, model, i));
+  const keep = options.keepTokens !== false || options.units === true || options.prefixCache !== undefined;
+  const tokens: TokenRecord[] = keep ? tok.ids.map((_, i) => blankRecord(tok, i, text, model, i)) : [];
+  const sums = keep ? null : new SummarySums();
+  const recordAt = (i: number): TokenRecord => (keep ? tokens[i] : blankRecord(tok, i, text, model, i));
+  const emit = (t: TokenRecord): void => {
+    sums?.add(t);
+    options.onToken?.(t);
+  };
+  // Streamed, the tokens no pass predicts (the first one without BOS) go out too, in order.
+  if (!keep) for (let i = 0; i < Math.min(tok.ids.length, (plan.windows[0]?.targetStart ?? seq.length) - prefix.length); i++) emit(recordAt(i));
 
   const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
   let done = 0;
@@ -101,11 +117,11 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
         const first = Math.max(a, w.targetStart - 1);
         const last = Math.min(b, w.targetEnd - 1); // exclusive
         const record = (p: number, m: Omit<PositionMeasures, 'logZ' | 'max'>) => {
-          const t = tokens[p + 1 - prefix.length];
+          const t = recordAt(p + 1 - prefix.length);
           setMeasures(t, m, model);
           if (w.begin > 0) t.truncatedContext = true;
           if (keepAll) measuresBySeq[p + 1] = measureFields(t);
-          options.onToken?.(t);
+          emit(t);
           done++;
         };
         // The new cache replaces the old one as soon as the pass returns, before any callback runs, so
@@ -147,5 +163,5 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     ...(plan.stride ? { stride: plan.stride } : {}),
     ...(reuse ? { reusedPrefixTokens: prefixCache!.lastStats!.reusedTargets } : {}),
   };
-  return resultObject(model.info, text, tokens, resultOptions, { source: options.source, units: options.units });
+  return resultObject(model.info, text, tokens, resultOptions, { source: options.source, units: options.units, ...(sums ? { summary: sums.summary(text) } : {}) });
 }

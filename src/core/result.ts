@@ -367,9 +367,12 @@ export interface AnalysisResult {
   createdAt?: string;
 }
 
-/** JSON text of a result: NaN and ±Infinity never reach the file (they become null). */
+/** JSON.stringify replacer: NaN and ±Infinity never reach the file (they become null). */
+export const finiteNumbers = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+/** JSON text of a result (see finiteNumbers). */
 export function resultToJson(result: AnalysisResult, indent?: number): string {
-  return JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), indent);
+  return JSON.stringify(result, finiteNumbers, indent);
 }
 
 /** Parses and checks a result produced by this or an older compatible version. */

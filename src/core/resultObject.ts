@@ -7,17 +7,19 @@ export type ResultOptions = NonNullable<AnalysisResult['options']>;
 export type ResultParts = Pick<AnalysisResult, 'source' | 'di' | 'flow' | 'generation' | 'comparison' | 'crossComparison' | 'rateDistortion' | 'dialogue'> & {
   /** Word and line aggregates too. */
   units?: boolean;
+  /** The summary, when the tokens were streamed and not kept (from SummarySums). */
+  summary?: AnalysisResult['summary'];
 };
 
 export function resultObject(model: ModelInfo, text: string, tokens: TokenRecord[], options: ResultOptions, parts: ResultParts = {}): AnalysisResult {
-  const { source, units, ...sections } = parts;
+  const { source, units, summary, ...sections } = parts;
   const result: AnalysisResult = {
     schemaVersion: SCHEMA_VERSION,
     model,
     text,
     ...(source ? { source } : {}),
     tokens,
-    summary: summarize(tokens, text),
+    summary: summary ?? summarize(tokens, text),
     options,
     ...Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined)),
     createdAt: new Date().toISOString(),

@@ -16,35 +16,54 @@ export function rankBucket(rank: number): keyof RankBuckets {
 }
 
 /**
- * Summary of `tokens` over `text`. Characters and bytes are those of the whole text, so bits/char and
- * bits/byte compare across tokenizers; tokens without a prediction or marked special are not counted.
+ * Running sums of a summary, token by token, so that a streamed analysis need not keep its tokens.
+ * Tokens without a prediction or marked special are counted but not scored.
  */
-export function summarize(tokens: readonly TokenRecord[], text: string): Summary {
-  let totalBits = 0, scored = 0, entropySum = 0, entropyCount = 0, truncated = 0;
-  const rankBuckets = emptyRankBuckets();
-  for (const t of tokens) {
-    if (t.special || t.surprisalBits === null) continue;
-    totalBits += t.surprisalBits;
-    scored++;
-    if (t.entropyBits !== null) { entropySum += t.entropyBits; entropyCount++; }
-    if (t.rank !== null) rankBuckets[rankBucket(t.rank)]++;
-    if (t.truncatedContext) truncated++;
+export class SummarySums {
+  private tokens = 0;
+  private totalBits = 0;
+  private scored = 0;
+  private entropySum = 0;
+  private entropyCount = 0;
+  private truncated = 0;
+  private readonly rankBuckets = emptyRankBuckets();
+
+  add(t: TokenRecord): void {
+    this.tokens++;
+    if (t.special || t.surprisalBits === null) return;
+    this.totalBits += t.surprisalBits;
+    this.scored++;
+    if (t.entropyBits !== null) { this.entropySum += t.entropyBits; this.entropyCount++; }
+    if (t.rank !== null) this.rankBuckets[rankBucket(t.rank)]++;
+    if (t.truncatedContext) this.truncated++;
   }
-  const chars = [...text].length;
-  const bytes = utf8.encode(text).length;
-  const bitsPerToken = scored > 0 ? totalBits / scored : null;
-  return {
-    tokens: tokens.length,
-    scoredTokens: scored,
-    totalBits,
-    bitsPerToken,
-    bitsPerChar: chars > 0 && scored > 0 ? totalBits / chars : null,
-    bitsPerByte: bytes > 0 && scored > 0 ? totalBits / bytes : null,
-    perplexity: bitsPerToken === null ? null : 2 ** bitsPerToken,
-    meanEntropyBits: entropyCount > 0 ? entropySum / entropyCount : null,
-    rankBuckets,
-    truncatedContextTokens: truncated,
-  };
+
+  /** Characters and bytes are those of the whole text, so bits/char and bits/byte compare across tokenizers. */
+  summary(text: string): Summary {
+    const { totalBits, scored } = this;
+    const chars = [...text].length;
+    const bytes = utf8.encode(text).length;
+    const bitsPerToken = scored > 0 ? totalBits / scored : null;
+    return {
+      tokens: this.tokens,
+      scoredTokens: scored,
+      totalBits,
+      bitsPerToken,
+      bitsPerChar: chars > 0 && scored > 0 ? totalBits / chars : null,
+      bitsPerByte: bytes > 0 && scored > 0 ? totalBits / bytes : null,
+      perplexity: bitsPerToken === null ? null : 2 ** bitsPerToken,
+      meanEntropyBits: this.entropyCount > 0 ? this.entropySum / this.entropyCount : null,
+      rankBuckets: { ...this.rankBuckets },
+      truncatedContextTokens: this.truncated,
+    };
+  }
+}
+
+/** Summary of `tokens` over `text` (see SummarySums). */
+export function summarize(tokens: readonly TokenRecord[], text: string): Summary {
+  const sums = new SummarySums();
+  for (const t of tokens) sums.add(t);
+  return sums.summary(text);
 }
 
 /** Sum of surprisal over tokens whose start lies in [start, end) of the text (status bar, selections). */

@@ -4,7 +4,9 @@ import { flagSpecs, outOfRange, parseArgs } from '../args';
 import { readInput } from '../input';
 import type { CliIo } from '../io';
 import { engineFlags, loadLanguageModelFromFlags } from '../remoteOptions';
-import { OUTPUT_FORMATS, toCsv, toJson, toTable } from '../output';
+import { OUTPUT_FORMATS, csvWriter, tableWriter, toCsv, toJson, toTable } from '../output';
+import { jsonWriter } from '../../core/resultWriter';
+import { SCHEMA_VERSION } from '../../core/result';
 import { progressLine } from '../progress';
 import { outputWidth } from '../columns';
 import { scoringFlags } from '../scoringFlags';
@@ -48,16 +50,31 @@ export const analyzeCommand: CliCommand = {
     try {
       const stride = checkStride(flags.stride, model.info);
       const progress = progressLine(io, 'scoring');
+      const units = flags.units === true;
+      const table = { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR), width: outputWidth(io) };
+      // Without units each token is written as soon as it is scored and then dropped: memory stays that
+      // of a chunk, not of the text. Units need every token, so that result is written at the end.
+      const writer = units ? null : format === 'json' ? jsonWriter(io.stdout) : format === 'csv' ? csvWriter(io.stdout) : tableWriter(io.stdout, table);
+      let started = false;
+      const start = () => {
+        if (!started) writer?.head({ schemaVersion: SCHEMA_VERSION, model: model.info, text });
+        started = true;
+      };
       const result = await model.analyze(text, {
         topK,
         chunkSize: flags['chunk-size'],
         stride,
-        units: flags.units === true,
+        units,
+        keepTokens: units,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
+        onToken: writer ? (t) => { progress.clear(); start(); writer.token(t); } : undefined,
       });
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR), width: outputWidth(io) }));
+      if (writer) {
+        start();
+        writer.tail(result);
+      } else io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, table));
     } finally {
       await model.dispose();
     }

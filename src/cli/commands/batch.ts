@@ -14,6 +14,7 @@ import { twoPassDirectedInformation } from '../../engines/remote/remoteDirectedI
 import { readInput } from '../input';
 import { API_KEY_ENV, engineFlags, engineOf, loadLanguageModelFromFlags } from '../remoteOptions';
 import { maxBytesFlag, scoringFlags } from '../scoringFlags';
+import { progressLine } from '../progress';
 import { idKey, parseBatchInput, type BatchItem } from '../batchInput';
 import { openResumableOut, sameFile, stdoutOut } from '../batchOutput';
 import { redoOnCpu } from '../../engines/onnx/deviceFailure';
@@ -30,12 +31,15 @@ async function runItem(model: LanguageModel, item: BatchItem, o: { topK: number;
   return twoPassDirectedInformation(model, di);
 }
 
+/** A bar on a terminal; elsewhere progressLine's line every few seconds. */
 function progressBar(io: CliIo) {
   const active = io.stderr.isTTY === true;
+  const lines = progressLine(io, 'batch', 'texts');
   let last = 0;
   return {
     update(done: number, total: number, tokens: number, errors: number, t0: number, force = false) {
-      if (!active || (!force && Date.now() - last < 100)) return;
+      if (!active) return lines.update(done, total);
+      if (!force && Date.now() - last < 100) return;
       last = Date.now();
       const width = 24, filled = total > 0 ? Math.round((width * done) / total) : width;
       const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);

@@ -9,6 +9,7 @@ import type { CliIo } from '../io';
 import { loadModelFromFlags, modelFlags } from '../modelOptions';
 import { toJson } from '../output';
 import { textOrFile } from '../textArg';
+import { progressLine } from '../progress';
 import { baselineFlags, baselineFromFlags, formatFlag, formatOf } from './di';
 import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 
@@ -72,7 +73,7 @@ export const generateCommand: CliCommand = {
       const stream = format === 'table' && samples === 1;
       if (stream) io.stdout.write(header() + '\n');
       // Monte Carlo progress counts samples, not tokens.
-      const progress = { update: (d: number, n: number) => { if (io.stderr.isTTY) io.stderr.write(`\rsampling ${d}/${n} samples`); }, done: () => { if (io.stderr.isTTY) io.stderr.write('\r\x1b[K'); } };
+      const progress = progressLine(io, 'sampling', 'samples');
       const result = await redoOnCpu(() => generate(model, prompt, {
         ...baseline,
         samples,

@@ -100,3 +100,16 @@ test('measures are consistent: entropy within [0, log2 V], rank 1 exactly at the
     assert.ok(Math.abs(t.surpriseExcessBits! - (t.surprisalBits! - t.entropyBits!)) < 1e-12);
   }
 });
+
+test('keepTokens: false streams every token in order (unscored ones too) and keeps none; the summary is the same', async () => {
+  for (const info of [fakeInfo(), fakeInfo({ bosTokenId: null }), fakeInfo({ contextWindow: 8 })]) {
+    const kept = await analyzeText(TEXT, new FakeModel(info), { chunkSize: 3 });
+    const seen: unknown[] = [];
+    const streamed = await analyzeText(TEXT, new FakeModel(info), { chunkSize: 3, keepTokens: false, onToken: (t) => seen.push(structuredClone(t)) });
+    assert.deepEqual(streamed.tokens, [], 'nothing kept');
+    assert.deepEqual(seen, kept.tokens, `every token once, in order, as kept (bos ${info.bosTokenId}, window ${info.contextWindow})`);
+    assert.deepEqual(streamed.summary, kept.summary);
+  }
+  const withUnits = await analyzeText(TEXT, new FakeModel(), { keepTokens: false, units: true });
+  assert.equal(withUnits.tokens.length, TEXT.length, 'units need the tokens: keepTokens is ignored');
+});
