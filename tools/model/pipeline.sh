@@ -9,7 +9,20 @@ V2_MINUTES=${2:-55}
 T=tools/model
 W=$T/work
 OUT=models/semantic-flow-mini
-V0=${V0_DIR:-/work/shared/models/semantic-flow-mini-v0}   # v0 model folder (initial weights, baseline)
+# v0 (initial weights and the baseline) is the built-in model as first committed; without V0_DIR it is
+# taken from the repository's history into $W/v0 (a shallow clone lacks it: fetch it, or set V0_DIR).
+V0_COMMIT=c58f1b5ef9aa9f2fc61913751f5f28374d270f75
+if [ -n "${V0_DIR:-}" ]; then
+  V0=$V0_DIR
+  [ -f "$V0/onnx/model.onnx" ] || { echo "pipeline.sh: V0_DIR=$V0 has no onnx/model.onnx (the v0 model folder)" >&2; exit 2; }
+else
+  V0=$W/v0
+  git cat-file -e "$V0_COMMIT" 2>/dev/null || { echo "pipeline.sh: v0 is commit $V0_COMMIT's models/semantic-flow-mini, not in this clone (shallow?): git fetch --unshallow, or set V0_DIR to a v0 model folder" >&2; exit 2; }
+  mkdir -p "$V0/onnx"
+  for f in config.json generation_config.json tokenizer.json tokenizer_config.json onnx/model.onnx onnx/model_quantized.onnx; do
+    git show "$V0_COMMIT:models/semantic-flow-mini/$f" > "$V0/$f"
+  done
+fi
 node $T/make-tokenizer.mjs $W/tokenizer
 # v1's corpus: files of packages installed after it was built are left out (no-op where they are absent)
 node $T/build-corpus.mjs $W --without-packages $T/v1-absent-packages.txt
