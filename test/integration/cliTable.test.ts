@@ -94,12 +94,12 @@ test('models table and flow footer fit 100 columns: cells that do not fit move t
   models.env = { ...models.env, SEMANTIC_FLOW_CACHE: '/nonexistent-sf-cache', HF_HUB_CACHE: '/nonexistent-hf' };
   assert.equal(await run(['models', '--format', 'table'], models), 0, models.err);
   for (const l of models.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
-  assert.match(models.out, /\nXenova\/gpt2 +124M [^\n]*\n {4}on disk: —\n/);
+  assert.match(models.out, /\nXenova\/gpt2 +124M [^\n]*\n {4}memory \(approx\.\): q8 ~485 MB; licence: MIT; chat: no; context: 1024; on disk: —\n/);
   const wide = terminal('');
   wide.env = models.env;
   wide.stdout.columns = 200;
   assert.equal(await run(['models', '--format', 'table'], wide), 0);
-  assert.match(wide.out, /^model +params +download \(approx\.\) +licence +chat +context +on disk\n/, 'one row per model when it fits');
+  assert.match(wide.out, /^model +params +download \(approx\.\) +memory \(approx\.\) +licence +chat +context +on disk\n/, 'one row per model when it fits');
   const flow = terminal('The cat sat on the mat.');
   assert.equal(await run(['flow', '--format', 'table', '-'], flow), 0, flow.err);
   for (const l of flow.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
