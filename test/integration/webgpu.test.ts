@@ -231,6 +231,18 @@ test('a GPU that fails in the middle of an analysis: the model moves to the CPU 
     assert.equal(m.info.device, 'cpu');
     r.tokens.forEach((x, i) => assert.equal(x.surprisalBits, c.tokens[i].surprisalBits, `surprisal ${i}`));
     allReleased(m, 'after the move');
+    // Streamed (the CLI writes each token as it comes): the redo sends on only the tokens after those
+    // already sent, so each index arrives once, in order, and the summary is the CPU's.
+    const s = await OnnxModel.load({ modelDir: TINY, device: 'webgpu', onSession: failingFrom(4) });
+    try {
+      const sent: number[] = [];
+      const streamed = await s.analyze(TEXT, { chunkSize: 8, keepTokens: false, onToken: (x) => sent.push(x.index) });
+      assert.equal(streamed.model.device, 'cpu');
+      assert.deepEqual(sent, c.tokens.map((x) => x.index));
+      assert.equal(streamed.summary.totalBits, c.summary.totalBits);
+    } finally {
+      await s.dispose();
+    }
     // The core analyses redo the same way (the CLI and the worker wrap them in redoOnCpu).
     const g = await OnnxModel.load({ modelDir: TINY, device: 'webgpu', onSession: failingFrom(5) });
     try {

@@ -6,7 +6,7 @@
  */
 import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
 import { SemanticFlowError } from '../../core/errors';
-import type { AnalysisResult, ModelInfo } from '../../core/result';
+import type { AnalysisResult, ModelInfo, TokenRecord } from '../../core/result';
 import type { ForwardInput, ForwardOutput, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
 import { spansFromTokenBytes } from '../../core/spans';
 import type { LanguageModel } from '../languageModel';
@@ -73,7 +73,16 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   analyze(text: string, options?: AnalyzeOptions): Promise<AnalysisResult> {
-    return redoOnCpu(() => analyzeText(text, this, options), () => options?.prefixCache?.dispose());
+    // A redo scores the text from its start again; a streaming caller has already written the tokens it
+    // received (the CLI's JSON), so the redo passes on only those after them, each token once, in order.
+    const onToken = options?.onToken;
+    let sent = 0;
+    const once = onToken && ((t: TokenRecord) => {
+      if (t.index < sent) return;
+      sent = t.index + 1;
+      onToken(t);
+    });
+    return redoOnCpu(() => analyzeText(text, this, { ...options, onToken: once }), () => options?.prefixCache?.dispose());
   }
 
   /**
