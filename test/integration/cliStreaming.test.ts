@@ -39,7 +39,7 @@ test('streamed JSON, CSV and table equal the whole result written at the end', a
   assert.ok(kept.summary.truncatedContextTokens > 0, 'the text goes past the window');
   const out = async (format: string) => {
     const io = pipeIo();
-    assert.equal(await run(['analyze', '--format', format, '-'], io), 0, io.err);
+    assert.equal(await run(['analyze', '--device', 'cpu', '--format', format, '-'], io), 0, io.err);
     return io.out;
   };
   assert.equal(noTime(await out('json')), noTime(toJson(kept)));
