@@ -12,7 +12,7 @@ import type { Dtype } from '../../core/result';
 import { inspectModelFolder } from '../onnx/modelFolder';
 import { catalogFiles, entryFor, type CatalogEntry } from './catalog';
 import { cancelled, hostOf, httpStatus, type FileContext } from './downloadErrors';
-import { DownloadAborted, fetchFile } from './fetchFile';
+import { DownloadAborted, fetchFile, partialFilesOf } from './fetchFile';
 import { formatBytes } from './formatBytes';
 import { modelFolderFor } from './modelsDir';
 import { proxiedFetch, proxyFor, redactedProxy } from './proxy';
@@ -161,5 +161,5 @@ async function removeEmptyFolders(dir: string, root: string, files: string[]): P
 }
 
 async function removeParts(dir: string, files: string[]): Promise<void> {
-  for (const f of files) await unlink(join(dir, `${f}.part`)).catch(() => {});
+  for (const f of files) for (const p of partialFilesOf(join(dir, f))) await unlink(p).catch(() => {});
 }

@@ -1,9 +1,11 @@
 /**
  * One file over HTTP into `<dest>.part`, renamed to `dest` once its size matches what the server
  * announced. An existing `.part` is resumed with a Range request: 206 appends, 200 (the server ignored
- * the range) starts over, 416 means the part is already whole (or stale). No checksum: size-checked only.
+ * the range) starts over, 416 means the part is already whole (or stale). The part's ETag is kept beside
+ * it (`<dest>.part.etag`) and sent as If-Range, so a file that changed upstream since (a new commit)
+ * comes whole instead of its tail being appended to the old head. No checksum: size-checked only.
  */
-import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import { httpStatus, interrupted, networkReason, unreachable, type FileContext } from './downloadErrors';
@@ -26,6 +28,16 @@ export type FetchFileResult = { status: 'done'; bytes: number } | { status: 'not
 export class DownloadAborted extends Error {}
 
 const partOf = (dest: string) => `${dest}.part`;
+const etagOf = (dest: string) => `${dest}.part.etag`;
+
+/** The files a download of `dest` keeps while it is incomplete. */
+export const partialFilesOf = (dest: string): string[] => [partOf(dest), etagOf(dest)];
+
+/** A strong ETag (If-Range takes no weak one), or null. */
+function strongEtag(res: Response): string | null {
+  const tag = res.headers.get('etag');
+  return tag && !tag.startsWith('W/') ? tag : null;
+}
 
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -60,7 +72,11 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
   const kick = () => { clearTimeout(timer); timer = setTimeout(() => stall.abort(), stallMs); };
   const signal = o.signal ? AbortSignal.any([o.signal, stall.signal]) : stall.signal;
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-  if (have > 0) headers.range = `bytes=${have}-`;
+  if (have > 0) {
+    headers.range = `bytes=${have}-`;
+    const tag = await readFile(etagOf(o.dest), 'utf8').catch(() => null);
+    if (tag) headers['if-range'] = tag;
+  }
   try {
     let res: Response;
     try {
@@ -72,7 +88,7 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
     }
     const restart = async () => {
       await res.body?.cancel().catch(() => {});
-      await unlink(part).catch(() => {});
+      for (const f of partialFilesOf(o.dest)) await unlink(f).catch(() => {});
       if (!retryFromZero) throw new SemanticFlowError('server-error', `${o.ctx.host} answered a resume request for ${o.ctx.file} of ${o.ctx.id} inconsistently; delete ${part} and try again.`);
       clearTimeout(timer);
       return fetchFile(o, false);
@@ -83,6 +99,7 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
       await res.body?.cancel().catch(() => {});
       o.onBytes?.(have, have);
       await rename(part, o.dest);
+      await unlink(etagOf(o.dest)).catch(() => {});
       return { status: 'done', bytes: have };
     }
     if (res.status === 404) {
@@ -100,6 +117,10 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
       if (have === 0 || range.start !== have) return await restart();
       start = have;
       total = range.total ?? (total === null ? null : have + total);
+    } else {
+      const tag = strongEtag(res);
+      if (tag) await writeFile(etagOf(o.dest), tag);
+      else await unlink(etagOf(o.dest)).catch(() => {});
     }
     return await writeBody(o, res, part, start, total, kick, stall.signal, stallMs);
   } finally {
@@ -137,5 +158,6 @@ async function writeBody(
     throw new SemanticFlowError('model-corrupt', `${o.ctx.host} sent ${written} bytes for ${o.ctx.file} of ${o.ctx.id}, more than the ${total} it announced; the partial file was removed, run the download again.`);
   }
   await rename(part, o.dest);
+  await unlink(etagOf(o.dest)).catch(() => {});
   return { status: 'done', bytes: written };
 }

@@ -6,7 +6,8 @@
  */
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
@@ -17,6 +18,10 @@ import type { Services } from '../../../src/extension/services';
 import type { DownloadParams, EngineConfig, Progress } from '../../../src/worker/protocol';
 import { DEFAULT_CONFIG } from './defaultConfig';
 import { createFakeVscode, installFakeVscode } from './fakeVscode';
+import { downloadModel } from '../../../src/engines/catalog/download';
+import { OnnxModel } from '../../../src/engines/onnx/onnxModel';
+import { download } from '../../../src/worker/handlers';
+import { startFakeHub, type FakeHub } from '../../fixtures/hub/fakeHub';
 
 const root = packageRoot(__dirname);
 const { vscode, control } = createFakeVscode(root);
@@ -46,7 +51,7 @@ function writeModel(id: string, files: Record<string, number>): void {
 
 interface Call { method: string; params: unknown }
 /** A stand-in for the engine: `download` writes the files (reporting bytes) unless `onDownload` says otherwise. */
-function fakeEngine(onDownload?: (p: DownloadParams, signal: AbortSignal | undefined) => Promise<unknown>) {
+function fakeEngine(onDownload?: (p: DownloadParams, signal: AbortSignal | undefined, onProgress?: (p: Progress) => void) => Promise<unknown>) {
   const calls: Call[] = [];
   return {
     calls,
@@ -54,7 +59,7 @@ function fakeEngine(onDownload?: (p: DownloadParams, signal: AbortSignal | undef
       calls.push({ method, params });
       if (method === 'download') {
         const p = params as DownloadParams;
-        if (onDownload) return onDownload(p, opts.signal);
+        if (onDownload) return onDownload(p, opts.signal, opts.onProgress);
         let done = 0;
         for (const [file, n] of Object.entries(FILES_Q8)) {
           writeModel(p.hubId, { [file]: n });
@@ -195,6 +200,66 @@ test('choosing a catalog model that is not on disk downloads it into global stor
   assert.deepEqual(engine.calls.map((c) => c.method), ['download', 'load']);
   assert.deepEqual(models.current(config), { kind: 'hub', id: 'Xenova/gpt2' });
   assert.equal((await models.engineConfig(config) as { dtype: string }).dtype, 'q8', 'the downloaded q8 loads although the fp32 default is in effect');
+});
+
+const LLAMA2 = join(root, 'test', 'fixtures', 'models', 'tiny-llama2-chat'); // fp32 with external data
+const LLAMA_ID = 'onnx-community/Llama-3.2-1B-Instruct';
+const LLAMA_DIR = join(modelsRoot, ...LLAMA_ID.split('/'));
+const DATA = 'onnx/model.onnx_data';
+/** The engine's real download handler against `hub` (the Hub's URL layout, weights redirected to a CDN path), fp32 chosen. */
+function hubServices(hub: FakeHub) {
+  const engine = fakeEngine((p, signal, onProgress) =>
+    download(p, { signal: signal ?? new AbortController().signal, progress: (q) => onProgress?.(q), log: () => undefined }, downloadModel, { HF_ENDPOINT: hub.url }));
+  const { s, models } = services(engine);
+  return { engine, models, s: { ...s, config: () => ({ ...config, dtypeChosen: true }) } as Services };
+}
+async function assertScores(dir: string): Promise<void> {
+  for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx', DATA]) assert.ok(readFileSync(join(dir, f)).equals(readFileSync(join(LLAMA2, f))), f);
+  const model = await OnnxModel.load({ modelDir: dir });
+  try {
+    assert.equal((await model.analyze('The river was low.')).tokens.length, model.tokenize('The river was low.').ids.length);
+  } finally {
+    await model.dispose();
+  }
+}
+
+test('a family model from a server in the Hub layout (CDN redirects, external data) through the engine\'s download handler; the folder loads and scores', async () => {
+  const hub = await startFakeHub({ root: LLAMA2, cdn: true });
+  try {
+    const { engine, models, s } = hubServices(hub);
+    await models.setPick({ kind: 'builtin' });
+    answer(byLabel(/Llama 3\.2 1B Instruct$/));
+    assert.equal(await selectModel(s), true);
+    assert.deepEqual(engine.calls.map((c) => c.method), ['download', 'load']);
+    assert.ok(hub.requests.some((r) => r.kind === 'cdn' && r.file === DATA), 'the weights came from the CDN path');
+    assert.equal(reports.messages.at(-2)?.endsWith('· model.onnx_data'), true, reports.messages.join(' | '));
+    assert.deepEqual(models.current(config), { kind: 'hub', id: LLAMA_ID });
+    await assertScores(LLAMA_DIR);
+  } finally {
+    await hub.close();
+  }
+});
+
+test('a connection dropped mid-file: Select Model (catalog id argument) fails with one message and keeps the pick; choosing again resumes with Range and If-Range', async () => {
+  const hub = await startFakeHub({ root: LLAMA2, cdn: true, dropAfter: { file: DATA, bytes: 50_000 } });
+  try {
+    const { models, s } = hubServices(hub);
+    await models.setPick({ kind: 'builtin' });
+    await assert.rejects(selectModel(s, LLAMA_ID), (e: SemanticFlowError) => e.code === 'server-error' && /stopped after 50000 of \d+ bytes.*run the download again to resume/.test(e.message));
+    assert.deepEqual(models.current(config), { kind: 'builtin' });
+    const part = join(LLAMA_DIR, `${DATA}.part`);
+    assert.equal(readFileSync(part).length, 50_000);
+    hub.requests.length = 0;
+    assert.equal(await selectModel(s, LLAMA_ID), true);
+    const etag = `"${createHash('sha256').update(readFileSync(join(LLAMA2, DATA))).digest('hex')}"`;
+    assert.deepEqual(hub.requests.filter((r) => r.file === DATA).map((r) => [r.kind, r.range, r.ifRange]),
+      [['resolve', 'bytes=50000-', etag], ['cdn', 'bytes=50000-', etag]], 'only the rest, and only while the ETag matches');
+    assert.ok(!existsSync(part) && !existsSync(`${part}.etag`));
+    assert.deepEqual(models.current(config), { kind: 'hub', id: LLAMA_ID });
+    await assertScores(LLAMA_DIR);
+  } finally {
+    await hub.close();
+  }
 });
 
 test('Cancel aborts the download request, keeps the previous model and says the download resumes', async () => {
