@@ -1,5 +1,6 @@
 /** CancellationToken → AbortSignal, and a cancellable progress notification around engine work. */
 import * as vscode from 'vscode';
+import { formatBytes } from '../engines/catalog/formatBytes';
 import type { Progress } from '../worker/protocol';
 
 export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
@@ -9,12 +10,25 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
   return ac.signal;
 }
 
-/** A progress line for an engine Progress message. */
+export type DownloadProgress = Extract<Progress, { stage: 'download' }>;
+
+/** Whole percent of the download done, or null while its total is unknown. */
+export const downloadPercent = (p: DownloadProgress): number | null => (p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null);
+
+/** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
+export function downloadMessage(p: DownloadProgress): string {
+  const pct = downloadPercent(p);
+  return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct === null ? '' : ` (${pct}%)`} · ${p.file.split('/').pop()}`;
+}
+
+/** A progress line for an engine Progress message; undefined for messages that feed views, not the notification. */
 export function progressMessage(p: Progress): string | undefined {
   switch (p.stage) {
     case 'load': return `Loading ${p.model}…`;
+    case 'download': return downloadMessage(p);
     case 'score': return `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}${p.detail ? ` · ${p.detail}` : ''}`;
     case 'token': return undefined;
+    case 'completion': return undefined;
   }
 }
 

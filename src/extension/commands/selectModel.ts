@@ -10,7 +10,7 @@ import { BUILTIN_MODEL_NAME } from '../../engines/builtinModel';
 import { CATALOG, entryFor, findCatalogEntry } from '../../engines/catalog/catalog';
 import { formatBytes } from '../../engines/catalog/formatBytes';
 import type { Progress } from '../../worker/protocol';
-import { toAbortSignal } from '../cancellation';
+import { downloadMessage, downloadPercent, toAbortSignal } from '../cancellation';
 import type { ModelChoice } from '../modelChoice';
 import type { Services } from '../services';
 
@@ -33,17 +33,6 @@ function catalogChoice(id: unknown): ModelChoice {
   const entry = typeof id === 'string' ? findCatalogEntry(id) : undefined;
   if (!entry) throw new SemanticFlowError('bad-argument', `Select Model was given ${JSON.stringify(id)}, which is not a catalog model (${CATALOG.map((e) => e.id).join(', ')}).`);
   return { kind: 'hub', id: entry.id };
-}
-
-type DownloadProgress = Extract<Progress, { stage: 'download' }>;
-
-/** Whole percent of the download done, or null while its total is unknown. */
-const downloadPercent = (p: DownloadProgress): number | null => (p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null);
-
-/** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
-export function downloadMessage(p: DownloadProgress): string {
-  const pct = downloadPercent(p);
-  return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct === null ? '' : ` (${pct}%)`} · ${p.file.split('/').pop()}`;
 }
 
 /**

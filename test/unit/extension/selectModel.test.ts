@@ -28,7 +28,8 @@ const { vscode, control } = createFakeVscode(root);
 installFakeVscode(vscode);
 // Loaded after the fake is installed, through require so the CommonJS hook sees `vscode`.
 const { ModelSelection } = require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
-const { selectModel, downloadMessage } = require('../../../src/extension/commands/selectModel') as typeof import('../../../src/extension/commands/selectModel');
+const { selectModel } = require('../../../src/extension/commands/selectModel') as typeof import('../../../src/extension/commands/selectModel');
+const { downloadMessage } = require('../../../src/extension/cancellation') as typeof import('../../../src/extension/cancellation');
 const { UserErrors } = require('../../../src/extension/userErrors') as typeof import('../../../src/extension/userErrors');
 
 const storage = mkdtempSync(join(tmpdir(), 'sf-global-storage-'));
@@ -264,7 +265,7 @@ test('a connection dropped mid-file: Select Model (catalog id argument) fails wi
 
 test('Cancel aborts the download request, keeps the previous model and says the download resumes', async () => {
   let aborted = false;
-  const engine = fakeEngine((p, signal) => new Promise((_resolve, reject) => {
+  const engine = fakeEngine((_p, signal) => new Promise((_resolve, reject) => {
     signal?.addEventListener('abort', () => { aborted = true; reject(new SemanticFlowError('cancelled', 'The request was cancelled.')); });
   }));
   const { s, models } = services(engine);
