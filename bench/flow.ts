@@ -45,7 +45,7 @@ The quick brown fox jumps over the lazy dog while the farmer counts his sheep an
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median times of several jobs, run in rotation so that load from other processes hits all of them alike; each job may report a part of its time (the forward passes). */
-async function timeRotating(jobs: (() => Promise<number | void>)[], reps: number): Promise<{ total: number; part: number }[]> {
+async function timeRotating(jobs: (() => Promise<number | undefined>)[], reps: number): Promise<{ total: number; part: number }[]> {
   const ms = jobs.map(() => ({ total: [] as number[], part: [] as number[] }));
   for (let i = 0; i < reps; i++) {
     for (let j = 0; j < jobs.length; j++) {

@@ -374,13 +374,3 @@ export const finiteNumbers = (_k: string, v: unknown): unknown => (typeof v === 
 export function resultToJson(result: AnalysisResult, indent?: number): string {
   return JSON.stringify(result, finiteNumbers, indent);
 }
-
-/** Parses and checks a result produced by this or an older compatible version. */
-export function resultFromJson(json: string): AnalysisResult {
-  const r = JSON.parse(json) as AnalysisResult;
-  if (typeof r !== 'object' || r === null || r.schemaVersion !== SCHEMA_VERSION) {
-    throw new Error(`Not a Semantic Flow result of schema version ${SCHEMA_VERSION}.`);
-  }
-  if (!Array.isArray(r.tokens) || typeof r.text !== 'string') throw new Error('A Semantic Flow result needs "text" and "tokens".');
-  return r;
-}

@@ -82,9 +82,6 @@ export function topKOfRow(row: Float32Array, k: number, logZ: number): TopKEntry
   });
 }
 
-/** log2 p(id) for a row whose logSumExp is known. */
-export const log2ProbOf = (row: Float32Array, id: number, logZ: number): number => (row[id] - logZ) / LN2;
-
 /** Log-softmax of a row in natural log (float64 accumulation of float32 inputs). */
 export function logSoftmax(row: Float32Array): Float64Array {
   let max = -Infinity;

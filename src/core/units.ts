@@ -1,8 +1,6 @@
 /** Natural log of 2: divide nats by it to get bits (measures.md, "Conventions"). */
 export const LN2 = Math.LN2;
 
-export const natsToBits = (nats: number): number => nats / LN2;
-
 /** Formats a quantity in bits with its unit, e.g. "3.21 bits". */
 export function formatBits(bits: number | null | undefined, digits = 2): string {
   if (bits === null || bits === undefined || !Number.isFinite(bits)) return '—';

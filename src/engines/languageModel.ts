@@ -31,7 +31,3 @@ export interface LanguageModel {
   applyChatTemplate?(messages: { role: string; content: string }[], options?: { addGenerationPrompt?: boolean }): string;
   dispose(): Promise<void>;
 }
-
-export type LoadProgress =
-  | { stage: 'load'; file: string; loadedBytes: number; totalBytes: number }
-  | { stage: 'ready' };

@@ -26,7 +26,7 @@ export interface WorkerLike {
   on(event: 'message', listener: (msg: FromWorker) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
-  terminate(): Promise<number> | void;
+  terminate(): Promise<unknown>;
 }
 
 export interface RequestOptions {

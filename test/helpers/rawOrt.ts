@@ -12,7 +12,6 @@ export async function rawOrtSession(modelDir: string, file = 'model.onnx'): Prom
 
 export function rawFeeds(session: ort.InferenceSession, modelDir: string, ids: number[]): Record<string, ort.Tensor> {
   const cfg = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
-  const L = ids.length;
   const i64 = (a: number[]) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), [1, a.length]);
   const feeds: Record<string, ort.Tensor> = { input_ids: i64(ids), attention_mask: i64(ids.map(() => 1)) };
   if (session.inputNames.includes('position_ids')) feeds.position_ids = i64(ids.map((_, i) => i));

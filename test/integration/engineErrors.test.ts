@@ -9,7 +9,6 @@ import { builtinModelDir } from '../../src/engines/builtinModel';
 import { formatBytes } from '../../src/engines/catalog/formatBytes';
 
 const DIR = builtinModelDir();
-const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
 
 function copyModel(): string {
   const d = mkdtempSync(join(tmpdir(), 'sf-model-'));

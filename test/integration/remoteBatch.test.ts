@@ -133,7 +133,7 @@ test('a dead endpoint stops the batch with one clear error and writes nothing', 
 
 test('an id written as an error is retried by the next run; a run that leaves an error exits 2', async () => {
   let failing = true;
-  const flaky = await startFakeServer((r, n) => {
+  const flaky = await startFakeServer((r) => {
     if (failing && r.path === '/v1/completions' && String(r.body?.prompt).includes('number 2:')) {
       return { status: 400, body: { object: 'error', message: 'This model cannot score that today', type: 'BadRequestError', code: 400 } };
     }

@@ -4,7 +4,6 @@
  * tokenizer of the fixture model (measures.md identity 4).
  */
 import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { spansFromTokenBytes } from '../../src/core/spans';
