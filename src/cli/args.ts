@@ -42,7 +42,7 @@ export function outOfRange(name: string, raw: unknown, min: number, max: number,
   return new SemanticFlowError('bad-argument', `Option \`--${name}\` takes a whole number from ${wholeNumber(min)} to ${wholeNumber(max)}${why}, not \`${String(raw)}\`.`);
 }
 
-function valueOf(name: string, spec: FlagSpec, raw: string): string | number {
+function flagValue(name: string, spec: FlagSpec, raw: string): string | number {
   if (spec.type === 'int') {
     const v = raw.trim() === '' ? NaN : Number(raw);
     if (spec.max !== undefined && !(Number.isInteger(v) && v >= spec.min && v <= spec.max)) throw outOfRange(name, raw, spec.min, spec.max);
@@ -83,7 +83,7 @@ export function parseArgs<S extends FlagSpecs>(argv: readonly string[], specs: S
       raw = argv[++i];
       if (raw === undefined) throw new SemanticFlowError('bad-argument', `Option \`--${name}\` needs a value.`);
     }
-    flags[name] = valueOf(name, spec, raw);
+    flags[name] = flagValue(name, spec, raw);
   }
   for (const [name, spec] of Object.entries(specs)) if (flags[name] === undefined && 'default' in spec && spec.default !== undefined) flags[name] = spec.default;
   return { flags: flags as Flags<S>, positionals };

@@ -4,14 +4,12 @@
  * in flight (Error Lens NewDelay). The engine keeps the KV cache of the document's last analysis
  * (src/core/prefixReuse.ts), so only the tokens from the first changed one onwards are fed again.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ResultStore } from './resultStore';
 
 export const LIVE_DELAY_MS = 400;
 
-export interface LiveRescore {
-  (doc: vscode.TextDocument, region: { offset: number; length: number }, signal: AbortSignal): Promise<void>;
-}
+export type LiveRescore = (doc: vscode.TextDocument, region: { offset: number; length: number }, signal: AbortSignal) => Promise<void>;
 
 export class LiveMode implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();

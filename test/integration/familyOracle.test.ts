@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { startHfOracle, type HfOracle, type OracleLogits } from '../helpers/hfOracle';
 import { rawFeeds, rawOrtSession } from '../helpers/rawOrt';

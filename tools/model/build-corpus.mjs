@@ -159,6 +159,7 @@ writeFileSync(join(work, 'corpus', 'manifest.tsv'), rows.map((r) => r.join('\t')
 writeFileSync(join(work, 'corpus', 'stats.json'), JSON.stringify(stats, null, 1));
 // the corpus depends on what is installed: keep the package list next to it
 try {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
   const listed = execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n']).toString('utf8');
   const skip = new Set(absent.size ? readFileSync(withoutFile, 'utf8').split('\n').map((l) => l.trim()) : []);
   writeFileSync(join(work, 'corpus', 'packages.txt'), listed.split('\n').filter((l) => l && !skip.has(l.split(' ')[0].split(':')[0])).join('\n') + '\n');

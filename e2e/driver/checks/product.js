@@ -279,7 +279,7 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     try {
       await waitFor(async () => {
         rows = await summaryOf(wv);
-        return (rows['Tokens'] || '').startsWith(`${ref.tokens} `) && /\d/.test(rows['Bits per token'] || '');
+        return (rows.Tokens || '').startsWith(`${ref.tokens} `) && /\d/.test(rows['Bits per token'] || '');
       }, { message: 'summary of the analysed paragraph' });
     } catch (e) { throw new Error(`${e.message}; summary rows: ${JSON.stringify(rows)}`); }
     for (const [label, value] of [['Bits per token', ref.bitsPerToken], ['Bits per byte', ref.bitsPerByte]]) {
@@ -326,7 +326,7 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     assert(ss.ok, 'Show Panel failed');
     const wv = await panel(vsc);
     await wv.locator('#section-di').waitFor({ state: 'visible', timeout: TIMEOUTS.command });
-    const chart = await waitCanvasDrawn(wv, '#chart-di');
+    await waitCanvasDrawn(wv, '#chart-di');
     let rows = {};
     await waitFor(async () => { rows = await summaryOf(wv); return !!rows['Directed information']; }, { message: 'DI summary row' })
       .catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(rows)}`); });

@@ -14,7 +14,7 @@ import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
 import { DeviceFailure, redoOnCpu } from './deviceFailure';
 import { DeviceOps } from './deviceOps';
-import { OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileCacheOnCpu } from './onnxKvCache';
+import { type OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileCacheOnCpu } from './onnxKvCache';
 import { openOnnxModel, type OnnxLoadOptions, type OpenedModel } from './onnxLoad';
 import { emptyInput, float32Of, int64Rows, int64Vector, tensorOf, type DeviceTensorLedger, type OrtSession, type OrtTensor } from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';

@@ -17,7 +17,7 @@ export interface ParseOptions {
 /** Integer keys become "#123" so JS keeps their order; bare ±Infinity/NaN become strings. */
 export function parseJsonBody(body: string | unknown, keepIntegerKeyOrder = false): unknown {
   if (typeof body !== 'string') return body;
-  let text = body.replace(/([:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
+  let text = body.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
   if (keepIntegerKeyOrder) text = text.replace(/([{,]\s*)"(\d+)"(\s*:)/g, '$1"#$2"$3');
   try {
     return JSON.parse(text);
