@@ -57,7 +57,7 @@ function decodeStrict(bytes: Uint8Array, name: string): string {
  */
 export function decodeText(bytes: Uint8Array, name: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): string {
   if (bytes.length > maxBytes) throw tooLarge(name, bytes.length, maxBytes);
-  let text = decodeStrict(bytes, name);
+  const text = decodeStrict(bytes, name);
   if (text.length === 0) throw new SemanticFlowError('bad-input', `${name} is empty: there is no text to analyze.`);
   return text;
 }

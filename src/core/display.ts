@@ -5,6 +5,7 @@
 import { eastAsianWidth } from 'get-east-asian-width';
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: a run of zero-width code points, variation selectors alone included
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]+$/u;
 const EMOJI_PRESENTATION = /\p{Emoji_Presentation}|\u{FE0F}|\p{Extended_Pictographic}\u{200D}|\p{Regional_Indicator}{2}/u;
 
