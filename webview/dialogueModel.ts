@@ -61,8 +61,6 @@ export function turnRows(r: AnalysisResult): string[][] {
   ]);
 }
 
-export const TURN_HEADER = ['#', 'role', 'text', 'tokens', 'bits', 'baseline', 'Σ iota', 'cumulative', 'receives'];
-
 /** The directions' totals and the conservation check, one line each. */
 export function dialogueLines(r: AnalysisResult): string[] {
   const d = r.dialogue;

@@ -22,8 +22,6 @@ export function rdPoints(r: AnalysisResult): RdPoint[] {
 const kb = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
 const withInterval = (v: number, i: [number, number], d: number): string => `${v.toFixed(d)} [${i[0].toFixed(d)}, ${i[1].toFixed(d)}]`;
 
-export const RD_HEADER = ['variant', 'file', 'size', 'bits/weight', 'mean KL, bits/token [95%]', 'Δ bits/byte [95%]'];
-
 export function rdRows(r: AnalysisResult): string[][] {
   return (r.rateDistortion?.points ?? []).map((p) => [p.variant, p.file, kb(p.bytes), p.bitsPerWeight.toFixed(3), withInterval(p.meanKlBits, p.klInterval, 4), withInterval(p.deltaBitsPerByte, p.deltaInterval, 4)]);
 }

@@ -6,7 +6,6 @@
 import type { ChatMessage } from './directedInput';
 import { SemanticFlowError } from './errors';
 
-export type TranscriptRole = 'user' | 'assistant' | 'system';
 const ROLES: readonly string[] = ['user', 'assistant', 'system'];
 
 const bad = (why: string): SemanticFlowError => new SemanticFlowError('bad-input', `The transcript ${why}`);

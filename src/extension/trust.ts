@@ -6,7 +6,6 @@
 
 /** Keys (under `semanticFlow.`) that are declared in package.json `capabilities.untrustedWorkspaces.restrictedConfigurations`. */
 export const RESTRICTED_KEYS = ['model', 'remote.endpoint', 'remote.model'] as const;
-export type RestrictedKey = (typeof RESTRICTED_KEYS)[number];
 
 /** The layers of a setting as `WorkspaceConfiguration.inspect` returns them (language layers are not used). */
 export interface InspectedSetting<T> {
