@@ -89,8 +89,13 @@ export function legendItems(): LegendItem[] {
 
 const num = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 
+/**
+ * Auto settling on the CPU where no GPU works is no fallback (the status bar says the same): the row says auto
+ * chose, and why no GPU is in the status bar's tooltip, not a paragraph in the summary.
+ */
 function deviceText(r: AnalysisResult): string {
   const m = r.model;
+  if (m.requestedDevice === 'auto') return `${m.device} (chosen by auto)`;
   const parts: string[] = [];
   if (m.requestedDevice && m.requestedDevice !== m.device) parts.push(`requested ${m.requestedDevice}`);
   if (m.fallbackReason) parts.push(`fallback: ${m.fallbackReason}`);

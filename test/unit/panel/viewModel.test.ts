@@ -141,6 +141,12 @@ describe('summary table', () => {
     assert.equal(rowValue(rows, 'Baseline'), undefined);
   });
 
+  it('says auto chose the device, without the reasons no GPU was used (they are in the status bar tooltip)', () => {
+    const r = plainResult();
+    r.model = { ...r.model, device: 'cpu', requestedDevice: 'auto', fallbackReason: 'CUDA was not used: this machine has no NVIDIA GPU (/dev/nvidia0).' };
+    assert.equal(rowValue(summaryRows(r), 'Device'), 'cpu (chosen by auto)');
+  });
+
   it('adds baseline, directed information and flow shape when present', () => {
     const rows = summaryRows(diFlowResult());
     assert.equal(rowValue(rows, 'Baseline'), `text ${JSON.stringify(HOSTILE[3])}`);
