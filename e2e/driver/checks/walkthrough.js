@@ -8,7 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { ID, readStatus, runAndWait, focusFirstGroup } = require('../productSteps');
+const { ID, readStatus, runAndWait, focusFirstGroup, cli } = require('../productSteps');
 const { mediaShot } = require('../media');
 const { closeAllEditors, userSetting, workspaceSettings } = require('../sampleSteps');
 
@@ -25,7 +25,11 @@ module.exports = ({ check, assert, vscode: { waitFor, waitForJsonFile, TIMEOUTS 
     const step = vsc.page.locator(stepSel(id));
     if ((await step.getAttribute('aria-expanded')) !== 'true') await step.locator('.step-title').click();
     await waitFor(async () => (await step.getAttribute('aria-expanded')) === 'true', { timeout: TIMEOUTS.ui, message: `step ${id} expanded` });
-    await step.locator('.button-container .monaco-button', { hasText: label }).first().click();
+    const button = step.locator('.button-container .monaco-button', { hasText: label }).first();
+    // a button wider than its step makes the click scroll the step sideways, cutting off its checkbox
+    const [b, s] = [await button.boundingBox(), await step.boundingBox()];
+    assert(!!b && !!s && b.x >= s.x && b.x + b.width <= s.x + s.width, `step ${id}: the button "${label}" does not fit in its step (${JSON.stringify({ b, s })})`);
+    await button.click();
   }
 
   /** Runs `fn` (which makes the extension run command `commandId`) and waits for the status file to say so. */
@@ -95,7 +99,11 @@ module.exports = ({ check, assert, vscode: { waitFor, waitForJsonFile, TIMEOUTS 
     const row = vsc.page.locator('.quick-input-list .monaco-list-row', { hasText: 'SmolLM2 135M Instruct' }).first();
     await row.waitFor({ state: 'visible', timeout: TIMEOUTS.command });
     const rowText = await row.innerText();
-    assert(/HuggingFaceTB\/SmolLM2-135M-Instruct · download about \d+ MB, q8/.test(rowText) && /Apache-2\.0 licence/.test(rowText), `Select Model row: ${rowText}`);
+    // the size and precision the catalog gives a download of it (the CLI reads the same catalog)
+    const facts = cli(t, ['models', '--format', 'json'], {}).models.find((m) => m.id === 'HuggingFaceTB/SmolLM2-135M-Instruct');
+    const mb = Math.round(facts.approxDownloadBytes[facts.defaultDtype] / 1e6);
+    const want = `HuggingFaceTB/SmolLM2-135M-Instruct · download about ${mb} MB, ${facts.defaultDtype}`;
+    assert(rowText.includes(want) && rowText.includes(`${facts.licence} licence`), `Select Model row: ${rowText}; expected ${want}`);
     const qi = await vsc.page.locator('.quick-input-widget').boundingBox();
     assert(!!qi, 'the quick pick is not on screen');
     await mediaShot(vsc, 'select-model', { clip: { x: Math.max(0, qi.x - 24), y: 0, width: qi.width + 48, height: qi.y + qi.height + 24 } });
@@ -171,7 +179,13 @@ module.exports = ({ check, assert, vscode: { waitFor, waitForJsonFile, TIMEOUTS 
     const tip = vsc.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Select Model' }).filter({ visible: true }).first();
     await tip.waitFor({ state: 'visible', timeout: TIMEOUTS.ui });
     assert(/semantic\S*flow\S*mini\S* on (cpu|webgpu|cuda|dml|coreml)/.test(await tip.innerText()), `tooltip: ${await tip.innerText()}`);
-    await mediaShot(vsc, 'status-bar');
+    // the tooltip and the status bar under it (the mouse stays on the item, or the tooltip goes)
+    const tb = await tip.boundingBox();
+    assert(!!tb, 'the tooltip is not on screen');
+    const vp = vsc.page.viewportSize();
+    const x = Math.max(0, Math.floor(tb.x - 320));
+    const y = Math.max(0, Math.floor(tb.y - 60));
+    await mediaShot(vsc, 'status-bar', { keepMouse: true, clip: { x, y, width: vp.width - x, height: vp.height - y } });
     await vsc.hideHover();
     await closeAllEditors(vsc);
   });
