@@ -95,9 +95,23 @@ export function utf8Layout(text: string): Utf8Layout {
   return { bytes, u16Start, u16End, charLen };
 }
 
+/**
+ * Where a SentencePiece tokenizer puts a "▁" the text does not hold. The tokenizer cuts the text at the
+ * added tokens it contains (`<s>`, `</s>`) and normalizes and pre-tokenizes each stretch between them on
+ * its own: a Prepend normalizer puts "▁" before every stretch, even one that starts with a space;
+ * Metaspace's prepend_scheme "always" before every stretch that does not start with one, "first" only
+ * before the stretch at the very start of the text (transformers.js's section_index 0).
+ */
+export interface PrependedSpace {
+  before: 'every-stretch' | 'text-start';
+  evenBeforeSpace: boolean;
+}
+
 export interface SpanOptions {
-  /** SentencePiece models whose normalizer prepends "▁" to the text: the first token's leading space is synthetic. */
-  prependedSpace?: boolean;
+  /** SentencePiece models that prepend "▁": the leading space of a stretch's first token may be synthetic. */
+  prependedSpace?: PrependedSpace | null;
+  /** Per token: an added token the tokenizer cut the raw text at (default: bytes that look like `<s>` or `<|x|>`). */
+  added?: readonly boolean[];
   /** The tokenizer normalizes the text to this Unicode form first (e.g. Qwen2's NFC): spans are found in the normalized text and mapped back. */
   normalization?: NormalizationForm | null;
 }
@@ -117,20 +131,22 @@ function spansInText(text: string, tokens: Uint8Array[], options: SpanOptions): 
   const { bytes, u16Start, u16End, charLen } = utf8Layout(text);
   const spans: TokenSpan[] = [];
   let pos = 0;
-  let leadingSpacePending = options.prependedSpace === true;
+  let stretchStart = true; // no token of the current stretch between added tokens seen yet
+  const rule = options.prependedSpace ?? null;
   for (let t = 0; t < tokens.length; t++) {
     let tb = tokens[t];
-    // The normalizer's "▁" comes before everything the text holds (so " x" becomes "▁▁x"): the first
-    // space byte of the first non-special token is synthetic, whatever the text starts with.
-    if (leadingSpacePending && tb.length > 0 && !isSpecialLike(tb)) {
-      leadingSpacePending = false;
-      if (tb[0] === 0x20) tb = tb.subarray(1);
+    const added = options.added ? options.added[t] : isSpecialLike(tb);
+    // The "▁" comes before everything the stretch holds (a Prepend normalizer makes " x" "▁▁x"): the
+    // first space byte of the stretch's first token is synthetic.
+    if (stretchStart && !added && tb.length > 0) {
+      stretchStart = false;
+      if (rule && prependsSpaceAt(rule, bytes, pos) && tb[0] === 0x20) tb = tb.subarray(1);
     }
     let matches = pos + tb.length <= bytes.length;
     for (let k = 0; matches && k < tb.length; k++) if (bytes[pos + k] !== tb[k]) matches = false;
     if (!matches || tb.length === 0) {
       // Not in the text (BOS/EOS/special added by a template): zero width at the current position.
-      if (!matches && !isSpecialLike(tokens[t])) {
+      if (!matches && !added && !isSpecialLike(tokens[t])) {
         throw new SemanticFlowError(
           'unsupported-model',
           `The tokenizer changed the text near UTF-16 offset ${u16Start[Math.min(pos, bytes.length)]}; ` +
@@ -146,6 +162,7 @@ function spansInText(text: string, tokens: Uint8Array[], options: SpanOptions): 
     const end = e >= bytes.length ? text.length : charLen[e] !== 0 ? u16Start[e] : u16End[e - 1];
     spans.push({ start, end });
     pos = e;
+    if (added) stretchStart = true;
   }
   if (pos !== bytes.length) {
     throw new SemanticFlowError(
@@ -154,6 +171,10 @@ function spansInText(text: string, tokens: Uint8Array[], options: SpanOptions): 
     );
   }
   return spans;
+}
+
+function prependsSpaceAt(rule: PrependedSpace, bytes: Uint8Array, pos: number): boolean {
+  return (rule.before === 'every-stretch' || pos === 0) && (rule.evenBeforeSpace || bytes[pos] !== 0x20);
 }
 
 // A token whose bytes look like "<|...|>" or "<s>"-style markup is a special token inserted by a template.

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directedInformation } from '../../src/core/directedInformation';
+import type { AnalysisResult } from '../../src/core/result';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { run } from '../../src/cli/run';
 import { captureIo as fakeIo } from '../helpers/captureIo';
@@ -26,6 +27,17 @@ const AROUND: Record<string, (user: string) => [string, string]> = {
   'tiny-qwen2-instruct': (u) => [`<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`, '<|im_end|>\n'],
 };
 
+/** Independent: iota per response token from raw passes over the templated ids (a template that opens with BOS gets no second one). */
+async function assertRawPasses(dir: string, model: OnnxModel, di: NonNullable<AnalysisResult['di']>): Promise<void> {
+  const resp = di.tokens.map((t) => t.id), bos = model.info.bosTokenId!;
+  const prefix = di.promptTokenIds[0] === bos ? [] : [bos];
+  const pa = (await rawLog2Probs(dir, [...prefix, ...di.promptTokenIds, ...resp])).slice(-resp.length);
+  const pb = (await rawLog2Probs(dir, [bos, ...resp])).slice(-resp.length);
+  di.tokens.forEach((t, k) => assert.ok(Math.abs(t.iotaBits - (pa[k] - pb[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pa[k] - pb[k]}`));
+  assert.equal(di.tokens.filter((t) => t.special).length, 0, 'the response holds only the assistant content');
+  assert.ok(Math.abs(di.totalBits - (sum(pa) - sum(pb))) < 1e-3);
+}
+
 for (const name of FAMILIES) {
   const dir = join(MODELS, name);
 
@@ -41,20 +53,32 @@ for (const name of FAMILIES) {
       assert.ok(di.promptText.endsWith(before), 'the prompt is the templated text up to the assistant content');
       assert.equal(di.input, 'chat');
       assert.deepEqual(di.chat, { template: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template, messages });
-      // independent: raw passes over the templated ids (a template that opens with BOS gets no second one)
-      const resp = di.tokens.map((t) => t.id), bos = model.info.bosTokenId!;
-      const prefix = di.promptTokenIds[0] === bos ? [] : [bos];
-      const pa = (await rawLog2Probs(dir, [...prefix, ...di.promptTokenIds, ...resp])).slice(-resp.length);
-      const pb = (await rawLog2Probs(dir, [bos, ...resp])).slice(-resp.length);
-      di.tokens.forEach((t, k) => assert.ok(Math.abs(t.iotaBits - (pa[k] - pb[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pa[k] - pb[k]}`));
-      const special = di.tokens.filter((t) => t.special).length;
-      assert.equal(special, 0, 'the response holds only the assistant content');
-      assert.ok(Math.abs(di.totalBits - (sum(pa) - sum(pb))) < 1e-3);
+      await assertRawPasses(dir, model, di);
     } finally {
       await model.dispose();
     }
   });
 }
+
+test('tiny-llama2-chat: DI of a multi-turn chat, where "<s>" opens each later turn mid-text, scores the last assistant turn after all the earlier ones', async () => {
+  const dir = join(MODELS, 'tiny-llama2-chat');
+  const model = await OnnxModel.load({ modelDir: dir, threads: 1 });
+  try {
+    const messages = [
+      { role: 'system', content: 'Answer briefly.' }, { role: 'user', content: USER }, { role: 'assistant', content: ANSWER },
+      { role: 'user', content: 'And then?' }, { role: 'assistant', content: 'Home to the mill.' },
+    ];
+    const r = await directedInformation(model, { messages });
+    // Llama 2's published template, written out by hand: the system message opens the first user turn
+    assert.equal(r.text, `<s>[INST] <<SYS>>\nAnswer briefly.\n<</SYS>>\n\n${USER} [/INST] ${ANSWER} </s><s>[INST] And then? [/INST] Home to the mill. </s>`);
+    const di = r.di!;
+    assert.equal(r.text.slice(di.responseStart, di.responseEnd), 'Home to the mill.');
+    assert.equal(di.promptText, r.text.slice(0, r.text.lastIndexOf('Home')));
+    await assertRawPasses(dir, model, di);
+  } finally {
+    await model.dispose();
+  }
+});
 
 test('semantic-flow di --chat: prompt and response become the user and assistant turns; --system adds a system turn', async () => {
   const io = fakeIo();

@@ -24,6 +24,9 @@ const SPAN_TEXTS = [
   'e\u0301 combining, 👩🏽‍💻 zwj,  two  spaces',
   '   leading spaces\n\n\ntrailing   ',
   "It's 2024: they'll PAY 1234567 times",
+  // Llama 2 turns: each "<s>" / "</s>" cuts the text, and every stretch after one gets its own "▁"
+  '<s>[INST] Where? [/INST] There. </s><s>[INST] And then? [/INST] Home. </s>',
+  ' hi<s> yo</s>x',
 ];
 /** Tokenizers whose normalizer composes characters (NFC). */
 const NORMALIZES = new Set(['tiny-qwen2-instruct']);
@@ -103,9 +106,11 @@ for (const name of FAMILIES) {
       SPAN_TEXTS.forEach((text, k) => {
         const tok = model.tokenize(text);
         assert.deepEqual(tok.ids, ref[k].ids, `ids of ${JSON.stringify(text)}`);
-        // One documented difference (core/spans.ts): a first token that is only the "▁" a SentencePiece
-        // normalizer prepends stands for no text, so its span is empty; Rust aligns it with the first character.
-        const want = ref[k].offsets.map(([s, e], i) => (i === 0 && PREPENDS_SPACE.has(name) && model.tokenText(tok.ids[0]) === ' ' ? [0, 0] : [s, e]));
+        // One documented difference (core/spans.ts): a token that is only the "▁" a SentencePiece normalizer
+        // prepends to a stretch (the text's start, or after an added token) stands for no text, so its span
+        // is empty; Rust aligns it with the stretch's first character.
+        const synthetic = (i: number) => PREPENDS_SPACE.has(name) && model.tokenText(tok.ids[i]) === ' ' && (i === 0 || tok.special[i - 1]);
+        const want = ref[k].offsets.map(([s, e], i) => (synthetic(i) ? [s, s] : [s, e]));
         const got = tok.spans.map((s) => [s.start, s.end]);
         if (NORMALIZES.has(name) && text.normalize('NFC') !== text) {
           // Where NFC composed characters ("e" + U+0301 → "é"), Rust aligns the composed character with

@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { analyzeText } from '../../src/core/analyze';
 import { spansFromTokenBytes } from '../../src/core/spans';
-import { bytesOfId, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
+import { bytesOfId, spansOfIds, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
 import { rawLog2Probs } from '../helpers/rawOrt';
 import { coveredText } from '../helpers/spanCoverage';
 
@@ -39,15 +40,39 @@ test('SentencePiece byte-fallback fixture: the synthetic "▁" is skipped and by
   const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   const info = tokenizerInfo(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), tok.get_vocab() as Map<string, number>);
   assert.equal(info.kind, 'sentencepiece');
-  assert.equal(info.prependedSpace, true);
+  assert.deepEqual(info.prependedSpace, { before: 'every-stretch', evenBeforeSpace: true });
   for (const text of ['café 日本 😀 x', 'def f(x):\n  return x  # ẞ𝔘', ' leading space']) {
     const ids = tok.encode(text, { add_special_tokens: false });
     const spans = spansFromTokenBytes(text, ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
     assert.equal(coveredText(text, spans), text, JSON.stringify(text));
   }
   const ids = tok.encode('😀', { add_special_tokens: false });
-  const spans = spansFromTokenBytes('😀', ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: true });
+  const spans = spansFromTokenBytes('😀', ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
   assert.ok(spans.filter((s) => s.end - s.start === 2).length >= 4, 'each of the four byte tokens covers the whole emoji');
+});
+
+test('SentencePiece stretches between added tokens (Llama 2 chat turns): the Prepend normalizer and Metaspace variants of tiny-llama2-chat tokenize in transformers.js to tokens whose spans cover the text', async () => {
+  const llama2 = join(FIX, 'models', 'tiny-llama2-chat');
+  const json = JSON.parse(readFileSync(join(llama2, 'tokenizer.json'), 'utf8'));
+  const metaspace = (scheme: string) => ({ ...json, normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split: false } });
+  const texts = ['<s>[INST] Where? [/INST] There. </s><s>[INST] And then? [/INST] Home. </s>', ' hi<s> yo</s>x', 'a</s> <s>  b'];
+  for (const [variant, tj] of [['Prepend', json], ['Metaspace always', metaspace('always')], ['Metaspace first', metaspace('first')]] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'sf-sp-variant-'));
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tj));
+    copyFileSync(join(llama2, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+    const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    const info = tokenizerInfo(tj, tok.get_vocab() as Map<string, number>);
+    for (const text of texts) {
+      const ids: number[] = tok.encode(text, { add_special_tokens: false });
+      const spans = spansOfIds(info, text, ids);
+      assert.equal(coveredText(text, spans), text, `${variant}: ${JSON.stringify(text)}`);
+      // each token covers its own bytes, less the synthetic space of a stretch's first token
+      spans.forEach((sp, i) => {
+        const own = new TextDecoder().decode(bytesOfId(info, ids[i]));
+        assert.ok(own === text.slice(sp.start, sp.end) || own === ` ${text.slice(sp.start, sp.end)}`, `${variant}: token ${i} of ${JSON.stringify(text)}`);
+      });
+    }
+  }
 });
 
 test('an export without past_key_values scores in one pass per window, same numbers as the KV model', async () => {

@@ -8,7 +8,6 @@ import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
 import { SemanticFlowError } from '../../core/errors';
 import type { AnalysisResult, ModelInfo, TokenRecord } from '../../core/result';
 import type { ForwardInput, ForwardOutput, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
-import { spansFromTokenBytes } from '../../core/spans';
 import type { LanguageModel } from '../languageModel';
 import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
@@ -18,7 +17,7 @@ import { type OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileC
 import { openOnnxModel, type OnnxLoadOptions, type OpenedModel } from './onnxLoad';
 import { emptyInput, float32Of, int64Rows, int64Vector, tensorOf, type DeviceTensorLedger, type OrtSession, type OrtTensor } from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';
-import { bytesOfId, displayTextOfId, type TokenizerInfo } from './tokenizerInfo';
+import { bytesOfId, displayTextOfId, spansOfIds, type TokenizerInfo } from './tokenizerInfo';
 
 export type { OnnxLoadOptions } from './onnxLoad';
 
@@ -115,7 +114,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   tokenize(text: string): TokenizedText {
     const ids = this.tokenizer.encode(text);
-    const spans = spansFromTokenBytes(text, ids.map((id) => bytesOfId(this.tok, id)), { prependedSpace: this.tok.prependedSpace, normalization: this.tok.normalization });
+    const spans = spansOfIds(this.tok, text, ids);
     return { ids, spans, special: ids.map((id) => this.tok.specialIds.has(id)) };
   }
 

@@ -4,19 +4,22 @@
  */
 import { SemanticFlowError } from '../../core/errors';
 import type { NormalizationForm } from '../../core/normalizedText';
-import { tokenBytes, type TokenizerKind } from '../../core/spans';
+import { spansFromTokenBytes, tokenBytes, type PrependedSpace, type TokenizerKind, type TokenSpan } from '../../core/spans';
 
-interface AddedToken { id: number; content: string; special?: boolean }
+interface AddedToken { id: number; content: string; special?: boolean; normalized?: boolean }
 
 export interface TokenizerInfo {
   kind: TokenizerKind;
-  prependedSpace: boolean;
+  /** Where the tokenizer puts a synthetic "▁" (SentencePiece), or null. */
+  prependedSpace: PrependedSpace | null;
   /** Unicode normalization the normalizer applies before tokenizing (Qwen2: NFC), or null. */
   normalization: NormalizationForm | null;
   /** Vocabulary string by id ('' for unused ids). */
   vocab: string[];
   specialIds: Set<number>;
   addedIds: Set<number>;
+  /** Added tokens found in the raw text (not normalized first): they cut it into stretches normalized apart. */
+  cuttingIds: Set<number>;
 }
 
 const json = (v: unknown): string => JSON.stringify(v ?? null);
@@ -33,24 +36,36 @@ export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: 
       'The tokenizer is neither byte-level BPE nor SentencePiece with byte fallback, so token spans cannot be mapped exactly.',
     );
   }
-  const prependedSpace =
-    kind === 'sentencepiece' &&
-    ((norm.includes('"Prepend"') && norm.includes('\u2581')) ||
-      /"prepend_scheme":"(first|always)"/.test(pre) ||
-      /"add_prefix_space":true/.test(pre));
+  const prependedSpace = kind === 'sentencepiece' ? prependedSpaceOf(norm, tokenizerJson.pre_tokenizer) : null;
   const normalization = (/"type":"(NFC|NFKC|NFD|NFKD)"/.exec(norm)?.[1] ?? null) as NormalizationForm | null;
   let size = 0;
   for (const id of vocabMap.values()) size = Math.max(size, id + 1);
   const vocab = new Array<string>(size).fill('');
   for (const [s, id] of vocabMap) vocab[id] = s;
-  const specialIds = new Set<number>(), addedIds = new Set<number>();
+  const specialIds = new Set<number>(), addedIds = new Set<number>(), cuttingIds = new Set<number>();
   for (const t of (tokenizerJson.added_tokens ?? []) as AddedToken[]) {
     addedIds.add(t.id);
+    if (!t.normalized || tokenizerJson.normalizer == null) cuttingIds.add(t.id);
     if (t.special) specialIds.add(t.id);
     if (t.id >= vocab.length) vocab.length = t.id + 1;
     vocab[t.id] = t.content;
   }
-  return { kind, prependedSpace, normalization, vocab, specialIds, addedIds };
+  return { kind, prependedSpace, normalization, vocab, specialIds, addedIds, cuttingIds };
+}
+
+/** As transformers.js tokenizes: a Prepend("▁") normalizer, else a Metaspace pre-tokenizer (prepend_scheme "always" by default). */
+function prependedSpaceOf(norm: string, pre: unknown): PrependedSpace | null {
+  if (norm.includes('"Prepend"') && norm.includes('\u2581')) return { before: 'every-stretch', evenBeforeSpace: true };
+  const meta = metaspaceOf(pre);
+  if (!meta || meta.prepend_scheme === 'never') return null;
+  return { before: meta.prepend_scheme === 'first' ? 'text-start' : 'every-stretch', evenBeforeSpace: false };
+}
+
+/** The Metaspace step of a pre-tokenizer (alone or in a Sequence). */
+function metaspaceOf(pre: unknown): { prepend_scheme?: string } | undefined {
+  const p = pre as { type?: string; pretokenizers?: unknown[]; prepend_scheme?: string } | null;
+  if (p?.type === 'Metaspace') return p;
+  return p?.pretokenizers?.map(metaspaceOf).find(Boolean);
 }
 
 const utf8Lenient = new TextDecoder('utf-8', { fatal: false });
@@ -63,4 +78,13 @@ export const bytesOfId = (info: TokenizerInfo, id: number): Uint8Array =>
 export function displayTextOfId(info: TokenizerInfo, id: number): string {
   if (info.addedIds.has(id)) return info.vocab[id];
   return utf8Lenient.decode(bytesOfId(info, id));
+}
+
+/** UTF-16 spans in `text` of the `ids` this tokenizer gave for exactly that text (core/spans.ts). */
+export function spansOfIds(info: TokenizerInfo, text: string, ids: readonly number[]): TokenSpan[] {
+  return spansFromTokenBytes(text, ids.map((id) => bytesOfId(info, id)), {
+    prependedSpace: info.prependedSpace,
+    normalization: info.normalization,
+    added: ids.map((id) => info.cuttingIds.has(id)),
+  });
 }

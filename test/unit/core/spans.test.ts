@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spansFromTokenBytes, tokenAt, tokenBytes, byteLevelDecoder } from '../../../src/core/spans';
+import { spansFromTokenBytes, tokenAt, tokenBytes, byteLevelDecoder, type SpanOptions } from '../../../src/core/spans';
 
 const enc = new TextEncoder();
 /** Cuts the UTF-8 bytes of `text` at the given byte offsets: a tokenizer that splits anywhere. */
@@ -75,8 +75,33 @@ test('byte-level vocabulary strings decode to the bytes GPT-2 meant', () => {
 });
 
 test('SentencePiece prepended "▁" on the first token is synthetic and skipped', () => {
-  const spans = spansFromTokenBytes('day one', [enc.encode(' day'), enc.encode(' one')], { prependedSpace: true });
+  const spans = spansFromTokenBytes('day one', [enc.encode(' day'), enc.encode(' one')], { prependedSpace: PREPEND });
   assert.deepEqual(spans, [{ start: 0, end: 3 }, { start: 3, end: 7 }]);
+});
+
+const PREPEND = { before: 'every-stretch', evenBeforeSpace: true } as const; // a Prepend("▁") normalizer (Llama 2)
+const ALWAYS = { before: 'every-stretch', evenBeforeSpace: false } as const; // Metaspace prepend_scheme "always"
+const FIRST = { before: 'text-start', evenBeforeSpace: false } as const; // Metaspace prepend_scheme "first"
+/** What each token covers, for tokens written with "▁" for a space. */
+const covers = (text: string, pieces: string[], o: SpanOptions): string[] =>
+  spansFromTokenBytes(text, pieces.map((p) => enc.encode(p.replace(/\u2581/g, ' '))), o).map((s) => text.slice(s.start, s.end));
+
+test('SentencePiece: the "▁" put before each stretch of text between added tokens is synthetic (the tokens transformers.js and Rust tokenizers give)', () => {
+  // A Prepend normalizer puts "▁" before every stretch, even one that starts with a space (so " y" is "▁▁y")
+  assert.deepEqual(covers('hi</s>yo', ['▁h', 'i', '</s>', '▁y', 'o'], { prependedSpace: PREPEND }), ['h', 'i', '</s>', 'y', 'o']);
+  assert.deepEqual(covers(' hi<s> yo', ['▁', '▁h', 'i', '<s>', '▁', '▁y', 'o'], { prependedSpace: PREPEND }), ['', ' h', 'i', '<s>', '', ' y', 'o']);
+  // Llama 2's chat template: a second turn opens with "<s>" mid-text
+  assert.deepEqual(covers('<s>[INST] a [/INST] b </s><s>[INST] c', ['<s>', '▁', '[INST]', '▁a', '▁', '[/INST]', '▁b', '▁', '</s>', '<s>', '▁', '[INST]', '▁c'], { prependedSpace: PREPEND }),
+    ['<s>', '', '[INST]', ' a', ' ', '[/INST]', ' b', ' ', '</s>', '<s>', '', '[INST]', ' c']);
+  // Metaspace "always": before every stretch that does not start with a space
+  assert.deepEqual(covers('hi</s>yo', ['▁h', 'i', '</s>', '▁y', 'o'], { prependedSpace: ALWAYS }), ['h', 'i', '</s>', 'y', 'o']);
+  assert.deepEqual(covers(' hi<s> yo', ['▁h', 'i', '<s>', '▁y', 'o'], { prependedSpace: ALWAYS }), [' h', 'i', '<s>', ' y', 'o']);
+  // Metaspace "first": only at the very start of the text
+  assert.deepEqual(covers('hi</s>yo', ['▁h', 'i', '</s>', 'y', 'o'], { prependedSpace: FIRST }), ['h', 'i', '</s>', 'y', 'o']);
+  assert.deepEqual(covers(' hi<s> yo', ['▁h', 'i', '<s>', '▁y', 'o'], { prependedSpace: FIRST }), [' h', 'i', '<s>', ' y', 'o']);
+  assert.deepEqual(covers('<s>[INST] hi', ['<s>', '[INST]', '▁h', 'i'], { prependedSpace: FIRST }), ['<s>', '[INST]', ' h', 'i']);
+  // Only the tokenizer's added tokens cut the text: a vocabulary piece that looks like markup does not
+  assert.deepEqual(covers('a<b> c', ['▁a', '<b>', '▁c'], { prependedSpace: PREPEND, added: [false, false, false] }), ['a', '<b>', ' c']);
 });
 
 test('special tokens not in the text get zero-width spans; a normalizing tokenizer is refused', () => {
