@@ -1,15 +1,13 @@
 /**
  * Where each message of a chat transcript lies in the model's templated text, token by token
- * (measures.md, "Directed information in a dialogue", Passes). The template is applied once through the
- * model (LanguageModel.applyChatTemplate) with every content swapped for a marker: the text between
- * markers is the template's own, so the real render is that frame with the contents put back. The real
- * render must equal it exactly (a template that rewrites contents, e.g. trims them, is refused), and is
- * tokenized once; a message owns the tokens holding any of its characters.
+ * (measures.md, "Directed information in a dialogue", Passes): the text and the contents' ranges come
+ * from templatedChat, the text is tokenized once, and a message owns the tokens holding any of its characters.
  */
 import type { ChatCapable, ChatMessage } from './directedInput';
 import { tokenRangeOf } from './directedInput';
 import { SemanticFlowError } from './errors';
 import type { ScoringModel, TokenizedText } from './scoringModel';
+import { templatedChat } from './templatedChat';
 
 export interface MessageSpan {
   /** Position in the transcript. */
@@ -29,32 +27,8 @@ export interface ChatLayout {
   messages: MessageSpan[];
 }
 
-// Private-use characters: no template writes them, and they survive Jinja unchanged.
-const marker = (k: number): string => `\uE000${k}\uE001`;
-const MARKERS = /\uE000(\d+)\uE001/g;
-
 export function chatLayout(model: ScoringModel & ChatCapable, messages: ChatMessage[]): ChatLayout {
-  if (!model.applyChatTemplate) throw new SemanticFlowError('unsupported-model', `The model ${model.info.id} has no chat template, so a dialogue cannot be laid out in the form it was trained on; choose a chat model.`);
-  const framed = model.applyChatTemplate(messages.map((m, k) => ({ role: m.role, content: marker(k) })));
-  const found = [...framed.matchAll(MARKERS)];
-  const order = found.map((m) => Number(m[1]));
-  if (order.length !== messages.length || order.some((k, i) => k !== i)) {
-    const missing = messages.findIndex((_, k) => !order.includes(k));
-    throw new SemanticFlowError('unsupported-model', `The chat template of ${model.info.id} ${missing >= 0 ? `leaves out message ${missing + 1} (${messages[missing].role})` : 'repeats or reorders the messages'}, so the turns cannot be located in the templated text.`);
-  }
-  let text = '';
-  const ranges: { start: number; end: number }[] = [];
-  let from = 0;
-  found.forEach((m, k) => {
-    text += framed.slice(from, m.index);
-    ranges.push({ start: text.length, end: text.length + messages[k].content.length });
-    text += messages[k].content;
-    from = m.index! + m[0].length;
-  });
-  text += framed.slice(from);
-  if (model.applyChatTemplate(messages) !== text) {
-    throw new SemanticFlowError('unsupported-model', `The chat template of ${model.info.id} changes the text of the messages (for example trims or escapes it), so the turns cannot be located; remove leading and trailing spaces from the messages, or choose another model.`);
-  }
+  const { text, contents: ranges } = templatedChat(model, messages, 'a dialogue cannot be laid out in the form it was trained on; choose a chat model');
   const tok = model.tokenize(text);
   const spans = messages.map((m, k) => {
     const r = ranges[k];

@@ -7,6 +7,7 @@
 import { SemanticFlowError } from './errors';
 import type { ScoringModel, TokenizedText } from './scoringModel';
 import type { TokenSpan } from './spans';
+import { templatedChat } from './templatedChat';
 
 export interface ChatMessage {
   role: string;
@@ -110,17 +111,14 @@ function fromRanges(model: ScoringModel, text: string, p: TextRange, r: TextRang
 }
 
 function fromChat(model: ScoringModel & ChatCapable, messages: ChatMessage[]) {
-  if (!model.applyChatTemplate) throw new SemanticFlowError('unsupported-model', `The model ${model.info.id} has no chat template, so a chat transcript cannot be scored.`);
   const last = messages[messages.length - 1];
   if (!last || last.role !== 'assistant' || messages.length < 2) {
     throw new SemanticFlowError('bad-input', 'A chat transcript needs at least one message before a last message from the assistant (the response).');
   }
   if (last.content.length === 0) throw new SemanticFlowError('bad-input', 'The assistant message is empty: there is nothing to measure.');
-  const text = model.applyChatTemplate(messages);
-  const prefix = model.applyChatTemplate(messages.slice(0, -1), { addGenerationPrompt: true });
-  const at = text.startsWith(prefix) ? text.indexOf(last.content, prefix.length) : text.lastIndexOf(last.content);
-  if (at < 0) throw new SemanticFlowError('unsupported-model', `The chat template of ${model.info.id} changes the assistant message, so the response cannot be located in the templated text.`);
-  return fromRanges(model, text, { start: 0, end: at }, { start: at, end: at + last.content.length }, 'chat');
+  const { text, contents } = templatedChat(model, messages, 'a chat transcript cannot be scored');
+  const response = contents[contents.length - 1];
+  return fromRanges(model, text, { start: 0, end: response.start }, response, 'chat');
 }
 
 /** Tokenizes the input once and chooses the baseline context. */

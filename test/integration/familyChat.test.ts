@@ -88,6 +88,12 @@ test('semantic-flow di --chat: prompt and response become the user and assistant
   assert.ok(r.text.startsWith('<|im_start|>system\nAnswer briefly.<|im_end|>\n<|im_start|>user\n'));
   assert.deepEqual(r.di.chat.messages.map((m: { role: string }) => m.role), ['system', 'user', 'assistant']);
   assert.equal(r.text.slice(r.di.responseStart, r.di.responseEnd), ANSWER);
+  // Llama 3's template trims every message: a prompt from a file, with its final line break, still works
+  const trimmed = fakeIo();
+  assert.equal(await run(['di', '--model', join(MODELS, 'tiny-llama-instruct'), '--chat', '--prompt', `${USER}\n`, '--response', `${ANSWER}\n`, '--format', 'json'], trimmed), 0, trimmed.err);
+  const t = JSON.parse(trimmed.out);
+  assert.ok(t.text.includes(`<|end_header_id|>\n\n${USER}<|eot_id|>`), t.text);
+  assert.equal(t.text.slice(t.di.responseStart, t.di.responseEnd), ANSWER);
   const plain = fakeIo();
   assert.equal(await run(['di', '--model', dir, '--system', 'x', '--prompt', USER, '--response', ANSWER], plain), 2);
   assert.match(plain.err, /`--system` goes with `--chat`/);

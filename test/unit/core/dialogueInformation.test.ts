@@ -157,11 +157,16 @@ test('identity 13: user turns sharing no token with the assistant\'s get I(0Y â†
   assert.ok(turn.iotaBits > 0.9 * turn.baselineBits, `${turn.iotaBits} of ${turn.baselineBits} bits`);
 });
 
-test('a model without a chat template, a template that rewrites contents, and one side missing are refused plainly', async () => {
+test('a model without a chat template, a template that rewrites contents, and one side missing are refused plainly; a template that trims every content lays out the trimmed contents', async () => {
   await assert.rejects(dialogueInformation(new FakeModel() as never, CHAT), /has no chat template/);
   const trimming = new CopyChatModel();
   trimming.applyChatTemplate = (messages, o) => new CopyChatModel().applyChatTemplate(messages.map((m) => ({ ...m, content: m.content.trim() })), o);
-  await assert.rejects(dialogueInformation(trimming, [{ role: 'user', content: ' hi ' }, { role: 'assistant', content: 'yo' }]), /changes the text of the messages/);
+  const padded = [{ role: 'user', content: ' hi \n' }, { role: 'assistant', content: 'yo ' }];
+  const t = await dialogueInformation(trimming, padded);
+  assert.deepEqual(t.dialogue!.turns.map((x) => t.text.slice(x.start, x.end)), ['hi', 'yo']);
+  const escaping = new CopyChatModel();
+  escaping.applyChatTemplate = (messages, o) => new CopyChatModel().applyChatTemplate(messages.map((m) => ({ ...m, content: m.content.replace(/h/g, 'hh') })), o);
+  await assert.rejects(dialogueInformation(escaping, padded), /changes the text of the messages/);
   const dropping = new CopyChatModel();
   dropping.applyChatTemplate = (messages, o) => new CopyChatModel().applyChatTemplate(messages.filter((m) => m.role !== 'system'), o);
   await assert.rejects(dialogueInformation(dropping, CHAT), /leaves out message 1 \(system\)/);

@@ -157,6 +157,24 @@ test('a chat transcript is scored through the chat template; the last assistant 
   await assert.rejects(directedInformation(new ChatFake(), { messages: [{ role: 'user', content: 'a' }] }), /last message from the assistant/);
 });
 
+/**
+ * A template whose generation prompt ("f") is not how a rendered assistant turn opens ("hh", as where a
+ * template adds an empty thinking block to the last turn), and which closes each assistant turn with
+ * "e" (as "</s>" holds "s" and "<|im_end|>" holds "end").
+ */
+class ClosingChatFake extends FakeModel {
+  applyChatTemplate(messages: { role: string; content: string }[], o: { addGenerationPrompt?: boolean } = {}): string {
+    return messages.map((m) => (m.role === 'user' ? `g${m.content}` : `hh${m.content}e`)).join('') + (o.addGenerationPrompt ? 'f' : '');
+  }
+}
+
+test('the response is the assistant content where the template put it, not where the same text occurs last', async () => {
+  const r = await directedInformation(new ClosingChatFake(), { messages: [{ role: 'user', content: 'abc' }, { role: 'assistant', content: 'e' }] });
+  assert.equal(r.text, 'gabchhee');
+  assert.deepEqual([r.di!.responseStart, r.di!.responseEnd], [6, 7]);
+  assert.equal(r.di!.promptText, 'gabchh');
+});
+
 test('without BOS the first response token has no baseline prediction and is left out', async () => {
   const model = new FakeModel(fakeInfo({ bosTokenId: null }));
   const r = await directedInformation(model, { prompt: 'abc', response: 'defg' });
