@@ -8,7 +8,7 @@
 #   SEMANTIC_FLOW_E2E_STATUS   file the extension may write its state to (default: <run dir>/semantic-flow-status.json)
 # Options (env):
 #   E2E_PORT=18080       fixed port (default: a free one)      E2E_SELFTEST=0   no driver self-test extension/checks
-#   E2E_ONLY=regex       run only matching checks               E2E_TIMEOUT=900  whole-suite limit, seconds
+#   E2E_ONLY=regex       run only matching checks               E2E_TIMEOUT=900  whole-suite limit, seconds (default 900 × E2E_TIMEOUT_SCALE)
 #   E2E_SHOTS=dir        screenshots (default e2e/shots)        E2E_KEEP=1       keep the run dir even on success
 #   E2E_TIMEOUT_SCALE=2  multiply the driver's waits
 #   E2E_VSIX=file.vsix   install this package (code-server --install-extension) instead of linking the repository;
@@ -99,9 +99,12 @@ for i in $(seq 1 240); do
 done
 echo "code-server ready on port $PORT after $((SECONDS - T0)) s; extension $EXT_ID ${E2E_VSIX:+(installed from the .vsix) }; run dir $RUN"
 
+# the whole-suite limit grows with the driver's waits (E2E_TIMEOUT_SCALE) unless E2E_TIMEOUT sets it
+SUITE_LIMIT=${E2E_TIMEOUT:-$(awk -v s="${E2E_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", 900 * s }')}
+echo "suite limit $SUITE_LIMIT s"
 set +e
-setsid bash -c 'echo $$ > "$0"; exec timeout --kill-after=10 "${E2E_TIMEOUT:-900}" "$1" "$2"' \
-  "$RUN/suite.pid" "$NODE" "$E2E/driver/suite.js" 2>&1 | tee "$RUN/suite.log"
+setsid bash -c 'echo $$ > "$0"; exec timeout --kill-after=10 "$3" "$1" "$2"' \
+  "$RUN/suite.pid" "$NODE" "$E2E/driver/suite.js" "$SUITE_LIMIT" 2>&1 | tee "$RUN/suite.log"
 RC=${PIPESTATUS[0]}
 set -e
 SUITE_PGID=$(cat "$RUN/suite.pid" 2>/dev/null || true)
