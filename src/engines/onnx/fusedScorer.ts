@@ -15,10 +15,8 @@
  * two levels of a few hundred terms each keep the error near 1e-6.
  * The model's own nodes are untouched, so `logits` and `present.*` stay available as outputs.
  */
-import { ONNX_TYPE as ONNX, attrFloat, attrInt, attrInts, node, valueInfo } from './onnxGraph';
+import { ONNX_TYPE as ONNX, SUM_GROUP as GROUP, attrFloat, attrInt, attrInts, node, reductions, valueInfo } from './onnxGraph';
 import { concat, pbBytes, readFields, utf8String, type PbField } from './protobuf';
-
-const GROUP = 256;
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
 export const SCORER_OUTPUTS = {
@@ -59,29 +57,65 @@ export function graphFacts(model: Uint8Array): GraphFacts {
   return { opset, logitsElemType };
 }
 
+/**
+ * How the top-k is found. `direct`: one TopK over the vocabulary (ONNX Runtime's CPU kernel selects in
+ * a few ms). `grouped`, for GPUs: ONNX Runtime's WebGPU TopK costs in proportion to every entry it sees
+ * (23 s for 64 rows of 50,257 on lavapipe), so the top-k comes from the k groups of SUM_GROUP entries
+ * with the largest maxima (every entry of the top-k lies in one of them: a group holding one has a
+ * maximum at least as large, and at most k groups can), TopK seeing 197 group maxima and k·256
+ * candidates per row instead of 50,257 (26 + 321 ms).
+ */
+export type TopKMethod = 'direct' | 'grouped';
+
+/** TopK(sf_d, sf_k) from the groups with the largest maxima (see TopKMethod). */
+function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['reduce']): Uint8Array[] {
+  const I = SCORER_INPUTS, O = SCORER_OUTPUTS;
+  const groups = Math.ceil(vocabSize / GROUP);
+  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
+  const topK = (input: string, k: string, values: string, indices: string) =>
+    node('TopK', [input, k], [values, indices], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)]);
+  return [
+    constInts('sf_group_count', [groups]),
+    node('Min', [I.k, 'sf_group_count'], ['sf_kg']),
+    node('Reshape', ['sf_d', 'sf_groups'], ['sf_dg']),
+    reduce('ReduceMax', 'sf_dg', 'sf_group_max', 0),
+    topK('sf_group_max', 'sf_kg', 'sf_top_group_max', 'sf_top_groups_ranked'),
+    // In vocabulary order, so that equal values come out lowest id first, as from the direct TopK.
+    node('Cast', ['sf_top_groups_ranked'], ['sf_top_groups_f'], [attrInt('to', ONNX.FLOAT)]),
+    node('TopK', ['sf_top_groups_f', 'sf_kg'], ['sf_top_groups_sorted', 'sf_top_groups_order'], [attrInt('axis', -1), attrInt('largest', 0), attrInt('sorted', 1)]),
+    node('Cast', ['sf_top_groups_sorted'], ['sf_top_groups'], [attrInt('to', ONNX.INT64)]),
+    node('Unsqueeze', ['sf_top_groups', 'sf_axis_last'], ['sf_top_groups4']),
+    constInts('sf_group_zeros', new Array<number>(GROUP).fill(0)),
+    node('Add', ['sf_top_groups4', 'sf_group_zeros'], ['sf_candidate_groups']),
+    node('GatherElements', ['sf_dg', 'sf_candidate_groups'], ['sf_candidates4'], [attrInt('axis', 2)]),
+    constInts('sf_group_size', [GROUP]),
+    constInts('sf_group_offsets', Array.from({ length: GROUP }, (_, i) => i)),
+    node('Mul', ['sf_top_groups4', 'sf_group_size'], ['sf_group_starts']),
+    node('Add', ['sf_group_starts', 'sf_group_offsets'], ['sf_candidate_ids4']),
+    constInts('sf_flat_last', [0, 0, -1]),
+    node('Reshape', ['sf_candidates4', 'sf_flat_last'], ['sf_candidates']),
+    node('Reshape', ['sf_candidate_ids4', 'sf_flat_last'], ['sf_candidate_ids']),
+    topK('sf_candidates', I.k, O.topkD, 'sf_top_candidates'),
+    node('GatherElements', ['sf_candidate_ids', 'sf_top_candidates'], [O.topkIds], [attrInt('axis', -1)]),
+  ];
+}
+
 /** The model with the scorer subgraph appended. Throws when the graph cannot take it. */
-export function fuseScorer(model: Uint8Array, vocabSize: number): Uint8Array {
+export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMethod = 'direct'): Uint8Array {
   const { opset, logitsElemType } = graphFacts(model);
   if (opset < 13) throw new Error(`opset ${opset} is older than 13`);
   if (logitsElemType !== ONNX.FLOAT && logitsElemType !== ONNX.FLOAT16) throw new Error('the model has no float logits output');
   const I = SCORER_INPUTS, O = SCORER_OUTPUTS;
   const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
-  const reduce = (op: string, input: string, output: string, keepdims: number) =>
-    // ReduceSum takes axes as an input from opset 13; the other reductions only from opset 18.
-    op === 'ReduceSum' || opset >= 18
-      ? node(op, [input, 'sf_axis_last'], [output], [attrInt('keepdims', keepdims)])
-      : node(op, [input], [output], [attrInts('axes', [-1]), attrInt('keepdims', keepdims)]);
-  const groupSum = (input: string, output: string) => [
-    node('Reshape', [input, 'sf_groups'], [`${input}_g`]),
-    reduce('ReduceSum', `${input}_g`, `${input}_gs`, 0),
-    reduce('ReduceSum', `${input}_gs`, output, 0),
-  ];
+  const { reduce, groupSum: grouped } = reductions(opset);
+  const groupSum = (input: string, output: string) => grouped(input, output, 'sf_groups');
   const nodes = [
     constInts('sf_axis_last', [-1]),
     constInts('sf_axis_seq', [1]),
     constInts('sf_end', [2 ** 62]),
-    logitsElemType === ONNX.FLOAT16 ? node('Cast', ['logits'], ['sf_logits32'], [attrInt('to', ONNX.FLOAT)]) : node('Identity', ['logits'], ['sf_logits32']),
-    node('Slice', ['sf_logits32', I.firstRow, 'sf_end', 'sf_axis_seq'], ['sf_sliced']),
+    // float32 logits are sliced as they are (an Identity would be one more pass over [rows × vocab]).
+    ...(logitsElemType === ONNX.FLOAT16 ? [node('Cast', ['logits'], ['sf_logits32'], [attrInt('to', ONNX.FLOAT)])] : []),
+    node('Slice', [logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits', I.firstRow, 'sf_end', 'sf_axis_seq'], ['sf_sliced']),
     constInts('sf_pads', [0, 0, 0, 0, 0, (GROUP - (vocabSize % GROUP)) % GROUP]),
     node('Constant', [], ['sf_pad_value'], [attrFloat('value_float', -1e30)]),
     node('Pad', ['sf_sliced', 'sf_pads', 'sf_pad_value'], ['sf_rows']),
@@ -100,7 +134,9 @@ export function fuseScorer(model: Uint8Array, vocabSize: number): Uint8Array {
     node('Greater', ['sf_d', 'sf_target_d3'], ['sf_greater']),
     node('Cast', ['sf_greater'], ['sf_greater_f'], [attrInt('to', ONNX.FLOAT)]),
     reduce('ReduceSum', 'sf_greater_f', O.rank, 0),
-    node('TopK', ['sf_d', I.k], [O.topkD, O.topkIds], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)]),
+    ...(topK === 'grouped'
+      ? groupedTopK(vocabSize, reduce)
+      : [node('TopK', ['sf_d', I.k], [O.topkD, O.topkIds], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)])]),
   ];
   const inputs = [
     valueInfo(11, I.targets, ONNX.INT64, ['batch_size', 'sf_rows']),

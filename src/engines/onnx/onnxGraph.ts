@@ -36,6 +36,28 @@ export function valueInfo(field: 11 | 12, name: string, elemType: number, dims: 
   return pbMessage(field, [pbString(1, name), pbMessage(2, [tensorType])]);
 }
 
+/** Entries per group of the two-level sums (fusedScorer.ts says why a flat float32 sum is not enough). */
+export const SUM_GROUP = 256;
+
+/**
+ * Reductions over the last axis written for `opset` (ReduceSum takes its axes as an input from opset 13,
+ * the other reductions from 18; the graph must define the constant `sf_axis_last` = [-1]), and the sum
+ * over the last axis in two levels of SUM_GROUP entries (`groups`: the name of a Reshape target that
+ * splits the last axis into groups, e.g. [0, -1, SUM_GROUP]).
+ */
+export function reductions(opset: number) {
+  const reduce = (op: string, input: string, output: string, keepdims: number): Uint8Array =>
+    op === 'ReduceSum' || opset >= 18
+      ? node(op, [input, 'sf_axis_last'], [output], [attrInt('keepdims', keepdims)])
+      : node(op, [input], [output], [attrInts('axes', [-1]), attrInt('keepdims', keepdims)]);
+  const groupSum = (input: string, output: string, groups: string): Uint8Array[] => [
+    node('Reshape', [input, groups], [`${input}_g`]),
+    reduce('ReduceSum', `${input}_g`, `${input}_gs`, 0),
+    reduce('ReduceSum', `${input}_gs`, output, 0),
+  ];
+  return { reduce, groupSum };
+}
+
 /** A ModelProto of one graph in the default domain at `opset`. */
 export function modelOf(name: string, parts: { nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] }, opset = 17): Uint8Array {
   const graph = concat([...parts.nodes, pbString(2, name), ...parts.inputs, ...parts.outputs]);

@@ -87,14 +87,16 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const tokenizer = await loadTokenizer(folder.dir);
   const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
   const vocabSize = vocabSizeOf(folder, tok);
-  let fusedModel: Uint8Array | null = null;
-  if (o.fuseMeasures !== false) {
+  /** The model with the scorer, for a device (the top-k method differs on GPUs: fusedScorer.ts), or null when it cannot take it. */
+  const fused = (device: ConcreteDevice): Uint8Array | null => {
+    if (o.fuseMeasures === false) return null;
     try {
-      fusedModel = fuseScorer(folder.weightless, vocabSize);
+      return fuseScorer(folder.weightless, vocabSize, device === 'cpu' ? 'direct' : 'grouped');
     } catch (e) {
       o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
+      return null;
     }
-  }
+  };
   const ledger = new DeviceTensorLedger();
   const create = async (model: Uint8Array, device: ConcreteDevice, fused: boolean): Promise<OrtSession> => {
     const session = await OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
@@ -116,6 +118,7 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   };
   /** The model's session on `device`: with the fused scorer when it works there, else without. */
   const open = async (device: ConcreteDevice): Promise<OrtSession> => {
+    const fusedModel = fused(device);
     if (fusedModel) {
       try {
         return await create(fusedModel, device, true);
