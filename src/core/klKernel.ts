@@ -15,7 +15,7 @@ import type { FlowResult } from './result';
 import { LN2 } from './units';
 
 /** Relaxed SIMD (fused multiply-adds where the engine has them), plain SIMD, or the float64 scalar loop (as a flow result records it). */
-export type KlKernelKind = NonNullable<FlowResult['comparisons']>;
+export type KlKernelKind = Exclude<NonNullable<FlowResult['comparisons']>, 'device'>;
 type WasmKind = Exclude<KlKernelKind, 'js'>;
 
 /** Clean reference rows, row-major [count × vocab], with each row's mass, logZ and max. */

@@ -13,12 +13,12 @@
  * through the residual stream, so the mask alone cannot hide it there.
  */
 import { throwIfAborted } from './errors';
-import { againstReference } from './divergence';
-import { klWorkspace, referenceAt, referenceLogits, setReference, type KlKernelKind, type KlWorkspace } from './klKernel';
+import { deviceComparer, jsComparer } from './flowComparers';
+import type { KlKernelKind } from './klKernel';
 import { feedLength, planOcclusion, type OcclusionCost, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
 import type { AnalysisResult, FlowResult, TokenRecord } from './result';
-import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
-import { blankRecord, fillRecord } from './tokenRecords';
+import type { KvCache, ScoringModel } from './scoringModel';
+import { blankRecord } from './tokenRecords';
 import { resultObject } from './resultObject';
 
 export interface FlowRowEvent {
@@ -112,14 +112,16 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   options.onPlan?.(plan.cost);
   const { seq, off, targets, sources } = plan;
   const V = model.info.vocabSize;
+  const maxLogitFloats = options.maxLogitFloats ?? DEFAULT_MAX_LOGIT_FLOATS;
   const slice = plan.reuse && model.sliceCache ? model.sliceCache.bind(model) : null;
   const boundaries = new Set(plan.reuse ? plan.batches.map((b) => b.s0).filter((s) => s > 0) : []);
 
   const tokens: TokenRecord[] = plan.tok.ids.map((_, i) => blankRecord(plan.tok, i, text, model, i));
-  let work: KlWorkspace | null = null; // the clean rows of the targets (by column) and the logits buffer
-  const refIndex = new Map(targets.map((t, c) => [t + off, c])); // target position → column
-  const cleanRows = new Map<number, Float32Array>(); // by row position: the last visible row before a unit
-  const wantCleanRow = new Set(sources.map((s) => s.tokenStart + off - 1).filter((r) => r >= 0));
+  // On a GPU engine the rows are compared where they are; a pinned kernel (tests, benchmarks) keeps them in JavaScript.
+  const context = { model, plan, tokens, topK, signal };
+  const comparer = model.compareHeld && model.forwardMeasures && !options.kernel
+    ? deviceComparer(context)
+    : jsComparer(context, maxBufferFloats(plan, V, maxLogitFloats), options.kernel);
   const phi = sources.map(() => new Array<number>(targets.length).fill(0));
   const expected = sources.map(() => new Array<number>(targets.length).fill(0));
   const totalSteps = plan.cost.tokenSteps;
@@ -137,20 +139,10 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       // With sliceCache one cache of the whole clean pass serves every prefix; without it the chain
       // of caches is kept up to the last batch start and the cache at each start is held.
       const keep = slice ? boundaries.size > 0 : [...boundaries].some((s) => s >= b);
-      const out = await model.forward({ inputIds: [seq.slice(a, b)], past: full, keepCache: keep }, signal);
+      const cache = await comparer.clean(seq.slice(a, b), a, full, keep);
       if (!(boundaries.has(a) && !slice)) full?.dispose();
-      full = out.cache;
+      full = cache;
       if (full && !slice && boundaries.has(b)) held.set(b, full);
-      if (out.vocab !== V) throw new Error(`occlusionFlow: the model returned ${out.vocab} logits per row, its info says ${V}`);
-      work ??= klWorkspace(targets.length, V, maxBufferFloats(plan, V, options.maxLogitFloats ?? DEFAULT_MAX_LOGIT_FLOATS), { kernel: options.kernel });
-      const table = work.table;
-      for (let p = a; p < b; p++) {
-        const row = logitsRow(out, 0, p - a);
-        const m = fillRecord(tokens[p + 1 - off], row, topK, model);
-        const c = refIndex.get(p + 1);
-        if (c !== undefined) setReference(table, c, row, m);
-        if (wantCleanRow.has(p)) cleanRows.set(p, c !== undefined ? referenceLogits(table, c) : Float32Array.from(row));
-      }
       progress(b - a);
       a = b;
     }
@@ -159,20 +151,17 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       full = null; // the caches still needed are in `held`
     }
 
-    const ref = (c: number) => referenceAt(work!.table, c);
     for (const batch of plan.batches) {
       throwIfAborted(signal);
       const feeds = batch.units.map((j) => feedFor(plan, j, batch.s0));
       const B = feeds.length;
-      for (let r = 0; r < B; r++) {
-        for (const [c, q] of feeds[r].cleanCells) {
-          const j = batch.units[r], P = targets[c] + off;
-          if (q < 0) { phi[j][c] = NaN; expected[j][c] = NaN; continue; }
-          const m = againstReference(ref(c), cleanRows.get(q)!, seq[P]);
-          phi[j][c] = m.logRatioBits;
-          expected[j][c] = m.klBits;
-        }
-      }
+      const clean = feeds.flatMap((f, r) => f.cleanCells.map(([c, q]) => ({ j: batch.units[r], c, q })));
+      for (const { j, c } of clean.filter((x) => x.q < 0)) { phi[j][c] = NaN; expected[j][c] = NaN; }
+      const known = clean.filter((x) => x.q >= 0);
+      (await comparer.againstClean(known.map(({ c, q }) => [c, q]))).forEach((m, i) => {
+        phi[known[i].j][known[i].c] = m.logRatioBits;
+        expected[known[i].j][known[i].c] = m.klBits;
+      });
       const L = Math.max(...feeds.map((f) => f.ids.length));
       const padPos = feeds[0].pos[feeds[0].pos.length - 1];
       const rowsOf = (f: typeof feeds[number], key: 'ids' | 'pos' | 'mask', pad: number) => [...f[key], ...new Array<number>(L - f[key].length).fill(pad)];
@@ -185,34 +174,34 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       try {
         if (batch.s0 > 0) base = slice ? await slice(full!, batch.s0) : held.get(batch.s0)!;
         cache = base && B > 1 ? await model.tileCache!(base, B) : base;
-        const cols = Math.max(1, Math.floor((options.maxLogitFloats ?? DEFAULT_MAX_LOGIT_FLOATS) / (B * V)));
+        const cols = Math.max(1, Math.floor(maxLogitFloats / (B * V)));
         for (let c0 = 0; c0 < L; c0 += cols) {
           throwIfAborted(signal);
           const c1 = Math.min(L, c0 + cols);
-          const logitsInto = work!.logitsBuffer(B * (c1 - c0) * V);
-          const out = await model.forward(
-            {
-              inputIds: ids.map((r) => r.slice(c0, c1)),
-              past: cache,
-              attentionMask: mask.map((r) => r.slice(0, batch.s0 + c1)),
-              positionIds: pos.map((r) => r.slice(c0, c1)),
-              keepCache: c1 < L,
-              logitsInto,
-            },
-            signal,
-          );
-          if (cache !== base) cache?.dispose();
-          cache = out.cache;
-          if (out.logits !== logitsInto) logitsInto.set(out.logits); // an engine that does not write in place
+          // The cells whose occluded row this forward computes: [column, row of the output].
+          const cells: [number, number][] = [], at: [number, number][] = [];
           for (let r = 0; r < B; r++) {
-            const f = feeds[r], j = batch.units[r];
+            const f = feeds[r];
             for (; cursor[r] < f.cells.length && f.cells[cursor[r]][1] < c1; cursor[r]++) {
               const [c, k] = f.cells[cursor[r]];
-              const m = work!.compare(c, logitsInto, (r * (c1 - c0) + k - c0) * V, seq[targets[c] + off]);
-              phi[j][c] = m.logRatioBits;
-              expected[j][c] = m.klBits;
+              cells.push([c, r * (c1 - c0) + k - c0]);
+              at.push([batch.units[r], c]);
             }
           }
+          const input = {
+            inputIds: ids.map((r) => r.slice(c0, c1)),
+            past: cache,
+            attentionMask: mask.map((r) => r.slice(0, batch.s0 + c1)),
+            positionIds: pos.map((r) => r.slice(c0, c1)),
+            keepCache: c1 < L,
+          };
+          const out = await comparer.occluded(input, cells);
+          if (cache !== base) cache?.dispose();
+          cache = out.cache;
+          out.results.forEach((m, i) => {
+            phi[at[i][0]][at[i][1]] = m.logRatioBits;
+            expected[at[i][0]][at[i][1]] = m.klBits;
+          });
           progress(B * (c1 - c0));
         }
       } finally {
@@ -226,6 +215,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   } finally {
     full?.dispose();
     for (const c of held.values()) c.dispose();
+    comparer.dispose();
   }
 
   const flow: FlowResult = {
@@ -239,7 +229,7 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
     passes: plan.cost.passes,
     tokenSteps: totalSteps,
     kvReuse: plan.reuse,
-    ...(work ? { comparisons: work.kernel } : {}),
+    comparisons: comparer.kind,
     ...(plan.method === 'replace' ? { neutralTokenId: plan.neutralTokenId } : {}),
   };
   return resultObject(model.info, text, tokens, { topK, bos: off === 1, chunkSize }, { flow });

@@ -167,8 +167,11 @@ export interface FlowResult {
   tokenSteps?: number;
   /** Occluded passes started from the clean KV cache of the unchanged prefix. */
   kvReuse?: boolean;
-  /** What compared the occluded rows with the clean ones (klKernel.ts): WebAssembly relaxed SIMD or SIMD, or the float64 loop. */
-  comparisons?: 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
+  /**
+   * What compared the occluded rows with the clean ones: WebAssembly relaxed SIMD or SIMD, or the float64
+   * loop (klKernel.ts), or the model's own device (`device`: a GPU, flowComparers.ts).
+   */
+  comparisons?: 'wasm-relaxed-simd' | 'wasm-simd' | 'js' | 'device';
   /** Token put in place of the unit by the `replace` method. */
   neutralTokenId?: number;
 }

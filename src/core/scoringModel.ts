@@ -36,6 +36,24 @@ export interface ForwardInput {
   wantLogits?: boolean;
   /** Where the logits go: exactly batch × seq × vocab floats, returned as `logits` (engines may write in place). */
   logitsInto?: Float32Array;
+  /** Keep the logits where the engine computed them, for compareHeld (engines that have it). */
+  holdLogits?: boolean;
+}
+
+/** Logits a pass left on the engine's device (a GPU), [batch, seq, vocab]; the caller disposes them. */
+export interface HeldLogits {
+  readonly batch: number;
+  readonly seq: number;
+  dispose(): void;
+}
+
+/** One comparison of two held rows (row index b·seq + s): p the reference, q the other, at `target`. */
+export interface HeldPair {
+  p: HeldLogits;
+  pRow: number;
+  q: HeldLogits;
+  qRow: number;
+  target: number;
 }
 
 export interface ForwardOutput {
@@ -45,6 +63,8 @@ export interface ForwardOutput {
   seq: number;
   vocab: number;
   cache: KvCache | null;
+  /** With holdLogits on an engine that holds them. */
+  held?: HeldLogits;
 }
 
 /** A forward pass whose logits are reduced to measures inside the engine (see engines/onnx/fusedScorer.ts). */
@@ -72,6 +92,7 @@ export interface MeasureRows {
   topkLogProb: Float32Array;
   topkIds: ArrayLike<number | bigint>;
   cache: KvCache | null;
+  held?: HeldLogits;
 }
 
 export interface ScoringModel {
@@ -88,6 +109,11 @@ export interface ScoringModel {
   tileCache?(cache: KvCache, batch: number): Promise<KvCache>;
   /** A new cache holding the first `length` positions of `cache` (occluded passes reuse a clean prefix). */
   sliceCache?(cache: KvCache, length: number): Promise<KvCache>;
+  /**
+   * log2 p(target) − log2 q(target) and KL(p‖q) in bits for each pair of held rows, computed where they
+   * are (a GPU engine: only a few floats per pair come back). Engines without a device leave it out.
+   */
+  compareHeld?(pairs: HeldPair[], signal?: AbortSignal): Promise<{ logRatioBits: number; klBits: number }[]>;
 }
 
 /** A logits row of a forward output, as a view (no copy). */

@@ -127,13 +127,22 @@ gpuTest('generation with live flow and Monte Carlo F(t): the same tokens, iota a
   gm.generation!.expectedFlowBits.forEach((x, i) => near(x, cm.generation!.expectedFlowBits[i], `F(${i})`));
 });
 
-gpuTest('occlusion flow with KV reuse (prefix cut and batch tiled on the GPU): every cell equals the CPU', async () => {
+gpuTest('occlusion flow with KV reuse (prefix cut and batch tiled on the GPU), rows compared on the GPU: every cell equals the float64 JavaScript path', async () => {
   const text = 'The quick brown fox jumps over the lazy dog. It was not amused.';
   const o = { unit: 'word' as const, maxBatch: 4 };
-  const [g, c] = [await occlusionFlow(gpu, text, o), await occlusionFlow(cpu, text, o)];
+  const bytesBefore = gpu.deviceTensors.bytesToCpu;
+  const g = await occlusionFlow(gpu, text, o);
+  const bytesBack = gpu.deviceTensors.bytesToCpu - bytesBefore;
+  const c = await occlusionFlow(cpu, text, { ...o, kernel: 'js' });
   assert.equal(g.model.device, 'webgpu');
   assert.equal(g.flow!.kvReuse, true);
+  assert.equal(g.flow!.comparisons, 'device', 'rows compared on the GPU');
+  assert.equal(c.flow!.comparisons, 'js');
   assert.ok(g.flow!.passes! > 2, 'occluded passes ran');
+  // Copying the rows back brings a vocabulary row per cell (400 floats here); the device sends five floats
+  // per cell, and the clean pass's measures: at most 16 floats per cell in all.
+  const cells = g.flow!.phiBits.flat().length;
+  assert.ok(bytesBack <= cells * 16 * 4, `${bytesBack} bytes came back for ${cells} cells`);
   g.flow!.phiBits.forEach((row, j) => row.forEach((x, t) => {
     near(x, c.flow!.phiBits[j][t], `phi ${j}→${t}`);
     near(g.flow!.expectedBits[j][t], c.flow!.expectedBits[j][t], `KL ${j}→${t}`);

@@ -6,9 +6,28 @@
  * 1.30 places an output by its position among the fetched ones, and keeps the outputs bound by earlier
  * runs, so fetching a subset misplaces outputs or fails with "Output count mismatch".
  */
+import type { HeldLogits } from '../../core/scoringModel';
 import { OnnxKvCache } from './onnxKvCache';
+import { PAIR_OUTPUTS, pairGraph, type PairOutputs } from './pairGraph';
 import { ONNX_TYPE, attrInt, attrInts, modelOf, node, valueInfo } from './onnxGraph';
 import { OrtSession, int64Vector, type DeviceTensorLedger, type OrtTensor, type ValueInfo } from './ortSession';
+
+/** Logits kept in GPU memory after a pass (occlusion flow compares them there). */
+export class DeviceLogits implements HeldLogits {
+  readonly batch: number;
+  readonly seq: number;
+
+  constructor(
+    readonly tensor: OrtTensor,
+    private readonly release: (t: OrtTensor) => void,
+  ) {
+    [this.batch, this.seq] = tensor.dims;
+  }
+
+  dispose(): void {
+    this.release(this.tensor);
+  }
+}
 
 const elemType = (t: ValueInfo['type']) => (t === 'float16' ? ONNX_TYPE.FLOAT16 : ONNX_TYPE.FLOAT);
 const symbolic = (info: ValueInfo) => info.shape.map((d, i) => (typeof d === 'number' ? d : `d${i}`));
@@ -40,6 +59,14 @@ export class DeviceOps {
       outputs: [valueInfo(12, 'rows', ONNX_TYPE.FLOAT, symbolic(info))],
     }), []);
     return (await s.run({ logits }, ['rows'])).rows.data as Float32Array;
+  }
+
+  /** zp, zq, s, d_p[t], d_q[t] for each pair of rows (pairGraph.ts), on the device. */
+  async comparePairs(p: OrtTensor, q: OrtTensor, pRows: number[], qRows: number[], targets: number[]): Promise<PairOutputs> {
+    const info = this.model.outputs.get('logits')!;
+    const s = await this.session('pairs', () => pairGraph(info.type === 'float16' ? 'float16' : 'float32', p.dims[2]), []);
+    const out = await s.run({ p, q, p_rows: int64Vector(pRows), q_rows: int64Vector(qRows), targets: int64Vector(targets) }, [...PAIR_OUTPUTS]);
+    return Object.fromEntries(PAIR_OUTPUTS.map((n) => [n, out[n].data as Float32Array])) as PairOutputs;
   }
 
   private cacheGraph(key: string, extra: Uint8Array, op: (past: string) => Uint8Array, pastNames: string[], prelude: Uint8Array[] = []): Promise<OrtSession> {

@@ -7,14 +7,15 @@
 import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
 import { SemanticFlowError } from '../../core/errors';
 import type { AnalysisResult, ModelInfo, TokenRecord } from '../../core/result';
-import type { ForwardInput, ForwardOutput, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
+import type { ForwardInput, ForwardOutput, HeldLogits, HeldPair, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
 import type { LanguageModel } from '../languageModel';
 import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
 import { DeviceFailure, redoOnCpu } from './deviceFailure';
-import { DeviceOps } from './deviceOps';
+import { DeviceLogits, DeviceOps } from './deviceOps';
 import { type OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileCacheOnCpu } from './onnxKvCache';
 import { openOnnxModel, type OnnxLoadOptions, type OpenedModel } from './onnxLoad';
+import { pairResult } from './pairGraph';
 import { emptyInput, float32Of, int64Rows, int64Vector, tensorOf, type DeviceTensorLedger, type OrtSession, type OrtTensor } from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';
 import { bytesOfId, displayTextOfId, spansOfIds, type TokenizerInfo } from './tokenizerInfo';
@@ -60,6 +61,8 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     this.device = session.device === 'cpu' ? null : new DeviceOps(session, this.deviceTensors);
     this.fused = session.outputs.has(SCORER_OUTPUTS.z);
     this.forwardMeasures = this.fused ? (r, s) => this.runMeasures(r, s) : undefined;
+    const device = this.device;
+    this.compareHeld = device ? (pairs, s) => this.compareOnDevice(device, pairs, s) : undefined;
   }
 
   static async load(o: OnnxLoadOptions): Promise<OnnxModel> {
@@ -185,7 +188,10 @@ export class OnnxModel implements LanguageModel, ScoringModel {
    * output is (deviceOps.ts says why); the logits stay on the device unless rows are asked for, which
    * come through a cast-and-copy graph, and the GPU tensors nobody keeps are released at once.
    */
-  private async pass(feeds: Record<string, OrtTensor>, want: { logits: boolean; measures: boolean; presents: boolean }): Promise<{ out: Record<string, OrtTensor>; logits: Float32Array | null }> {
+  private async pass(
+    feeds: Record<string, OrtTensor>,
+    want: { logits: boolean; measures: boolean; presents: boolean; hold?: boolean },
+  ): Promise<{ out: Record<string, OrtTensor>; logits: Float32Array | null; held?: DeviceLogits }> {
     if (!this.device) {
       const fetches = [...(want.logits ? ['logits'] : []), ...(want.measures ? MEASURE_FETCHES : []), ...(want.presents ? this.presentNames : [])];
       const out = await this.session.run(feeds, fetches.length ? fetches : ['logits']);
@@ -197,9 +203,13 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     return this.onDevice(async () => {
       const out = await this.session.run(feeds, [...this.session.outputs.keys()]);
       try {
-        return { out, logits: want.logits ? await device.logitsToCpu(out.logits) : null };
+        const logits = want.logits ? await device.logitsToCpu(out.logits) : null;
+        return { out, logits, ...(want.hold ? { held: new DeviceLogits(out.logits, this.release) } : {}) };
+      } catch (e) {
+        if (want.hold) this.release(out.logits);
+        throw e;
       } finally {
-        this.release(out.logits);
+        if (!want.hold) this.release(out.logits);
         if (!want.presents) for (const n of this.presentNames) this.release(out[n]);
       }
     });
@@ -218,11 +228,10 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       const out = await this.session.runInto(feeds, { logits: tensorOf('float32', into, [B, S, V]), ...Object.fromEntries(presents.map((n) => [n, null])) });
       return { logits: into, batch: B, seq: S, vocab: V, cache: this.cacheFrom(out, input.keepCache, P + S, B) };
     }
-    const { out, logits } = await this.pass(feeds, { logits: wantLogits, measures: false, presents: !!input.keepCache });
+    const { out, logits, held } = await this.pass(feeds, { logits: wantLogits, measures: false, presents: !!input.keepCache, hold: input.holdLogits });
     const cache = this.cacheFrom(out, input.keepCache, P + S, B);
-    if (!logits) return { logits: new Float32Array(0), batch: B, seq: S, vocab: V, cache };
-    if (into) into.set(logits);
-    return { logits: into ?? logits, batch: B, seq: S, vocab: V, cache };
+    if (into && logits) into.set(logits);
+    return { logits: into ?? logits ?? new Float32Array(0), batch: B, seq: S, vocab: V, cache, ...(held ? { held } : {}) };
   }
 
   /** Present only when the model was fused (core checks for it). */
@@ -232,7 +241,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
     const { feeds, P, S, B } = this.feeds(request, request);
     const O = SCORER_OUTPUTS;
-    const { out } = await this.pass(feeds, { logits: false, measures: true, presents: !!request.keepCache });
+    const { out, held } = await this.pass(feeds, { logits: false, measures: true, presents: !!request.keepCache, hold: request.holdLogits });
     const z = out[O.z].data as Float32Array, s1 = out[O.s1].data as Float32Array, s2 = out[O.s2].data as Float32Array;
     const targetD = out[O.targetD].data as Float32Array, topkD = out[O.topkD].data as Float32Array;
     const n = z.length, k = out[O.topkD].dims[2];
@@ -257,7 +266,37 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       topkLogProb,
       topkIds: out[O.topkIds].data as BigInt64Array,
       cache: this.cacheFrom(out, request.keepCache, P + S, B),
+      ...(held ? { held } : {}),
     };
+  }
+
+  /** Present only on a GPU (core checks for it): pairs of held rows compared there (pairGraph.ts). */
+  compareHeld?: (pairs: HeldPair[], signal?: AbortSignal) => Promise<{ logRatioBits: number; klBits: number }[]>;
+
+  private async compareOnDevice(device: DeviceOps, pairs: HeldPair[], signal?: AbortSignal): Promise<{ logRatioBits: number; klBits: number }[]> {
+    if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
+    const results: { logRatioBits: number; klBits: number }[] = new Array(pairs.length);
+    // One run per pair of held tensors (an occluded forward against the clean chunks it needs).
+    const groups = new Map<HeldLogits, Map<HeldLogits, number[]>>();
+    pairs.forEach((x, i) => {
+      const byQ = groups.get(x.p) ?? new Map<HeldLogits, number[]>();
+      groups.set(x.p, byQ);
+      const members = byQ.get(x.q) ?? [];
+      byQ.set(x.q, members);
+      members.push(i);
+    });
+    return this.onDevice(async () => {
+      for (const [p, byQ] of groups) {
+        for (const [q, members] of byQ) {
+          const at = members.map((i) => pairs[i]);
+          const r = await device.comparePairs((p as DeviceLogits).tensor, (q as DeviceLogits).tensor, at.map((x) => x.pRow), at.map((x) => x.qRow), at.map((x) => x.target));
+          members.forEach((i, m) => {
+            results[i] = pairResult(r, m);
+          });
+        }
+      }
+      return results;
+    });
   }
 
   async tileCache(cache: KvCache, batch: number): Promise<KvCache> {

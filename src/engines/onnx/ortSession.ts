@@ -38,6 +38,8 @@ export class DeviceTensorLedger {
   /** Releases of a tensor that was already released or never entered (a bug when not 0). */
   repeatedReleases = 0;
   entered = 0;
+  /** Bytes that runs on a GPU brought back to the CPU (what the GPU path tries to keep small). */
+  bytesToCpu = 0;
 
   enter(t: OrtTensor): void {
     this.live.add(t);
@@ -102,15 +104,19 @@ export class OrtSession {
 
   /** Runs with named fetches; GPU outputs enter the ledger. */
   async run(feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>> {
-    const out = await this.session.run(feeds, fetches);
-    for (const t of Object.values(out)) if (t.location === 'gpu-buffer') this.ledger.enter(t);
-    return out;
+    return this.account(await this.session.run(feeds, fetches));
   }
 
   /** Runs writing `into` in place for the named CPU outputs (the rest allocated by ONNX Runtime). */
   async runInto(feeds: Record<string, OrtTensor>, into: Record<string, OrtTensor | null>): Promise<Record<string, OrtTensor>> {
-    const out = await this.session.run(feeds, into as Record<string, OrtTensor>);
-    for (const t of Object.values(out)) if (t.location === 'gpu-buffer') this.ledger.enter(t);
+    return this.account(await this.session.run(feeds, into as Record<string, OrtTensor>));
+  }
+
+  private account(out: Record<string, OrtTensor>): Record<string, OrtTensor> {
+    for (const t of Object.values(out)) {
+      if (t.location === 'gpu-buffer') this.ledger.enter(t);
+      else if (this.device !== 'cpu') this.ledger.bytesToCpu += (t.data as ArrayBufferView).byteLength;
+    }
     return out;
   }
 
