@@ -15,6 +15,7 @@ import type { OnnxModel } from '../engines/onnx/onnxModel';
 import { BUILTIN_MODEL_NAME, builtinDefaultDtype, builtinModelDir } from '../engines/builtinModel';
 import type { Dtype } from '../core/result';
 import type { CliIo } from './io';
+import { loadProgressLine } from './progress';
 
 export const modelFlags = flagSpecs({
   model: {
@@ -70,7 +71,14 @@ export function onnxConfigFromFlags(flags: ModelFlags, io: CliIo, choice: ModelC
 }
 
 export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): Promise<OnnxModel> {
-  const model = await createModel(onnxConfigFromFlags(flags, io, choice));
+  const config = onnxConfigFromFlags(flags, io, choice);
+  const line = loadProgressLine(io, config.id ?? basename(config.modelDir ?? ''));
+  let model: OnnxModel;
+  try {
+    model = await createModel(config, { onProgress: line.update });
+  } finally {
+    line.done();
+  }
   // `auto` choosing the CPU on a machine without a usable GPU is the normal case, not worth a line.
   if (model.info.fallbackReason && model.info.requestedDevice !== 'auto') io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
   return model;

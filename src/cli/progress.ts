@@ -3,6 +3,8 @@
  * few seconds ($SEMANTIC_FLOW_PROGRESS_SECONDS, default 5), so a long run is never silent. Short runs,
  * which finish before the first interval, print nothing.
  */
+import { formatBytes } from '../engines/catalog/formatBytes';
+import type { LoadProgress } from '../engines/languageModel';
 import type { CliIo } from './io';
 
 export const DEFAULT_PROGRESS_SECONDS = 5;
@@ -49,6 +51,27 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
     },
     done() {
       this.clear();
+    },
+  };
+}
+
+/**
+ * While a model loads: the bytes of its files read (large models), then the device ONNX Runtime prepares
+ * it on, as one terminal line cleared when the model is ready. Off a terminal nothing: a log gets the
+ * scoring progress lines, and a load's few seconds would make its content depend on the machine's speed.
+ */
+export function loadProgressLine(io: Pick<CliIo, 'stderr'>, name: string): { update(p: LoadProgress): void; done(): void } {
+  const tty = io.stderr.isTTY === true;
+  let shown = false;
+  return {
+    update(p) {
+      if (!tty) return;
+      shown = true;
+      io.stderr.write(`\r\x1b[Kloading ${name}: ${p.step === 'read' ? `${formatBytes(p.doneBytes)} of ${formatBytes(p.totalBytes)} read` : `preparing it on ${p.device}…`}`);
+    },
+    done() {
+      if (shown) io.stderr.write('\r\x1b[K');
+      shown = false;
     },
   };
 }

@@ -8,7 +8,7 @@ import { BUILTIN_MODEL_NAME, builtinModelDir } from './builtinModel';
 import { findHubModel } from './catalog/findModel';
 import { defaultModelsDir } from './catalog/modelsDir';
 import type { EngineConfig, OnnxEngineConfig } from './engineConfig';
-import type { LanguageModel } from './languageModel';
+import type { LanguageModel, LoadProgress } from './languageModel';
 import { OnnxModel } from './onnx/onnxModel';
 import { RemoteModel } from './remote/remoteModel';
 
@@ -17,6 +17,8 @@ export interface CreateModelOptions {
   notice?: (message: string) => void;
   /** Aborts a remote connection probe (and the requests of the CLI's run). */
   signal?: AbortSignal;
+  /** A local model's load: its files read (large models), then the device it is prepared on. */
+  onProgress?: (p: LoadProgress) => void;
 }
 
 /**
@@ -55,5 +57,6 @@ export async function createModel(engine: EngineConfig, o: CreateModelOptions = 
     device: engine.device,
     dtype: engine.dtype,
     threads: engine.threads,
+    onProgress: o.onProgress,
   });
 }

@@ -31,3 +31,11 @@ export interface LanguageModel {
   applyChatTemplate?(messages: { role: string; content: string }[], options?: { addGenerationPrompt?: boolean }): string;
   dispose(): Promise<void>;
 }
+
+/**
+ * Progress of a model load: the model's files read from disk (large models only), then ONNX Runtime
+ * preparing the session on a device, a single call with no progress of its own.
+ */
+export type LoadProgress =
+  | { step: 'read'; doneBytes: number; totalBytes: number }
+  | { step: 'prepare'; device: string };

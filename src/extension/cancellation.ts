@@ -24,7 +24,9 @@ export function downloadMessage(p: DownloadProgress): string {
 /** A progress line for an engine Progress message; undefined for messages that feed views, not the notification. */
 export function progressMessage(p: Progress): string | undefined {
   switch (p.stage) {
-    case 'load': return `Loading ${p.model}…`;
+    case 'load':
+      if (p.total) return `Loading ${p.model}: ${formatBytes(p.done ?? 0)} of ${formatBytes(p.total)} read`;
+      return p.device ? `Preparing ${p.model} on ${p.device}…` : `Loading ${p.model}…`;
     case 'download': return downloadMessage(p);
     case 'score': return `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}${p.detail ? ` · ${p.detail}` : ''}`;
     case 'token': return undefined;

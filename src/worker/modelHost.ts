@@ -6,7 +6,7 @@
  */
 import { SemanticFlowError } from '../core/errors';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
-import type { LanguageModel } from '../engines/languageModel';
+import type { LanguageModel, LoadProgress } from '../engines/languageModel';
 import { engineKey, type EngineConfig, type EngineStatus, type Method } from './protocol';
 import type { HandlerContext } from './dispatcher';
 
@@ -27,7 +27,7 @@ export class ModelHost {
   private secondary: Slot | null = null;
 
   constructor(
-    private readonly load: (e: EngineConfig) => Promise<LanguageModel>,
+    private readonly load: (e: EngineConfig, onProgress: (p: LoadProgress) => void) => Promise<LanguageModel>,
     private readonly postStatus: (s: EngineStatus) => void,
   ) {}
 
@@ -63,10 +63,11 @@ export class ModelHost {
       const old = s;
       this[which] = null;
       await disposeSlot(old);
-      ctx.progress({ stage: 'load', model: describeEngine(engine) });
-      if (which === 'primary') this.postStatus({ health: 'loading', model: describeEngine(engine) });
+      const name = describeEngine(engine);
+      ctx.progress({ stage: 'load', model: name });
+      if (which === 'primary') this.postStatus({ health: 'loading', model: name });
       const started = Date.now();
-      const model = this.load(engine);
+      const model = this.load(engine, (p) => ctx.progress(p.step === 'read' ? { stage: 'load', model: name, done: p.doneBytes, total: p.totalBytes } : { stage: 'load', model: name, device: p.device }));
       s = { key, model };
       this[which] = s;
       const loadedSlot = s;

@@ -148,7 +148,8 @@ export type ToWorker = RequestMessage | { kind: 'cancel'; id: number };
 
 /** Progress of one request, sent from the worker while it runs. */
 export type Progress =
-  | { stage: 'load'; model: string }
+  /** A model loading: its files read (`done`/`total` bytes, large models), then prepared on `device`. */
+  | { stage: 'load'; model: string; done?: number; total?: number; device?: string }
   /** `detail`: what the work is, shown beside the count (e.g. a flow run's plan). */
   | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' | 'token-steps'; detail?: string }
   /**

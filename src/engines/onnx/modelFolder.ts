@@ -25,6 +25,8 @@ export interface ModelFolder {
   signature: OnnxSignature;
   /** The model without its weights (weightlessModel.ts): ONNX Runtime reads them from `onnxFile` itself. */
   weightless: Uint8Array;
+  /** The ONNX file and its external-data files, with their sizes. */
+  weightFiles: { path: string; bytes: number }[];
   /** Size of the model's output vocabulary (last dimension of `logits`), when the export fixes it. */
   outputVocab: number | null;
 }
@@ -78,9 +80,10 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
   }
   const onnxBytes = statSync(onnxFile).size;
   const base = `${stem}.onnx`;
-  const total = readdirSync(join(dir, 'onnx'))
+  const weightFiles = readdirSync(join(dir, 'onnx'))
     .filter((f) => f === base || f.startsWith(`${base}_data`) || f.startsWith(`${base}.data`))
-    .reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);
+    .map((f) => ({ path: join(dir, 'onnx', f), bytes: statSync(join(dir, 'onnx', f)).size }));
+  const total = weightFiles.reduce((n, f) => n + f.bytes, 0);
   const limit = options.maxModelBytes ?? Math.floor(totalmem() / 2);
   if (total > limit) {
     throw new SemanticFlowError('too-large', `The model in ${dir} is ${formatBytes(total)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or dtype (q8, q4).`);
@@ -107,7 +110,7 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
     throw new SemanticFlowError('unsupported-model', `The ONNX model in ${dir} has no "logits" output (its outputs: ${signature.outputs.map((o) => o.name).join(', ')}); it is not a causal LM export.`);
   }
   const last = logits.dims[logits.dims.length - 1];
-  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, weightless, outputVocab: typeof last === 'number' && last > 0 ? last : null };
+  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, weightless, weightFiles, outputVocab: typeof last === 'number' && last > 0 ? last : null };
 }
 
 // An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Catches empty, truncated-to-zero

@@ -13,7 +13,9 @@ import { DeviceOps } from './deviceOps';
 import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
 import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
 import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSession';
+import type { LoadProgress } from '../languageModel';
 import { selfCheck } from './selfCheck';
+import { PREREAD_MIN_BYTES, prereadWeights } from './weightsPreread';
 import { loadTokenizer, type TextTokenizer } from './textTokenizer';
 import { textBytesPerToken } from './tokenLengthBound';
 import { tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
@@ -37,6 +39,10 @@ export interface OnnxLoadOptions {
   log?: (message: string) => void;
   /** Stands in for each session the loader creates (tests inject device faults). */
   onSession?: (session: OrtSession) => OrtSession;
+  /** Load progress: a large model's files read, then each device's session prepared. */
+  onProgress?: (p: LoadProgress) => void;
+  /** With onProgress, models from this many bytes on are read once first, for byte progress (default PREREAD_MIN_BYTES). */
+  prereadMinBytes?: number;
 }
 
 export interface OpenedModel {
@@ -97,6 +103,11 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
       return null;
     }
   };
+  const weightBytes = folder.weightFiles.reduce((n, f) => n + f.bytes, 0);
+  if (o.onProgress && weightBytes >= (o.prereadMinBytes ?? PREREAD_MIN_BYTES)) {
+    const onProgress = o.onProgress;
+    await prereadWeights(folder.weightFiles.map((f) => f.path), folder.weightFiles.map((f) => f.bytes), (p) => onProgress({ step: 'read', ...p }));
+  }
   const ledger = new DeviceTensorLedger();
   const create = async (model: Uint8Array, device: ConcreteDevice, fused: boolean): Promise<OrtSession> => {
     const session = await OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
@@ -118,6 +129,7 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   };
   /** The model's session on `device`: with the fused scorer when it works there, else without. */
   const open = async (device: ConcreteDevice): Promise<OrtSession> => {
+    o.onProgress?.({ step: 'prepare', device });
     const fusedModel = fused(device);
     if (fusedModel) {
       try {

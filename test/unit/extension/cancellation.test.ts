@@ -25,6 +25,9 @@ const download: Progress = { stage: 'download', model: 'HuggingFaceTB/SmolLM2-13
 
 test('each progress stage has its notification line; token and completion events feed views, not the notification', () => {
   assert.equal(progressMessage({ stage: 'load', model: 'tiny-gpt2' }), 'Loading tiny-gpt2…');
+  // A large model's files read, then the device it is prepared on.
+  assert.equal(progressMessage({ stage: 'load', model: 'gpt2-medium', done: 310_000_000, total: 1_420_000_000 }), 'Loading gpt2-medium: 310 MB of 1.42 GB read');
+  assert.equal(progressMessage({ stage: 'load', model: 'gpt2-medium', device: 'webgpu' }), 'Preparing gpt2-medium on webgpu…');
   assert.equal(progressMessage({ stage: 'score', done: 1234, total: 5000, unit: 'tokens', detail: 'chunk 2 of 3' }), '1,234/5,000 tokens · chunk 2 of 3');
   assert.equal(progressMessage(download), '12.5 MB of 125 MB (10%) · model_quantized.onnx');
   // While no file's size is known the total is 0: no percent is shown rather than a wrong one.

@@ -90,3 +90,20 @@ test('directed information and flow run through the worker handlers on the fake 
   assert.deepEqual(steps[0], { stage: 'score', done: 0, total, unit: 'token-steps', detail: `5 sources × ${flow.flow!.targets.length} targets in ${flow.flow!.passes} passes` });
   assert.deepEqual(steps.at(-1), { ...steps[0], done: total });
 });
+
+test('a load passes on its progress: the bytes read, then the device it prepares the model on', async () => {
+  const h = new ModelHost(async (_e, onProgress) => {
+    onProgress({ step: 'read', doneBytes: 0, totalBytes: 900 });
+    onProgress({ step: 'read', doneBytes: 900, totalBytes: 900 });
+    onProgress({ step: 'prepare', device: 'cpu' });
+    return fakeLanguageModel();
+  }, () => undefined);
+  const c = ctx();
+  await createHandlers(h, features).load({ engine: FAKE_ENGINE }, c);
+  assert.deepEqual(c.progressSeen, [
+    { stage: 'load', model: '/fake' },
+    { stage: 'load', model: '/fake', done: 0, total: 900 },
+    { stage: 'load', model: '/fake', done: 900, total: 900 },
+    { stage: 'load', model: '/fake', device: 'cpu' },
+  ]);
+});
