@@ -32,12 +32,25 @@ async function main(): Promise<void> {
   const server = await startServer({ model, port: 0, concurrency: 8 });
   const tmp = mkdtempSync(join(tmpdir(), 'sf-bench-batch-'));
   const input = join(tmp, 'in.jsonl');
-  writeFileSync(input, Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, text: `${i}. ${SENTENCES[i % SENTENCES.length]}` })).join('\n') + '\n');
-  const io: CliIo = { stdout: { write: () => true }, stderr: { write: () => true }, readStdin: async () => new Uint8Array(), env: {} };
+  writeFileSync(
+    input,
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ id: i, text: `${i}. ${SENTENCES[i % SENTENCES.length]}` }),
+    ).join('\n') + '\n',
+  );
+  const io: CliIo = {
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    readStdin: async () => new Uint8Array(),
+    env: {},
+  };
   const once = async (concurrency: number, tag: string) => {
     const out = join(tmp, `${tag}.jsonl`);
     const t0 = process.hrtime.bigint();
-    const code = await run(['batch', input, '--out', out, '--endpoint', server.url, '--concurrency', String(concurrency)], io);
+    const code = await run(
+      ['batch', input, '--out', out, '--endpoint', server.url, '--concurrency', String(concurrency)],
+      io,
+    );
     if (code !== 0) throw new Error(`batch exited ${code}`);
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
@@ -46,8 +59,11 @@ async function main(): Promise<void> {
     const rows: { c: number; s: number }[] = [];
     for (const c of [1, 8]) rows.push({ c, s: await once(c, `c${c}`) });
     const tokens = (await model.analyze(SENTENCES.join(' '))).tokens.length; // rough size reference
-    console.log(`batch against serve: ${n} texts (~${Math.round(tokens / SENTENCES.length)} tokens each), model ${model.info.id}, ${availableParallelism()} CPUs`);
-    for (const r of rows) console.log(`  concurrency ${String(r.c).padStart(2)}: ${r.s.toFixed(2)} s, ${(n / r.s).toFixed(1)} texts/s`);
+    console.log(
+      `batch against serve: ${n} texts (~${Math.round(tokens / SENTENCES.length)} tokens each), model ${model.info.id}, ${availableParallelism()} CPUs`,
+    );
+    for (const r of rows)
+      console.log(`  concurrency ${String(r.c).padStart(2)}: ${r.s.toFixed(2)} s, ${(n / r.s).toFixed(1)} texts/s`);
     console.log(`  ratio (8 vs 1): ${(rows[0].s / rows[1].s).toFixed(2)}x`);
   } finally {
     await server.close();

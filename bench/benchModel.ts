@@ -15,7 +15,17 @@ export async function benchModelDir(): Promise<string> {
   const gen = (await import(join(packageRoot(), 'tools', 'fixtures', 'gpt2Onnx.mjs'))) as {
     writeGpt2Model(dir: string, o: Record<string, unknown>): string[];
   };
-  gen.writeGpt2Model(dir, { layers: 4, embd: 128, heads: 4, positions: 1024, vocab: 50257, eosId: 50256, seed: 7, past: true, q8: false });
+  gen.writeGpt2Model(dir, {
+    layers: 4,
+    embd: 128,
+    heads: 4,
+    positions: 1024,
+    vocab: 50257,
+    eosId: 50256,
+    seed: 7,
+    past: true,
+    q8: false,
+  });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(builtinModelDir(), f), join(dir, f));
   return dir;
 }
@@ -24,7 +34,8 @@ export async function benchModelDir(): Promise<string> {
 export function benchText(model: OnnxModel): { text: string; ids: number[] } {
   let text = readFileSync(join(packageRoot(), 'docs', 'measures.md'), 'utf8').slice(0, 4000);
   const cut = (t: string) => model.tokenize(t).ids.length;
-  let lo = 0, hi = text.length;
+  let lo = 0,
+    hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (cut(text.slice(0, mid)) <= 511) lo = mid;

@@ -45,7 +45,10 @@ The quick brown fox jumps over the lazy dog while the farmer counts his sheep an
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median times of several jobs, run in rotation so that load from other processes hits all of them alike; each job may report a part of its time (the forward passes). */
-async function timeRotating(jobs: (() => Promise<number | undefined>)[], reps: number): Promise<{ total: number; part: number }[]> {
+async function timeRotating(
+  jobs: (() => Promise<number | undefined>)[],
+  reps: number,
+): Promise<{ total: number; part: number }[]> {
   const ms = jobs.map(() => ({ total: [] as number[], part: [] as number[] }));
   for (let i = 0; i < reps; i++) {
     for (let j = 0; j < jobs.length; j++) {
@@ -70,7 +73,14 @@ function timedForwards(model: OnnxModel): { model: OnnxModel; take(): number } {
       ms += performance.now() - t;
     }
   };
-  return { model: timed, take: () => { const v = ms; ms = 0; return v; } };
+  return {
+    model: timed,
+    take: () => {
+      const v = ms;
+      ms = 0;
+      return v;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -88,11 +98,19 @@ async function main(): Promise<void> {
   const text = CORPUS.slice(0, tok.spans[n - 1].end);
   const check = model.tokenize(text).ids.length;
   const kernel = arg('kernel') as KlKernelKind | undefined;
-  const opts: OcclusionOptions = { unit: 'token', maxBatch: arg('max-batch') ? Number(arg('max-batch')) : undefined, kernel };
+  const opts: OcclusionOptions = {
+    unit: 'token',
+    maxBatch: arg('max-batch') ? Number(arg('max-batch')) : undefined,
+    kernel,
+  };
   const cost = estimateOcclusionCost(model, text, opts);
   const indep = estimateOcclusionCost(model, text, { ...opts, reuse: false, maxBatch: 1 });
-  console.log(`model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians; ${klWorkspace(1, 16, 16, { kernel }).kernel} comparisons`);
-  console.log(`token-steps: reuse ${cost.tokenSteps} in ${cost.passes} passes, independent ${indep.tokenSteps} in ${indep.passes} passes`);
+  console.log(
+    `model ${model.info.id} (vocabulary ${model.info.vocabSize}, window ${model.info.contextWindow}); text of ${check} tokens + BOS; ${threads ?? 'default'} ORT threads; ${reps} repetitions, medians; ${klWorkspace(1, 16, 16, { kernel }).kernel} comparisons`,
+  );
+  console.log(
+    `token-steps: reuse ${cost.tokenSteps} in ${cost.passes} passes, independent ${indep.tokenSteps} in ${indep.passes} passes`,
+  );
 
   const timed = timedForwards(model);
   await occlusionFlow(model, text, opts); // warm-up
@@ -105,11 +123,16 @@ async function main(): Promise<void> {
     reps,
   );
   const floor = (plain.total / check) * ((check * (check + 1)) / 2);
-  const rest = (r: { total: number; part: number }) => `forward passes ${r.part.toFixed(0)} ms, comparisons and bookkeeping ${(r.total - r.part).toFixed(0)} ms`;
-  console.log(`plain scoring (analyzeText): ${plain.total.toFixed(1)} ms → floor n(n+1)/2 token-steps: ${floor.toFixed(0)} ms`);
+  const rest = (r: { total: number; part: number }) =>
+    `forward passes ${r.part.toFixed(0)} ms, comparisons and bookkeeping ${(r.total - r.part).toFixed(0)} ms`;
+  console.log(
+    `plain scoring (analyzeText): ${plain.total.toFixed(1)} ms → floor n(n+1)/2 token-steps: ${floor.toFixed(0)} ms`,
+  );
   console.log(`occlusion matrix with KV reuse: ${reuse.total.toFixed(0)} ms (${rest(reuse)})`);
   console.log(`n independent full passes:      ${independent.total.toFixed(0)} ms (${rest(independent)})`);
-  console.log(`ratio reuse / independent: ${(reuse.total / independent.total).toFixed(3)} (target ≤ 0.55); forward passes alone: ${(reuse.part / independent.part).toFixed(3)}`);
+  console.log(
+    `ratio reuse / independent: ${(reuse.total / independent.total).toFixed(3)} (target ≤ 0.55); forward passes alone: ${(reuse.part / independent.part).toFixed(3)}`,
+  );
   console.log(`ratio reuse / floor:       ${(reuse.total / floor).toFixed(3)} (target ≤ 1.3)`);
   await model.dispose();
 }

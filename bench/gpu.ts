@@ -35,12 +35,16 @@ async function main(): Promise<void> {
     return;
   }
   const { text, ids } = benchText(model);
-  const bare = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+  const bare = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'), {
+    executionProviders: ['webgpu'],
+    logSeverityLevel: 3,
+  });
   const feeds = rawFeeds(bare, dir, ids);
   const analyze = () => model.analyze(text, { chunkSize: 512, topK: 5 });
   await bare.run(feeds);
   await analyze();
-  const tBare: number[] = [], tAnalyze: number[] = [];
+  const tBare: number[] = [],
+    tAnalyze: number[] = [];
   let bytes = 0;
   for (let i = 0; i < reps; i++) {
     tBare.push(await timed(() => bare.run(feeds)));
@@ -51,8 +55,12 @@ async function main(): Promise<void> {
   const perToken = bytes / (ids.length - 1);
   console.log(`gpu: ${ids.length} tokens on WebGPU (${dir.split('/').pop()}), medians of ${reps}`);
   console.log(`  bare onnxruntime-node run, outputs read back  ${median(tBare).toFixed(0)} ms`);
-  console.log(`  analyze, one chunk, measures on the GPU       ${median(tAnalyze).toFixed(0)} ms   ratio ${(median(tAnalyze) / median(tBare)).toFixed(2)}  (target ≤ 1.2)`);
-  console.log(`  copied back to the CPU per token              ${perToken.toFixed(0)} bytes (target ≤ 1024; a logits row is ${(4 * model.info.vocabSize).toLocaleString('en-US')})`);
+  console.log(
+    `  analyze, one chunk, measures on the GPU       ${median(tAnalyze).toFixed(0)} ms   ratio ${(median(tAnalyze) / median(tBare)).toFixed(2)}  (target ≤ 1.2)`,
+  );
+  console.log(
+    `  copied back to the CPU per token              ${perToken.toFixed(0)} bytes (target ≤ 1024; a logits row is ${(4 * model.info.vocabSize).toLocaleString('en-US')})`,
+  );
   await Promise.all([model.dispose(), bare.release()]);
 }
 main().catch((e) => {

@@ -16,12 +16,22 @@ async function main(): Promise<void> {
   let text = unit;
   while (model.tokenize(text).ids.length < Number(tokens)) text += unit;
   const before = process.resourceUsage().maxRSS;
-  let n = 0, bytes = 0;
+  let n = 0,
+    bytes = 0;
   if (mode === 'cli-json') {
     await model.dispose();
     const file = join(mkdtempSync(join(tmpdir(), 'sf-memory-')), 'text.txt');
     writeFileSync(file, text);
-    const io = { stdout: { write: (s: string) => { bytes += s.length; } }, stderr: { write: () => {} }, readStdin: async () => new Uint8Array(), env: {} };
+    const io = {
+      stdout: {
+        write: (s: string) => {
+          bytes += s.length;
+        },
+      },
+      stderr: { write: () => {} },
+      readStdin: async () => new Uint8Array(),
+      env: {},
+    };
     await run(['analyze', '--model', dir, '--format', 'json', '--chunk-size', chunk, file], io);
     n = Number(tokens);
   } else {
@@ -29,6 +39,13 @@ async function main(): Promise<void> {
     n = r.tokens.length;
     await model.dispose();
   }
-  process.stdout.write(JSON.stringify({ tokens: n, outputMb: bytes / 1e6, loadedRssMb: before / 1024, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      tokens: n,
+      outputMb: bytes / 1e6,
+      loadedRssMb: before / 1024,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }) + '\n',
+  );
 }
 main();

@@ -42,22 +42,45 @@ async function speed(dir: string): Promise<void> {
   const tJs = await timeIt(3, () => js.analyze(text, { chunkSize: 512 }));
   console.log(`speed: ${ids.length} tokens (${dir.split('/').pop()}), medians of ${reps}`);
   console.log(`  bare onnxruntime-node session run          ${tBare.toFixed(1)} ms`);
-  console.log(`  analyze, one chunk (measures in ONNX)      ${tOne.toFixed(1)} ms   ratio ${(tOne / tBare).toFixed(2)}  (target ≤ 1.15)`);
-  console.log(`  analyze, 128-token KV chunks               ${tChunked.toFixed(1)} ms   ratio ${(tChunked / tBare).toFixed(2)}`);
+  console.log(
+    `  analyze, one chunk (measures in ONNX)      ${tOne.toFixed(1)} ms   ratio ${(tOne / tBare).toFixed(2)}  (target ≤ 1.15)`,
+  );
+  console.log(
+    `  analyze, 128-token KV chunks               ${tChunked.toFixed(1)} ms   ratio ${(tChunked / tBare).toFixed(2)}`,
+  );
   console.log(`  analyze, measures in JavaScript            ${tJs.toFixed(1)} ms   ratio ${(tJs / tBare).toFixed(2)}`);
   await Promise.all([fused.dispose(), js.dispose(), bare.release()]);
 }
 
 function memory(dir: string): void {
   const probe = (tokens: number, mode: string) =>
-    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'memoryProbe.ts'), dir, String(tokens), '128', mode], { encoding: 'utf8' })) as {
-      tokens: number; outputMb: number; loadedRssMb: number; peakRssMb: number;
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(__dirname, 'memoryProbe.ts'), dir, String(tokens), '128', mode],
+        { encoding: 'utf8' },
+      ),
+    ) as {
+      tokens: number;
+      outputMb: number;
+      loadedRssMb: number;
+      peakRssMb: number;
     };
-  for (const [mode, what] of [['kept', 'core analyze, every token kept'], ['cli-json', 'CLI analyze --format json, streamed, none kept']]) {
+  for (const [mode, what] of [
+    ['kept', 'core analyze, every token kept'],
+    ['cli-json', 'CLI analyze --format json, streamed, none kept'],
+  ]) {
     const runs = [2000, 8000, 16000].map((t) => probe(t, mode));
-    console.log(`memory: peak RSS while scoring (separate processes), 128-token chunks, sliding window past the context window; ${what}`);
-    for (const r of runs) console.log(`  ${String(r.tokens).padStart(6)} tokens: peak ${r.peakRssMb.toFixed(0)} MB (after load ${r.loadedRssMb.toFixed(0)} MB)${r.outputMb ? `, ${r.outputMb.toFixed(1)} MB of JSON written` : ''}`);
-    console.log(`  ratio 16k/2k peak ${(runs[2].peakRssMb / runs[0].peakRssMb).toFixed(2)}, 8k/2k ${(runs[1].peakRssMb / runs[0].peakRssMb).toFixed(2)}  (target: about 1: bounded by the chunk size, not the text length)`);
+    console.log(
+      `memory: peak RSS while scoring (separate processes), 128-token chunks, sliding window past the context window; ${what}`,
+    );
+    for (const r of runs)
+      console.log(
+        `  ${String(r.tokens).padStart(6)} tokens: peak ${r.peakRssMb.toFixed(0)} MB (after load ${r.loadedRssMb.toFixed(0)} MB)${r.outputMb ? `, ${r.outputMb.toFixed(1)} MB of JSON written` : ''}`,
+      );
+    console.log(
+      `  ratio 16k/2k peak ${(runs[2].peakRssMb / runs[0].peakRssMb).toFixed(2)}, 8k/2k ${(runs[1].peakRssMb / runs[0].peakRssMb).toFixed(2)}  (target: about 1: bounded by the chunk size, not the text length)`,
+    );
   }
 }
 

@@ -29,7 +29,17 @@ interface BenchModel {
 
 const gpt2 = (layers: number, embd: number, heads: number) => async (dir: string) => {
   const { writeGpt2Model } = await import(join(packageRoot(), 'tools', 'fixtures', 'gpt2Onnx.mjs'));
-  writeGpt2Model(dir, { layers, embd, heads, positions: 1024, vocab: 50257, eosId: 50256, seed: 7, past: true, q8: false });
+  writeGpt2Model(dir, {
+    layers,
+    embd,
+    heads,
+    positions: 1024,
+    vocab: 50257,
+    eosId: 50256,
+    seed: 7,
+    past: true,
+    q8: false,
+  });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(builtinModelDir(), f), join(dir, f));
 };
 
@@ -40,7 +50,14 @@ const MODELS: BenchModel[] = [
     name: 'llama-135m',
     make: async (dir) => {
       const { makeLlamaModel, LLAMA_PRESETS } = await import(join(packageRoot(), 'tools', 'fixtures', 'llamaOnnx.mjs'));
-      await makeLlamaModel(dir, { ...LLAMA_PRESETS['smollm2-135m'], family: 'llama', seed: 7, bosId: 0, eosId: 0, externalData: true });
+      await makeLlamaModel(dir, {
+        ...LLAMA_PRESETS['smollm2-135m'],
+        family: 'llama',
+        seed: 7,
+        bosId: 0,
+        eosId: 0,
+        externalData: true,
+      });
     },
   },
 ];
@@ -56,7 +73,10 @@ async function modelDir(root: string, m: BenchModel): Promise<string> {
 }
 
 function probe(...args: string[]): Record<string, number> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'scaleProbe.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'scaleProbe.ts'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -73,16 +93,22 @@ async function main(): Promise<void> {
 
 /** The ONNX file and its external-data files, in bytes. */
 const onnxBytes = (dir: string): number =>
-  readdirSync(join(dir, 'onnx')).filter((f) => f.startsWith('model.onnx')).reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);
+  readdirSync(join(dir, 'onnx'))
+    .filter((f) => f.startsWith('model.onnx'))
+    .reduce((n, f) => n + statSync(join(dir, 'onnx', f)).size, 0);
 
 async function measure(root: string, reps: number, only: string | undefined): Promise<void> {
   const baseline = probe('baseline').peakMb;
-  console.log(`scale: load, memory and speed of real-size models (medians of ${reps}; the probe process alone peaks at ${baseline.toFixed(0)} MB)`);
+  console.log(
+    `scale: load, memory and speed of real-size models (medians of ${reps}; the probe process alone peaks at ${baseline.toFixed(0)} MB)`,
+  );
   for (const m of MODELS.filter((x) => !only || x.name === only)) {
     const dir = await modelDir(root, m);
     const bytes = onnxBytes(dir);
     probe('load', dir); // warms the page cache
-    const bare: number[] = [], engine: number[] = [], withProgress: number[] = [];
+    const bare: number[] = [],
+      engine: number[] = [],
+      withProgress: number[] = [];
     for (let i = 0; i < reps; i++) {
       bare.push(probe('bare-load', dir).ms);
       engine.push(probe('load', dir).ms);
@@ -92,10 +118,18 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
     const speed = probe('speed', dir, String(reps));
     const mb = bytes / 2 ** 20;
     console.log(`  ${m.name} (${mb.toFixed(0)} MB ONNX)`);
-    console.log(`    load ${median(engine).toFixed(0)} ms vs bare session creation ${median(bare).toFixed(0)} ms   ratio ${(median(engine) / median(bare)).toFixed(2)}  (target ≤ 1.3)`);
-    console.log(`    load with progress ${median(withProgress).toFixed(0)} ms   ratio ${(median(withProgress) / median(bare)).toFixed(2)}`);
-    console.log(`    peak RSS ${rss.peakMb.toFixed(0)} MB (after load ${rss.afterLoadMb.toFixed(0)} MB)   ÷ ONNX bytes ${(rss.peakMb / mb).toFixed(2)}  (target ≤ 1.5; without the process's own ${baseline.toFixed(0)} MB: ${((rss.peakMb - baseline) / mb).toFixed(2)})`);
-    console.log(`    analyze ${speed.tokens} tokens ${speed.analyzeMs.toFixed(0)} ms vs bare forward ${speed.bareMs.toFixed(0)} ms   ratio ${(speed.analyzeMs / speed.bareMs).toFixed(2)}  (target ≤ 1.15)`);
+    console.log(
+      `    load ${median(engine).toFixed(0)} ms vs bare session creation ${median(bare).toFixed(0)} ms   ratio ${(median(engine) / median(bare)).toFixed(2)}  (target ≤ 1.3)`,
+    );
+    console.log(
+      `    load with progress ${median(withProgress).toFixed(0)} ms   ratio ${(median(withProgress) / median(bare)).toFixed(2)}`,
+    );
+    console.log(
+      `    peak RSS ${rss.peakMb.toFixed(0)} MB (after load ${rss.afterLoadMb.toFixed(0)} MB)   ÷ ONNX bytes ${(rss.peakMb / mb).toFixed(2)}  (target ≤ 1.5; without the process's own ${baseline.toFixed(0)} MB: ${((rss.peakMb - baseline) / mb).toFixed(2)})`,
+    );
+    console.log(
+      `    analyze ${speed.tokens} tokens ${speed.analyzeMs.toFixed(0)} ms vs bare forward ${speed.bareMs.toFixed(0)} ms   ratio ${(speed.analyzeMs / speed.bareMs).toFixed(2)}  (target ≤ 1.15)`,
+    );
   }
 }
 main().catch((e) => {

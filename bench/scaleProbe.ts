@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     const { text, ids } = benchText(model);
     const bare = await ort.InferenceSession.create(file);
     const feeds = rawFeeds(bare, dir, ids);
-    const tBare: number[] = [], tAnalyze: number[] = [];
+    const tBare: number[] = [],
+      tAnalyze: number[] = [];
     await bare.run(feeds);
     await model.analyze(text, { chunkSize: 512 });
     for (let i = 0; i < Number(reps ?? 3); i++) {

@@ -26,8 +26,15 @@ const entries = [
 await Promise.all(entries.map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })));
 if (existsSync(join(root, 'webview/main.ts'))) {
   await build({
-    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'warning',
-    absWorkingDir: root, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/webview.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/webview.js',
   });
 }
 console.log(`built ${entries.map(([, o]) => o).join(', ')}`);

@@ -13,7 +13,8 @@ import { listZip, readZipEntry } from './package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const esc = (s) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 const [vsixPath, outArg, ...rest] = process.argv.slice(2);
 if (!vsixPath || !outArg) {
@@ -24,17 +25,25 @@ const shot = rest[0] === '--shot' ? resolve(rest[1]) : null;
 const out = resolve(outArg);
 const buf = readFileSync(vsixPath);
 const entries = listZip(buf);
-for (const e of entries.filter((x) => !x.name.endsWith('/') && /^extension\/(readme\.md|package\.json|media\/)/.test(x.name))) {
+for (const e of entries.filter(
+  (x) => !x.name.endsWith('/') && /^extension\/(readme\.md|package\.json|media\/)/.test(x.name),
+)) {
   mkdirSync(dirname(join(out, e.name)), { recursive: true });
   writeFileSync(join(out, e.name), readZipEntry(buf, e));
 }
-const text = (name) => readZipEntry(buf, entries.find((e) => e.name === name)).toString('utf8');
+const text = (name) =>
+  readZipEntry(
+    buf,
+    entries.find((e) => e.name === name),
+  ).toString('utf8');
 const pkg = JSON.parse(text('extension/package.json'));
 const manifest = text('extension.vsixmanifest');
 const tags = (/<Tags>([^<]*)<\/Tags>/.exec(manifest)?.[1] ?? '').split(',').filter(Boolean);
 const repo = (pkg.repository?.url ?? '').replace(/\.git$/, '');
 const md = require('markdown-it')({ html: true });
-const body = md.render(text('extension/readme.md')).replaceAll(`${repo}/raw/HEAD/`, pathToFileURL(join(out, 'extension')).href + '/');
+const body = md
+  .render(text('extension/readme.md'))
+  .replaceAll(`${repo}/raw/HEAD/`, pathToFileURL(join(out, 'extension')).href + '/');
 
 const html = `<!doctype html><meta charset="utf-8"><title>${esc(pkg.displayName)} - Visual Studio Marketplace (preview)</title>
 <style>
@@ -51,18 +60,37 @@ body{margin:0;font:14px/1.5 "Segoe UI",-apple-system,Helvetica,Arial,sans-serif;
 <div class="pub">${esc(pkg.publisher)} | v${esc(pkg.version)}</div><div class="desc">${esc(pkg.description)}</div><span class="install">Install</span></div></div>
 <div class="main"><div class="readme">${body}</div><div class="side"><h3>Categories</h3>${(pkg.categories ?? []).map((c) => `<span class="tag">${esc(c)}</span>`).join(' ')}
 <h3>Tags</h3>${tags.map((t) => `<span class="tag">${esc(t)}</span>`).join(' ')}
-<h3>Resources</h3>${[['Issues', pkg.bugs?.url], ['Repository', repo], ['Homepage', pkg.homepage], ['Q & A', pkg.qna]].filter(([, u]) => u).map(([l, u]) => `<div><a href="${esc(u)}">${esc(l)}</a></div>`).join('')}</div></div>`;
+<h3>Resources</h3>${[
+  ['Issues', pkg.bugs?.url],
+  ['Repository', repo],
+  ['Homepage', pkg.homepage],
+  ['Q & A', pkg.qna],
+]
+  .filter(([, u]) => u)
+  .map(([l, u]) => `<div><a href="${esc(u)}">${esc(l)}</a></div>`)
+  .join('')}</div></div>`;
 writeFileSync(join(out, 'index.html'), html);
 console.log(join(out, 'index.html'));
 
 if (shot) {
   const { chromium } = require(require.resolve('playwright-core', { paths: [join(root, 'e2e', 'harness')] }));
-  const browser = await chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(pathToFileURL(join(out, 'index.html')).href);
     const broken = await page.evaluate(async () => {
-      await Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; }))));
+      await Promise.all(
+        [...document.images].map((i) =>
+          i.complete
+            ? null
+            : new Promise((r) => {
+                i.onload = i.onerror = r;
+              }),
+        ),
+      );
       return [...document.images].filter((i) => i.naturalWidth === 0).map((i) => i.getAttribute('src'));
     });
     await page.screenshot({ path: shot });

@@ -4,7 +4,8 @@
 /** The image sources of a Markdown text, in order: `![alt](src "title")` and `<img src="…">`. */
 export function readmeImages(markdown) {
   const out = [];
-  for (const m of markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ at: m.index, src: m[1] });
+  for (const m of markdown.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+    out.push({ at: m.index, src: m[1] });
   for (const m of markdown.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)) out.push({ at: m.index, src: m[1] });
   return out.sort((a, b) => a.at - b.at).map((x) => x.src);
 }
@@ -17,6 +18,8 @@ export function walkthroughMedia(pkg) {
 
 /** Repository paths the listing and the walkthrough need inside the package (README images that are not URLs). */
 export function listingFiles(pkg, readme) {
-  const local = readmeImages(readme).filter((src) => !/^[a-z][\w+.-]*:/i.test(src)).map((src) => src.replace(/^\.?\//, ''));
+  const local = readmeImages(readme)
+    .filter((src) => !/^[a-z][\w+.-]*:/i.test(src))
+    .map((src) => src.replace(/^\.?\//, ''));
   return [...new Set([...local, ...walkthroughMedia(pkg)])];
 }

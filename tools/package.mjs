@@ -14,7 +14,17 @@
 //   --json     print one JSON summary line last (for tests)
 //   --max-mb N fail when the .vsix is larger (default 40)
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +65,11 @@ function globToRegExp(glob) {
 
 /** Repository files the allow-list (`!pattern` lines of .vscodeignore) admits. */
 export function allowedRepoFiles(ignoreText, repo = root) {
-  const allow = ignoreText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/^\//, ''));
+  const allow = ignoreText
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.slice(1).replace(/^\//, ''));
   const files = new Set();
   for (const pattern of allow) {
     const literal = pattern.split('/');
@@ -72,22 +86,51 @@ export function runtimeFiles(target, repo = root) {
   const [platform, arch] = target.split('-');
   const ortDir = join(repo, 'node_modules', 'onnxruntime-node');
   const napi = readdirSync(join(ortDir, 'bin')).filter((d) => /^napi-v\d+$/.test(d));
-  const bins = napi.flatMap((n) => walk(join(ortDir, 'bin', n, platform, arch)).map((f) => `bin/${n}/${platform}/${arch}/${f}`));
+  const bins = napi.flatMap((n) =>
+    walk(join(ortDir, 'bin', n, platform, arch)).map((f) => `bin/${n}/${platform}/${arch}/${f}`),
+  );
   // macOS: the binding links @rpath/libonnxruntime.1.dylib; npm unpacks the versioned name
   // (libonnxruntime.1.30.0.dylib) as a second, identical 44 MB copy, which nothing loads.
-  const duplicate = (f) => /\/libonnxruntime\.\d+\.\d+\.\d+\.dylib$/.test(f) && bins.includes(f.replace(/\.\d+\.\d+\.\d+\.dylib$/, '.1.dylib'));
+  const duplicate = (f) =>
+    /\/libonnxruntime\.\d+\.\d+\.\d+\.dylib$/.test(f) &&
+    bins.includes(f.replace(/\.\d+\.\d+\.\d+\.dylib$/, '.1.dylib'));
   const leaveOut = (f) => PROVIDER_LIB.test(f) || duplicate(f);
-  const skipped = bins.filter(leaveOut).map((f) => ({ file: `onnxruntime-node/${f}`, bytes: statSync(join(ortDir, f)).size, why: PROVIDER_LIB.test(f) ? 'GPU provider library' : 'duplicate of libonnxruntime.1.dylib' }));
+  const skipped = bins.filter(leaveOut).map((f) => ({
+    file: `onnxruntime-node/${f}`,
+    bytes: statSync(join(ortDir, f)).size,
+    why: PROVIDER_LIB.test(f) ? 'GPU provider library' : 'duplicate of libonnxruntime.1.dylib',
+  }));
   const shipped = bins.filter((f) => !leaveOut(f));
   if (!shipped.some((f) => f.endsWith('/onnxruntime_binding.node'))) {
-    const have = napi.flatMap((n) => readdirSync(join(ortDir, 'bin', n)).flatMap((p) => readdirSync(join(ortDir, 'bin', n, p)).map((a) => `${p}-${a}`)));
-    throw new Error(`onnxruntime-node ${readJson(join(ortDir, 'package.json')).version} has no binary for ${target} (it has: ${[...new Set(have)].sort().join(', ')}).`);
+    const have = napi.flatMap((n) =>
+      readdirSync(join(ortDir, 'bin', n)).flatMap((p) =>
+        readdirSync(join(ortDir, 'bin', n, p)).map((a) => `${p}-${a}`),
+      ),
+    );
+    throw new Error(
+      `onnxruntime-node ${readJson(join(ortDir, 'package.json')).version} has no binary for ${target} (it has: ${[...new Set(have)].sort().join(', ')}).`,
+    );
   }
-  const ort = ['package.json', 'README.md', ...walk(join(ortDir, 'dist')).filter((f) => f.endsWith('.js')).map((f) => `dist/${f}`), ...shipped];
+  const ort = [
+    'package.json',
+    'README.md',
+    ...walk(join(ortDir, 'dist'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `dist/${f}`),
+    ...shipped,
+  ];
   const commonDir = join(repo, 'node_modules', 'onnxruntime-common');
-  const common = ['package.json', 'README.md', ...walk(join(commonDir, 'dist', 'cjs')).filter((f) => f.endsWith('.js') || f === 'package.json').map((f) => `dist/cjs/${f}`)];
+  const common = [
+    'package.json',
+    'README.md',
+    ...walk(join(commonDir, 'dist', 'cjs'))
+      .filter((f) => f.endsWith('.js') || f === 'package.json')
+      .map((f) => `dist/cjs/${f}`),
+  ];
   return {
-    files: [...ort.map((f) => ['onnxruntime-node', f]), ...common.map((f) => ['onnxruntime-common', f])].filter(([p, f]) => existsSync(join(repo, 'node_modules', p, f))),
+    files: [...ort.map((f) => ['onnxruntime-node', f]), ...common.map((f) => ['onnxruntime-common', f])].filter(
+      ([p, f]) => existsSync(join(repo, 'node_modules', p, f)),
+    ),
     skipped,
   };
 }
@@ -98,7 +141,10 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 export function listZip(buf) {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a zip file (no end of central directory)');
   const count = buf.readUInt16LE(eocd + 10);
@@ -107,7 +153,9 @@ export function listZip(buf) {
   const entries = [];
   for (let n = 0; n < count; n++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`bad central directory entry ${n}`);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
     entries.push({
       name: buf.toString('utf8', p + 46, p + 46 + nameLen),
       method: buf.readUInt16LE(p + 10),
@@ -162,22 +210,33 @@ export function checkVsix(names, target, vsixBytes, maxBytes = 40 * MB, listing 
     'extension/dist/node_modules/onnxruntime-common/dist/cjs/package.json',
   ];
   for (const r of required) if (!has.has(r)) problems.push(`missing ${r}`);
-  for (const f of listing) if (!has.has(`extension/${f}`)) problems.push(`missing ${f}, which the README or the walkthrough shows`);
+  for (const f of listing)
+    if (!has.has(`extension/${f}`)) problems.push(`missing ${f}, which the README or the walkthrough shows`);
   for (const n of names) {
     if (n === 'extension/models/semantic-flow-mini/onnx/model.onnx') problems.push(`fp32 model shipped: ${n}`);
-    else if (/^extension\/(src|test|e2e|tools|bench|webview|docs|bin|node_modules|\.ci|\.git)\//.test(n)) problems.push(`development folder shipped: ${n}`);
+    else if (/^extension\/(src|test|e2e|tools|bench|webview|docs|bin|node_modules|\.ci|\.git)\//.test(n))
+      problems.push(`development folder shipped: ${n}`);
     else if (/^extension\/models\/(?!semantic-flow-mini\/)/.test(n)) problems.push(`other model shipped: ${n}`);
     else if (/\.(map|ts)$/.test(n)) problems.push(`source map or TypeScript shipped: ${n}`);
-    else if (/\/onnxruntime-node\/bin\//.test(n) && !n.startsWith(ortBin)) problems.push(`another platform's ONNX Runtime binary: ${n}`);
+    else if (/\/onnxruntime-node\/bin\//.test(n) && !n.startsWith(ortBin))
+      problems.push(`another platform's ONNX Runtime binary: ${n}`);
     else if (PROVIDER_LIB.test(n)) problems.push(`GPU provider library shipped: ${n}`);
-    else if (/\/libonnxruntime\.\d+\.\d+\.\d+\.dylib$/.test(n)) problems.push(`duplicate ONNX Runtime library shipped: ${n}`);
+    else if (/\/libonnxruntime\.\d+\.\d+\.\d+\.dylib$/.test(n))
+      problems.push(`duplicate ONNX Runtime library shipped: ${n}`);
   }
   if (vsixBytes > maxBytes) problems.push(`the .vsix is ${mb(vsixBytes)}, more than ${mb(maxBytes)}`);
   return problems;
 }
 
 function parseArgs(argv) {
-  const o = { target: `${process.platform}-${process.arch}`, out: join(root, 'dist'), build: true, smoke: false, json: false, maxMb: 40 };
+  const o = {
+    target: `${process.platform}-${process.arch}`,
+    out: join(root, 'dist'),
+    build: true,
+    smoke: false,
+    json: false,
+    maxMb: 40,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -199,7 +258,11 @@ function parseArgs(argv) {
 }
 
 function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
   if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 
@@ -219,9 +282,16 @@ function smoke(buf, entries) {
     delete env.SEMANTIC_FLOW_MODEL; // the built-in model of the unpacked tree, nothing else
     delete env.NODE_PATH; // onnxruntime-node must come from the unpacked tree
     // No --dtype: the .vsix holds the int8 model only, and the default must find it (builtinDefaultDtype).
-    const r = spawnSync(process.execPath, [join(ext, 'dist', 'cli.js'), 'analyze', '--format', 'json', join(dir, 'sample.txt')], {
-      cwd: ext, encoding: 'utf8', env, timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(ext, 'dist', 'cli.js'), 'analyze', '--format', 'json', join(dir, 'sample.txt')],
+      {
+        cwd: ext,
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+      },
+    );
     if (r.status !== 0) throw new Error(`packaged CLI failed (exit ${r.status}): ${r.stderr.trim()}`);
     const res = JSON.parse(r.stdout);
     return { model: res.model, summary: res.summary, stderr: r.stderr.trim() };
@@ -287,24 +357,53 @@ async function main() {
   const files = entries.filter((e) => !e.name.endsWith('/'));
   const unpacked = files.reduce((n, e) => n + e.size, 0);
   const largest = [...files].sort((a, b) => b.compressedSize - a.compressedSize).slice(0, 10);
-  console.log(`\n${relative(process.cwd(), outFile) || outFile}: ${mb(buf.length)} (${buf.length} bytes), ${files.length} files, ${mb(unpacked)} unpacked, target ${o.target}`);
+  console.log(
+    `\n${relative(process.cwd(), outFile) || outFile}: ${mb(buf.length)} (${buf.length} bytes), ${files.length} files, ${mb(unpacked)} unpacked, target ${o.target}`,
+  );
   console.log('largest entries (in the .vsix / unpacked):');
-  for (const e of largest) console.log(`  ${mb(e.compressedSize).padStart(10)} / ${mb(e.size).padStart(10)}  ${e.name}`);
+  for (const e of largest)
+    console.log(`  ${mb(e.compressedSize).padStart(10)} / ${mb(e.size).padStart(10)}  ${e.name}`);
   for (const s of skipped) console.log(`left out (${s.why}): ${s.file} ${mb(s.bytes)}`);
-  const problems = checkVsix(files.map((e) => e.name), o.target, buf.length, o.maxMb * MB, listingFiles(pkg, readFileSync(join(root, 'README.md'), 'utf8')));
+  const problems = checkVsix(
+    files.map((e) => e.name),
+    o.target,
+    buf.length,
+    o.maxMb * MB,
+    listingFiles(pkg, readFileSync(join(root, 'README.md'), 'utf8')),
+  );
   let smokeResult;
   if (o.smoke) {
-    if (o.target !== `${process.platform}-${process.arch}`) problems.push(`--smoke needs the target to be this machine (${process.platform}-${process.arch})`);
+    if (o.target !== `${process.platform}-${process.arch}`)
+      problems.push(`--smoke needs the target to be this machine (${process.platform}-${process.arch})`);
     else {
       smokeResult = smoke(buf, entries);
-      const m = smokeResult.model, s = smokeResult.summary;
-      console.log(`smoke: packaged CLI scored ${s.tokens} tokens with ${m.id} on ${m.device} (${m.dtype}): ${s.totalBits.toFixed(2)} bits, ${s.bitsPerToken.toFixed(3)} bits/token`);
+      const m = smokeResult.model,
+        s = smokeResult.summary;
+      console.log(
+        `smoke: packaged CLI scored ${s.tokens} tokens with ${m.id} on ${m.device} (${m.dtype}): ${s.totalBits.toFixed(2)} bits, ${s.bitsPerToken.toFixed(3)} bits/token`,
+      );
     }
   }
   for (const p of problems) console.error(`package: ${p}`);
-  console.log(problems.length ? `package: ${problems.length} problem(s)` : `package: checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    problems.length
+      ? `package: ${problems.length} problem(s)`
+      : `package: checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (o.json) {
-    console.log(JSON.stringify({ file: outFile, target: o.target, bytes: buf.length, files: files.length, unpackedBytes: unpacked, largest: largest.map((e) => ({ name: e.name, bytes: e.size, compressedBytes: e.compressedSize })), skipped, problems, smoke: smokeResult ?? null }));
+    console.log(
+      JSON.stringify({
+        file: outFile,
+        target: o.target,
+        bytes: buf.length,
+        files: files.length,
+        unpackedBytes: unpacked,
+        largest: largest.map((e) => ({ name: e.name, bytes: e.size, compressedBytes: e.compressedSize })),
+        skipped,
+        problems,
+        smoke: smokeResult ?? null,
+      }),
+    );
   }
   process.exitCode = problems.length ? 1 : 0;
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
 const dashes = args.indexOf('--');
-const suites = (dashes < 0 ? args : args.slice(0, dashes));
+const suites = dashes < 0 ? args : args.slice(0, dashes);
 const extra = dashes < 0 ? [] : args.slice(dashes + 1);
 const roots = (suites.length ? suites : ['unit', 'integration']).map((s) => join('test', s));
 
@@ -24,5 +24,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 // A test that hangs fails after 3 minutes instead of holding CI forever.
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...extra, ...files], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...extra, ...files],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -5,7 +5,14 @@
  */
 import type { AnalysisResult } from '../src/core/result';
 import { formatBits } from '../src/core/units';
-import type { FlowMatrix, FromPanel, PanelState, StreamToken, StripMeasure, ToPanel } from '../src/extension/panel/panelProtocol';
+import type {
+  FlowMatrix,
+  FromPanel,
+  PanelState,
+  StreamToken,
+  StripMeasure,
+  ToPanel,
+} from '../src/extension/panel/panelProtocol';
 import { DI_SERIES, GENERATION_DI_SERIES, LineChart, SURPRISAL_SERIES, type SeriesSpec } from './charts';
 import { byId, setHidden } from './dom';
 import { DialogueSection } from './dialogueSection';
@@ -16,7 +23,18 @@ import { RateDistortionSection } from './rateDistortionSection';
 import { renderLegend, renderRows } from './summary';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { TokenStrip } from './tokenStrip';
-import { diSeries, heatmapModel, legendItems, streamPoint, streamStripToken, stripTokens, summaryRows, tokenDetailRows, tokenSeries, type DiSeries } from './viewModel';
+import {
+  diSeries,
+  heatmapModel,
+  legendItems,
+  streamPoint,
+  streamStripToken,
+  stripTokens,
+  summaryRows,
+  tokenDetailRows,
+  tokenSeries,
+  type DiSeries,
+} from './viewModel';
 
 /** What the webview needs from acquireVsCodeApi(). */
 export interface HostApi {
@@ -47,11 +65,25 @@ export class PanelApp {
     this.state = restorePanelState(host.getState());
     this.theme = readTheme(doc);
     this.strip = new TokenStrip(this.id('token-strip'), (p) => this.choose(p));
-    this.surprisal = new LineChart(this.id<HTMLCanvasElement>('chart-surprisal'), SURPRISAL_SERIES, 'bits', this.theme, (p) => this.choose(p, true));
-    this.heatmap = new Heatmap(this.id<HTMLCanvasElement>('flow-heatmap'), this.id('flow-rows'), this.id('flow-cols'), this.id('flow-readout'), this.id('flow-scale'), this.theme, (tokenIndex) => {
-      const p = this.positionOf(tokenIndex);
-      if (p !== null) this.choose(p, true);
-    });
+    this.surprisal = new LineChart(
+      this.id<HTMLCanvasElement>('chart-surprisal'),
+      SURPRISAL_SERIES,
+      'bits',
+      this.theme,
+      (p) => this.choose(p, true),
+    );
+    this.heatmap = new Heatmap(
+      this.id<HTMLCanvasElement>('flow-heatmap'),
+      this.id('flow-rows'),
+      this.id('flow-cols'),
+      this.id('flow-readout'),
+      this.id('flow-scale'),
+      this.theme,
+      (tokenIndex) => {
+        const p = this.positionOf(tokenIndex);
+        if (p !== null) this.choose(p, true);
+      },
+    );
     this.dialogue = new DialogueSection(doc, this.theme, (p) => this.choose(p, true));
     this.rd = new RateDistortionSection(doc, this.theme, (tokenIndex) => {
       const p = this.positionOf(tokenIndex);
@@ -130,11 +162,13 @@ export class PanelApp {
   private show(r: AnalysisResult, resultKey: string, stale: boolean, reveal: number | undefined): void {
     this.streaming = false;
     this.result = r;
-    if (this.state.resultKey !== resultKey) this.state = { ...this.state, resultKey, view: { ...this.state.view, selectedToken: null } };
+    if (this.state.resultKey !== resultKey)
+      this.state = { ...this.state, resultKey, view: { ...this.state.view, selectedToken: null } };
     this.updateView(reveal !== undefined ? { selectedToken: reveal } : {});
     this.showContent(stale);
     this.setExports(true);
-    this.id('status').textContent = `${r.model.id} · ${r.summary.tokens} tokens · ${formatBits(r.summary.totalBits, 1)}`;
+    this.id('status').textContent =
+      `${r.model.id} · ${r.summary.tokens} tokens · ${formatBits(r.summary.totalBits, 1)}`;
     renderRows(this.id('summary-body'), summaryRows(r));
     this.renderStrip(r);
     const s = tokenSeries(r);
@@ -195,7 +229,10 @@ export class PanelApp {
     setHidden(this.id('section-di'), false);
     if (this.di?.specs !== specs) {
       this.di?.chart.destroy();
-      this.di = { chart: new LineChart(this.id<HTMLCanvasElement>('chart-di'), specs, 'bits (cumulative)', this.theme), specs };
+      this.di = {
+        chart: new LineChart(this.id<HTMLCanvasElement>('chart-di'), specs, 'bits (cumulative)', this.theme),
+        specs,
+      };
     }
     return this.di.chart;
   }
@@ -206,7 +243,10 @@ export class PanelApp {
       return;
     }
     const chart = this.ensureDi(s.expectedFlow ? GENERATION_DI_SERIES : DI_SERIES);
-    chart.setData(s.labels, s.expectedFlow ? [s.sumIota, s.compensator, s.residual, s.expectedFlow] : [s.sumIota, s.compensator, s.residual]);
+    chart.setData(
+      s.labels,
+      s.expectedFlow ? [s.sumIota, s.compensator, s.residual, s.expectedFlow] : [s.sumIota, s.compensator, s.residual],
+    );
   }
 
   private renderFlow(r: AnalysisResult): void {
@@ -253,10 +293,20 @@ export class PanelApp {
 
   private exportPng(): void {
     const parts: PngPart[] = [{ title: 'Surprisal and entropy per token (bits)', canvas: this.surprisal.canvas }];
-    if (this.di && !this.id('section-di').hasAttribute('hidden')) parts.push({ title: 'Directed information, cumulative (bits)', canvas: this.di.chart.canvas });
-    if (!this.id('section-flow').hasAttribute('hidden')) parts.push({ title: 'Token-to-token flow (bits)', canvas: this.heatmap.canvas });
-    if (this.dialogue.visible) parts.push({ title: 'Dialogue: directed information across turns, cumulative (bits)', canvas: this.dialogue.chart.canvas });
-    if (this.rd.visible) parts.push({ title: 'Quantisation rate–distortion: mean KL (bits/token) against bits per weight', canvas: this.rd.chart.canvas });
+    if (this.di && !this.id('section-di').hasAttribute('hidden'))
+      parts.push({ title: 'Directed information, cumulative (bits)', canvas: this.di.chart.canvas });
+    if (!this.id('section-flow').hasAttribute('hidden'))
+      parts.push({ title: 'Token-to-token flow (bits)', canvas: this.heatmap.canvas });
+    if (this.dialogue.visible)
+      parts.push({
+        title: 'Dialogue: directed information across turns, cumulative (bits)',
+        canvas: this.dialogue.chart.canvas,
+      });
+    if (this.rd.visible)
+      parts.push({
+        title: 'Quantisation rate–distortion: mean KL (bits/token) against bits per weight',
+        canvas: this.rd.chart.canvas,
+      });
     const dataUrl = composePng(this.doc, parts, this.theme);
     if (dataUrl) this.host.post({ kind: 'exportPng', dataUrl });
     else this.id('status').textContent = 'Nothing drawn yet to export (open a chart section first).';

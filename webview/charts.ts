@@ -5,12 +5,29 @@
  * update() is called in the default mode on purpose: mode 'none' keeps the points' shared options from
  * before a theme change (chart.js skips updateSharedOptions in direct modes), leaving stale colours.
  */
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import type { Theme } from './theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
 
-type SeriesColour = 'surprisal' | 'entropy' | 'sumIota' | 'compensator' | 'residual' | 'expected' | 'toAssistant' | 'toUser';
+type SeriesColour =
+  | 'surprisal'
+  | 'entropy'
+  | 'sumIota'
+  | 'compensator'
+  | 'residual'
+  | 'expected'
+  | 'toAssistant'
+  | 'toUser';
 
 export interface SeriesSpec {
   label: string;
@@ -36,7 +53,17 @@ export class LineChart {
     applyDefaults(theme);
     this.chart = new Chart(canvas, {
       type: 'line',
-      data: { labels: [], datasets: specs.map((s) => ({ label: s.label, data: [], borderWidth: 1.5, pointRadius: 2, spanGaps: false, borderDash: s.dashed ? [4, 3] : [] })) },
+      data: {
+        labels: [],
+        datasets: specs.map((s) => ({
+          label: s.label,
+          data: [],
+          borderWidth: 1.5,
+          pointRadius: 2,
+          spanGaps: false,
+          borderDash: s.dashed ? [4, 3] : [],
+        })),
+      },
       options: {
         animation: false,
         responsive: true,
@@ -48,7 +75,11 @@ export class LineChart {
         },
         plugins: {
           legend: { position: 'bottom', labels: { usePointStyle: true, pointStyle: 'line' } },
-          tooltip: { callbacks: { label: (c) => `${c.dataset.label ?? ''}: ${c.parsed.y === null ? '—' : c.parsed.y.toFixed(3)} bits` } },
+          tooltip: {
+            callbacks: {
+              label: (c) => `${c.dataset.label ?? ''}: ${c.parsed.y === null ? '—' : c.parsed.y.toFixed(3)} bits`,
+            },
+          },
         },
         onClick: (_e, elements) => {
           if (onPick && elements.length > 0) onPick(elements[0].index);
@@ -127,7 +158,10 @@ export const DI_SERIES: readonly SeriesSpec[] = [
   { label: 'M_t residual', colour: 'residual', dashed: true },
 ];
 
-export const GENERATION_DI_SERIES: readonly SeriesSpec[] = [...DI_SERIES, { label: 'F(t) expected flow', colour: 'expected', dashed: true }];
+export const GENERATION_DI_SERIES: readonly SeriesSpec[] = [
+  ...DI_SERIES,
+  { label: 'F(t) expected flow', colour: 'expected', dashed: true },
+];
 
 export const DIALOGUE_SERIES: readonly SeriesSpec[] = [
   { label: 'I(X → Y): user → assistant', colour: 'toAssistant' },

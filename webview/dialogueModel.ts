@@ -20,7 +20,11 @@ export interface DialogueCurves {
   toUserKl: number[];
 }
 
-const ROLE_DIRECTION: Record<string, 'toAssistant' | 'toUser' | null> = { assistant: 'toAssistant', user: 'toUser', system: null };
+const ROLE_DIRECTION: Record<string, 'toAssistant' | 'toUser' | null> = {
+  assistant: 'toAssistant',
+  user: 'toUser',
+  system: null,
+};
 
 export function dialogueCurves(r: AnalysisResult): DialogueCurves | null {
   const d = r.dialogue;
@@ -66,8 +70,12 @@ export function dialogueLines(r: AnalysisResult): string[] {
   const d = r.dialogue;
   if (!d) return [];
   const c = d.conservation;
-  const dir = (name: string, x: typeof d.userToAssistant) => `${name} = ${formatBits(x.totalBits, 3)} (compensator ${formatBits(x.totalKlBits, 3)}, residual ${formatBits(x.totalResidualBits, 3)})`;
-  const baseline = d.baseline === 'neutral' ? 'the other side\'s turns left empty' : `the other side's turns replaced by ${JSON.stringify(d.baselineText ?? '')}`;
+  const dir = (name: string, x: typeof d.userToAssistant) =>
+    `${name} = ${formatBits(x.totalBits, 3)} (compensator ${formatBits(x.totalKlBits, 3)}, residual ${formatBits(x.totalResidualBits, 3)})`;
+  const baseline =
+    d.baseline === 'neutral'
+      ? "the other side's turns left empty"
+      : `the other side's turns replaced by ${JSON.stringify(d.baselineText ?? '')}`;
   return [
     dir('I(X → Y), user → assistant', d.userToAssistant),
     dir('I(0Y → X), assistant → user', d.assistantToUser),
@@ -87,7 +95,12 @@ export function dialogueStrip(r: AnalysisResult): StripToken[] {
     const turn = turnOf(t.index);
     const where = turn ? `turn ${turn.message + 1} (${turn.role})` : 'template';
     const parts = rec
-      ? [where, `iota ${formatBits(rec.iotaBits, 3)} from the ${rec.direction === 'user-to-assistant' ? 'user' : 'assistant'}`, `KL ${formatBits(rec.klBits, 3)}`, `surprisal ${formatBits(rec.surprisalBits, 2)} (baseline ${formatBits(rec.baselineSurprisalBits, 2)})`]
+      ? [
+          where,
+          `iota ${formatBits(rec.iotaBits, 3)} from the ${rec.direction === 'user-to-assistant' ? 'user' : 'assistant'}`,
+          `KL ${formatBits(rec.klBits, 3)}`,
+          `surprisal ${formatBits(rec.surprisalBits, 2)} (baseline ${formatBits(rec.baselineSurprisalBits, 2)})`,
+        ]
       : [where, `surprisal ${formatBits(t.surprisalBits, 2)}`];
     return {
       index: t.index,

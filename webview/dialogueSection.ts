@@ -17,8 +17,17 @@ export class DialogueSection {
   private readonly id = <T extends HTMLElement = HTMLElement>(id: string): T => byId<T>(this.doc, id);
 
   /** `onChoose` gets the position in result.tokens of a token the user picked in the strip. */
-  constructor(private readonly doc: Document, theme: Theme, onChoose: (position: number) => void) {
-    this.chart = new LineChart(this.id<HTMLCanvasElement>('chart-dialogue'), DIALOGUE_SERIES, 'bits (cumulative)', theme);
+  constructor(
+    private readonly doc: Document,
+    theme: Theme,
+    onChoose: (position: number) => void,
+  ) {
+    this.chart = new LineChart(
+      this.id<HTMLCanvasElement>('chart-dialogue'),
+      DIALOGUE_SERIES,
+      'bits (cumulative)',
+      theme,
+    );
     this.strip = new TokenStrip(this.id('dialogue-strip'), onChoose);
     renderLegend(this.id('dialogue-legend'), iotaLegend());
   }

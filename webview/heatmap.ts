@@ -31,7 +31,9 @@ export class Heatmap {
     private readonly onChoose: (tokenIndex: number) => void,
   ) {
     canvas.addEventListener('mousemove', (e) => this.show(this.cellAt(e)));
-    canvas.addEventListener('mouseleave', () => this.show(this.canvas.ownerDocument.activeElement === this.canvas ? this.cursor : null));
+    canvas.addEventListener('mouseleave', () =>
+      this.show(this.canvas.ownerDocument.activeElement === this.canvas ? this.cursor : null),
+    );
     canvas.addEventListener('click', (e) => {
       const at = this.cellAt(e);
       if (!at) return;
@@ -45,7 +47,11 @@ export class Heatmap {
   }
 
   setModel(model: HeatmapModel | null, threshold: number): void {
-    const same = model && this.model && model.rowLabels.length === this.model.rowLabels.length && model.colLabels.length === this.model.colLabels.length;
+    const same =
+      model &&
+      this.model &&
+      model.rowLabels.length === this.model.rowLabels.length &&
+      model.colLabels.length === this.model.colLabels.length;
     this.model = model;
     this.threshold = threshold;
     if (!same) this.cursor = [0, 0];
@@ -148,7 +154,12 @@ export class Heatmap {
       const [i, j] = this.cursor;
       ctx.strokeStyle = this.theme.foreground;
       ctx.lineWidth = 1.5;
-      ctx.strokeRect(j * this.cell + 0.75, i * this.cell + 0.75, Math.max(1, this.cell - 1.5), Math.max(1, this.cell - 1.5));
+      ctx.strokeRect(
+        j * this.cell + 0.75,
+        i * this.cell + 0.75,
+        Math.max(1, this.cell - 1.5),
+        Math.max(1, this.cell - 1.5),
+      );
     }
   }
 
@@ -173,18 +184,35 @@ export class Heatmap {
   private onKey(e: KeyboardEvent): void {
     const m = this.model;
     if (!m) return;
-    const rows = m.rowLabels.length, cols = m.colLabels.length;
+    const rows = m.rowLabels.length,
+      cols = m.colLabels.length;
     let [i, j] = this.cursor;
     const page = Math.max(1, Math.floor(240 / this.cell));
     switch (e.key) {
-      case 'ArrowRight': j++; break;
-      case 'ArrowLeft': j--; break;
-      case 'ArrowDown': i++; break;
-      case 'ArrowUp': i--; break;
-      case 'PageDown': i += page; break;
-      case 'PageUp': i -= page; break;
-      case 'Home': j = 0; break;
-      case 'End': j = cols - 1; break;
+      case 'ArrowRight':
+        j++;
+        break;
+      case 'ArrowLeft':
+        j--;
+        break;
+      case 'ArrowDown':
+        i++;
+        break;
+      case 'ArrowUp':
+        i--;
+        break;
+      case 'PageDown':
+        i += page;
+        break;
+      case 'PageUp':
+        i -= page;
+        break;
+      case 'Home':
+        j = 0;
+        break;
+      case 'End':
+        j = cols - 1;
+        break;
       case 'Enter':
       case ' ':
         e.preventDefault();

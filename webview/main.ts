@@ -10,14 +10,23 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { ToPanel } from '../src/extension/panel/panelProtocol';
 import { PanelApp } from './app';
 
-declare function acquireVsCodeApi(): { postMessage(msg: unknown): void; getState(): unknown; setState(state: unknown): void };
+declare function acquireVsCodeApi(): {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+};
 
 function main(): void {
   const api = acquireVsCodeApi();
-  const app = new PanelApp(document, { post: (m) => api.postMessage(m), getState: () => api.getState(), setState: (s) => api.setState(s) });
+  const app = new PanelApp(document, {
+    post: (m) => api.postMessage(m),
+    getState: () => api.getState(),
+    setState: (s) => api.setState(s),
+  });
   window.addEventListener('message', (e: MessageEvent<unknown>) => {
     const msg = e.data;
-    if (typeof msg === 'object' && msg !== null && typeof (msg as { kind?: unknown }).kind === 'string') app.handle(msg as ToPanel);
+    if (typeof msg === 'object' && msg !== null && typeof (msg as { kind?: unknown }).kind === 'string')
+      app.handle(msg as ToPanel);
   });
   app.start();
 }

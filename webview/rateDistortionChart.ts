@@ -15,7 +15,11 @@ export class RateDistortionChart {
   private points: RdPoint[] = [];
   private theme: Theme;
 
-  constructor(readonly canvas: HTMLCanvasElement, theme: Theme, onPick: (variant: string) => void) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    theme: Theme,
+    onPick: (variant: string) => void,
+  ) {
     this.theme = theme;
     const bars: Plugin<'scatter'> = { id: 'sfErrorBars', afterDatasetsDraw: (c) => this.drawBars(c) };
     this.chart = new Chart(canvas, {
@@ -32,7 +36,16 @@ export class RateDistortionChart {
         },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (c) => { const p = this.points[c.dataIndex]; return p ? `${p.label}: ${p.x.toFixed(2)} bits/weight, KL ${p.y.toFixed(4)} [${p.low.toFixed(4)}, ${p.high.toFixed(4)}] bits/token` : ''; } } },
+          tooltip: {
+            callbacks: {
+              label: (c) => {
+                const p = this.points[c.dataIndex];
+                return p
+                  ? `${p.label}: ${p.x.toFixed(2)} bits/weight, KL ${p.y.toFixed(4)} [${p.low.toFixed(4)}, ${p.high.toFixed(4)}] bits/token`
+                  : '';
+              },
+            },
+          },
         },
         onClick: (_e, elements) => {
           const p = elements.length > 0 ? this.points[elements[0].index] : undefined;
@@ -80,7 +93,8 @@ export class RateDistortionChart {
     this.points.forEach((p, i) => {
       const el = meta.data[i];
       if (!el) return;
-      const top = y.getPixelForValue(p.high), bottom = y.getPixelForValue(p.low);
+      const top = y.getPixelForValue(p.high),
+        bottom = y.getPixelForValue(p.low);
       ctx.beginPath();
       ctx.moveTo(el.x, top);
       ctx.lineTo(el.x, bottom);

@@ -16,14 +16,29 @@ export interface RdPoint {
 }
 
 export function rdPoints(r: AnalysisResult): RdPoint[] {
-  return (r.rateDistortion?.points ?? []).map((p) => ({ label: p.variant, x: p.bitsPerWeight, y: p.meanKlBits, low: p.klInterval[0], high: p.klInterval[1] }));
+  return (r.rateDistortion?.points ?? []).map((p) => ({
+    label: p.variant,
+    x: p.bitsPerWeight,
+    y: p.meanKlBits,
+    low: p.klInterval[0],
+    high: p.klInterval[1],
+  }));
 }
 
-const kb = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
-const withInterval = (v: number, i: [number, number], d: number): string => `${v.toFixed(d)} [${i[0].toFixed(d)}, ${i[1].toFixed(d)}]`;
+const kb = (bytes: number): string =>
+  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+const withInterval = (v: number, i: [number, number], d: number): string =>
+  `${v.toFixed(d)} [${i[0].toFixed(d)}, ${i[1].toFixed(d)}]`;
 
 export function rdRows(r: AnalysisResult): string[][] {
-  return (r.rateDistortion?.points ?? []).map((p) => [p.variant, p.file, kb(p.bytes), p.bitsPerWeight.toFixed(3), withInterval(p.meanKlBits, p.klInterval, 4), withInterval(p.deltaBitsPerByte, p.deltaInterval, 4)]);
+  return (r.rateDistortion?.points ?? []).map((p) => [
+    p.variant,
+    p.file,
+    kb(p.bytes),
+    p.bitsPerWeight.toFixed(3),
+    withInterval(p.meanKlBits, p.klInterval, 4),
+    withInterval(p.deltaBitsPerByte, p.deltaInterval, 4),
+  ]);
 }
 
 /** What the numbers mean, under the table. */
@@ -53,5 +68,9 @@ export function worstItems(r: AnalysisResult, variant: string): WorstItem[] {
   if (!p) return [];
   return p.worst
     .filter((w) => w.text === 0)
-    .map((w) => ({ tokenIndex: w.index, text: visibleText(w.token), detail: `KL ${formatBits(w.klBits, 4)} · Δ surprisal (variant − fp32) ${formatBits(-w.deltaBits, 3)} · characters ${w.start}–${w.end}` }));
+    .map((w) => ({
+      tokenIndex: w.index,
+      text: visibleText(w.token),
+      detail: `KL ${formatBits(w.klBits, 4)} · Δ surprisal (variant − fp32) ${formatBits(-w.deltaBits, 3)} · characters ${w.start}–${w.end}`,
+    }));
 }

@@ -17,8 +17,14 @@ export class RateDistortionSection {
   private readonly id = <T extends HTMLElement = HTMLElement>(id: string): T => byId<T>(this.doc, id);
 
   /** `onChoose` gets the index in result.tokens of a worst token the user picked. */
-  constructor(private readonly doc: Document, theme: Theme, private readonly onChoose: (tokenIndex: number) => void) {
-    this.chart = new RateDistortionChart(this.id<HTMLCanvasElement>('chart-rd'), theme, (variant) => this.choose(variant));
+  constructor(
+    private readonly doc: Document,
+    theme: Theme,
+    private readonly onChoose: (tokenIndex: number) => void,
+  ) {
+    this.chart = new RateDistortionChart(this.id<HTMLCanvasElement>('chart-rd'), theme, (variant) =>
+      this.choose(variant),
+    );
     const select = this.id<HTMLSelectElement>('rd-variant');
     select.addEventListener('change', () => this.choose(select.value));
   }
@@ -36,7 +42,9 @@ export class RateDistortionSection {
     renderTable(this.id('rd-points-body'), rdRows(r));
     this.id('rd-note').textContent = rdNote(r);
     const variants = r.rateDistortion!.points.map((p) => p.variant);
-    this.id('rd-variant').replaceChildren(...variants.map((v) => el(this.doc, 'option', { text: v, attrs: { value: v } })));
+    this.id('rd-variant').replaceChildren(
+      ...variants.map((v) => el(this.doc, 'option', { text: v, attrs: { value: v } })),
+    );
     this.choose(defaultVariant(r) ?? variants[0]);
   }
 

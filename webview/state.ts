@@ -4,7 +4,12 @@ import type { PanelState, PanelView } from '../src/extension/panel/panelProtocol
 /** Same value as PANEL_STATE_VERSION in panelProtocol.ts (kept as a literal so the webview imports types only). */
 export const STATE_VERSION = 1 satisfies PanelState['version'];
 
-export const defaultPanelView = (): PanelView => ({ selectedToken: null, measure: 'surprisal', flowThreshold: 0, flowMatrix: 'phi' });
+export const defaultPanelView = (): PanelView => ({
+  selectedToken: null,
+  measure: 'surprisal',
+  flowThreshold: 0,
+  flowMatrix: 'phi',
+});
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

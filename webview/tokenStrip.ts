@@ -119,7 +119,14 @@ export class TokenStrip {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const step: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, PageDown: 20, PageUp: -20 };
+    const step: Record<string, number> = {
+      ArrowRight: 1,
+      ArrowDown: 1,
+      ArrowLeft: -1,
+      ArrowUp: -1,
+      PageDown: 20,
+      PageUp: -20,
+    };
     if (e.key in step) this.moveTo(this.active + step[e.key]);
     else if (e.key === 'Home') this.moveTo(0);
     else if (e.key === 'End') this.moveTo(this.items.length - 1);

@@ -31,7 +31,10 @@ export function visibleText(text: string): string {
   return text
     .replace(/\r\n|\r|\n/g, '↵\n')
     .replace(/\t/g, '→\t')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    .replace(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    );
 }
 
 /** One-line label for charts and heatmap axes (no line breaks, at most `max` characters). */
@@ -40,7 +43,8 @@ export function shortLabel(text: string, max = 14): string {
   return [...flat].length > max ? [...flat].slice(0, max - 1).join('') + '…' : flat;
 }
 
-export const measureOf = (t: TokenRecord, m: StripMeasure): number | null => (m === 'entropy' ? t.entropyBits : t.surprisalBits);
+export const measureOf = (t: TokenRecord, m: StripMeasure): number | null =>
+  m === 'entropy' ? t.entropyBits : t.surprisalBits;
 
 function tokenTitle(index: number, text: string, parts: string[]): string {
   return [`#${index} ${JSON.stringify(text)}`, ...parts].join(' · ');
@@ -48,7 +52,12 @@ function tokenTitle(index: number, text: string, parts: string[]): string {
 
 export function stripTokens(result: AnalysisResult, measure: StripMeasure): StripToken[] {
   return result.tokens.map((t) => {
-    const parts = [`surprisal ${formatBits(t.surprisalBits)}`, `entropy ${formatBits(t.entropyBits)}`, `p ${formatProbability(t.probability)}`, `rank ${t.rank ?? '—'}`];
+    const parts = [
+      `surprisal ${formatBits(t.surprisalBits)}`,
+      `entropy ${formatBits(t.entropyBits)}`,
+      `p ${formatProbability(t.probability)}`,
+      `rank ${t.rank ?? '—'}`,
+    ];
     if (t.special) parts.push('special token');
     if (t.truncatedContext) parts.push('scored with a sliding window');
     return {
@@ -68,7 +77,11 @@ export function streamStripToken(t: StreamToken): StripToken {
     index: t.index,
     display: visibleText(t.text),
     bucket: bucketOf(t.surprisalBits),
-    title: tokenTitle(t.index, t.text, [`surprisal ${formatBits(t.surprisalBits)}`, `entropy ${formatBits(t.entropyBits)}`, `iota ${formatBits(t.iotaBits)}`]),
+    title: tokenTitle(t.index, t.text, [
+      `surprisal ${formatBits(t.surprisalBits)}`,
+      `entropy ${formatBits(t.entropyBits)}`,
+      `iota ${formatBits(t.iotaBits)}`,
+    ]),
     special: false,
     truncated: false,
   };
@@ -87,7 +100,8 @@ export function legendItems(): LegendItem[] {
   return items;
 }
 
-const num = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const num = (v: number | null | undefined, digits: number): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 
 /**
  * Auto settling on the CPU where no GPU works is no fallback (the status bar says the same): the row says auto
@@ -117,20 +131,35 @@ export function summaryRows(r: AnalysisResult): Row[] {
     { label: 'Device', value: deviceText(r) },
     { label: 'Dtype', value: String(r.model.dtype) },
   ];
-  if (s.truncatedContextTokens > 0) rows.push({ label: 'Sliding-window tokens', value: String(s.truncatedContextTokens) });
+  if (s.truncatedContextTokens > 0)
+    rows.push({ label: 'Sliding-window tokens', value: String(s.truncatedContextTokens) });
   if (r.di) {
-    const baseline = r.di.baseline === 'text' && r.di.baselineText !== undefined ? `text ${JSON.stringify(r.di.baselineText)}` : r.di.baseline;
+    const baseline =
+      r.di.baseline === 'text' && r.di.baselineText !== undefined
+        ? `text ${JSON.stringify(r.di.baselineText)}`
+        : r.di.baseline;
     rows.push(
       { label: 'Baseline', value: baseline },
       { label: 'Directed information', value: formatBits(r.di.totalBits, 2) },
       { label: 'Compensator (Σ KL)', value: formatBits(r.di.totalKlBits, 2) },
     );
   }
-  if (r.flow) rows.push({ label: 'Flow', value: `${r.flow.sources.length} ${r.flow.unit} sources × ${r.flow.targets.length} targets, ${r.flow.method}${r.flow.complete === false ? ' (incomplete)' : ''}` });
+  if (r.flow)
+    rows.push({
+      label: 'Flow',
+      value: `${r.flow.sources.length} ${r.flow.unit} sources × ${r.flow.targets.length} targets, ${r.flow.method}${r.flow.complete === false ? ' (incomplete)' : ''}`,
+    });
   if (r.generation) {
     const g = r.generation;
-    const extra = [g.stopReason && `stop: ${g.stopReason}`, g.temperature !== undefined && `T=${g.temperature}`, g.seed !== undefined && `seed ${g.seed}`].filter(Boolean);
-    rows.push({ label: 'Generation', value: `${g.tokens.length} tokens, ${g.samples} samples${extra.length ? `, ${extra.join(', ')}` : ''}` });
+    const extra = [
+      g.stopReason && `stop: ${g.stopReason}`,
+      g.temperature !== undefined && `T=${g.temperature}`,
+      g.seed !== undefined && `seed ${g.seed}`,
+    ].filter(Boolean);
+    rows.push({
+      label: 'Generation',
+      value: `${g.tokens.length} tokens, ${g.samples} samples${extra.length ? `, ${extra.join(', ')}` : ''}`,
+    });
   }
   if (r.dialogue) {
     rows.push(
@@ -139,10 +168,15 @@ export function summaryRows(r: AnalysisResult): Row[] {
       { label: 'Turns', value: String(r.dialogue.turns.length) },
     );
   }
-  if (r.rateDistortion) rows.push({ label: 'Variants', value: r.rateDistortion.points.map((p) => p.variant).join(', ') });
+  if (r.rateDistortion)
+    rows.push({ label: 'Variants', value: r.rateDistortion.points.map((p) => p.variant).join(', ') });
   if (r.comparison) {
-    rows.push({ label: 'Compared with', value: r.comparison.modelB.id }, { label: 'KL to model B', value: formatBits(r.comparison.totalKlBits, 2) });
-    if (r.comparison.totalDeltaBits !== undefined) rows.push({ label: 'Δ bits (B − A)', value: formatBits(r.comparison.totalDeltaBits, 2) });
+    rows.push(
+      { label: 'Compared with', value: r.comparison.modelB.id },
+      { label: 'KL to model B', value: formatBits(r.comparison.totalKlBits, 2) },
+    );
+    if (r.comparison.totalDeltaBits !== undefined)
+      rows.push({ label: 'Δ bits (B − A)', value: formatBits(r.comparison.totalDeltaBits, 2) });
   }
   return rows;
 }
@@ -155,23 +189,36 @@ export function tokenDetailRows(r: AnalysisResult, index: number): Row[] {
     { label: 'Token', value: `#${t.index} ${JSON.stringify(t.text)} (id ${t.id})` },
     { label: 'Surprisal', value: formatBits(t.surprisalBits, 3) },
     { label: 'Probability', value: formatProbability(t.probability) },
-    { label: 'Entropy', value: t.entropyBoundsBits ? `${formatBits(t.entropyBoundsBits.lower, 3)} … ${formatBits(t.entropyBoundsBits.upper, 3)}` : formatBits(t.entropyBits, 3) },
+    {
+      label: 'Entropy',
+      value: t.entropyBoundsBits
+        ? `${formatBits(t.entropyBoundsBits.lower, 3)} … ${formatBits(t.entropyBoundsBits.upper, 3)}`
+        : formatBits(t.entropyBits, 3),
+    },
     { label: 'Varentropy', value: t.varentropyBits2 === null ? '—' : `${num(t.varentropyBits2, 3)} bits²` },
     { label: 'Surprise − entropy', value: formatBits(t.surpriseExcessBits, 3) },
     { label: 'Rank', value: t.rank === null ? '—' : String(t.rank) },
   ];
-  if (t.topK?.length) rows.push({ label: 'Top alternatives', value: t.topK.map((a) => `${JSON.stringify(a.text)} ${formatBits(a.bits, 2)}`).join(', ') });
+  if (t.topK?.length)
+    rows.push({
+      label: 'Top alternatives',
+      value: t.topK.map((a) => `${JSON.stringify(a.text)} ${formatBits(a.bits, 2)}`).join(', '),
+    });
   const said = r.dialogue?.tokens.find((d) => d.index === t.index);
   if (said) {
     const turn = r.dialogue!.turns[said.turn];
     rows.push(
-      { label: 'Turn', value: `${turn.message + 1} (${turn.role}), receiving from the ${said.direction === 'user-to-assistant' ? 'user' : 'assistant'}` },
+      {
+        label: 'Turn',
+        value: `${turn.message + 1} (${turn.role}), receiving from the ${said.direction === 'user-to-assistant' ? 'user' : 'assistant'}`,
+      },
       { label: 'iota', value: formatBits(said.iotaBits, 3) },
       { label: 'KL to the baseline', value: formatBits(said.klBits, 3) },
       { label: 'Baseline surprisal', value: formatBits(said.baselineSurprisalBits, 3) },
     );
   }
-  if (t.truncatedContext) rows.push({ label: 'Context', value: 'scored with a sliding window (the start of the text was out of view)' });
+  if (t.truncatedContext)
+    rows.push({ label: 'Context', value: 'scored with a sliding window (the start of the text was out of view)' });
   if (t.special) rows.push({ label: 'Special', value: 'template/special token, excluded from the summary' });
   return rows;
 }
@@ -205,7 +252,8 @@ export interface DiSeries {
   expectedFlow: (number | null)[] | null;
 }
 
-const finiteOrNull = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const finiteOrNull = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
 const sumOrNull = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
 
 /** Cumulative directed information from `di` (or, failing that, a generation's tokens); null when neither exists. */
@@ -219,7 +267,8 @@ export function diSeries(r: AnalysisResult): DiSeries | null {
     sumIota: compensator.map((a, i) => sumOrNull(a, residual[i])),
     compensator,
     residual,
-    expectedFlow: !r.di && r.generation?.expectedFlowBits.length ? r.generation.expectedFlowBits.map(finiteOrNull) : null,
+    expectedFlow:
+      !r.di && r.generation?.expectedFlowBits.length ? r.generation.expectedFlowBits.map(finiteOrNull) : null,
   };
 }
 
@@ -237,7 +286,13 @@ export function streamPoint(t: StreamToken): StreamPoint {
     label: shortLabel(t.text),
     surprisal: t.surprisalBits,
     entropy: t.entropyBits,
-    di: hasDi ? { sumIota: sumOrNull(t.compensatorBits, t.residualBits), compensator: t.compensatorBits, residual: t.residualBits } : null,
+    di: hasDi
+      ? {
+          sumIota: sumOrNull(t.compensatorBits, t.residualBits),
+          compensator: t.compensatorBits,
+          residual: t.residualBits,
+        }
+      : null,
   };
 }
 
@@ -289,7 +344,11 @@ export interface HeatmapScale {
 export function heatmapScale(m: HeatmapModel): HeatmapScale {
   const max = m.maxAbs.toFixed(3);
   if (m.matrix === 'expected') {
-    return { negative: null, positive: `${max} bits`, note: 'KL divergence: how much hiding the source (row) changes the prediction of the target (column). Stronger colour, larger change.' };
+    return {
+      negative: null,
+      positive: `${max} bits`,
+      note: 'KL divergence: how much hiding the source (row) changes the prediction of the target (column). Stronger colour, larger change.',
+    };
   }
   return {
     negative: `−${max} bits`,

@@ -24,7 +24,10 @@ async function mediaShot(vsc, name, { clip, keepMouse = false } = {}) {
   if (!keepMouse) {
     // a toolbar's tooltip can stay from a layout change under the mouse: wait until none is on screen
     const tooltip = vsc.page.locator('.workbench-hover').filter({ visible: true });
-    await waitFor(async () => (await tooltip.count()) === 0, { timeout: TIMEOUTS.ui, message: `no tooltip over the picture ${name}` });
+    await waitFor(async () => (await tooltip.count()) === 0, {
+      timeout: TIMEOUTS.ui,
+      message: `no tooltip over the picture ${name}`,
+    });
   }
   const file = await vsc.screenshot(`media-${name}`);
   if (clip) await vsc.page.screenshot({ path: file, clip });

@@ -34,7 +34,9 @@ const FALLBACK_TITLE = {
 const ANALYZE_TIMEOUT = 90000 * Number(process.env.E2E_TIMEOUT_SCALE || 1); // first call starts the worker and loads the model
 
 /** @param {boolean} cond @param {string} msg */
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
 
 /** The palette title of a contributed command ("Category: Title"). */
 function titleOf(pkg, id) {
@@ -45,7 +47,11 @@ function titleOf(pkg, id) {
 
 /** The status file now, or null. */
 function readStatus(file) {
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return null; }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -71,7 +77,11 @@ function cli(t, args, files) {
     return p;
   });
   const argv = args.map((a) => (typeof a === 'number' ? paths[a] : a));
-  const out = execFileSync(process.execPath, [path.join(t.env.repo, 'dist', 'cli.js'), ...argv], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120000 });
+  const out = execFileSync(process.execPath, [path.join(t.env.repo, 'dist', 'cli.js'), ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    timeout: 120000,
+  });
   return JSON.parse(out);
 }
 
@@ -88,11 +98,21 @@ function fileLine(t, name, n) {
 async function selectWholeLine(vsc, n, length) {
   await vsc.goTo(n, 1);
   await vsc.page.keyboard.press('Control+L');
-  await waitFor(async () => { const c = await vsc.cursor(); return c && c.line === n + 1 && c.col === 1; },
-    { timeout: TIMEOUTS.ui, message: `line ${n} expanded to the next line's start` });
+  await waitFor(
+    async () => {
+      const c = await vsc.cursor();
+      return c && c.line === n + 1 && c.col === 1;
+    },
+    { timeout: TIMEOUTS.ui, message: `line ${n} expanded to the next line's start` },
+  );
   await vsc.page.keyboard.press('Shift+ArrowLeft');
-  return waitFor(async () => { const c = await vsc.cursor(); return c && c.line === n && c.col === length + 1 && c.selected === length ? c : null; },
-    { timeout: TIMEOUTS.ui, message: `line ${n} selected (${length} characters)` });
+  return waitFor(
+    async () => {
+      const c = await vsc.cursor();
+      return c && c.line === n && c.col === length + 1 && c.selected === length ? c : null;
+    },
+    { timeout: TIMEOUTS.ui, message: `line ${n} selected (${length} characters)` },
+  );
 }
 
 /** Puts keyboard focus in the first editor group (the panel opens beside it, in the second). */
@@ -106,4 +126,15 @@ async function openInFirstGroup(vsc, name, waitForText) {
   await vsc.openFile(name, { waitForText });
 }
 
-module.exports = { ID, ANALYZE_TIMEOUT, titleOf, readStatus, runAndWait, cli, fileLine, selectWholeLine, focusFirstGroup, openInFirstGroup };
+module.exports = {
+  ID,
+  ANALYZE_TIMEOUT,
+  titleOf,
+  readStatus,
+  runAndWait,
+  cli,
+  fileLine,
+  selectWholeLine,
+  focusFirstGroup,
+  openInFirstGroup,
+};

@@ -12,10 +12,13 @@ const { waitFor, TIMEOUTS } = require('./vscode');
 async function closeAllEditors(vsc) {
   await vsc.runCommand('View: Close All Editors');
   const dontSave = vsc.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" }).first();
-  await waitFor(async () => {
-    if (await dontSave.isVisible()) await dontSave.click();
-    return (await vsc.page.locator('.editor-group-container .tab').count()) === 0;
-  }, { timeout: TIMEOUTS.ui, message: 'every editor closed' });
+  await waitFor(
+    async () => {
+      if (await dontSave.isVisible()) await dontSave.click();
+      return (await vsc.page.locator('.editor-group-container .tab').count()) === 0;
+    },
+    { timeout: TIMEOUTS.ui, message: 'every editor closed' },
+  );
 }
 
 /** Replaces the workspace's .vscode/settings.json with `obj`. */
@@ -29,7 +32,8 @@ function workspaceSettings(t, obj) {
 function userSetting(t, key, value) {
   const file = path.join(t.env.runDir, 'udd', 'User', 'settings.json');
   const s = JSON.parse(fs.readFileSync(file, 'utf8'));
-  if (value === undefined) delete s[key]; else s[key] = value;
+  if (value === undefined) delete s[key];
+  else s[key] = value;
   fs.writeFileSync(file, `${JSON.stringify(s, null, 2)}\n`);
 }
 
@@ -37,10 +41,14 @@ function userSetting(t, key, value) {
 async function panelSection(vsc, section, canvas) {
   const wv = await vsc.webview();
   await wv.locator(section).waitFor({ state: 'visible', timeout: TIMEOUTS.command });
-  await waitFor(async () => wv.locator(canvas).evaluate((c) => {
-    const el = /** @type {HTMLCanvasElement} */ (c);
-    return el.width > 0 && el.height > 0;
-  }), { timeout: TIMEOUTS.command, message: `${canvas} drawn` });
+  await waitFor(
+    async () =>
+      wv.locator(canvas).evaluate((c) => {
+        const el = /** @type {HTMLCanvasElement} */ (c);
+        return el.width > 0 && el.height > 0;
+      }),
+    { timeout: TIMEOUTS.command, message: `${canvas} drawn` },
+  );
   return wv;
 }
 

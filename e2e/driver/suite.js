@@ -31,12 +31,17 @@ const env = {
 };
 const pkg = JSON.parse(fs.readFileSync(path.join(env.repo, 'package.json'), 'utf8'));
 const CHECK_TIMEOUT = Number(process.env.E2E_CHECK_TIMEOUT_MS || 120000);
-let passed = 0; let failed = 0; let skipped = 0;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
 
 /** @param {string} name */
 function must(name) {
   const v = process.env[name];
-  if (!v) { console.error(`${name} is not set: run this through e2e/run.sh`); process.exit(2); }
+  if (!v) {
+    console.error(`${name} is not set: run this through e2e/run.sh`);
+    process.exit(2);
+  }
   return v;
 }
 
@@ -55,10 +60,14 @@ const CHECKS = [];
  * @param {{ when?: () => boolean }} [opts] when: run only if it returns true (else SKIP)
  */
 /** opts: `when` (run only if it returns true), `timeout` (ms, instead of CHECK_TIMEOUT). */
-function check(name, fn, opts = {}) { CHECKS.push({ name, fn, ...opts }); }
+function check(name, fn, opts = {}) {
+  CHECKS.push({ name, fn, ...opts });
+}
 
 /** @param {boolean} cond @param {string} msg */
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Smoke checks: they work with any extension under test.
@@ -122,75 +131,115 @@ check('hostile text renders as text', async ({ vsc }) => {
 // ---------------------------------------------------------------------------------------------
 const selftest = { when: () => env.selftest };
 
-check('selftest: env vars reach the extension host', async ({ env }) => {
-  const s = await waitForJsonFile(env.selftestStatus, (j) => j.activated, { timeout: TIMEOUTS.command * 2 });
-  assert(s.mark === process.env.E2E_SELFTEST_MARK, `mark ${s.mark} != ${process.env.E2E_SELFTEST_MARK}`);
-  assert(/^v\d+/.test(s.node), `node version ${s.node}`);
-}, selftest);
+check(
+  'selftest: env vars reach the extension host',
+  async ({ env }) => {
+    const s = await waitForJsonFile(env.selftestStatus, (j) => j.activated, { timeout: TIMEOUTS.command * 2 });
+    assert(s.mark === process.env.E2E_SELFTEST_MARK, `mark ${s.mark} != ${process.env.E2E_SELFTEST_MARK}`);
+    assert(/^v\d+/.test(s.node), `node version ${s.node}`);
+  },
+  selftest,
+);
 
-check('selftest: palette lists commands', async ({ vsc }) => {
-  assert(await vsc.hasCommand('E2E Selftest: Notify'), 'hasCommand(E2E Selftest: Notify) is false');
-  assert(!(await vsc.hasCommand('E2E Selftest: No Such Command')), 'hasCommand of a missing command is true');
-}, selftest);
+check(
+  'selftest: palette lists commands',
+  async ({ vsc }) => {
+    assert(await vsc.hasCommand('E2E Selftest: Notify'), 'hasCommand(E2E Selftest: Notify) is false');
+    assert(!(await vsc.hasCommand('E2E Selftest: No Such Command')), 'hasCommand of a missing command is true');
+  },
+  selftest,
+);
 
-check('selftest: decorations (colour and covered text)', async ({ vsc }) => {
-  await vsc.openFile('selftest-words.txt', { waitForText: 'banana' });
-  await vsc.runCommand('E2E Selftest: Decorate Word');
-  const decos = await vsc.waitForDecorations((d) => d.some((x) => x.background === 'rgba(255, 0, 0, 0.5)'));
-  const bg = decos.find((x) => x.background === 'rgba(255, 0, 0, 0.5)');
-  assert(!!bg && bg.text === 'banana' && bg.line === 1, `background decoration: ${JSON.stringify(bg)}`);
-  assert(decos.some((x) => x.after.includes('<- e2e')), `no after-text decoration: ${JSON.stringify(decos)}`);
-  assert(decos.some((x) => x.color === 'rgb(0, 0, 255)' && x.text === 'banana'), 'no inline colour decoration');
-  await vsc.screenshot('selftest-decorations');
-}, selftest);
+check(
+  'selftest: decorations (colour and covered text)',
+  async ({ vsc }) => {
+    await vsc.openFile('selftest-words.txt', { waitForText: 'banana' });
+    await vsc.runCommand('E2E Selftest: Decorate Word');
+    const decos = await vsc.waitForDecorations((d) => d.some((x) => x.background === 'rgba(255, 0, 0, 0.5)'));
+    const bg = decos.find((x) => x.background === 'rgba(255, 0, 0, 0.5)');
+    assert(!!bg && bg.text === 'banana' && bg.line === 1, `background decoration: ${JSON.stringify(bg)}`);
+    assert(
+      decos.some((x) => x.after.includes('<- e2e')),
+      `no after-text decoration: ${JSON.stringify(decos)}`,
+    );
+    assert(
+      decos.some((x) => x.color === 'rgb(0, 0, 255)' && x.text === 'banana'),
+      'no inline colour decoration',
+    );
+    await vsc.screenshot('selftest-decorations');
+  },
+  selftest,
+);
 
-check('selftest: hover', async ({ vsc }) => {
-  await vsc.openFile('selftest-words.txt', { waitForText: 'cherry' });
-  const text = await vsc.hover('cherry', { contains: 'E2E hover' });
-  assert(text.includes('E2E hover: cherry'), `hover text: ${text}`);
-  await vsc.screenshot('selftest-hover');
-  await vsc.hideHover();
-}, selftest);
+check(
+  'selftest: hover',
+  async ({ vsc }) => {
+    await vsc.openFile('selftest-words.txt', { waitForText: 'cherry' });
+    const text = await vsc.hover('cherry', { contains: 'E2E hover' });
+    assert(text.includes('E2E hover: cherry'), `hover text: ${text}`);
+    await vsc.screenshot('selftest-hover');
+    await vsc.hideHover();
+  },
+  selftest,
+);
 
-check('selftest: notification button and status bar', async ({ vsc }) => {
-  await vsc.runCommand('E2E Selftest: Notify');
-  const toast = await vsc.waitForNotification('E2E selftest notification');
-  const texts = await vsc.notifications();
-  assert(texts.some((t) => t.includes('<b>not bold</b>')), `toast texts: ${JSON.stringify(texts)}`);
-  assert((await toast.locator('b').count()) === 0, 'toast rendered HTML');
-  await vsc.clickNotificationButton('E2E selftest notification', 'Yes');
-  const s = await vsc.statusBarItem('e2e.selftest.status');
-  assert(s.includes('e2e clicked Yes'), `status bar: ${s}`);
-  assert((await vsc.statusBarItem('e2e clicked')) === s, 'status bar item by text');
-}, selftest);
+check(
+  'selftest: notification button and status bar',
+  async ({ vsc }) => {
+    await vsc.runCommand('E2E Selftest: Notify');
+    const toast = await vsc.waitForNotification('E2E selftest notification');
+    const texts = await vsc.notifications();
+    assert(
+      texts.some((t) => t.includes('<b>not bold</b>')),
+      `toast texts: ${JSON.stringify(texts)}`,
+    );
+    assert((await toast.locator('b').count()) === 0, 'toast rendered HTML');
+    await vsc.clickNotificationButton('E2E selftest notification', 'Yes');
+    const s = await vsc.statusBarItem('e2e.selftest.status');
+    assert(s.includes('e2e clicked Yes'), `status bar: ${s}`);
+    assert((await vsc.statusBarItem('e2e clicked')) === s, 'status bar item by text');
+  },
+  selftest,
+);
 
-check('selftest: webview', async ({ vsc }) => {
-  await vsc.runCommand('E2E Selftest: Open Webview');
-  const wv = await vsc.webview({ title: 'E2E Selftest Webview' });
-  const g = wv.locator('#greeting');
-  await g.waitFor({ timeout: TIMEOUTS.command });
-  assert((await g.innerText()) === 'Hello from the e2e webview', 'greeting');
-  await wv.locator('#btn').click();
-  await vsc.waitForNotification('E2E webview button clicked');
-  await vsc.screenshot('selftest-webview');
-  await vsc.runCommand('View: Close All Editors');
-  await vsc.clearNotifications();
-}, selftest);
+check(
+  'selftest: webview',
+  async ({ vsc }) => {
+    await vsc.runCommand('E2E Selftest: Open Webview');
+    const wv = await vsc.webview({ title: 'E2E Selftest Webview' });
+    const g = wv.locator('#greeting');
+    await g.waitFor({ timeout: TIMEOUTS.command });
+    assert((await g.innerText()) === 'Hello from the e2e webview', 'greeting');
+    await wv.locator('#btn').click();
+    await vsc.waitForNotification('E2E webview button clicked');
+    await vsc.screenshot('selftest-webview');
+    await vsc.runCommand('View: Close All Editors');
+    await vsc.clearNotifications();
+  },
+  selftest,
+);
 
-check('selftest: colour theme switch', async ({ vsc }) => {
-  const before = await vsc.themeKind();
-  const light = await vsc.setColorTheme('Light Modern');
-  assert(light === 'vs', `theme kind after Light Modern: ${light}`);
-  await vsc.screenshot('selftest-light-theme');
-  const dark = await vsc.setColorTheme('Dark Modern');
-  assert(dark === 'vs-dark', `theme kind after Dark Modern: ${dark} (was ${before})`);
-}, selftest);
+check(
+  'selftest: colour theme switch',
+  async ({ vsc }) => {
+    const before = await vsc.themeKind();
+    const light = await vsc.setColorTheme('Light Modern');
+    assert(light === 'vs', `theme kind after Light Modern: ${light}`);
+    await vsc.screenshot('selftest-light-theme');
+    const dark = await vsc.setColorTheme('Dark Modern');
+    assert(dark === 'vs-dark', `theme kind after Dark Modern: ${dark} (was ${before})`);
+  },
+  selftest,
+);
 
 // Product checks can also live in e2e/driver/checks/*.js, loaded here in name order. Each exports
 //   module.exports = ({ check, assert, Skip, vscode }) => { check('name', async (t) => { ... }); };
 const CHECKS_DIR = path.join(__dirname, 'checks');
 if (fs.existsSync(CHECKS_DIR)) {
-  for (const f of fs.readdirSync(CHECKS_DIR).filter((n) => n.endsWith('.js')).sort()) {
+  for (const f of fs
+    .readdirSync(CHECKS_DIR)
+    .filter((n) => n.endsWith('.js'))
+    .sort()) {
     require(path.join(CHECKS_DIR, f))({ check, assert, Skip, vscode: require('./vscode') });
   }
 }
@@ -222,33 +271,62 @@ async function main() {
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
-  const t = { vsc, env, pkg, skip: (reason) => { throw new Skip(reason); } };
+  const t = {
+    vsc,
+    env,
+    pkg,
+    skip: (reason) => {
+      throw new Skip(reason);
+    },
+  };
   for (const c of CHECKS) {
     if (env.only && !env.only.test(c.name)) continue;
-    if (c.when && !c.when()) { skipped++; console.log(`SKIP ${c.name}: disabled`); continue; }
+    if (c.when && !c.when()) {
+      skipped++;
+      console.log(`SKIP ${c.name}: disabled`);
+      continue;
+    }
     const s = Date.now();
     let timer;
     try {
       await Promise.race([
         c.fn(t),
-        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`check timed out after ${c.timeout || CHECK_TIMEOUT} ms`)), c.timeout || CHECK_TIMEOUT); }),
+        new Promise((_, rej) => {
+          timer = setTimeout(
+            () => rej(new Error(`check timed out after ${c.timeout || CHECK_TIMEOUT} ms`)),
+            c.timeout || CHECK_TIMEOUT,
+          );
+        }),
       ]);
       passed++;
       console.log(`PASS ${c.name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
     } catch (e) {
-      if (e instanceof Skip) { skipped++; console.log(`SKIP ${c.name}: ${e.message}`); continue; }
+      if (e instanceof Skip) {
+        skipped++;
+        console.log(`SKIP ${c.name}: ${e.message}`);
+        continue;
+      }
       failed++;
-      console.log(`FAIL ${c.name}: ${(e && e.message || String(e)).split('\n').slice(0, 6).join('\n     ')}`);
+      console.log(`FAIL ${c.name}: ${((e && e.message) || String(e)).split('\n').slice(0, 6).join('\n     ')}`);
       await vsc.screenshot(`FAIL-${c.name}`).catch(() => {});
       await vsc.escape().catch(() => {});
-    } finally { clearTimeout(timer); }
+    } finally {
+      clearTimeout(timer);
+    }
   }
   if (failed && vsc.pageErrors.length) {
-    console.log(`--- last page errors:\n${vsc.pageErrors.slice(-10).map((e) => `  ${e.slice(0, 300)}`).join('\n')}`);
+    console.log(
+      `--- last page errors:\n${vsc.pageErrors
+        .slice(-10)
+        .map((e) => `  ${e.slice(0, 300)}`)
+        .join('\n')}`,
+    );
   }
   await vsc.close();
   if (skipped) console.log(`${skipped} skipped`);
-  const total = process.env.E2E_T0 ? `, e2e total ${((Date.now() - Number(process.env.E2E_T0)) / 1000).toFixed(1)} s` : '';
+  const total = process.env.E2E_T0
+    ? `, e2e total ${((Date.now() - Number(process.env.E2E_T0)) / 1000).toFixed(1)} s`
+    : '';
   console.log(`suite ${((Date.now() - t0) / 1000).toFixed(1)} s${total}; screenshots in ${env.shots}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed || !passed ? 1 : 0);

@@ -31,8 +31,14 @@ const T = {
 
 /** Chromium flags that work headless, offline, as root, without a GPU. */
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   '--disable-dev-shm-usage',
 ];
 
@@ -67,7 +73,9 @@ async function waitFor(fn, { timeout = T.command, interval = 100, message = 'con
     try {
       const v = await fn();
       if (v) return v;
-    } catch (e) { lastErr = e; }
+    } catch (e) {
+      lastErr = e;
+    }
     if (Date.now() > end) {
       throw new Error(`timed out after ${timeout} ms waiting for ${message}${lastErr ? `: ${lastErr.message}` : ''}`);
     }
@@ -83,11 +91,14 @@ async function waitFor(fn, { timeout = T.command, interval = 100, message = 'con
  * @param {{ timeout?: number }} [opts]
  */
 async function waitForJsonFile(file, pred = () => true, { timeout = T.command } = {}) {
-  return waitFor(() => {
-    if (!fs.existsSync(file)) return null;
-    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return pred(j) ? j : null;
-  }, { timeout, message: `${file} to satisfy the condition` });
+  return waitFor(
+    () => {
+      if (!fs.existsSync(file)) return null;
+      const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+      return pred(j) ? j : null;
+    },
+    { timeout, message: `${file} to satisfy the condition` },
+  );
 }
 
 /** @param {string | RegExp} m @param {string} s */
@@ -112,8 +123,13 @@ class VSCode {
     /** Browser dialogs (alert/confirm/prompt) that appeared; they are dismissed. @type {string[]} */
     this.dialogs = [];
     page.on('pageerror', (e) => this.pageErrors.push(String(e && e.message)));
-    page.on('console', (m) => { if (m.type() === 'error' && !NOISE.test(m.text())) this.pageErrors.push(m.text()); });
-    page.on('dialog', (d) => { this.dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !NOISE.test(m.text())) this.pageErrors.push(m.text());
+    });
+    page.on('dialog', (d) => {
+      this.dialogs.push(`${d.type()}: ${d.message()}`);
+      d.dismiss().catch(() => {});
+    });
   }
 
   /**
@@ -123,16 +139,26 @@ class VSCode {
    *           executablePath?: string, headless?: boolean }} opts
    * @returns {Promise<VSCode>}
    */
-  static async launch({ url, shotsDir = path.join(__dirname, '..', 'shots'), viewport = { width: 1400, height: 900 },
-    executablePath = process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless = true }) {
+  static async launch({
+    url,
+    shotsDir = path.join(__dirname, '..', 'shots'),
+    viewport = { width: 1400, height: 900 },
+    executablePath = process.env.E2E_CHROMIUM || '/usr/bin/chromium',
+    headless = true,
+  }) {
     fs.mkdirSync(shotsDir, { recursive: true });
     // inside run.sh's run dir when there is one, so that its cleanup removes the profile in any case
     const profileDir = fs.mkdtempSync(path.join(process.env.E2E_RUN_DIR || os.tmpdir(), 'e2e-chromium-'));
     // Playwright refuses --user-data-dir in args; launchPersistentContext is how to give a profile dir.
     const context = await chromium.launchPersistentContext(profileDir, {
-      executablePath, headless, viewport, args: CHROMIUM_ARGS,
+      executablePath,
+      headless,
+      viewport,
+      args: CHROMIUM_ARGS,
       // the caller decides what a signal means (suite.js reports and exits; run.sh kills the group)
-      handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
     const page = context.pages()[0] || (await context.newPage());
     const vsc = new VSCode(context, page, { url, shotsDir, profileDir });
@@ -147,8 +173,10 @@ class VSCode {
   async waitForWorkbench({ explorerFile, timeout = T.workbench } = {}) {
     await this.page.locator(Q.workbench).waitFor({ timeout });
     if (explorerFile) {
-      await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: explorerFile })
-        .first().waitFor({ timeout });
+      await this.page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: explorerFile })
+        .first()
+        .waitFor({ timeout });
     }
     await this.page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout });
   }
@@ -180,7 +208,8 @@ class VSCode {
     // (VS Code's cancelSelection), and commands such as "Analyze Selection" act on that selection.
     await this.closeQuickInput();
     const box = this.page.locator(Q.quickInputBox);
-    const rows = rowText === undefined ? this.page.locator(Q.quickRow) : this.page.locator(Q.quickRow, { hasText: rowText });
+    const rows =
+      rowText === undefined ? this.page.locator(Q.quickRow) : this.page.locator(Q.quickRow, { hasText: rowText });
     const row = rows.first();
     // The quick input closes when focus moves (e.g. a webview panel that a just-finished command revealed
     // takes focus a moment later), and right after the workbench loads the palette can miss the typed
@@ -205,10 +234,14 @@ class VSCode {
    * @returns {Promise<string[]>}
    */
   async quickInputRows() {
-    return this.page.locator(Q.quickRow).evaluateAll((els) => els.map((e) => {
-      const label = e.querySelector('.monaco-icon-label .label-name, .quick-input-list-label .monaco-highlighted-label');
-      return (label ? label.textContent : e.getAttribute('aria-label') || e.textContent || '').trim();
-    }));
+    return this.page.locator(Q.quickRow).evaluateAll((els) =>
+      els.map((e) => {
+        const label = e.querySelector(
+          '.monaco-icon-label .label-name, .quick-input-list-label .monaco-highlighted-label',
+        );
+        return (label ? label.textContent : e.getAttribute('aria-label') || e.textContent || '').trim();
+      }),
+    );
   }
 
   /**
@@ -223,7 +256,10 @@ class VSCode {
     const first = this.page.locator(Q.quickRow).first();
     await waitFor(async () => (await first.innerText()).includes(base), { timeout, message: `Quick Open row ${base}` });
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.editor-group-container.active .tab.active', { hasText: base }).first().waitFor({ timeout });
+    await this.page
+      .locator('.editor-group-container.active .tab.active', { hasText: base })
+      .first()
+      .waitFor({ timeout });
     if (waitForText) await this.waitForEditorText(waitForText, { timeout });
     await this.page.locator(Q.quickInput).waitFor({ state: 'hidden', timeout });
   }
@@ -274,8 +310,13 @@ class VSCode {
     await this.quickInput(`:${line}:${col}`);
     await this.page.keyboard.press('Enter');
     await this.page.locator(Q.quickInput).waitFor({ state: 'hidden', timeout: T.ui });
-    await waitFor(async () => { const c = await this.cursor(); return c && c.line === line; },
-      { timeout: T.ui, message: `cursor on line ${line}` });
+    await waitFor(
+      async () => {
+        const c = await this.cursor();
+        return c && c.line === line;
+      },
+      { timeout: T.ui, message: `cursor on line ${line}` },
+    );
   }
 
   /**
@@ -285,16 +326,24 @@ class VSCode {
    * @returns {Promise<string | null>}
    */
   async lineText(line) {
-    return this.page.evaluate(({ edSel, line }) => {
-      const ed = document.querySelector(edSel);
-      if (!ed) return null;
-      const ln = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find((l) => +(l.textContent || 0) === line);
-      if (!ln) return null;
-      const r = ln.getBoundingClientRect(); const cy = r.y + r.height / 2;
-      const el = [...ed.querySelectorAll('.view-lines .view-line')]
-        .find((l) => { const b = l.getBoundingClientRect(); return cy >= b.top && cy < b.bottom; });
-      return el ? (el.textContent || '').replace(/\u00a0/g, ' ') : null;
-    }, { edSel: Q.activeEditor, line });
+    return this.page.evaluate(
+      ({ edSel, line }) => {
+        const ed = document.querySelector(edSel);
+        if (!ed) return null;
+        const ln = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find(
+          (l) => +(l.textContent || 0) === line,
+        );
+        if (!ln) return null;
+        const r = ln.getBoundingClientRect();
+        const cy = r.y + r.height / 2;
+        const el = [...ed.querySelectorAll('.view-lines .view-line')].find((l) => {
+          const b = l.getBoundingClientRect();
+          return cy >= b.top && cy < b.bottom;
+        });
+        return el ? (el.textContent || '').replace(/\u00a0/g, ' ') : null;
+      },
+      { edSel: Q.activeEditor, line },
+    );
   }
 
   /**
@@ -308,14 +357,24 @@ class VSCode {
     await this.goTo(startLine, startCol);
     const kb = this.page.keyboard;
     for (let i = startLine; i < endLine; i++) await kb.press('Shift+ArrowDown');
-    const c0 = await waitFor(async () => { const c = await this.cursor(); return c && c.line === endLine ? c : null; },
-      { timeout: T.ui, message: `cursor on line ${endLine}` });
+    const c0 = await waitFor(
+      async () => {
+        const c = await this.cursor();
+        return c && c.line === endLine ? c : null;
+      },
+      { timeout: T.ui, message: `cursor on line ${endLine}` },
+    );
     const text = await this.lineText(endLine);
     const target = text === null ? endCol : Math.min(endCol, text.length + 1);
     const diff = target - c0.col;
     for (let i = 0; i < Math.abs(diff); i++) await kb.press(diff > 0 ? 'Shift+ArrowRight' : 'Shift+ArrowLeft');
-    return waitFor(async () => { const c = await this.cursor(); return c && c.line === endLine && c.col === target ? c : null; },
-      { timeout: T.ui, message: `cursor at ${endLine}:${target}` });
+    return waitFor(
+      async () => {
+        const c = await this.cursor();
+        return c && c.line === endLine && c.col === target ? c : null;
+      },
+      { timeout: T.ui, message: `cursor at ${endLine}:${target}` },
+    );
   }
 
   /**
@@ -326,17 +385,24 @@ class VSCode {
    */
   async runCommand(title, { timeout = T.ui } = {}) {
     await this.quickInput(`>${title}`, title, { timeout });
-    const exact = this.page.locator(Q.quickRow).filter({
-      has: this.page.locator('.label-name, .monaco-highlighted-label', { hasText: new RegExp(`^${escapeRe(title)}$`) }),
-    }).first();
+    const exact = this.page
+      .locator(Q.quickRow)
+      .filter({
+        has: this.page.locator('.label-name, .monaco-highlighted-label', {
+          hasText: new RegExp(`^${escapeRe(title)}$`),
+        }),
+      })
+      .first();
     await exact.waitFor({ state: 'visible', timeout });
     await exact.click();
     // Done when the palette closes, or when the command opened its own picker in it
     // (e.g. 'Preferences: Color Theme'): then the input no longer holds '>title'.
     const qi = this.page.locator(Q.quickInput);
     const box = this.page.locator(Q.quickInputBox);
-    await waitFor(async () => !(await qi.isVisible()) || (await box.inputValue().catch(() => '')) !== `>${title}`,
-      { timeout, message: `palette to accept "${title}"` });
+    await waitFor(async () => !(await qi.isVisible()) || (await box.inputValue().catch(() => '')) !== `>${title}`, {
+      timeout,
+      message: `palette to accept "${title}"`,
+    });
   }
 
   /**
@@ -353,16 +419,28 @@ class VSCode {
     await box.waitFor({ state: 'visible', timeout });
     await box.fill(`>${title}`);
     const badge = this.page.locator('.quick-input-widget .quick-input-visible-count');
-    let sig = ''; let since = Date.now();
+    let sig = '';
+    let since = Date.now();
     try {
-      return await waitFor(async () => {
-        const labels = await this.quickInputRows();
-        if (labels.includes(title)) return 'yes';
-        const now = `${await badge.innerText().catch(() => '')}|${labels.join('|')}`;
-        if (now !== sig) { sig = now; since = Date.now(); return null; }
-        return /\d/.test(sig) && Date.now() - since >= settle ? 'no' : null;
-      }, { timeout, message: `palette list for "${title}"` }) === 'yes';
-    } finally { await this.escape(); }
+      return (
+        (await waitFor(
+          async () => {
+            const labels = await this.quickInputRows();
+            if (labels.includes(title)) return 'yes';
+            const now = `${await badge.innerText().catch(() => '')}|${labels.join('|')}`;
+            if (now !== sig) {
+              sig = now;
+              since = Date.now();
+              return null;
+            }
+            return /\d/.test(sig) && Date.now() - since >= settle ? 'no' : null;
+          },
+          { timeout, message: `palette list for "${title}"` },
+        )) === 'yes'
+      );
+    } finally {
+      await this.escape();
+    }
   }
 
   /**
@@ -392,14 +470,21 @@ class VSCode {
    */
   async clickNotificationButton(text, button, { timeout = T.command } = {}) {
     const toast = await this.waitForNotification(text, { timeout });
-    await toast.locator('.monaco-button', { hasText: new RegExp(`^\\s*${escapeRe(button)}\\s*$`) }).first().click();
+    await toast
+      .locator('.monaco-button', { hasText: new RegExp(`^\\s*${escapeRe(button)}\\s*$`) })
+      .first()
+      .click();
     await toast.waitFor({ state: 'hidden', timeout });
   }
 
   /** Clears all notifications (palette: Notifications: Clear All Notifications). */
   async clearNotifications() {
     await this.runCommand('Notifications: Clear All Notifications');
-    await this.page.locator(Q.toast).first().waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
+    await this.page
+      .locator(Q.toast)
+      .first()
+      .waitFor({ state: 'hidden', timeout: T.ui })
+      .catch(() => {});
   }
 
   /**
@@ -414,47 +499,72 @@ class VSCode {
    *   layer: string, line: number, x: number, y: number, width: number, height: number }>>}
    */
   async decorations() {
-    return this.page.evaluate(({ edSel, decoSel }) => {
-      const ed = document.querySelector(edSel);
-      if (!ed) return [];
-      const lines = [...ed.querySelectorAll('.view-lines .view-line')].map((l) => ({ el: l, r: l.getBoundingClientRect() }));
-      const lineNums = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((l) => ({ n: +(l.textContent || 0), r: l.getBoundingClientRect() }));
-      const textInBox = (box) => {
-        const cy = box.y + box.height / 2;
-        const line = lines.find((l) => cy >= l.r.top && cy < l.r.bottom);
-        if (!line) return '';
-        let out = '';
-        const w = document.createTreeWalker(line.el, NodeFilter.SHOW_TEXT);
-        let n;
-        while ((n = w.nextNode())) {
-          const s = n.textContent || '';
-          for (let i = 0; i < s.length; i++) {
-            const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
-            const b = r.getBoundingClientRect();
-            const cx = b.x + b.width / 2;
-            if (b.width > 0 && cx > box.x && cx < box.x + box.width) out += s[i];
+    return this.page.evaluate(
+      ({ edSel, decoSel }) => {
+        const ed = document.querySelector(edSel);
+        if (!ed) return [];
+        const lines = [...ed.querySelectorAll('.view-lines .view-line')].map((l) => ({
+          el: l,
+          r: l.getBoundingClientRect(),
+        }));
+        const lineNums = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((l) => ({
+          n: +(l.textContent || 0),
+          r: l.getBoundingClientRect(),
+        }));
+        const textInBox = (box) => {
+          const cy = box.y + box.height / 2;
+          const line = lines.find((l) => cy >= l.r.top && cy < l.r.bottom);
+          if (!line) return '';
+          let out = '';
+          const w = document.createTreeWalker(line.el, NodeFilter.SHOW_TEXT);
+          let n;
+          while ((n = w.nextNode())) {
+            const s = n.textContent || '';
+            for (let i = 0; i < s.length; i++) {
+              const r = document.createRange();
+              r.setStart(n, i);
+              r.setEnd(n, i + 1);
+              const b = r.getBoundingClientRect();
+              const cx = b.x + b.width / 2;
+              if (b.width > 0 && cx > box.x && cx < box.x + box.width) out += s[i];
+            }
           }
+          return out.replace(/\u00a0/g, ' ');
+        };
+        const res = [];
+        for (const el of ed.querySelectorAll(decoSel)) {
+          const cs = getComputedStyle(el);
+          const r = el.getBoundingClientRect();
+          const inline = !!el.closest('.view-lines');
+          const pseudo = (p) => {
+            const c = getComputedStyle(el, p).content;
+            return c && c !== 'none' && c !== 'normal' ? c.replace(/^"|"$/g, '') : '';
+          };
+          const cy = r.y + r.height / 2;
+          const ln = lineNums.find((l) => cy >= l.r.top && cy < l.r.bottom);
+          res.push({
+            className: el.className,
+            layer: inline ? 'inline' : 'overlay',
+            text: inline ? (el.textContent || '').replace(/\u00a0/g, ' ') : textInBox(r),
+            background: cs.backgroundColor,
+            color: cs.color,
+            border: cs.border,
+            fontStyle: cs.fontStyle,
+            fontWeight: cs.fontWeight,
+            textDecoration: cs.textDecorationLine,
+            before: pseudo('::before'),
+            after: pseudo('::after'),
+            line: ln ? ln.n : 0,
+            x: r.x,
+            y: r.y,
+            width: r.width,
+            height: r.height,
+          });
         }
-        return out.replace(/\u00a0/g, ' ');
-      };
-      const res = [];
-      for (const el of ed.querySelectorAll(decoSel)) {
-        const cs = getComputedStyle(el);
-        const r = el.getBoundingClientRect();
-        const inline = !!el.closest('.view-lines');
-        const pseudo = (p) => { const c = getComputedStyle(el, p).content; return c && c !== 'none' && c !== 'normal' ? c.replace(/^"|"$/g, '') : ''; };
-        const cy = r.y + r.height / 2;
-        const ln = lineNums.find((l) => cy >= l.r.top && cy < l.r.bottom);
-        res.push({
-          className: el.className, layer: inline ? 'inline' : 'overlay',
-          text: inline ? (el.textContent || '').replace(/\u00a0/g, ' ') : textInBox(r),
-          background: cs.backgroundColor, color: cs.color, border: cs.border, fontStyle: cs.fontStyle,
-          fontWeight: cs.fontWeight, textDecoration: cs.textDecorationLine, before: pseudo('::before'), after: pseudo('::after'),
-          line: ln ? ln.n : 0, x: r.x, y: r.y, width: r.width, height: r.height,
-        });
-      }
-      return res.sort((a, b) => a.y - b.y || a.x - b.x);
-    }, { edSel: Q.activeEditor, decoSel: Q.deco });
+        return res.sort((a, b) => a.y - b.y || a.x - b.x);
+      },
+      { edSel: Q.activeEditor, decoSel: Q.deco },
+    );
   }
 
   /**
@@ -463,8 +573,13 @@ class VSCode {
    * @param {{ timeout?: number }} [opts]
    */
   async waitForDecorations(pred = (d) => d.length > 0, { timeout = T.command } = {}) {
-    return waitFor(async () => { const d = await this.decorations(); return pred(d) ? d : null; },
-      { timeout, message: 'decorations' });
+    return waitFor(
+      async () => {
+        const d = await this.decorations();
+        return pred(d) ? d : null;
+      },
+      { timeout, message: 'decorations' },
+    );
   }
 
   /**
@@ -474,32 +589,47 @@ class VSCode {
    * @returns {Promise<{ x: number, y: number, width: number, height: number } | null>}
    */
   async wordBox(word, { line, nth = 0 } = {}) {
-    return this.page.evaluate(({ edSel, word, line, nth }) => {
-      const ed = document.querySelector(edSel);
-      if (!ed) return null;
-      let lineEls = [...ed.querySelectorAll('.view-lines .view-line')]
-        .sort((a, b) => (parseFloat(/** @type {HTMLElement} */ (a).style.top) || 0) - (parseFloat(/** @type {HTMLElement} */ (b).style.top) || 0));
-      if (line) {
-        const ln = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find((l) => +(l.textContent || 0) === line);
-        if (!ln) return null;
-        const r = ln.getBoundingClientRect(); const cy = r.y + r.height / 2;
-        lineEls = lineEls.filter((l) => { const b = l.getBoundingClientRect(); return cy >= b.top && cy < b.bottom; });
-      }
-      let k = 0;
-      for (const l of lineEls) {
-        const w = document.createTreeWalker(l, NodeFilter.SHOW_TEXT); let n;
-        while ((n = w.nextNode())) {
-          const s = (n.textContent || '').replace(/\u00a0/g, ' ');
-          for (let i = s.indexOf(word); i >= 0; i = s.indexOf(word, i + 1)) {
-            if (k++ !== nth) continue;
-            const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + word.length);
-            const b = r.getBoundingClientRect();
-            return { x: b.x, y: b.y, width: b.width, height: b.height };
+    return this.page.evaluate(
+      ({ edSel, word, line, nth }) => {
+        const ed = document.querySelector(edSel);
+        if (!ed) return null;
+        let lineEls = [...ed.querySelectorAll('.view-lines .view-line')].sort(
+          (a, b) =>
+            (parseFloat(/** @type {HTMLElement} */ (a).style.top) || 0) -
+            (parseFloat(/** @type {HTMLElement} */ (b).style.top) || 0),
+        );
+        if (line) {
+          const ln = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find(
+            (l) => +(l.textContent || 0) === line,
+          );
+          if (!ln) return null;
+          const r = ln.getBoundingClientRect();
+          const cy = r.y + r.height / 2;
+          lineEls = lineEls.filter((l) => {
+            const b = l.getBoundingClientRect();
+            return cy >= b.top && cy < b.bottom;
+          });
+        }
+        let k = 0;
+        for (const l of lineEls) {
+          const w = document.createTreeWalker(l, NodeFilter.SHOW_TEXT);
+          let n;
+          while ((n = w.nextNode())) {
+            const s = (n.textContent || '').replace(/\u00a0/g, ' ');
+            for (let i = s.indexOf(word); i >= 0; i = s.indexOf(word, i + 1)) {
+              if (k++ !== nth) continue;
+              const r = document.createRange();
+              r.setStart(n, i);
+              r.setEnd(n, i + word.length);
+              const b = r.getBoundingClientRect();
+              return { x: b.x, y: b.y, width: b.width, height: b.height };
+            }
           }
         }
-      }
-      return null;
-    }, { edSel: Q.activeEditor, word, line: line || 0, nth });
+        return null;
+      },
+      { edSel: Q.activeEditor, word, line: line || 0, nth },
+    );
   }
 
   /**
@@ -512,10 +642,13 @@ class VSCode {
   async hover(word, { contains, line, nth, timeout = T.ui } = {}) {
     const b = await this.wordBox(word, { line, nth });
     if (!b) throw new Error(`word "${word}" not visible in the active editor`);
-    const x = b.x + b.width / 2; const y = b.y + b.height / 2;
+    const x = b.x + b.width / 2;
+    const y = b.y + b.height / 2;
     await this.page.mouse.move(x - 30, y - 40);
     await this.page.mouse.move(x, y, { steps: 5 });
-    const h = (contains ? this.page.locator(Q.hover, { hasText: contains }) : this.page.locator(Q.hover)).filter({ visible: true }).first();
+    const h = (contains ? this.page.locator(Q.hover, { hasText: contains }) : this.page.locator(Q.hover))
+      .filter({ visible: true })
+      .first();
     await h.waitFor({ state: 'visible', timeout });
     return h.innerText();
   }
@@ -524,7 +657,12 @@ class VSCode {
   async hideHover() {
     await this.page.mouse.move(2, 2);
     await this.page.keyboard.press('Escape');
-    await this.page.locator(Q.hover).filter({ visible: true }).first().waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
+    await this.page
+      .locator(Q.hover)
+      .filter({ visible: true })
+      .first()
+      .waitFor({ state: 'hidden', timeout: T.ui })
+      .catch(() => {});
   }
 
   /**
@@ -568,13 +706,21 @@ class VSCode {
    */
   async statusBarLocator(idOrText, { timeout = T.command } = {}) {
     const page = this.page;
-    const byId = typeof idOrText === 'string' ? page.locator(`${Q.statusItem}[id="${idOrText}"], ${Q.statusItem}[id$=".${idOrText}"], ${Q.statusItem}[id*="${idOrText}"]`) : null;
+    const byId =
+      typeof idOrText === 'string'
+        ? page.locator(
+            `${Q.statusItem}[id="${idOrText}"], ${Q.statusItem}[id$=".${idOrText}"], ${Q.statusItem}[id*="${idOrText}"]`,
+          )
+        : null;
     const byText = page.locator(Q.statusItem, { hasText: idOrText });
-    const found = await waitFor(async () => {
-      if (byId && (await byId.count())) return byId.first();
-      if (await byText.count()) return byText.first();
-      return null;
-    }, { timeout, message: `status bar item ${idOrText}` });
+    const found = await waitFor(
+      async () => {
+        if (byId && (await byId.count())) return byId.first();
+        if (await byText.count()) return byText.first();
+        return null;
+      },
+      { timeout, message: `status bar item ${idOrText}` },
+    );
     await found.waitFor({ state: 'visible', timeout });
     return found;
   }
@@ -600,18 +746,29 @@ class VSCode {
     const before = await this.themeKind();
     await this.runCommand('Preferences: Color Theme');
     const box = this.page.locator(Q.quickInputBox);
-    await waitFor(async () => (await box.isVisible()) && (await box.inputValue()) === '', { timeout: T.ui, message: 'theme picker' });
+    await waitFor(async () => (await box.isVisible()) && (await box.inputValue()) === '', {
+      timeout: T.ui,
+      message: 'theme picker',
+    });
     await box.fill(name);
-    const row = this.page.locator(Q.quickRow).filter({
-      has: this.page.locator('.label-name, .monaco-highlighted-label', { hasText: new RegExp(`^${escapeRe(name)}$`) }),
-    }).first();
+    const row = this.page
+      .locator(Q.quickRow)
+      .filter({
+        has: this.page.locator('.label-name, .monaco-highlighted-label', {
+          hasText: new RegExp(`^${escapeRe(name)}$`),
+        }),
+      })
+      .first();
     await row.waitFor({ state: 'visible', timeout: T.ui });
     await row.click();
     await this.page.locator(Q.quickInput).waitFor({ state: 'hidden', timeout: T.ui });
     const lightish = /light/i.test(name);
-    const expected = /high contrast/i.test(name) ? (lightish ? 'hc-light' : 'hc-black') : (lightish ? 'vs' : 'vs-dark');
+    const expected = /high contrast/i.test(name) ? (lightish ? 'hc-light' : 'hc-black') : lightish ? 'vs' : 'vs-dark';
     if (expected !== before) {
-      await waitFor(async () => (await this.themeKind()) === expected, { timeout: T.ui, message: `theme kind ${expected}` });
+      await waitFor(async () => (await this.themeKind()) === expected, {
+        timeout: T.ui,
+        message: `theme kind ${expected}`,
+      });
     }
     return this.themeKind();
   }
@@ -621,7 +778,10 @@ class VSCode {
    * @param {string} name
    */
   async screenshot(name) {
-    const file = path.join(this.shotsDir, `${String(++this.shotCount).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_')}.png`);
+    const file = path.join(
+      this.shotsDir,
+      `${String(++this.shotCount).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_')}.png`,
+    );
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -634,6 +794,8 @@ class VSCode {
 }
 
 /** @param {string} s */
-function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 module.exports = { VSCode, waitFor, waitForJsonFile, escapeRe, TIMEOUTS: T, CHROMIUM_ARGS, SELECTORS: Q };

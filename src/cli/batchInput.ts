@@ -31,16 +31,19 @@ export function parseBatchInput(text: string): { items: BatchItem[]; bad: BadLin
       bad.push({ line, reason: 'not JSON' });
       return;
     }
-    if (typeof j !== 'object' || j === null || Array.isArray(j)) return void bad.push({ line, reason: 'not a JSON object' });
+    if (typeof j !== 'object' || j === null || Array.isArray(j))
+      return void bad.push({ line, reason: 'not a JSON object' });
     const id = j.id;
-    if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) return void bad.push({ line, reason: 'needs an "id" (string or number)' });
+    if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+      return void bad.push({ line, reason: 'needs an "id" (string or number)' });
     if (seen.has(idKey(id))) return void bad.push({ line, reason: `duplicate id ${idKey(id)}` });
     if (typeof j.text === 'string') {
       if (j.text.length === 0) return void bad.push({ line, reason: '"text" is empty' });
       seen.add(idKey(id));
       items.push({ line, id, kind: 'text', text: j.text });
     } else if (typeof j.prompt === 'string' && typeof j.response === 'string') {
-      if (j.prompt.length === 0 || j.response.length === 0) return void bad.push({ line, reason: '"prompt" and "response" must not be empty' });
+      if (j.prompt.length === 0 || j.response.length === 0)
+        return void bad.push({ line, reason: '"prompt" and "response" must not be empty' });
       seen.add(idKey(id));
       items.push({ line, id, kind: 'di', prompt: j.prompt, response: j.response });
     } else {

@@ -31,7 +31,9 @@ function scanLines(path: string, line: (text: string, index: number) => void): {
   try {
     const chunk = Buffer.alloc(CHUNK);
     let carry: Buffer[] = [];
-    let pos = 0, end = 0, index = 0;
+    let pos = 0,
+      end = 0,
+      index = 0;
     for (let n = readSync(fd, chunk, 0, CHUNK, pos); n > 0; n = readSync(fd, chunk, 0, CHUNK, pos)) {
       let from = 0;
       for (let nl = chunk.indexOf(0x0a); nl >= 0 && nl < n; nl = chunk.indexOf(0x0a, from)) {
@@ -59,7 +61,10 @@ function readDone(path: string): { done: Set<string>; errorLines: number; size: 
     try {
       j = JSON.parse(l) as { id?: unknown; error?: unknown };
     } catch {
-      throw new SemanticFlowError('bad-input', `${path} line ${i + 1} is not JSON, so the batch cannot resume from it; fix or remove that line.`);
+      throw new SemanticFlowError(
+        'bad-input',
+        `${path} line ${i + 1} is not JSON, so the batch cannot resume from it; fix or remove that line.`,
+      );
     }
     if (j?.error !== undefined) errorLines++;
     else if (j?.id !== undefined) done.add(idKey(j.id));
@@ -84,8 +89,16 @@ function dropErrorLines(path: string): void {
 /** The folder must exist and OUT must not be one: those are mistakes in the command, not failures. */
 function checkOutPath(path: string): void {
   const dir = dirname(resolve(path));
-  if (!existsSync(dir)) throw new SemanticFlowError('bad-argument', `The folder of \`--out ${path}\` does not exist (${dir}); create it or choose another path.`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new SemanticFlowError('bad-argument', `\`--out ${path}\` is a folder; give a file name such as ${join(path, 'results.jsonl')}.`);
+  if (!existsSync(dir))
+    throw new SemanticFlowError(
+      'bad-argument',
+      `The folder of \`--out ${path}\` does not exist (${dir}); create it or choose another path.`,
+    );
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new SemanticFlowError(
+      'bad-argument',
+      `\`--out ${path}\` is a folder; give a file name such as ${join(path, 'results.jsonl')}.`,
+    );
 }
 
 /**
@@ -95,7 +108,8 @@ function checkOutPath(path: string): void {
 export function openResumableOut(path: string): BatchOut {
   checkOutPath(path);
   let done = new Set<string>();
-  let discardedBytes = 0, retried = 0;
+  let discardedBytes = 0,
+    retried = 0;
   if (existsSync(path)) {
     const found = readDone(path);
     done = found.done;
@@ -141,7 +155,8 @@ export function stdoutOut(stdout: { write(s: string): unknown }): BatchOut {
 /** True when both paths name one existing file (`--out` equal to the input would be overwritten while read). */
 export function sameFile(a: string, b: string): boolean {
   try {
-    const x = statSync(a), y = statSync(b);
+    const x = statSync(a),
+      y = statSync(b);
     return x.dev === y.dev && x.ino === y.ino;
   } catch {
     return false;

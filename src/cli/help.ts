@@ -32,7 +32,8 @@ function facts(spec: FlagSpec): string {
   const parts: string[] = [];
   if (spec.type === 'int') parts.push(spec.max === undefined ? spec.range : `${n(spec.min)}–${n(spec.max)}`);
   if (spec.type === 'string' && spec.choices && spec.value) parts.push(spec.choices.join('|'));
-  if (spec.type !== 'boolean' && spec.default !== undefined) parts.push(`default ${typeof spec.default === 'number' ? n(spec.default) : spec.default}`);
+  if (spec.type !== 'boolean' && spec.default !== undefined)
+    parts.push(`default ${typeof spec.default === 'number' ? n(spec.default) : spec.default}`);
   return parts.length ? ` [${parts.join(', ')}]` : '';
 }
 
@@ -42,7 +43,9 @@ export function optionLines(specs: FlagSpecs): string[] {
   return Object.values(specs).flatMap((spec, i) => {
     const head = heads[i];
     const body = spec.help + facts(spec);
-    return head.length + 1 >= col ? [head, ...wrap(body, col, col).map((l, j) => (j === 0 ? ' '.repeat(col) + l : l))] : wrap(body, col, col).map((l, j) => (j === 0 ? head.padEnd(col) + l : l));
+    return head.length + 1 >= col
+      ? [head, ...wrap(body, col, col).map((l, j) => (j === 0 ? ' '.repeat(col) + l : l))]
+      : wrap(body, col, col).map((l, j) => (j === 0 ? head.padEnd(col) + l : l));
   });
 }
 
@@ -66,9 +69,11 @@ export function generalHelp(commands: readonly CliCommand[]): string {
     '',
     'Usage: semantic-flow <command> [options]',
     '',
-    ...commands.flatMap((c) => wrap(c.summary, width + 4, width + 4).map((l, i) => (i === 0 ? `  ${c.name.padEnd(width)}  ${l}` : l))),
+    ...commands.flatMap((c) =>
+      wrap(c.summary, width + 4, width + 4).map((l, i) => (i === 0 ? `  ${c.name.padEnd(width)}  ${l}` : l)),
+    ),
     '',
-    'Run `semantic-flow help <command>` for a command\'s options. With no --model, the built-in model semantic-flow-mini is used.',
+    "Run `semantic-flow help <command>` for a command's options. With no --model, the built-in model semantic-flow-mini is used.",
     '',
   ].join('\n');
 }

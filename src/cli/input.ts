@@ -9,7 +9,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Exact byte counts (a size rounded to 0.1 MB would read "0.0 MB, above the limit of 0.0 MB" for small limits). */
 function tooLarge(name: string, bytes: number, maxBytes: number): SemanticFlowError {
   const n = (v: number) => v.toLocaleString('en-US');
-  return new SemanticFlowError('too-large', `${name} is ${n(bytes)} bytes, above the limit of ${n(maxBytes)} bytes (raise it with --max-bytes).`);
+  return new SemanticFlowError(
+    'too-large',
+    `${name} is ${n(bytes)} bytes, above the limit of ${n(maxBytes)} bytes (raise it with --max-bytes).`,
+  );
 }
 
 /** UTF-16 by its byte-order mark (what Windows editors write as "Unicode"). */
@@ -22,7 +25,8 @@ function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
 /** UTF-16 without a byte-order mark: NUL bytes in most odd (LE) or even (BE) places of Latin text. */
 function looksLikeUtf16(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, 4096) & ~1;
-  let even = 0, odd = 0;
+  let even = 0,
+    odd = 0;
   for (let i = 0; i < n; i += 2) {
     if (bytes[i] === 0) even++;
     if (bytes[i + 1] === 0) odd++;
@@ -36,14 +40,24 @@ function decodeStrict(bytes: Uint8Array, name: string): string {
     try {
       return new TextDecoder(utf16, { fatal: true }).decode(bytes.subarray(2));
     } catch {
-      throw new SemanticFlowError('bad-input', `${name} starts with a UTF-16 byte-order mark but is not valid UTF-16 text.`);
+      throw new SemanticFlowError(
+        'bad-input',
+        `${name} starts with a UTF-16 byte-order mark but is not valid UTF-16 text.`,
+      );
     }
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0 && looksLikeUtf16(bytes)) {
-    throw new SemanticFlowError('bad-input', `${name} looks like UTF-16 text without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8).`);
+    throw new SemanticFlowError(
+      'bad-input',
+      `${name} looks like UTF-16 text without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8).`,
+    );
   }
-  if (nul >= 0) throw new SemanticFlowError('bad-input', `${name} looks like a binary file (it contains a NUL byte at offset ${nul}); only text can be analyzed.`);
+  if (nul >= 0)
+    throw new SemanticFlowError(
+      'bad-input',
+      `${name} looks like a binary file (it contains a NUL byte at offset ${nul}); only text can be analyzed.`,
+    );
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -69,10 +83,15 @@ export interface InputSource {
   stderr?: { write(s: string): unknown };
 }
 
-const STDIN_HINT = 'semantic-flow: reading the text from the terminal; end it with Ctrl+D (Ctrl+Z then Enter on Windows), or give a FILE.\n';
+const STDIN_HINT =
+  'semantic-flow: reading the text from the terminal; end it with Ctrl+D (Ctrl+Z then Enter on Windows), or give a FILE.\n';
 
 /** Text from FILE or `-` (standard input). */
-export async function readInput(path: string | undefined, io: InputSource, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<{ text: string; name: string }> {
+export async function readInput(
+  path: string | undefined,
+  io: InputSource,
+  maxBytes = DEFAULT_MAX_INPUT_BYTES,
+): Promise<{ text: string; name: string }> {
   if (path === undefined || path === '-') {
     if (io.stdinIsTTY) io.stderr?.write(STDIN_HINT);
     return { text: decodeText(await io.readStdin(maxBytes), 'Standard input', maxBytes), name: '-' };

@@ -19,12 +19,28 @@ import { loadProgressLine } from './progress';
 
 export const modelFlags = flagSpecs({
   model: {
-    type: 'string', value: 'DIR|ID',
+    type: 'string',
+    value: 'DIR|ID',
     help: `a model folder, or a catalog name or Hugging Face id already on disk (models download, or the Hugging Face cache); default: $SEMANTIC_FLOW_MODEL, else the built-in ${BUILTIN_MODEL_NAME}`,
   },
-  device: { type: 'string', choices: LOCAL_DEVICES, default: 'auto', help: 'where the model runs; auto uses a GPU where one passes a check and the CPU otherwise' },
-  dtype: { type: 'string', choices: DTYPES, help: 'weight precision (onnx/model*.onnx in the folder); default: fp32 when the folder has it, else q8' },
-  threads: { type: 'int', value: 'N', min: 1, max: 1024, help: "ONNX Runtime's intra-op threads (default: its own choice)" },
+  device: {
+    type: 'string',
+    choices: LOCAL_DEVICES,
+    default: 'auto',
+    help: 'where the model runs; auto uses a GPU where one passes a check and the CPU otherwise',
+  },
+  dtype: {
+    type: 'string',
+    choices: DTYPES,
+    help: 'weight precision (onnx/model*.onnx in the folder); default: fp32 when the folder has it, else q8',
+  },
+  threads: {
+    type: 'int',
+    value: 'N',
+    min: 1,
+    max: 1024,
+    help: "ONNX Runtime's intra-op threads (default: its own choice)",
+  },
 });
 export type ModelFlags = Flags<typeof modelFlags>;
 type ModelChoice = { model?: string; dtype?: Dtype };
@@ -34,7 +50,11 @@ type ModelChoice = { model?: string; dtype?: Dtype };
  * already on disk (downloaded by `models download`, or in the Hugging Face cache); the built-in model when
  * it names none or names it.
  */
-export function resolveModelArg(value: string | undefined, dtype: Dtype | undefined, env: Record<string, string | undefined>): { dir: string; dtype: Dtype; id?: string } {
+export function resolveModelArg(
+  value: string | undefined,
+  dtype: Dtype | undefined,
+  env: Record<string, string | undefined>,
+): { dir: string; dtype: Dtype; id?: string } {
   if (value === undefined || (value === BUILTIN_MODEL_NAME && !existsSync(value))) {
     const dir = builtinModelDir();
     return { dir, dtype: dtype ?? builtinDefaultDtype(dir), id: BUILTIN_MODEL_NAME };
@@ -42,16 +62,21 @@ export function resolveModelArg(value: string | undefined, dtype: Dtype | undefi
   const catalog = findCatalogEntry(value);
   const hubId = catalog?.id ?? (HUB_ID.test(value) ? value : undefined);
   if (existsSync(value) || hubId === undefined) return { dir: value, dtype: dtype ?? builtinDefaultDtype(value) };
-  const modelsDirs = [defaultModelsDir(env)], hubRoots = hubCacheRoots(env);
+  const modelsDirs = [defaultModelsDir(env)],
+    hubRoots = hubCacheRoots(env);
   // owner/name is also a relative path: one that is neither a folder here nor any model on disk is
   // more likely a folder typed from elsewhere (models/semantic-flow-mini outside the repository).
-  if (!catalog && !modelsDirs.some((r) => existsSync(modelFolderFor(r, hubId))) && !findHubSnapshot(hubId, hubRoots)) throw missingFolder(value, [...modelsDirs, ...hubRoots]);
+  if (!catalog && !modelsDirs.some((r) => existsSync(modelFolderFor(r, hubId))) && !findHubSnapshot(hubId, hubRoots))
+    throw missingFolder(value, [...modelsDirs, ...hubRoots]);
   const found = findHubModel(hubId, dtype, { modelsDirs, hubRoots, audience: 'cli' });
   return { ...found, id: hubId };
 }
 
 function missingFolder(value: string, lookedIn: string[]): SemanticFlowError {
-  const builtin = basename(value) === BUILTIN_MODEL_NAME ? ` The built-in model is named ${BUILTIN_MODEL_NAME}, which works from any folder.` : '';
+  const builtin =
+    basename(value) === BUILTIN_MODEL_NAME
+      ? ` The built-in model is named ${BUILTIN_MODEL_NAME}, which works from any folder.`
+      : '';
   return new SemanticFlowError(
     'model-not-found',
     `Model folder not found: ${value} (from ${process.cwd()}); no downloaded model has that id either (looked in ${lookedIn.join(', ')}).${builtin} ` +
@@ -60,7 +85,11 @@ function missingFolder(value: string, lookedIn: string[]): SemanticFlowError {
 }
 
 /** The folder, dtype and id the flags name; `choice` overrides --model and --dtype (compare's model B). */
-export const modelArgFromFlags = (flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): { dir: string; dtype: Dtype; id?: string } =>
+export const modelArgFromFlags = (
+  flags: ModelFlags,
+  io: CliIo,
+  choice: ModelChoice = {},
+): { dir: string; dtype: Dtype; id?: string } =>
   resolveModelArg(choice.model ?? flags.model ?? io.env.SEMANTIC_FLOW_MODEL, choice.dtype ?? flags.dtype, io.env);
 
 /** The local engine config the flags name (--model, --dtype, --device, --threads); `choice` as in modelArgFromFlags. */
@@ -80,6 +109,7 @@ export async function loadModelFromFlags(flags: ModelFlags, io: CliIo, choice: M
     line.done();
   }
   // `auto` choosing the CPU on a machine without a usable GPU is the normal case, not worth a line.
-  if (model.info.fallbackReason && model.info.requestedDevice !== 'auto') io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
+  if (model.info.fallbackReason && model.info.requestedDevice !== 'auto')
+    io.stderr.write(`semantic-flow: using ${model.info.device} (${model.info.fallbackReason})\n`);
   return model;
 }

@@ -15,7 +15,11 @@ const BUCKET_BG = [22, 28, 64, 100, 136, 166, 160, 124];
 const fmtP = (p: number | null): string => (p === null ? '—' : p >= 1e-3 ? p.toFixed(4) : p.toExponential(1));
 /** Entropy, or its bounds when a remote engine knows only the top-k. */
 const fmtEntropy = (t: TokenRecord): string =>
-  t.entropyBits !== null ? num(t.entropyBits) : t.entropyBoundsBits ? `${t.entropyBoundsBits.lower.toFixed(1)}–${t.entropyBoundsBits.upper.toFixed(1)}` : '—';
+  t.entropyBits !== null
+    ? num(t.entropyBits)
+    : t.entropyBoundsBits
+      ? `${t.entropyBoundsBits.lower.toFixed(1)}–${t.entropyBoundsBits.upper.toFixed(1)}`
+      : '—';
 
 const W = [5, 20, 7, 8, 9, 6];
 const RIGHT = [false, false, true, true, true, true];
@@ -29,7 +33,18 @@ function unitLines(kind: string, units: readonly UnitAggregate[], width: number)
     '',
     `${kind} (${units.length}): bits = the sum over the unit's tokens`,
     row(['#', 'bits', 'tokens', `${kind.replace(/s$/, '')}`], [...w, 0], [false, true, true]),
-    ...units.map((u, i) => row([String(i), num(u.surprisalBits), String(u.tokenEnd - u.tokenStart), tokenCell(u.text, Math.max(8, Math.min(60, width - 24)))], [...w, 0], [false, true, true])),
+    ...units.map((u, i) =>
+      row(
+        [
+          String(i),
+          num(u.surprisalBits),
+          String(u.tokenEnd - u.tokenStart),
+          tokenCell(u.text, Math.max(8, Math.min(60, width - 24))),
+        ],
+        [...w, 0],
+        [false, true, true],
+      ),
+    ),
   ];
 }
 
@@ -44,9 +59,20 @@ export function tableWriter(out: TextOut, o: { color: boolean; width?: number })
   return {
     head: () => write([row(['#', 'token', 'bits', 'p', 'H bits', 'rank'], W, RIGHT) + '  top alternatives (bits)']),
     token(t) {
-      const alts = (t.topK ?? []).slice(0, 3).map((a) => `${tokenCell(a.text, 24).trimEnd()} ${a.bits.toFixed(1)}`).join(', ') + (t.truncatedContext ? ' (window)' : '');
+      const alts =
+        (t.topK ?? [])
+          .slice(0, 3)
+          .map((a) => `${tokenCell(a.text, 24).trimEnd()} ${a.bits.toFixed(1)}`)
+          .join(', ') + (t.truncatedContext ? ' (window)' : '');
       // The token cell is padded before colouring; the row must not count the colour codes as width.
-      const cells = [String(t.index), colour(t, tokenCell(t.text, W[1])), num(t.surprisalBits), fmtP(t.probability), fmtEntropy(t), t.rank === null ? '—' : String(t.rank)];
+      const cells = [
+        String(t.index),
+        colour(t, tokenCell(t.text, W[1])),
+        num(t.surprisalBits),
+        fmtP(t.probability),
+        fmtEntropy(t),
+        t.rank === null ? '—' : String(t.rank),
+      ];
       write([row(cells, [W[0], 0, ...W.slice(2)], RIGHT) + '  ' + fitWidth(alts, Math.max(10, width - FIXED - 1))]);
     },
     tail(result) {
@@ -55,12 +81,32 @@ export function tableWriter(out: TextOut, o: { color: boolean; width?: number })
       const rb = s.rankBuckets;
       write([
         '',
-        ...fitLine(`model ${m.id} on ${m.device} (${m.dtype}${m.requestedDevice === 'auto' ? ', chosen by auto' : ''})${m.fallbackReason && m.requestedDevice !== 'auto' ? `, fallback: ${m.fallbackReason}` : ''}`, width),
-        ...wrapItems([
-          `${s.tokens} tokens`, `${num(s.totalBits, 1)} bits total`, `${num(s.bitsPerToken, 3)} bits/token`, `${num(s.bitsPerChar, 3)} bits/char`,
-          `${num(s.bitsPerByte, 3)} bits/byte`, `perplexity ${num(s.perplexity, 1)}`, `mean entropy ${num(s.meanEntropyBits, 3)} bits`,
-        ], width),
-        ...wrapItems([`rank 1: ${rb['1']}`, `2–10: ${rb['2-10']}`, `11–100: ${rb['11-100']}`, `101–1000: ${rb['101-1000']}`, `>1000: ${rb['>1000']}`], width),
+        ...fitLine(
+          `model ${m.id} on ${m.device} (${m.dtype}${m.requestedDevice === 'auto' ? ', chosen by auto' : ''})${m.fallbackReason && m.requestedDevice !== 'auto' ? `, fallback: ${m.fallbackReason}` : ''}`,
+          width,
+        ),
+        ...wrapItems(
+          [
+            `${s.tokens} tokens`,
+            `${num(s.totalBits, 1)} bits total`,
+            `${num(s.bitsPerToken, 3)} bits/token`,
+            `${num(s.bitsPerChar, 3)} bits/char`,
+            `${num(s.bitsPerByte, 3)} bits/byte`,
+            `perplexity ${num(s.perplexity, 1)}`,
+            `mean entropy ${num(s.meanEntropyBits, 3)} bits`,
+          ],
+          width,
+        ),
+        ...wrapItems(
+          [
+            `rank 1: ${rb['1']}`,
+            `2–10: ${rb['2-10']}`,
+            `11–100: ${rb['11-100']}`,
+            `101–1000: ${rb['101-1000']}`,
+            `>1000: ${rb['>1000']}`,
+          ],
+          width,
+        ),
         ...(s.truncatedContextTokens ? [`${s.truncatedContextTokens} tokens scored with a sliding window`] : []),
         ...(result.words ? unitLines('words', result.words, width) : []),
         ...(result.lines ? unitLines('lines', result.lines, width) : []),
@@ -69,4 +115,5 @@ export function tableWriter(out: TextOut, o: { color: boolean; width?: number })
   };
 }
 
-export const toTable = (result: AnalysisResult, o: { color: boolean; width?: number }): string => collect((out) => tableWriter(out, o), result);
+export const toTable = (result: AnalysisResult, o: { color: boolean; width?: number }): string =>
+  collect((out) => tableWriter(out, o), result);

@@ -26,7 +26,9 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
   const seconds = Number(io.env.SEMANTIC_FLOW_PROGRESS_SECONDS ?? DEFAULT_PROGRESS_SECONDS);
   const every = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_PROGRESS_SECONDS * 1000;
   const t0 = Date.now();
-  let last = tty ? 0 : t0, lastDone = -1, shown = false;
+  let last = tty ? 0 : t0,
+    lastDone = -1,
+    shown = false;
   const n = (v: number) => v.toLocaleString('en-US');
   return {
     update(done, total) {
@@ -43,7 +45,9 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
       last = now;
       lastDone = done;
       const left = done > 0 ? ((now - t0) * (total - done)) / done : null;
-      io.stderr.write(`semantic-flow: ${label} ${n(done)}/${n(total)} ${unit} (${pct}%), ${clock(now - t0)}${left === null ? '' : `, about ${clock(left)} left`}\n`);
+      io.stderr.write(
+        `semantic-flow: ${label} ${n(done)}/${n(total)} ${unit} (${pct}%), ${clock(now - t0)}${left === null ? '' : `, about ${clock(left)} left`}\n`,
+      );
     },
     clear() {
       if (tty && shown) io.stderr.write('\r\x1b[K');
@@ -60,14 +64,19 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
  * it on, as one terminal line cleared when the model is ready. Off a terminal nothing: a log gets the
  * scoring progress lines, and a load's few seconds would make its content depend on the machine's speed.
  */
-export function loadProgressLine(io: Pick<CliIo, 'stderr'>, name: string): { update(p: LoadProgress): void; done(): void } {
+export function loadProgressLine(
+  io: Pick<CliIo, 'stderr'>,
+  name: string,
+): { update(p: LoadProgress): void; done(): void } {
   const tty = io.stderr.isTTY === true;
   let shown = false;
   return {
     update(p) {
       if (!tty) return;
       shown = true;
-      io.stderr.write(`\r\x1b[Kloading ${name}: ${p.step === 'read' ? `${formatBytes(p.doneBytes)} of ${formatBytes(p.totalBytes)} read` : `preparing it on ${p.device}…`}`);
+      io.stderr.write(
+        `\r\x1b[Kloading ${name}: ${p.step === 'read' ? `${formatBytes(p.doneBytes)} of ${formatBytes(p.totalBytes)} read` : `preparing it on ${p.device}…`}`,
+      );
     },
     done() {
       if (shown) io.stderr.write('\r\x1b[K');

@@ -17,7 +17,18 @@ import { rateDistortionCommand } from './commands/rateDistortion';
 import type { CliIo } from './io';
 import { commandHelp, generalHelp } from './help';
 
-export const COMMANDS: CliCommand[] = [analyzeCommand, batchCommand, serveCommand, diCommand, dialogueCommand, generateCommand, flowCommand, compareCommand, rateDistortionCommand, modelsCommand];
+export const COMMANDS: CliCommand[] = [
+  analyzeCommand,
+  batchCommand,
+  serveCommand,
+  diCommand,
+  dialogueCommand,
+  generateCommand,
+  flowCommand,
+  compareCommand,
+  rateDistortionCommand,
+  modelsCommand,
+];
 
 function unknownCommand(name: string, io: CliIo): number {
   io.stderr.write(`semantic-flow: unknown command \`${name}\`. Commands: ${COMMANDS.map((c) => c.name).join(', ')}.\n`);

@@ -20,7 +20,21 @@ export const maxBytesFlag = (fallback: number) => ({
 });
 
 export const scoringFlags = flagSpecs({
-  'top-k': { type: 'int', value: 'K', min: 0, max: MAX_TOP_K, default: DEFAULT_TOP_K, help: 'most likely alternatives kept per token' },
-  'chunk-size': { type: 'int', value: 'N', min: 1, max: 8192, default: DEFAULT_CHUNK_SIZE, help: 'tokens per forward pass; the KV cache carries context between chunks, so results do not depend on it (memory does)' },
+  'top-k': {
+    type: 'int',
+    value: 'K',
+    min: 0,
+    max: MAX_TOP_K,
+    default: DEFAULT_TOP_K,
+    help: 'most likely alternatives kept per token',
+  },
+  'chunk-size': {
+    type: 'int',
+    value: 'N',
+    min: 1,
+    max: 8192,
+    default: DEFAULT_CHUNK_SIZE,
+    help: 'tokens per forward pass; the KV cache carries context between chunks, so results do not depend on it (memory does)',
+  },
   'max-bytes': maxBytesFlag(DEFAULT_MAX_INPUT_BYTES),
 });

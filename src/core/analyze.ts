@@ -53,7 +53,11 @@ export const DEFAULT_TOP_K = 5;
 export const DEFAULT_CHUNK_SIZE = 128;
 
 /** Scores `text` with `model`; every token gets its exact span and measures in bits. */
-export async function analyzeText(text: string, model: ScoringModel, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+export async function analyzeText(
+  text: string,
+  model: ScoringModel,
+  options: AnalyzeOptions = {},
+): Promise<AnalysisResult> {
   const { topK = DEFAULT_TOP_K, bos = true, signal } = options;
   // Without a KV cache a window cannot be split into chunks: each window is one pass.
   const chunkSize = model.info.kvCache === false ? Number.MAX_SAFE_INTEGER : (options.chunkSize ?? DEFAULT_CHUNK_SIZE);
@@ -80,12 +84,18 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     options.onToken?.(t);
   };
   // Streamed, the tokens no pass predicts (the first one without BOS) go out too, in order.
-  if (!keep) for (let i = 0; i < Math.min(tok.ids.length, (plan.windows[0]?.targetStart ?? seq.length) - prefix.length); i++) emit(recordAt(i));
+  if (!keep)
+    for (let i = 0; i < Math.min(tok.ids.length, (plan.windows[0]?.targetStart ?? seq.length) - prefix.length); i++)
+      emit(recordAt(i));
 
   const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
   let done = 0;
   const prefixCache = options.prefixCache;
-  const keepAll = prefixCache !== undefined && plan.windows.length === 1 && model.info.kvCache !== false && model.sliceCache !== undefined;
+  const keepAll =
+    prefixCache !== undefined &&
+    plan.windows.length === 1 &&
+    model.info.kvCache !== false &&
+    model.sliceCache !== undefined;
   if (prefixCache && !keepAll) {
     prefixCache.dispose();
     prefixCache.lastStats = null;
@@ -131,11 +141,25 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
           cache = next;
         };
         if (first >= last) {
-          advance((await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false }, signal)).cache);
+          advance(
+            (
+              await model.forward(
+                { inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false },
+                signal,
+              )
+            ).cache,
+          );
         } else if (model.forwardMeasures) {
           const targets = [Array.from({ length: b - first }, (_, r) => seq[first + r + 1] ?? 0)];
           const rows = await model.forwardMeasures(
-            { inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, firstRow: first - a, targets, topK: Math.max(1, topK) },
+            {
+              inputIds: [seq.slice(a, b)],
+              past: cache,
+              keepCache: !lastChunk,
+              firstRow: first - a,
+              targets,
+              topK: Math.max(1, topK),
+            },
             signal,
           );
           advance(rows.cache);
@@ -163,5 +187,9 @@ export async function analyzeText(text: string, model: ScoringModel, options: An
     ...(plan.stride ? { stride: plan.stride } : {}),
     ...(reuse ? { reusedPrefixTokens: prefixCache!.lastStats!.reusedTargets } : {}),
   };
-  return resultObject(model.info, text, tokens, resultOptions, { source: options.source, units: options.units, ...(sums ? { summary: sums.summary(text) } : {}) });
+  return resultObject(model.info, text, tokens, resultOptions, {
+    source: options.source,
+    units: options.units,
+    ...(sums ? { summary: sums.summary(text) } : {}),
+  });
 }

@@ -21,7 +21,8 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   const h = (n - 1) * q;
-  const lo = Math.floor(h), hi = Math.min(n - 1, lo + 1);
+  const lo = Math.floor(h),
+    hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
@@ -29,7 +30,11 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
  * [lower, upper] of Σ values / Σ weights under resampling of the items; `weights` default to 1. Empty
  * input gives [NaN, NaN] (no interval exists).
  */
-export function bootstrapRatio(values: ArrayLike<number>, weights: ArrayLike<number> | null, o: BootstrapOptions = {}): [number, number] {
+export function bootstrapRatio(
+  values: ArrayLike<number>,
+  weights: ArrayLike<number> | null,
+  o: BootstrapOptions = {},
+): [number, number] {
   const n = values.length;
   if (n === 0) return [NaN, NaN];
   const B = o.resamples ?? DEFAULT_RESAMPLES;
@@ -37,7 +42,8 @@ export function bootstrapRatio(values: ArrayLike<number>, weights: ArrayLike<num
   const uniform = mulberry32(o.seed ?? DEFAULT_BOOTSTRAP_SEED);
   const stats = new Float64Array(B);
   for (let b = 0; b < B; b++) {
-    let v = 0, w = 0;
+    let v = 0,
+      w = 0;
     for (let k = 0; k < n; k++) {
       const i = Math.floor(uniform() * n);
       v += values[i];

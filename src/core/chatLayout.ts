@@ -28,7 +28,11 @@ export interface ChatLayout {
 }
 
 export function chatLayout(model: ScoringModel & ChatCapable, messages: ChatMessage[]): ChatLayout {
-  const { text, contents: ranges } = templatedChat(model, messages, 'a dialogue cannot be laid out in the form it was trained on; choose a chat model');
+  const { text, contents: ranges } = templatedChat(
+    model,
+    messages,
+    'a dialogue cannot be laid out in the form it was trained on; choose a chat model',
+  );
   const tok = model.tokenize(text);
   const spans = messages.map((m, k) => {
     const r = ranges[k];
@@ -38,7 +42,10 @@ export function chatLayout(model: ScoringModel & ChatCapable, messages: ChatMess
   const filled = spans.filter((s) => s.tokenEnd > s.tokenStart);
   for (let i = 1; i < filled.length; i++) {
     if (filled[i].tokenStart < filled[i - 1].tokenEnd) {
-      throw new SemanticFlowError('unsupported-model', `Messages ${filled[i - 1].message + 1} and ${filled[i].message + 1} share a token in the templated text of ${model.info.id} (its template puts nothing between them), so their turns cannot be told apart.`);
+      throw new SemanticFlowError(
+        'unsupported-model',
+        `Messages ${filled[i - 1].message + 1} and ${filled[i].message + 1} share a token in the templated text of ${model.info.id} (its template puts nothing between them), so their turns cannot be told apart.`,
+      );
     }
   }
   return { text, tok, messages: spans };
@@ -48,7 +55,11 @@ export function chatLayout(model: ScoringModel & ChatCapable, messages: ChatMess
  * The ids of a pass in which the content tokens of every message of `role` are replaced by `baselineIds`,
  * and where each original token went (−1 for a replaced one).
  */
-export function splicedIds(layout: ChatLayout, role: string, baselineIds: readonly number[]): { ids: number[]; position: Int32Array } {
+export function splicedIds(
+  layout: ChatLayout,
+  role: string,
+  baselineIds: readonly number[],
+): { ids: number[]; position: Int32Array } {
   const ids: number[] = [];
   const position = new Int32Array(layout.tok.ids.length).fill(-1);
   const replaced = layout.messages.filter((m) => m.role === role && m.tokenEnd > m.tokenStart);

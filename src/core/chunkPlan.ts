@@ -28,7 +28,10 @@ export function planScoring(o: {
   const { length, firstTarget } = o;
   const W = o.contextWindow ?? Infinity;
   if (length <= W) {
-    return { windows: length > firstTarget ? [{ begin: 0, end: length, targetStart: firstTarget, targetEnd: length }] : [], stride: null };
+    return {
+      windows: length > firstTarget ? [{ begin: 0, end: length, targetStart: firstTarget, targetEnd: length }] : [],
+      stride: null,
+    };
   }
   const stride = Math.max(1, Math.min(o.stride ?? Math.floor(W / 2), W - 1));
   const windows: ScoringWindow[] = [{ begin: 0, end: W, targetStart: firstTarget, targetEnd: W }];

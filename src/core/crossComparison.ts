@@ -15,12 +15,24 @@ const utf8 = new TextEncoder();
 
 export type CrossCompareOptions = Pick<AnalyzeOptions, 'topK' | 'chunkSize' | 'stride' | 'bos' | 'signal'>;
 
-export async function compareAcrossTokenizers(a: ScoringModel, b: ScoringModel, text: string, options: CrossCompareOptions = {}): Promise<AnalysisResult> {
-  if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to compare on: the input is empty.');
+export async function compareAcrossTokenizers(
+  a: ScoringModel,
+  b: ScoringModel,
+  text: string,
+  options: CrossCompareOptions = {},
+): Promise<AnalysisResult> {
+  if (text.length === 0)
+    throw new SemanticFlowError('bad-input', 'There is no text to compare on: the input is empty.');
   throwIfAborted(options.signal);
   const ra = await analyzeText(text, a, { ...options, units: true });
   const rb = await analyzeText(text, b, { ...options, units: true });
-  const lines = ra.lines!.map((l, i) => ({ start: l.start, end: l.end, bytes: utf8.encode(l.text).length, bitsA: l.surprisalBits, bitsB: rb.lines![i].surprisalBits }));
+  const lines = ra.lines!.map((l, i) => ({
+    start: l.start,
+    end: l.end,
+    bytes: utf8.encode(l.text).length,
+    bitsA: l.surprisalBits,
+    bitsB: rb.lines![i].surprisalBits,
+  }));
   const crossComparison: CrossComparison = {
     modelB: b.info,
     tokensA: ra.summary.scoredTokens,

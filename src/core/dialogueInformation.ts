@@ -42,7 +42,8 @@ class RowCursor {
   async at(target: number): Promise<ForcedRow> {
     for (;;) {
       const r = await this.rows.next();
-      if (r.done || r.value.target > target) throw new Error(`dialogueInformation: the baseline pass has no row for position ${target}`);
+      if (r.done || r.value.target > target)
+        throw new Error(`dialogueInformation: the baseline pass has no row for position ${target}`);
       if (r.value.target === target) return r.value;
     }
   }
@@ -57,7 +58,8 @@ const SIDES_ROLE: Record<Side, string> = { 'user-to-assistant': 'assistant', 'as
 
 function baselineIdsOf(model: ScoringModel, o: DialogueOptions): number[] {
   if ((o.baseline ?? 'neutral') === 'neutral') return [];
-  if (!o.baselineText) throw new SemanticFlowError('bad-argument', 'The baseline `text` needs a non-empty baseline text.');
+  if (!o.baselineText)
+    throw new SemanticFlowError('bad-argument', 'The baseline `text` needs a non-empty baseline text.');
   return model.tokenize(o.baselineText).ids;
 }
 
@@ -68,7 +70,11 @@ function owners(layout: ChatLayout): Int32Array {
   return owner;
 }
 
-export async function dialogueInformation(model: ScoringModel & ChatCapable, messages: ChatMessage[], o: DialogueOptions = {}): Promise<AnalysisResult> {
+export async function dialogueInformation(
+  model: ScoringModel & ChatCapable,
+  messages: ChatMessage[],
+  o: DialogueOptions = {},
+): Promise<AnalysisResult> {
   const { topK = 5, chunkSize = 128, bos = true, signal } = o;
   throwIfAborted(signal);
   const layout = chatLayout(model, messages);
@@ -86,14 +92,34 @@ export async function dialogueInformation(model: ScoringModel & ChatCapable, mes
     return Math.max(1, prefix.length + (m ? pass.position[m.tokenStart] : 0));
   };
   const cursors: Record<Side, RowCursor> = {
-    'user-to-assistant': new RowCursor(forcedRows(model, [...prefix, ...passY.ids], { firstTarget: firstNeeded(passY, 'user-to-assistant'), chunkSize, stride: o.stride, signal })),
-    'assistant-to-user': new RowCursor(forcedRows(model, [...prefix, ...passX.ids], { firstTarget: firstNeeded(passX, 'assistant-to-user'), chunkSize, stride: o.stride, signal })),
+    'user-to-assistant': new RowCursor(
+      forcedRows(model, [...prefix, ...passY.ids], {
+        firstTarget: firstNeeded(passY, 'user-to-assistant'),
+        chunkSize,
+        stride: o.stride,
+        signal,
+      }),
+    ),
+    'assistant-to-user': new RowCursor(
+      forcedRows(model, [...prefix, ...passX.ids], {
+        firstTarget: firstNeeded(passX, 'assistant-to-user'),
+        chunkSize,
+        stride: o.stride,
+        signal,
+      }),
+    ),
   };
-  const position: Record<Side, Int32Array> = { 'user-to-assistant': passY.position, 'assistant-to-user': passX.position };
+  const position: Record<Side, Int32Array> = {
+    'user-to-assistant': passY.position,
+    'assistant-to-user': passX.position,
+  };
 
   const tokens: TokenRecord[] = tok.ids.map((_, i) => blankRecord(tok, i, text, model, i));
   const records: DialogueTokenRecord[] = [];
-  const sums: Record<Side, CompensatorSums> = { 'user-to-assistant': new CompensatorSums(), 'assistant-to-user': new CompensatorSums() };
+  const sums: Record<Side, CompensatorSums> = {
+    'user-to-assistant': new CompensatorSums(),
+    'assistant-to-user': new CompensatorSums(),
+  };
   let truncated = false;
   const total = 3 * (seqJ.length - 1);
   let done = 0;
@@ -112,10 +138,22 @@ export async function dialogueInformation(model: ScoringModel & ChatCapable, mes
         const pm = pairMeasures(a.row, b.row, t.id);
         const iotaBits = pm.log2P - pm.log2Q;
         const rec: DialogueTokenRecord = {
-          index: i, id: t.id, text: t.text, start: t.start, end: t.end,
-          iotaBits, klBits: pm.klBits, compensatorBits: 0, residualBits: 0, z: null,
-          surprisalBits: -pm.log2P, baselineSurprisalBits: -pm.log2Q, entropyBits: m.entropyBits, logRatioVarBits2: pm.logRatioVarBits2,
-          turn: message, direction: side,
+          index: i,
+          id: t.id,
+          text: t.text,
+          start: t.start,
+          end: t.end,
+          iotaBits,
+          klBits: pm.klBits,
+          compensatorBits: 0,
+          residualBits: 0,
+          z: null,
+          surprisalBits: -pm.log2P,
+          baselineSurprisalBits: -pm.log2Q,
+          entropyBits: m.entropyBits,
+          logRatioVarBits2: pm.logRatioVarBits2,
+          turn: message,
+          direction: side,
           ...(a.truncatedContext || b.truncatedContext ? { truncatedContext: true } : {}),
           ...(t.special ? { special: true } : {}),
         };
@@ -131,20 +169,35 @@ export async function dialogueInformation(model: ScoringModel & ChatCapable, mes
     await Promise.all(Object.values(cursors).map((c) => c.close()));
   }
 
-  const unscored = layout.messages.some((x) => SIDES[x.role] && x.tokenEnd > x.tokenStart && tokens[x.tokenStart].surprisalBits === null);
+  const unscored = layout.messages.some(
+    (x) => SIDES[x.role] && x.tokenEnd > x.tokenStart && tokens[x.tokenStart].surprisalBits === null,
+  );
   const turns = turnsOf(layout, tokens, records);
   const userToAssistant = directionOf(records, 'user-to-assistant', sums['user-to-assistant']);
   const assistantToUser = directionOf(records, 'assistant-to-user', sums['assistant-to-user']);
-  return resultObject(model.info, text, tokens, { topK, bos: prefix.length > 0, chunkSize, ...(o.stride ? { stride: o.stride } : {}) }, {
-    dialogue: {
-      baseline: o.baseline ?? 'neutral',
-      ...(o.baseline === 'text' ? { baselineText: o.baselineText } : {}),
-      turns,
-      tokens: records,
-      userToAssistant,
-      assistantToUser,
-      conservation: conservationOf(tokens, (i) => (owner[i] >= 0 ? SIDES[messages[owner[i]].role] : undefined), records, userToAssistant, assistantToUser, { truncated, unscored }),
-      bos: prefix.length > 0,
+  return resultObject(
+    model.info,
+    text,
+    tokens,
+    { topK, bos: prefix.length > 0, chunkSize, ...(o.stride ? { stride: o.stride } : {}) },
+    {
+      dialogue: {
+        baseline: o.baseline ?? 'neutral',
+        ...(o.baseline === 'text' ? { baselineText: o.baselineText } : {}),
+        turns,
+        tokens: records,
+        userToAssistant,
+        assistantToUser,
+        conservation: conservationOf(
+          tokens,
+          (i) => (owner[i] >= 0 ? SIDES[messages[owner[i]].role] : undefined),
+          records,
+          userToAssistant,
+          assistantToUser,
+          { truncated, unscored },
+        ),
+        bos: prefix.length > 0,
+      },
     },
-  });
+  );
 }

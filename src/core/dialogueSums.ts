@@ -12,7 +12,11 @@ export type Side = DialogueTokenRecord['direction'];
 
 const scored = (r: { special?: boolean }): boolean => !r.special;
 
-export function turnsOf(layout: ChatLayout, tokens: readonly TokenRecord[], records: readonly DialogueTokenRecord[]): DialogueTurn[] {
+export function turnsOf(
+  layout: ChatLayout,
+  tokens: readonly TokenRecord[],
+  records: readonly DialogueTokenRecord[],
+): DialogueTurn[] {
   const byTurn = new Map<number, DialogueTokenRecord[]>();
   for (const r of records) {
     if (!byTurn.has(r.turn)) byTurn.set(r.turn, []);
@@ -23,10 +27,13 @@ export function turnsOf(layout: ChatLayout, tokens: readonly TokenRecord[], reco
   return layout.messages.map((m) => {
     const own = (byTurn.get(m.message) ?? []).filter(scored);
     let bits = 0;
-    for (let i = m.tokenStart; i < m.tokenEnd; i++) if (scored(tokens[i]) && tokens[i].surprisalBits !== null) bits += tokens[i].surprisalBits!;
+    for (let i = m.tokenStart; i < m.tokenEnd; i++)
+      if (scored(tokens[i]) && tokens[i].surprisalBits !== null) bits += tokens[i].surprisalBits!;
     const iotaBits = own.reduce((a, r) => a + r.iotaBits, 0);
     const klBits = own.reduce((a, r) => a + r.klBits, 0);
-    const side = own[0]?.direction ?? (m.role === 'user' ? 'assistant-to-user' : m.role === 'assistant' ? 'user-to-assistant' : null);
+    const side =
+      own[0]?.direction ??
+      (m.role === 'user' ? 'assistant-to-user' : m.role === 'assistant' ? 'user-to-assistant' : null);
     if (side) {
       cumulative[side] += iotaBits;
       cumulativeKl[side] += klBits;
@@ -48,7 +55,11 @@ export function turnsOf(layout: ChatLayout, tokens: readonly TokenRecord[], reco
   });
 }
 
-export function directionOf(records: readonly DialogueTokenRecord[], side: Side, sums: CompensatorSums): DialogueDirection {
+export function directionOf(
+  records: readonly DialogueTokenRecord[],
+  side: Side,
+  sums: CompensatorSums,
+): DialogueDirection {
   const own = records.filter((r) => r.direction === side && scored(r));
   return {
     totalBits: sums.iotaBits,
@@ -72,7 +83,8 @@ export function conservationOf(
   yx: DialogueDirection,
   why: { truncated: boolean; unscored: boolean },
 ): DialogueConservation {
-  let joint = 0, template = 0;
+  let joint = 0,
+    template = 0;
   tokens.forEach((t, i) => {
     if (t.surprisalBits === null) return;
     if (sideOf(i) === undefined) template += t.surprisalBits;
@@ -83,9 +95,16 @@ export function conservationOf(
   const directedSumBits = xy.totalBits + yx.totalBits;
   const exact = !why.truncated && !why.unscored;
   const note = exact
-    ? 'Exact by construction: both sides are the joint pass\'s per-token log-probabilities, grouped by owner, minus those of the two baseline passes; î uses the baseline passes in place of the model\'s marginals, so it is the pointwise mutual information only to that extent.'
+    ? "Exact by construction: both sides are the joint pass's per-token log-probabilities, grouped by owner, minus those of the two baseline passes; î uses the baseline passes in place of the model's marginals, so it is the pointwise mutual information only to that extent."
     : why.truncated
       ? 'Not exact: some tokens were scored with a sliding window (the transcript is longer than the context window), so a pass is no longer one chain-rule factorisation and the totals are not code lengths of the three sequences.'
       : 'Not exact: the first content token has no prediction (no BOS before it), so it is missing from every total.';
-  return { mutualInformationBits, directedSumBits, gapBits: mutualInformationBits - directedSumBits, exact, note, templateBits: template };
+  return {
+    mutualInformationBits,
+    directedSumBits,
+    gapBits: mutualInformationBits - directedSumBits,
+    exact,
+    note,
+    templateBits: template,
+  };
 }

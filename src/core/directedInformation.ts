@@ -36,25 +36,39 @@ export class CompensatorSums {
   iotaBits = 0;
   klBits = 0;
   varBits2 = 0;
-  add(iotaBits: number, klBits: number, varBits2: number): { compensatorBits: number; residualBits: number; z: number | null } {
+  add(
+    iotaBits: number,
+    klBits: number,
+    varBits2: number,
+  ): { compensatorBits: number; residualBits: number; z: number | null } {
     this.iotaBits += iotaBits;
     this.klBits += klBits;
     this.varBits2 += varBits2;
     const residualBits = this.iotaBits - this.klBits;
-    return { compensatorBits: this.klBits, residualBits, z: this.varBits2 > 0 ? residualBits / Math.sqrt(this.varBits2) : null };
+    return {
+      compensatorBits: this.klBits,
+      residualBits,
+      z: this.varBits2 > 0 ? residualBits / Math.sqrt(this.varBits2) : null,
+    };
   }
 }
 
-export async function directedInformation(model: ScoringModel & ChatCapable, input: DirectedInput, options: DirectedOptions = {}): Promise<AnalysisResult> {
+export async function directedInformation(
+  model: ScoringModel & ChatCapable,
+  input: DirectedInput,
+  options: DirectedOptions = {},
+): Promise<AnalysisResult> {
   const { topK = 5, chunkSize = 128, bos = true, signal } = options;
   throwIfAborted(signal);
   const ctx = directedContext(model, input, options);
   const ids = (list: number[]) => list.map((i) => ctx.tok.ids[i]);
-  const promptIds = ids(ctx.promptTokens), responseIds = ids(ctx.responseTokens);
+  const promptIds = ids(ctx.promptTokens),
+    responseIds = ids(ctx.responseTokens);
   const bosId = model.info.bosTokenId;
   const useBos = bos && bosId !== null;
   // A context that already opens with the BOS special token (a chat template) gets no second one.
-  const opensWithBos = (tokIndex: number | undefined) => tokIndex !== undefined && ctx.tok.ids[tokIndex] === bosId && ctx.tok.special[tokIndex];
+  const opensWithBos = (tokIndex: number | undefined) =>
+    tokIndex !== undefined && ctx.tok.ids[tokIndex] === bosId && ctx.tok.special[tokIndex];
   const prefixA = useBos && !opensWithBos([...ctx.promptTokens, ...ctx.responseTokens][0]) ? [bosId as number] : [];
   const baselineOpens = ctx.baselineIds.length > 0 ? ctx.baselineOpensWithBos : opensWithBos(ctx.responseTokens[0]);
   const prefixB = useBos && !baselineOpens ? [bosId as number] : [];
@@ -67,7 +81,8 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
   const tokens: TokenRecord[] = context.map((i, k) => blankRecord(ctx.tok, i, ctx.text, model, k));
   const di: DiTokenRecord[] = [];
   const sums = new CompensatorSums();
-  let promptedBits = 0, baselineBits = 0;
+  let promptedBits = 0,
+    baselineBits = 0;
 
   const total = seqA.length - 1 + (seqB.length - Math.max(1, bR0));
   let done = 0;
@@ -82,7 +97,8 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
       const r = a.target - aR0;
       if (r >= 0 && bR0 + r >= 1) {
         const b = await rowsB.next();
-        if (b.done || b.value.target !== bR0 + r) throw new Error('directedInformation: the baseline rows are out of step');
+        if (b.done || b.value.target !== bR0 + r)
+          throw new Error('directedInformation: the baseline rows are out of step');
         done++;
         const pm = pairMeasures(a.row, b.value.row, t.id);
         const iotaBits = pm.log2P - pm.log2Q;
@@ -119,27 +135,40 @@ export async function directedInformation(model: ScoringModel & ChatCapable, inp
   }
 
   const last = di[di.length - 1];
-  return resultObject(model.info, ctx.text, tokens, { topK, bos: useBos, chunkSize, ...(options.stride ? { stride: options.stride } : {}) }, {
-    di: {
-      baseline: ctx.baseline,
-      ...(ctx.baseline !== 'bos' ? { baselineText: ctx.baselineText } : {}),
-      promptText: ctx.promptText,
-      promptTokenIds: promptIds,
-      baselineTokenIds: ctx.baselineIds,
-      responseStart: ctx.responseStart,
-      responseEnd: ctx.responseEnd,
-      tokens: di,
-      totalBits: sums.iotaBits,
-      totalKlBits: sums.klBits,
-      totalResidualBits: sums.iotaBits - sums.klBits,
-      finalZ: last ? last.z : null,
-      responseTokenStart: ctx.promptTokens.length,
-      cutInsideToken: ctx.cutInsideToken,
-      promptedResponseBits: promptedBits,
-      baselineResponseBits: baselineBits,
-      bos: useBos,
-      input: ctx.source,
-      ...('messages' in input && model.chatTemplate ? { chat: { template: model.chatTemplate, messages: input.messages.map((m) => ({ role: m.role, content: m.content })) } } : {}),
+  return resultObject(
+    model.info,
+    ctx.text,
+    tokens,
+    { topK, bos: useBos, chunkSize, ...(options.stride ? { stride: options.stride } : {}) },
+    {
+      di: {
+        baseline: ctx.baseline,
+        ...(ctx.baseline !== 'bos' ? { baselineText: ctx.baselineText } : {}),
+        promptText: ctx.promptText,
+        promptTokenIds: promptIds,
+        baselineTokenIds: ctx.baselineIds,
+        responseStart: ctx.responseStart,
+        responseEnd: ctx.responseEnd,
+        tokens: di,
+        totalBits: sums.iotaBits,
+        totalKlBits: sums.klBits,
+        totalResidualBits: sums.iotaBits - sums.klBits,
+        finalZ: last ? last.z : null,
+        responseTokenStart: ctx.promptTokens.length,
+        cutInsideToken: ctx.cutInsideToken,
+        promptedResponseBits: promptedBits,
+        baselineResponseBits: baselineBits,
+        bos: useBos,
+        input: ctx.source,
+        ...('messages' in input && model.chatTemplate
+          ? {
+              chat: {
+                template: model.chatTemplate,
+                messages: input.messages.map((m) => ({ role: m.role, content: m.content })),
+              },
+            }
+          : {}),
+      },
     },
-  });
+  );
 }

@@ -85,12 +85,21 @@ export function tokenRangeOf(spans: readonly TokenSpan[], r: TextRange): { begin
 const range = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
 
 function fromRanges(model: ScoringModel, text: string, p: TextRange, r: TextRange, source: DirectedContext['source']) {
-  const ok = (x: TextRange) => Number.isInteger(x.start) && Number.isInteger(x.end) && 0 <= x.start && x.start <= x.end && x.end <= text.length;
+  const ok = (x: TextRange) =>
+    Number.isInteger(x.start) && Number.isInteger(x.end) && 0 <= x.start && x.start <= x.end && x.end <= text.length;
   if (!ok(p) || !ok(r)) {
-    throw new SemanticFlowError('bad-input', `The prompt range ${p.start}–${p.end} or the response range ${r.start}–${r.end} is not inside the text (0–${text.length}).`);
+    throw new SemanticFlowError(
+      'bad-input',
+      `The prompt range ${p.start}–${p.end} or the response range ${r.start}–${r.end} is not inside the text (0–${text.length}).`,
+    );
   }
-  if (p.end > r.start) throw new SemanticFlowError('bad-input', `The prompt (${p.start}–${p.end}) must end before the response starts (${r.start}).`);
-  if (r.end === r.start) throw new SemanticFlowError('bad-input', 'The response is empty: there is nothing to measure.');
+  if (p.end > r.start)
+    throw new SemanticFlowError(
+      'bad-input',
+      `The prompt (${p.start}–${p.end}) must end before the response starts (${r.start}).`,
+    );
+  if (r.end === r.start)
+    throw new SemanticFlowError('bad-input', 'The response is empty: there is nothing to measure.');
   const tok = model.tokenize(text);
   const rBegin = firstFrom(tok.spans, r.start);
   const rEnd = firstAtOrAfter(tok.spans, r.end, rBegin);
@@ -113,31 +122,50 @@ function fromRanges(model: ScoringModel, text: string, p: TextRange, r: TextRang
 function fromChat(model: ScoringModel & ChatCapable, messages: ChatMessage[]) {
   const last = messages[messages.length - 1];
   if (!last || last.role !== 'assistant' || messages.length < 2) {
-    throw new SemanticFlowError('bad-input', 'A chat transcript needs at least one message before a last message from the assistant (the response).');
+    throw new SemanticFlowError(
+      'bad-input',
+      'A chat transcript needs at least one message before a last message from the assistant (the response).',
+    );
   }
-  if (last.content.length === 0) throw new SemanticFlowError('bad-input', 'The assistant message is empty: there is nothing to measure.');
+  if (last.content.length === 0)
+    throw new SemanticFlowError('bad-input', 'The assistant message is empty: there is nothing to measure.');
   const { text, contents } = templatedChat(model, messages, 'a chat transcript cannot be scored');
   const response = contents[contents.length - 1];
   return fromRanges(model, text, { start: 0, end: response.start }, response, 'chat');
 }
 
 /** Tokenizes the input once and chooses the baseline context. */
-export function directedContext(model: ScoringModel & ChatCapable, input: DirectedInput, o: BaselineOptions = {}): DirectedContext {
+export function directedContext(
+  model: ScoringModel & ChatCapable,
+  input: DirectedInput,
+  o: BaselineOptions = {},
+): DirectedContext {
   let base;
   if ('messages' in input) base = fromChat(model, input.messages);
   else if ('text' in input) base = fromRanges(model, input.text, input.promptRange, input.responseRange, 'ranges');
   else {
-    if (input.response.length === 0) throw new SemanticFlowError('bad-input', 'The response is empty: there is nothing to measure.');
+    if (input.response.length === 0)
+      throw new SemanticFlowError('bad-input', 'The response is empty: there is nothing to measure.');
     const text = input.prompt + input.response;
-    base = fromRanges(model, text, { start: 0, end: input.prompt.length }, { start: input.prompt.length, end: text.length }, 'texts');
+    base = fromRanges(
+      model,
+      text,
+      { start: 0, end: input.prompt.length },
+      { start: input.prompt.length, end: text.length },
+      'texts',
+    );
   }
   const baseline = o.baseline ?? 'bos';
   let baselineText = '';
   if (baseline === 'text') {
-    if (o.baselineText === undefined || o.baselineText.length === 0) throw new SemanticFlowError('bad-argument', 'The baseline `text` needs a non-empty baseline text.');
+    if (o.baselineText === undefined || o.baselineText.length === 0)
+      throw new SemanticFlowError('bad-argument', 'The baseline `text` needs a non-empty baseline text.');
     baselineText = o.baselineText;
   } else if (baseline === 'neutral') {
-    baselineText = base.source === 'chat' && model.applyChatTemplate ? model.applyChatTemplate([{ role: 'user', content: '' }], { addGenerationPrompt: true }) : NEUTRAL_TEXT;
+    baselineText =
+      base.source === 'chat' && model.applyChatTemplate
+        ? model.applyChatTemplate([{ role: 'user', content: '' }], { addGenerationPrompt: true })
+        : NEUTRAL_TEXT;
   }
   const bt = baselineText.length > 0 ? model.tokenize(baselineText) : { ids: [], special: [] };
   const baselineOpensWithBos = bt.ids.length > 0 && bt.ids[0] === model.info.bosTokenId && bt.special[0];

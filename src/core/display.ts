@@ -7,7 +7,8 @@ import { eastAsianWidth } from 'get-east-asian-width';
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: a run of zero-width code points, variation selectors alone included
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]+$/u;
-const EMOJI_PRESENTATION = /\p{Emoji_Presentation}|\u{FE0F}|\p{Extended_Pictographic}\u{200D}|\p{Regional_Indicator}{2}/u;
+const EMOJI_PRESENTATION =
+  /\p{Emoji_Presentation}|\u{FE0F}|\p{Extended_Pictographic}\u{200D}|\p{Regional_Indicator}{2}/u;
 
 /** Columns one grapheme takes on a terminal: 0 (joiners, marks), 1, or 2 (wide East Asian, emoji). */
 function graphemeWidth(g: string): number {
@@ -26,7 +27,8 @@ export function displayWidth(s: string): number {
 /** `s` cut to at most `width` columns, whole graphemes only, ending in … when cut. */
 export function fitWidth(s: string, width: number): string {
   if (displayWidth(s) <= width) return s;
-  let out = '', w = 0;
+  let out = '',
+    w = 0;
   for (const { segment } of graphemes.segment(s)) {
     const g = graphemeWidth(segment);
     if (w + g > width - 1) break;
@@ -40,7 +42,8 @@ export const padEnd = (s: string, width: number): string => s + ' '.repeat(Math.
 export const padStart = (s: string, width: number): string => ' '.repeat(Math.max(0, width - displayWidth(s))) + s;
 
 /** A number with fixed decimals, or — when it does not exist. */
-export const num = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+export const num = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 
 const codePoint = (c: string) => `<U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}>`;
 

@@ -34,18 +34,22 @@ export function pairMeasures(p: Float32Array, q: Float32Array, target: number): 
   const V = p.length;
   if (q.length !== V) throw new Error(`pairMeasures: rows of ${V} and ${q.length} logits`);
   if (scratch.length < V) scratch = new Float64Array(V);
-  const mp = maxOf(p, 0, V), mq = maxOf(q, 0, V);
-  let zp = 0, zq = 0;
+  const mp = maxOf(p, 0, V),
+    mq = maxOf(q, 0, V);
+  let zp = 0,
+    zq = 0;
   for (let v = 0; v < V; v++) {
     const e = expNeg(mp - p[v]);
     scratch[v] = e;
     zp += e;
     zq += expNeg(mq - q[v]);
   }
-  const logZp = Math.log(zp) + mp, logZq = Math.log(zq) + mq;
+  const logZp = Math.log(zp) + mp,
+    logZq = Math.log(zq) + mq;
   // log p_v − log q_v = (p_v − q_v) − c; centring on c keeps the sums of small differences exact.
   const c = logZp - logZq;
-  let s1 = 0, s2 = 0;
+  let s1 = 0,
+    s2 = 0;
   for (let v = 0; v < V; v++) {
     const pv = scratch[v] / zp;
     if (pv === 0) continue;
@@ -84,7 +88,8 @@ export interface ReferenceRow {
 }
 
 export function referenceRow(row: Float32Array): ReferenceRow {
-  const logits = new Float32Array(row.length), probs = new Float32Array(row.length);
+  const logits = new Float32Array(row.length),
+    probs = new Float32Array(row.length);
   return { logits, probs, ...referenceRowInto(row, logits, probs) };
 }
 
@@ -92,7 +97,12 @@ export function referenceRow(row: Float32Array): ReferenceRow {
  * Fills `logits` and `probs` (views of a row's length, e.g. into a shared table) from a logits row;
  * `known` is the row's logZ and max when the caller has them already (positionMeasures computes both).
  */
-export function referenceRowInto(row: Float32Array, logits: Float32Array, probs: Float32Array, known?: { logZ: number; max: number }): Pick<ReferenceRow, 'mass' | 'logZ' | 'max'> {
+export function referenceRowInto(
+  row: Float32Array,
+  logits: Float32Array,
+  probs: Float32Array,
+  known?: { logZ: number; max: number },
+): Pick<ReferenceRow, 'mass' | 'logZ' | 'max'> {
   logits.set(row);
   const logZ = known ? known.logZ : logSumExp(logits);
   let mass = 0;
@@ -112,10 +122,18 @@ const SHIFT_MARGIN = 20;
  * the reference's largest logit plus a margin (an occluded row stays near its clean row), and the
  * rare row that rises above that is redone with its own maximum.
  */
-export function againstReference(p: ReferenceRow, logits: Float32Array, target: number, offset = 0): { logRatioBits: number; klBits: number } {
+export function againstReference(
+  p: ReferenceRow,
+  logits: Float32Array,
+  target: number,
+  offset = 0,
+): { logRatioBits: number; klBits: number } {
   const { logits: lp, probs } = p;
   const V = lp.length;
-  let shift = p.max + SHIFT_MARGIN, zq = 0, s = 0, lowest = Infinity;
+  let shift = p.max + SHIFT_MARGIN,
+    zq = 0,
+    s = 0,
+    lowest = Infinity;
   for (let v = 0; v < V; v++) {
     const l = logits[offset + v];
     s += probs[v] * (lp[v] - l);

@@ -17,7 +17,22 @@ function unitOfToken(units: readonly UnitAggregate[], tokens: number): ({ unit: 
   return of;
 }
 
-const CSV_HEAD = ['index', 'id', 'start', 'end', 'text', 'surprisal_bits', 'probability', 'entropy_bits', 'varentropy_bits2', 'surprise_excess_bits', 'rank', 'truncated_context', 'top1_text', 'top1_bits'];
+const CSV_HEAD = [
+  'index',
+  'id',
+  'start',
+  'end',
+  'text',
+  'surprisal_bits',
+  'probability',
+  'entropy_bits',
+  'varentropy_bits2',
+  'surprise_excess_bits',
+  'rank',
+  'truncated_context',
+  'top1_text',
+  'top1_bits',
+];
 
 type UnitColumns = { kind: 'word' | 'line'; byToken: ({ unit: number; bits: number } | null)[] };
 
@@ -35,8 +50,25 @@ export function csvWriter(out: TextOut, units: UnitColumns[] = []): ResultWriter
   return {
     head: () => void out.write([...CSV_HEAD, ...units.flatMap((u) => [u.kind, `${u.kind}_bits`])].join(',') + '\n'),
     token(t) {
-      const cells = [t.index, t.id, t.start, t.end, t.text, t.surprisalBits, t.probability, t.entropyBits, t.varentropyBits2, t.surpriseExcessBits, t.rank, t.truncatedContext ? 1 : 0, t.topK?.[0]?.text, t.topK?.[0]?.bits];
-      out.write([...cells, ...units.flatMap((u) => [u.byToken[i]?.unit, u.byToken[i]?.bits])].map(csvCell).join(',') + '\n');
+      const cells = [
+        t.index,
+        t.id,
+        t.start,
+        t.end,
+        t.text,
+        t.surprisalBits,
+        t.probability,
+        t.entropyBits,
+        t.varentropyBits2,
+        t.surpriseExcessBits,
+        t.rank,
+        t.truncatedContext ? 1 : 0,
+        t.topK?.[0]?.text,
+        t.topK?.[0]?.bits,
+      ];
+      out.write(
+        [...cells, ...units.flatMap((u) => [u.byToken[i]?.unit, u.byToken[i]?.bits])].map(csvCell).join(',') + '\n',
+      );
       i++;
     },
     tail: () => {},

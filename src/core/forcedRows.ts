@@ -25,7 +25,11 @@ export interface ForcedRowsOptions {
 }
 
 /** Rows for targets firstTarget … seq.length − 1, each exactly once, in order. */
-export async function* forcedRows(model: ScoringModel, seq: readonly number[], o: ForcedRowsOptions): AsyncGenerator<ForcedRow, void, undefined> {
+export async function* forcedRows(
+  model: ScoringModel,
+  seq: readonly number[],
+  o: ForcedRowsOptions,
+): AsyncGenerator<ForcedRow, void, undefined> {
   const plan = planScoring({
     length: seq.length,
     firstTarget: Math.max(1, o.firstTarget),
@@ -43,12 +47,18 @@ export async function* forcedRows(model: ScoringModel, seq: readonly number[], o
         const b = Math.min(feedEnd, a + o.chunkSize);
         const first = Math.max(a, w.targetStart - 1);
         const out = await model.forward(
-          { inputIds: [seq.slice(a, b)], past: cache, keepCache: b < feedEnd, ...(first >= b ? { wantLogits: false } : {}) },
+          {
+            inputIds: [seq.slice(a, b)],
+            past: cache,
+            keepCache: b < feedEnd,
+            ...(first >= b ? { wantLogits: false } : {}),
+          },
           o.signal,
         );
         cache?.dispose();
         cache = out.cache;
-        for (let p = first; p < b; p++) yield { target: p + 1, row: logitsRow(out, 0, p - a), truncatedContext: w.begin > 0 };
+        for (let p = first; p < b; p++)
+          yield { target: p + 1, row: logitsRow(out, 0, p - a), truncatedContext: w.begin > 0 };
       }
     } finally {
       cache?.dispose();

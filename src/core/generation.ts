@@ -10,13 +10,7 @@ import { SemanticFlowError, throwIfAborted } from './errors';
 import { NEUTRAL_TEXT, type BaselineKind, type BaselineOptions } from './directedInput';
 import { CompensatorSums } from './directedInformation';
 import { pairMeasures } from './divergence';
-import type {
-  AnalysisResult,
-  DiTokenRecord,
-  GenerationResult,
-  GenerationSample,
-  TokenRecord,
-} from './result';
+import type { AnalysisResult, DiTokenRecord, GenerationResult, GenerationSample, TokenRecord } from './result';
 import { argmax, mulberry32, sampleId, sampleSeed } from './sampling';
 import { logitsRow, type KvCache, type ScoringModel } from './scoringModel';
 import { prefill, type Prefilled } from './prefill';
@@ -59,7 +53,11 @@ export interface GenerateOptions extends BaselineOptions {
   onProgress?: (p: GenerateProgress) => void;
 }
 
-function baselineIdsOf(model: ScoringModel, kind: BaselineKind, text: string | undefined): { ids: number[]; text: string } {
+function baselineIdsOf(
+  model: ScoringModel,
+  kind: BaselineKind,
+  text: string | undefined,
+): { ids: number[]; text: string } {
   if (kind === 'bos') return { ids: [], text: '' };
   const t = kind === 'neutral' ? NEUTRAL_TEXT : text;
   if (!t) throw new SemanticFlowError('bad-argument', 'The baseline `text` needs a non-empty baseline text.');
@@ -76,7 +74,8 @@ function meanStd(values: number[]): { mean: number; std: number } {
 /** Mean and spread at each step of per-sample cumulative curves; a finished sample keeps its last value. */
 function expectedCurve(curves: number[][]): { mean: number[]; std: number[] } {
   const L = Math.max(0, ...curves.map((c) => c.length));
-  const mean: number[] = [], std: number[] = [];
+  const mean: number[] = [],
+    std: number[] = [];
   for (let t = 0; t < L; t++) {
     const m = meanStd(curves.filter((c) => c.length > 0).map((c) => c[Math.min(t, c.length - 1)]));
     mean.push(m.mean);
@@ -94,29 +93,44 @@ function validate(o: GenerateOptions): { K: number; T: number; maxTokens: number
   const K = o.samples ?? 1;
   const T = o.temperature ?? 1;
   const maxTokens = o.maxTokens ?? 64;
-  if (!Number.isInteger(K) || K < 1) throw new SemanticFlowError('bad-argument', `The number of samples must be a whole number ≥ 1, not ${K}.`);
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new SemanticFlowError('bad-argument', `The maximum number of tokens must be a whole number ≥ 1, not ${maxTokens}.`);
-  if (!(T > 0) || !Number.isFinite(T)) throw new SemanticFlowError('bad-argument', `The temperature must be a positive number, not ${T}.`);
+  if (!Number.isInteger(K) || K < 1)
+    throw new SemanticFlowError('bad-argument', `The number of samples must be a whole number ≥ 1, not ${K}.`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new SemanticFlowError(
+      'bad-argument',
+      `The maximum number of tokens must be a whole number ≥ 1, not ${maxTokens}.`,
+    );
+  if (!(T > 0) || !Number.isFinite(T))
+    throw new SemanticFlowError('bad-argument', `The temperature must be a positive number, not ${T}.`);
   if (K > 1 && (o.greedy || T !== 1)) {
-    throw new SemanticFlowError('bad-argument', 'Monte Carlo flow (more than one sample) samples at temperature 1 without greedy decoding; other settings change the measure.');
+    throw new SemanticFlowError(
+      'bad-argument',
+      'Monte Carlo flow (more than one sample) samples at temperature 1 without greedy decoding; other settings change the measure.',
+    );
   }
   return { K, T, maxTokens };
 }
 
-export async function generate(model: ScoringModel, prompt: string, options: GenerateOptions = {}): Promise<AnalysisResult> {
+export async function generate(
+  model: ScoringModel,
+  prompt: string,
+  options: GenerateOptions = {},
+): Promise<AnalysisResult> {
   const { K, T, maxTokens } = validate(options);
   const { topK = 5, chunkSize = 128, bos = true, stopAtEos = true, signal } = options;
   const seed = options.seed ?? DEFAULT_SEED;
   const baselineKind = options.baseline ?? 'bos';
   const W = model.info.contextWindow ?? Infinity;
-  const bosId = model.info.bosTokenId, eosId = model.info.eosTokenId;
+  const bosId = model.info.bosTokenId,
+    eosId = model.info.eosTokenId;
   const eosIds = new Set(model.info.eosTokenIds ?? (eosId !== null ? [eosId] : []));
   throwIfAborted(signal);
 
   const tok = prompt.length > 0 ? model.tokenize(prompt) : { ids: [], spans: [], special: [] };
   const base = baselineIdsOf(model, baselineKind, options.baselineText);
   const prefix = bos && bosId !== null ? [bosId] : [];
-  const seqA = [...prefix, ...tok.ids], seqB = [...prefix, ...base.ids];
+  const seqA = [...prefix, ...tok.ids],
+    seqB = [...prefix, ...base.ids];
   if (seqA.length === 0 || seqB.length === 0) {
     throw new SemanticFlowError(
       'bad-input',
@@ -124,11 +138,16 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
     );
   }
   if (Math.max(seqA.length, seqB.length) >= W) {
-    throw new SemanticFlowError('too-large', `The prompt is ${seqA.length} tokens; the model's context window of ${W} tokens leaves no room to generate.`);
+    throw new SemanticFlowError(
+      'too-large',
+      `The prompt is ${seqA.length} tokens; the model's context window of ${W} tokens leaves no room to generate.`,
+    );
   }
 
   const promptTokens: TokenRecord[] = tok.ids.map((_, i) => blankRecord(tok, i, prompt, model, i));
-  const pA = await prefill(model, seqA, chunkSize, signal, (target, row) => fillRecord(promptTokens[target - prefix.length], row, topK, model));
+  const pA = await prefill(model, seqA, chunkSize, signal, (target, row) =>
+    fillRecord(promptTokens[target - prefix.length], row, topK, model),
+  );
   let pB: Prefilled;
   try {
     pB = await prefill(model, seqB, chunkSize, signal);
@@ -139,7 +158,10 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
   if (!pA.cache || !pB.cache) {
     pA.cache?.dispose();
     pB.cache?.dispose();
-    throw new SemanticFlowError('unsupported-model', `The model ${model.info.id} returns no KV cache, which generation needs.`);
+    throw new SemanticFlowError(
+      'unsupported-model',
+      `The model ${model.info.id} returns no KV cache, which generation needs.`,
+    );
   }
 
   const batchMax = model.tileCache ? Math.max(1, options.maxBatch ?? 16) : 1;
@@ -175,8 +197,12 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
           const next: number[] = [];
           for (let r = 0; r < R; r++) {
             const g = group[r];
-            if (!g.active) { next.push(eosId ?? 0); continue; }
-            const rowA = outA[r], rowB = outB[r];
+            if (!g.active) {
+              next.push(eosId ?? 0);
+              continue;
+            }
+            const rowA = outA[r],
+              rowB = outB[r];
             const y = options.greedy ? argmax(rowA) : sampleId(rowA, T, g.rng());
             const pm = pairMeasures(rowA, rowB, y);
             const iotaBits = pm.log2P - pm.log2Q;
@@ -190,7 +216,13 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
             let entropyBits: number;
             if (g.k === 0) {
               const rec: TokenRecord = {
-                ...blankRecord({ ids: [y], spans: [{ start: 0, end: 0 }], special: [isEos] }, 0, '', model, promptTokens.length + step),
+                ...blankRecord(
+                  { ids: [y], spans: [{ start: 0, end: 0 }], special: [isEos] },
+                  0,
+                  '',
+                  model,
+                  promptTokens.length + step,
+                ),
                 text,
                 start: prompt.length + generatedText.length,
                 end: prompt.length + generatedText.length + shown.length,
@@ -220,10 +252,18 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
             if (isEos && stopAtEos) stop = 'eos';
             else if (step + 1 >= maxTokens) stop = 'max-tokens';
             else if (Math.max(pA.length, pB.length) + step + 1 > W) stop = 'context-window';
-            if (stop) { g.active = false; g.sample.stopReason = stop; }
+            if (stop) {
+              g.active = false;
+              g.sample.stopReason = stop;
+            }
             next.push(y);
           }
-          options.onProgress?.({ stage: 'generate', doneSamples: k0 + group.filter((g) => !g.active).length, totalSamples: K, step });
+          options.onProgress?.({
+            stage: 'generate',
+            doneSamples: k0 + group.filter((g) => !g.active).length,
+            totalSamples: K,
+            step,
+          });
           if (!group.some((g) => g.active)) break;
           const ids = next.map((y) => [y]);
           const fa = await model.forward({ inputIds: ids, past: cacheA, keepCache: true }, signal);
@@ -234,7 +274,10 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
             fa.cache?.dispose(); // the prompted step's new cache is not held anywhere yet
             throw e;
           }
-          if (owned()) { cacheA?.dispose(); cacheB?.dispose(); }
+          if (owned()) {
+            cacheA?.dispose();
+            cacheB?.dispose();
+          }
           cacheA = fa.cache;
           cacheB = fb.cache;
           outA = Array.from({ length: R }, (_, r) => logitsRow(fa, r, 0));
@@ -245,7 +288,10 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
         cancelled = true;
         for (const g of group) if (g.active) g.sample.stopReason = 'cancelled';
       } finally {
-        if (owned()) { cacheA?.dispose(); cacheB?.dispose(); }
+        if (owned()) {
+          cacheA?.dispose();
+          cacheB?.dispose();
+        }
       }
       samples.push(...group.filter((g) => g.sample.tokenIds.length > 0).map((g) => g.sample));
     }
@@ -262,7 +308,7 @@ export async function generate(model: ScoringModel, prompt: string, options: Gen
     samples: samples.length,
     expectedFlowBits: flow.mean,
     ...(K > 1 ? { expectedFlowStdBits: flow.std } : {}),
-    stopReason: cancelled ? 'cancelled' : samples[0]?.stopReason ?? 'cancelled',
+    stopReason: cancelled ? 'cancelled' : (samples[0]?.stopReason ?? 'cancelled'),
     seed,
     temperature: T,
     ...(options.greedy ? { greedy: true } : {}),

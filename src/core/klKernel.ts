@@ -45,20 +45,43 @@ export interface KlWorkspaceOptions {
 const rowView = (a: Float32Array, i: number, vocab: number) => a.subarray(i * vocab, (i + 1) * vocab);
 
 /** Stores clean row `i`; `known`: its logZ and max, when already computed. */
-export function setReference(table: ReferenceTable, i: number, row: Float32Array, known?: { logZ: number; max: number }): void {
-  const { mass, logZ, max } = referenceRowInto(row, rowView(table.logits, i, table.vocab), rowView(table.probs, i, table.vocab), known);
+export function setReference(
+  table: ReferenceTable,
+  i: number,
+  row: Float32Array,
+  known?: { logZ: number; max: number },
+): void {
+  const { mass, logZ, max } = referenceRowInto(
+    row,
+    rowView(table.logits, i, table.vocab),
+    rowView(table.probs, i, table.vocab),
+    known,
+  );
   table.stats.set([mass, logZ, max], 3 * i);
 }
 
 export function referenceAt(table: ReferenceTable, i: number): ReferenceRow {
   const s = 3 * i;
-  return { logits: rowView(table.logits, i, table.vocab), probs: rowView(table.probs, i, table.vocab), mass: table.stats[s], logZ: table.stats[s + 1], max: table.stats[s + 2] };
+  return {
+    logits: rowView(table.logits, i, table.vocab),
+    probs: rowView(table.probs, i, table.vocab),
+    mass: table.stats[s],
+    logZ: table.stats[s + 1],
+    max: table.stats[s + 2],
+  };
 }
 
-export const referenceLogits = (table: ReferenceTable, i: number): Float32Array => rowView(table.logits, i, table.vocab);
+export const referenceLogits = (table: ReferenceTable, i: number): Float32Array =>
+  rowView(table.logits, i, table.vocab);
 
 function jsWorkspace(count: number, vocab: number, bufferFloats: number): KlWorkspace {
-  const table: ReferenceTable = { vocab, count, logits: new Float32Array(count * vocab), probs: new Float32Array(count * vocab), stats: new Float64Array(3 * count) };
+  const table: ReferenceTable = {
+    vocab,
+    count,
+    logits: new Float32Array(count * vocab),
+    probs: new Float32Array(count * vocab),
+    stats: new Float64Array(3 * count),
+  };
   const buffer = new Float32Array(bufferFloats);
   return {
     kernel: 'js',
@@ -75,7 +98,10 @@ function wasmModule(kind: WasmKind): WebAssembly.Module | null {
   if (!compiled.has(kind)) {
     const base64 = kind === 'wasm-relaxed-simd' ? KL_KERNEL_WASM_RELAXED : KL_KERNEL_WASM;
     try {
-      const bytes = typeof Buffer !== 'undefined' ? Buffer.from(base64, 'base64') : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const bytes =
+        typeof Buffer !== 'undefined'
+          ? Buffer.from(base64, 'base64')
+          : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       compiled.set(kind, new WebAssembly.Module(bytes));
     } catch {
       compiled.set(kind, null); // no WebAssembly, no SIMD, or (relaxed) an engine before V8 11.4
@@ -113,15 +139,20 @@ function wasmWorkspace(kind: WasmKind, count: number, vocab: number, bufferFloat
   const bufferAt = 8 * count * vocab;
   const buffer = new Float32Array(heap, bufferAt, bufferFloats);
   const simd = vocab - (vocab % (4 * KL_KERNEL_UNROLL)); // the kernel's share; the rest is summed here
-  const all = new Float32Array(heap), f = table.logits, p = table.probs;
+  const all = new Float32Array(heap),
+    f = table.logits,
+    p = table.probs;
   return {
     kernel: kind,
     table,
     logitsBuffer: (floats) => buffer.subarray(0, floats),
     compare(i, logits, offset, target) {
       if (logits.buffer !== heap) throw new Error('compare: the logits must be a logitsBuffer view');
-      const s3 = 3 * i, mass = table.stats[s3], logZp = table.stats[s3 + 1];
-      const row = i * vocab, q = logits.byteOffset / 4 + offset;
+      const s3 = 3 * i,
+        mass = table.stats[s3],
+        logZp = table.stats[s3 + 1];
+      const row = i * vocab,
+        q = logits.byteOffset / 4 + offset;
       // e^(q − shift), shifted by the reference's largest logit (an occluded row mostly stays near its clean row)
       const shift = table.stats[s3 + 2];
       let [z, s, qMax] = klRow(4 * (count * vocab + row), 4 * row, 4 * q, simd, shift);
@@ -133,7 +164,8 @@ function wasmWorkspace(kind: WasmKind, count: number, vocab: number, bufferFloat
       }
       // Float32 lanes hold ~1e-7 only while the row stays near its reference: q − shift and lp − q are rounded
       // to 2^-24 of their size, so a row whose largest logit moved further takes the float64 scalar path.
-      if (!(Math.abs(qMax - shift) <= MAX_DRIFT && z > 0 && z < Infinity)) return againstReference(referenceAt(table, i), logits, target, offset);
+      if (!(Math.abs(qMax - shift) <= MAX_DRIFT && z > 0 && z < Infinity))
+        return againstReference(referenceAt(table, i), logits, target, offset);
       const c = logZp - (Math.log(z) + shift);
       return { logRatioBits: (f[row + target] - all[q + target] - c) / LN2, klBits: Math.max(0, (s - c * mass) / LN2) };
     },
@@ -141,8 +173,17 @@ function wasmWorkspace(kind: WasmKind, count: number, vocab: number, bufferFloat
 }
 
 /** A workspace for `count` reference rows and forwards of up to `bufferFloats` logits, with the fastest kernel it can run. */
-export function klWorkspace(count: number, vocab: number, bufferFloats: number, options: KlWorkspaceOptions = {}): KlWorkspace {
-  const order: WasmKind[] = { js: [], 'wasm-simd': ['wasm-simd'], 'wasm-relaxed-simd': ['wasm-relaxed-simd', 'wasm-simd'] }[options.kernel ?? 'wasm-relaxed-simd'] as WasmKind[];
+export function klWorkspace(
+  count: number,
+  vocab: number,
+  bufferFloats: number,
+  options: KlWorkspaceOptions = {},
+): KlWorkspace {
+  const order: WasmKind[] = {
+    js: [],
+    'wasm-simd': ['wasm-simd'],
+    'wasm-relaxed-simd': ['wasm-relaxed-simd', 'wasm-simd'],
+  }[options.kernel ?? 'wasm-relaxed-simd'] as WasmKind[];
   for (const kind of order) {
     const w = wasmWorkspace(kind, count, vocab, bufferFloats);
     if (w) return w;

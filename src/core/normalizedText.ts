@@ -23,7 +23,8 @@ export function normalizedText(text: string, form: NormalizationForm): Normalize
   if (whole === text) return null;
   segmenter ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
   const parts: string[] = [];
-  const start: number[] = [], end: number[] = [];
+  const start: number[] = [],
+    end: number[] = [];
   for (const { segment, index } of segmenter.segment(text)) {
     const n = segment.normalize(form);
     parts.push(n);
@@ -39,7 +40,11 @@ export function normalizedText(text: string, form: NormalizationForm): Normalize
 }
 
 /** A span of the normalized text as a span of the original text (zero-width spans stay zero-width). */
-export function originalSpan(view: NormalizedText, s: { start: number; end: number }, originalLength: number): { start: number; end: number } {
+export function originalSpan(
+  view: NormalizedText,
+  s: { start: number; end: number },
+  originalLength: number,
+): { start: number; end: number } {
   const at = (i: number) => (i < view.start.length ? view.start[i] : originalLength);
   if (s.end <= s.start) return { start: at(s.start), end: at(s.start) };
   return { start: at(s.start), end: view.end[s.end - 1] };

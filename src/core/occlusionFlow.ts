@@ -15,7 +15,13 @@
 import { throwIfAborted } from './errors';
 import { deviceComparer, jsComparer } from './flowComparers';
 import type { KlKernelKind } from './klKernel';
-import { feedLength, planOcclusion, type OcclusionCost, type OcclusionPlan, type OcclusionPlanOptions } from './occlusionPlan';
+import {
+  feedLength,
+  planOcclusion,
+  type OcclusionCost,
+  type OcclusionPlan,
+  type OcclusionPlanOptions,
+} from './occlusionPlan';
 import type { AnalysisResult, FlowResult, TokenRecord } from './result';
 import type { KvCache, ScoringModel } from './scoringModel';
 import { blankRecord } from './tokenRecords';
@@ -69,16 +75,31 @@ interface Feed {
 function feedFor(plan: OcclusionPlan, j: number, s0: number): Feed {
   const { seq, off, method, lastRow } = plan;
   const src = plan.sources[j];
-  const us = src.tokenStart + off, ue = src.tokenEnd + off, len = ue - us;
-  const ids: number[] = [], pos: number[] = [], mask: number[] = [];
+  const us = src.tokenStart + off,
+    ue = src.tokenEnd + off,
+    len = ue - us;
+  const ids: number[] = [],
+    pos: number[] = [],
+    mask: number[] = [];
   for (let p = s0; p <= lastRow; p++) {
     const inUnit = p >= us && p < ue;
-    if (!inUnit) { ids.push(seq[p]); pos.push(method === 'delete' && p >= ue ? p - len : p); mask.push(1); }
-    else if (method === 'attention-mask') { ids.push(seq[p]); pos.push(p); mask.push(0); }
-    else if (method === 'replace') { ids.push(plan.neutralTokenId); pos.push(p); mask.push(1); }
+    if (!inUnit) {
+      ids.push(seq[p]);
+      pos.push(method === 'delete' && p >= ue ? p - len : p);
+      mask.push(1);
+    } else if (method === 'attention-mask') {
+      ids.push(seq[p]);
+      pos.push(p);
+      mask.push(0);
+    } else if (method === 'replace') {
+      ids.push(plan.neutralTokenId);
+      pos.push(p);
+      mask.push(1);
+    }
   }
   const feedIndex = (p: number) => p - s0 - (method === 'delete' && p >= ue ? len : 0);
-  const cells: Feed['cells'] = [], cleanCells: Feed['cleanCells'] = [];
+  const cells: Feed['cells'] = [],
+    cleanCells: Feed['cleanCells'] = [];
   plan.targets.forEach((t, c) => {
     if (t < src.tokenEnd) return;
     const row = t + off - 1;
@@ -105,7 +126,11 @@ function maxBufferFloats(plan: OcclusionPlan, V: number, maxLogitFloats: number)
   return most;
 }
 
-export async function occlusionFlow(model: ScoringModel, text: string, options: OcclusionOptions = {}): Promise<AnalysisResult> {
+export async function occlusionFlow(
+  model: ScoringModel,
+  text: string,
+  options: OcclusionOptions = {},
+): Promise<AnalysisResult> {
   const { topK = 5, chunkSize = 128, signal } = options;
   throwIfAborted(signal);
   const plan = planOcclusion(model, text, options);
@@ -119,14 +144,19 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
   const tokens: TokenRecord[] = plan.tok.ids.map((_, i) => blankRecord(plan.tok, i, text, model, i));
   // On a GPU engine the rows are compared where they are; a pinned kernel (tests, benchmarks) keeps them in JavaScript.
   const context = { model, plan, tokens, topK, signal };
-  const comparer = model.compareHeld && model.forwardMeasures && !options.kernel
-    ? deviceComparer(context)
-    : jsComparer(context, maxBufferFloats(plan, V, maxLogitFloats), options.kernel);
+  const comparer =
+    model.compareHeld && model.forwardMeasures && !options.kernel
+      ? deviceComparer(context)
+      : jsComparer(context, maxBufferFloats(plan, V, maxLogitFloats), options.kernel);
   const phi = sources.map(() => new Array<number>(targets.length).fill(0));
   const expected = sources.map(() => new Array<number>(targets.length).fill(0));
   const totalSteps = plan.cost.tokenSteps;
-  let doneSteps = 0, doneRows = 0;
-  const progress = (n: number) => { doneSteps += n; options.onProgress?.({ stage: 'flow', doneSteps, totalSteps }); };
+  let doneSteps = 0,
+    doneRows = 0;
+  const progress = (n: number) => {
+    doneSteps += n;
+    options.onProgress?.({ stage: 'flow', doneSteps, totalSteps });
+  };
 
   const held = new Map<number, KvCache>(); // clean caches at batch starts (without sliceCache)
   let full: KvCache | null = null;
@@ -156,7 +186,10 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       const feeds = batch.units.map((j) => feedFor(plan, j, batch.s0));
       const B = feeds.length;
       const clean = feeds.flatMap((f, r) => f.cleanCells.map(([c, q]) => ({ j: batch.units[r], c, q })));
-      for (const { j, c } of clean.filter((x) => x.q < 0)) { phi[j][c] = NaN; expected[j][c] = NaN; }
+      for (const { j, c } of clean.filter((x) => x.q < 0)) {
+        phi[j][c] = NaN;
+        expected[j][c] = NaN;
+      }
       const known = clean.filter((x) => x.q >= 0);
       (await comparer.againstClean(known.map(({ c, q }) => [c, q]))).forEach((m, i) => {
         phi[known[i].j][known[i].c] = m.logRatioBits;
@@ -164,13 +197,17 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
       });
       const L = Math.max(...feeds.map((f) => f.ids.length));
       const padPos = feeds[0].pos[feeds[0].pos.length - 1];
-      const rowsOf = (f: typeof feeds[number], key: 'ids' | 'pos' | 'mask', pad: number) => [...f[key], ...new Array<number>(L - f[key].length).fill(pad)];
+      const rowsOf = (f: (typeof feeds)[number], key: 'ids' | 'pos' | 'mask', pad: number) => [
+        ...f[key],
+        ...new Array<number>(L - f[key].length).fill(pad),
+      ];
       const ids = feeds.map((f) => rowsOf(f, 'ids', plan.neutralTokenId));
       const pos = feeds.map((f) => rowsOf(f, 'pos', padPos));
       const mask = feeds.map((f) => [...new Array<number>(batch.s0).fill(1), ...rowsOf(f, 'mask', 0)]);
       const cursor = feeds.map(() => 0);
 
-      let base: KvCache | null = null, cache: KvCache | null = null;
+      let base: KvCache | null = null,
+        cache: KvCache | null = null;
       try {
         if (batch.s0 > 0) base = slice ? await slice(full!, batch.s0) : held.get(batch.s0)!;
         cache = base && B > 1 ? await model.tileCache!(base, B) : base;
@@ -179,7 +216,8 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
           throwIfAborted(signal);
           const c1 = Math.min(L, c0 + cols);
           // The cells whose occluded row this forward computes: [column, row of the output].
-          const cells: [number, number][] = [], at: [number, number][] = [];
+          const cells: [number, number][] = [],
+            at: [number, number][] = [];
           for (let r = 0; r < B; r++) {
             const f = feeds[r];
             for (; cursor[r] < f.cells.length && f.cells[cursor[r]][1] < c1; cursor[r]++) {
@@ -209,9 +247,23 @@ export async function occlusionFlow(model: ScoringModel, text: string, options: 
         base?.dispose();
         held.delete(batch.s0);
       }
-      for (const j of batch.units) options.onRow?.({ source: j, phiBits: phi[j], expectedBits: expected[j], doneRows: ++doneRows, totalRows: sources.length });
+      for (const j of batch.units)
+        options.onRow?.({
+          source: j,
+          phiBits: phi[j],
+          expectedBits: expected[j],
+          doneRows: ++doneRows,
+          totalRows: sources.length,
+        });
     }
-    for (const j of plan.idle) options.onRow?.({ source: j, phiBits: phi[j], expectedBits: expected[j], doneRows: ++doneRows, totalRows: sources.length });
+    for (const j of plan.idle)
+      options.onRow?.({
+        source: j,
+        phiBits: phi[j],
+        expectedBits: expected[j],
+        doneRows: ++doneRows,
+        totalRows: sources.length,
+      });
   } finally {
     full?.dispose();
     for (const c of held.values()) c.dispose();

@@ -93,14 +93,31 @@ export const DEFAULT_MAX_BATCH = 8;
 // of long passes costs more than the passes one by one (attention memory grows with batch × length²).
 export const DEFAULT_BATCH_TOKENS = 192;
 
-function sourcesOf(model: ScoringModel, text: string, tok: TokenizedText, o: OcclusionPlanOptions): { unit: FlowResult['unit']; sources: OcclusionSource[] } {
+function sourcesOf(
+  model: ScoringModel,
+  text: string,
+  tok: TokenizedText,
+  o: OcclusionPlanOptions,
+): { unit: FlowResult['unit']; sources: OcclusionSource[] } {
   if (o.spans) {
     const sources = o.spans.map((s, i) => {
-      if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && 0 <= s.start && s.start < s.end && s.end <= text.length)) {
-        throw new SemanticFlowError('bad-argument', `Source span ${i + 1} (${s.start}–${s.end}) is empty or outside the text (0–${text.length}).`);
+      if (
+        !(
+          Number.isInteger(s.start) &&
+          Number.isInteger(s.end) &&
+          0 <= s.start &&
+          s.start < s.end &&
+          s.end <= text.length
+        )
+      ) {
+        throw new SemanticFlowError(
+          'bad-argument',
+          `Source span ${i + 1} (${s.start}–${s.end}) is empty or outside the text (0–${text.length}).`,
+        );
       }
       const r = tokenRangeOf(tok.spans, s);
-      if (r.end <= r.begin) throw new SemanticFlowError('bad-argument', `Source span ${i + 1} (${s.start}–${s.end}) holds no token.`);
+      if (r.end <= r.begin)
+        throw new SemanticFlowError('bad-argument', `Source span ${i + 1} (${s.start}–${s.end}) holds no token.`);
       return { start: s.start, end: s.end, text: text.slice(s.start, s.end), tokenStart: r.begin, tokenEnd: r.end };
     });
     return { unit: 'span', sources };
@@ -108,7 +125,16 @@ function sourcesOf(model: ScoringModel, text: string, tok: TokenizedText, o: Occ
   const unit = o.unit ?? DEFAULT_FLOW_UNIT;
   const records = tok.ids.map((_, i) => blankRecord(tok, i, text, model, i));
   if (unit === 'token') {
-    return { unit, sources: records.map((t) => ({ start: t.start, end: t.end, text: t.text, tokenStart: t.index, tokenEnd: t.index + 1 })) };
+    return {
+      unit,
+      sources: records.map((t) => ({
+        start: t.start,
+        end: t.end,
+        text: t.text,
+        tokenStart: t.index,
+        tokenEnd: t.index + 1,
+      })),
+    };
   }
   const sources = aggregateUnits(records, text, unit)
     .filter((u) => u.tokenStart >= 0)
@@ -129,13 +155,17 @@ export function planOcclusion(model: ScoringModel, text: string, o: OcclusionPla
   const seq = [...(off ? [bosId as number] : []), ...tok.ids];
   const W = model.info.contextWindow ?? Infinity;
   if (seq.length > W) {
-    throw new SemanticFlowError('too-large', `Occlusion flow needs the whole text in one context window: the text is ${seq.length} tokens${off ? ' with BOS' : ''}, the model's window ${W}. Select a shorter text.`);
+    throw new SemanticFlowError(
+      'too-large',
+      `Occlusion flow needs the whole text in one context window: the text is ${seq.length} tokens${off ? ' with BOS' : ''}, the model's window ${W}. Select a shorter text.`,
+    );
   }
   const { unit, sources } = sourcesOf(model, text, tok, o);
   const tr = o.targetRange ? tokenRangeOf(tok.spans, o.targetRange) : { begin: 0, end: tok.ids.length };
   const targets: number[] = [];
   for (let t = Math.max(tr.begin, 1 - off); t < tr.end; t++) targets.push(t);
-  if (targets.length === 0) throw new SemanticFlowError('bad-argument', 'The target range holds no token that has a prediction.');
+  if (targets.length === 0)
+    throw new SemanticFlowError('bad-argument', 'The target range holds no token that has a prediction.');
   const lastRow = targets[targets.length - 1] + off - 1;
   const neutralTokenId = o.neutralTokenId ?? model.tokenize(' ').ids[0] ?? model.info.eosTokenId ?? 0;
   const reuse = o.reuse ?? true;
@@ -143,7 +173,8 @@ export function planOcclusion(model: ScoringModel, text: string, o: OcclusionPla
   const batchTokens = o.batchTokens ?? DEFAULT_BATCH_TOKENS;
 
   const lastTarget = targets[targets.length - 1];
-  const active: number[] = [], idle: number[] = [];
+  const active: number[] = [],
+    idle: number[] = [];
   sources.forEach((s, j) => (s.tokenEnd <= lastTarget ? active : idle).push(j));
   active.sort((a, b) => sources[a].tokenStart - sources[b].tokenStart || a - b);
 
@@ -155,20 +186,41 @@ export function planOcclusion(model: ScoringModel, text: string, o: OcclusionPla
     const refeed = cur ? start - cur.s0 : Infinity;
     const longest = cur ? lastRow - cur.s0 + 1 : 0;
     const room = Math.min(maxBatch, Math.max(1, Math.floor(batchTokens / Math.max(1, longest))));
-    if (cur && cur.units.length < room && (!reuse || refeed <= 0.25 * feedLength(sources[j], start, lastRow, method))) cur.units.push(j);
+    if (cur && cur.units.length < room && (!reuse || refeed <= 0.25 * feedLength(sources[j], start, lastRow, method)))
+      cur.units.push(j);
     else batches.push({ s0: reuse ? start : 0, units: [j] });
   }
 
   let cells = 0;
   for (const j of active) cells += targets.filter((t) => t >= sources[j].tokenEnd).length;
-  let tokenSteps = seq.length - 1, independentTokenSteps = seq.length - 1;
+  let tokenSteps = seq.length - 1,
+    independentTokenSteps = seq.length - 1;
   for (const b of batches) {
     tokenSteps += b.units.length * Math.max(...b.units.map((j) => feedLength(sources[j], b.s0, lastRow, method)));
   }
   for (const j of active) independentTokenSteps += feedLength(sources[j], 0, lastRow, method);
   return {
-    text, tok, seq, off, unit, method, neutralTokenId, sources, targets, lastRow, batches, idle, reuse,
-    cost: { sources: sources.length, targets: targets.length, cells, passes: batches.length + 1, tokenSteps, independentTokenSteps },
+    text,
+    tok,
+    seq,
+    off,
+    unit,
+    method,
+    neutralTokenId,
+    sources,
+    targets,
+    lastRow,
+    batches,
+    idle,
+    reuse,
+    cost: {
+      sources: sources.length,
+      targets: targets.length,
+      cells,
+      passes: batches.length + 1,
+      tokenSteps,
+      independentTokenSteps,
+    },
   };
 }
 

@@ -14,7 +14,13 @@ export interface Prefilled {
 }
 
 /** One pass over `seq` in chunks; `onRow(target, row)` sees the row predicting each position from 1 on. */
-export async function prefill(model: ScoringModel, seq: number[], chunkSize: number, signal: AbortSignal | undefined, onRow?: (target: number, row: Float32Array) => void): Promise<Prefilled> {
+export async function prefill(
+  model: ScoringModel,
+  seq: number[],
+  chunkSize: number,
+  signal: AbortSignal | undefined,
+  onRow?: (target: number, row: Float32Array) => void,
+): Promise<Prefilled> {
   let cache: KvCache | null = null;
   let lastRow = new Float32Array(0);
   try {
@@ -25,7 +31,10 @@ export async function prefill(model: ScoringModel, seq: number[], chunkSize: num
       if (a > 0) onRow?.(a, lastRow);
       // Without onRow only the last chunk's logits are read: the others pass for their cache alone.
       const wantLogits = onRow !== undefined || b === seq.length;
-      const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: true, wantLogits }, signal);
+      const out = await model.forward(
+        { inputIds: [seq.slice(a, b)], past: cache, keepCache: true, wantLogits },
+        signal,
+      );
       cache?.dispose();
       cache = out.cache;
       if (!wantLogits) continue;

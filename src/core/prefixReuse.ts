@@ -10,7 +10,10 @@ import type { TokenRecord } from './result';
 import type { KvCache, ScoringModel } from './scoringModel';
 
 /** The measure fields of a token (its span comes from the new tokenization). */
-export type TokenMeasureFields = Pick<TokenRecord, 'surprisalBits' | 'probability' | 'entropyBits' | 'varentropyBits2' | 'surpriseExcessBits' | 'rank' | 'topK'>;
+export type TokenMeasureFields = Pick<
+  TokenRecord,
+  'surprisalBits' | 'probability' | 'entropyBits' | 'varentropyBits2' | 'surpriseExcessBits' | 'rank' | 'topK'
+>;
 
 interface PrefixState {
   model: ScoringModel;
@@ -59,7 +62,13 @@ export class PrefixCache {
   }
 
   /** Keeps `cache` (the whole of `seq`) and the measures; disposes what was held before. */
-  remember(model: ScoringModel, key: string, seq: number[], measures: (TokenMeasureFields | undefined)[], cache: KvCache): void {
+  remember(
+    model: ScoringModel,
+    key: string,
+    seq: number[],
+    measures: (TokenMeasureFields | undefined)[],
+    cache: KvCache,
+  ): void {
     this.state?.cache.dispose();
     this.state = { model, key, seq: [...seq], measures, cache };
   }

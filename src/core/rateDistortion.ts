@@ -62,13 +62,28 @@ function worstTokens(s: Scored, k: number): RdWorstToken[] {
     .slice(0, k)
     .map(({ kl, i }) => {
       const { text, token } = s.where[i];
-      return { text, index: token.index, start: token.start, end: token.end, token: token.text, klBits: kl, deltaBits: s.delta[i] };
+      return {
+        text,
+        index: token.index,
+        start: token.start,
+        end: token.end,
+        token: token.text,
+        klBits: kl,
+        deltaBits: s.delta[i],
+      };
     });
 }
 
-export async function rateDistortion(reference: ScoringModel, variants: RdVariantSource[], texts: { name: string; text: string }[], o: RateDistortionOptions): Promise<AnalysisResult> {
-  if (texts.length === 0) throw new SemanticFlowError('bad-input', 'Rate–distortion needs at least one text to measure the distortion on.');
-  if (variants.length === 0) throw new SemanticFlowError('model-not-found', 'The model folder has no onnx/model*.onnx variants.');
+export async function rateDistortion(
+  reference: ScoringModel,
+  variants: RdVariantSource[],
+  texts: { name: string; text: string }[],
+  o: RateDistortionOptions,
+): Promise<AnalysisResult> {
+  if (texts.length === 0)
+    throw new SemanticFlowError('bad-input', 'Rate–distortion needs at least one text to measure the distortion on.');
+  if (variants.length === 0)
+    throw new SemanticFlowError('model-not-found', 'The model folder has no onnx/model*.onnx variants.');
   const resamples = o.resamples ?? DEFAULT_RESAMPLES;
   const seed = o.seed ?? DEFAULT_BOOTSTRAP_SEED;
   const worst = o.worst ?? DEFAULT_WORST;
@@ -90,7 +105,15 @@ export async function rateDistortion(reference: ScoringModel, variants: RdVarian
           topK: o.topK ?? 0,
           chunkSize: o.chunkSize,
           signal: o.signal,
-          onProgress: (p) => o.onProgress?.({ stage: 'rate-distortion', variant: v.name, doneVariants: vi, totalVariants: variants.length, doneTokens: before + p.doneTokens, totalTokens }),
+          onProgress: (p) =>
+            o.onProgress?.({
+              stage: 'rate-distortion',
+              variant: v.name,
+              doneVariants: vi,
+              totalVariants: variants.length,
+              doneTokens: before + p.doneTokens,
+              totalTokens,
+            }),
         });
         before += r.tokens.length;
         if (vi === 0 && ti === 0) shown = r;
@@ -130,7 +153,19 @@ export async function rateDistortion(reference: ScoringModel, variants: RdVarian
   if (!first) throw new Error('rateDistortion: no comparison ran');
   points.sort((a, b) => a.bytes - b.bytes || a.variant.localeCompare(b.variant));
 
-  return resultObject(reference.info, texts[0].text, first.tokens, first.options ?? { topK: o.topK ?? 0, bos: true, chunkSize: o.chunkSize ?? 128 }, {
-    rateDistortion: { reference: o.reference, parameters: o.parameters, texts: counts, bootstrap: { resamples, seed, level: 0.95 }, points },
-  });
+  return resultObject(
+    reference.info,
+    texts[0].text,
+    first.tokens,
+    first.options ?? { topK: o.topK ?? 0, bos: true, chunkSize: o.chunkSize ?? 128 },
+    {
+      rateDistortion: {
+        reference: o.reference,
+        parameters: o.parameters,
+        texts: counts,
+        bootstrap: { resamples, seed, level: 0.95 },
+        points,
+      },
+    },
+  );
 }

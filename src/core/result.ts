@@ -371,7 +371,8 @@ export interface AnalysisResult {
 }
 
 /** JSON.stringify replacer: NaN and ±Infinity never reach the file (they become null). */
-export const finiteNumbers = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+export const finiteNumbers = (_k: string, v: unknown): unknown =>
+  typeof v === 'number' && !Number.isFinite(v) ? null : v;
 
 /** JSON text of a result (see finiteNumbers). */
 export function resultToJson(result: AnalysisResult, indent?: number): string {

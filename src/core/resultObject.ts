@@ -4,14 +4,23 @@ import { aggregateUnits, summarize } from './summary';
 
 export type ResultOptions = NonNullable<AnalysisResult['options']>;
 /** What an analysis adds to the token records: where the text came from, and its own section. */
-export type ResultParts = Pick<AnalysisResult, 'source' | 'di' | 'flow' | 'generation' | 'comparison' | 'crossComparison' | 'rateDistortion' | 'dialogue'> & {
+export type ResultParts = Pick<
+  AnalysisResult,
+  'source' | 'di' | 'flow' | 'generation' | 'comparison' | 'crossComparison' | 'rateDistortion' | 'dialogue'
+> & {
   /** Word and line aggregates too. */
   units?: boolean;
   /** The summary, when the tokens were streamed and not kept (from SummarySums). */
   summary?: AnalysisResult['summary'];
 };
 
-export function resultObject(model: ModelInfo, text: string, tokens: TokenRecord[], options: ResultOptions, parts: ResultParts = {}): AnalysisResult {
+export function resultObject(
+  model: ModelInfo,
+  text: string,
+  tokens: TokenRecord[],
+  options: ResultOptions,
+  parts: ResultParts = {},
+): AnalysisResult {
   const { source, units, summary, ...sections } = parts;
   const result: AnalysisResult = {
     schemaVersion: SCHEMA_VERSION,

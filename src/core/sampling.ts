@@ -39,7 +39,8 @@ export function sampleId(row: Float32Array, temperature: number, uniform: number
   let z = 0;
   for (let v = 0; v < row.length; v++) z += Math.exp((row[v] - m) * inv);
   const u = uniform * z;
-  let acc = 0, last = 0;
+  let acc = 0,
+    last = 0;
   for (let v = 0; v < row.length; v++) {
     const e = Math.exp((row[v] - m) * inv);
     if (e === 0) continue;
@@ -61,17 +62,24 @@ export interface SamplingFilter {
  * renormalised top-k, as vLLM applies them), by inversion of one uniform. Without a restriction it is
  * sampleId itself, so a seed draws the same tokens here as in generate().
  */
-export function sampleIdFiltered(row: Float32Array, temperature: number, uniform: number, filter: SamplingFilter = {}): number {
+export function sampleIdFiltered(
+  row: Float32Array,
+  temperature: number,
+  uniform: number,
+  filter: SamplingFilter = {},
+): number {
   const V = row.length;
   const k = filter.topK && filter.topK > 0 ? Math.min(filter.topK, V) : V;
   const p = filter.topP ?? 1;
   if (k >= V && p >= 1) return sampleId(row, temperature, uniform);
   const order = Array.from({ length: V }, (_, v) => v).sort((a, b) => row[b] - row[a] || a - b);
-  const inv = 1 / temperature, m = row[order[0]];
+  const inv = 1 / temperature,
+    m = row[order[0]];
   const weight = new Float64Array(k);
   let zK = 0;
   for (let i = 0; i < k; i++) zK += weight[i] = Math.exp((row[order[i]] - m) * inv);
-  let kept = 0, mass = 0;
+  let kept = 0,
+    mass = 0;
   while (kept < k && (kept === 0 || mass < p * zK)) mass += weight[kept++];
   const u = uniform * mass;
   let acc = 0;

@@ -26,7 +26,11 @@ export function byteLevelDecoder(): Map<string, number> {
   for (let b = 174; b <= 255; b++) bs.push(b);
   const cs = [...bs];
   let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  for (let b = 0; b < 256; b++)
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
   byteDecoderCache = new Map(cs.map((c, i) => [String.fromCodePoint(c), bs[i]]));
   return byteDecoderCache;
 }
@@ -74,7 +78,8 @@ export function utf8Layout(text: string): Utf8Layout {
   let b = 0;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    let units = 1, len: number;
+    let units = 1,
+      len: number;
     if (c < 0x80) len = 1;
     else if (c < 0x800) len = 2;
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
@@ -157,7 +162,8 @@ function spansInText(text: string, tokens: Uint8Array[], options: SpanOptions): 
       spans.push({ start: at, end: at });
       continue;
     }
-    const s = pos, e = pos + tb.length;
+    const s = pos,
+      e = pos + tb.length;
     const start = u16Start[s];
     const end = e >= bytes.length ? text.length : charLen[e] !== 0 ? u16Start[e] : u16End[e - 1];
     spans.push({ start, end });
@@ -184,7 +190,9 @@ function isSpecialLike(b: Uint8Array): boolean {
 
 /** Index of the token whose span contains UTF-16 `offset` (the last such token when spans overlap), or -1. */
 export function tokenAt(spans: readonly TokenSpan[], offset: number): number {
-  let lo = 0, hi = spans.length - 1, found = -1;
+  let lo = 0,
+    hi = spans.length - 1,
+    found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (spans[mid].start <= offset) {

@@ -33,7 +33,10 @@ export class SummarySums {
     if (t.special || t.surprisalBits === null) return;
     this.totalBits += t.surprisalBits;
     this.scored++;
-    if (t.entropyBits !== null) { this.entropySum += t.entropyBits; this.entropyCount++; }
+    if (t.entropyBits !== null) {
+      this.entropySum += t.entropyBits;
+      this.entropyCount++;
+    }
     if (t.rank !== null) this.rankBuckets[rankBucket(t.rank)]++;
     if (t.truncatedContext) this.truncated++;
   }
@@ -67,8 +70,13 @@ export function summarize(tokens: readonly TokenRecord[], text: string): Summary
 }
 
 /** Sum of surprisal over tokens whose start lies in [start, end) of the text (status bar, selections). */
-export function bitsInRange(tokens: readonly TokenRecord[], start: number, end: number): { bits: number; tokens: number } {
-  let bits = 0, n = 0;
+export function bitsInRange(
+  tokens: readonly TokenRecord[],
+  start: number,
+  end: number,
+): { bits: number; tokens: number } {
+  let bits = 0,
+    n = 0;
   for (const t of tokens) {
     if (t.end <= start || t.start >= end || t.special || t.surprisalBits === null) continue;
     bits += t.surprisalBits;
@@ -90,9 +98,14 @@ export function unitSpans(text: string, unit: UnitKind): { start: number; end: n
   const out: { start: number; end: number }[] = [];
   const re = new RegExp(unitPattern[unit].source, unitPattern[unit].flags);
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[0].length === 0) { re.lastIndex++; if (re.lastIndex > text.length) break; continue; }
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      if (re.lastIndex > text.length) break;
+      continue;
+    }
     const lead = unit === 'word' ? 0 : m[0].length - m[0].trimStart().length;
-    const s = m.index + lead, e = m.index + m[0].length;
+    const s = m.index + lead,
+      e = m.index + m[0].length;
     if (unit !== 'word' && text.slice(s, e).trim().length === 0) continue;
     out.push({ start: s, end: e });
   }
@@ -107,7 +120,12 @@ export function unitSpans(text: string, unit: UnitKind): { start: number; end: n
 export function aggregateUnits(tokens: readonly TokenRecord[], text: string, unit: UnitKind): UnitAggregate[] {
   const spans = unitSpans(text, unit);
   const out: UnitAggregate[] = spans.map((s) => ({
-    start: s.start, end: s.end, text: text.slice(s.start, s.end), tokenStart: -1, tokenEnd: -1, surprisalBits: 0,
+    start: s.start,
+    end: s.end,
+    text: text.slice(s.start, s.end),
+    tokenStart: -1,
+    tokenEnd: -1,
+    surprisalBits: 0,
   }));
   if (out.length === 0) return out;
   let u = 0;

@@ -22,15 +22,23 @@ const marker = (k: number): string => `\uE000${k}\uE001`;
 const MARKERS = /\uE000(\d+)\uE001/g;
 
 /** The templated text of `messages` (no generation prompt) and each content's range in it; `purpose` says what a model without a template cannot do. */
-export function templatedChat(model: ScoringModel & ChatCapable, messages: ChatMessage[], purpose: string): TemplatedChat {
+export function templatedChat(
+  model: ScoringModel & ChatCapable,
+  messages: ChatMessage[],
+  purpose: string,
+): TemplatedChat {
   const render = model.applyChatTemplate?.bind(model);
-  if (!render) throw new SemanticFlowError('unsupported-model', `The model ${model.info.id} has no chat template, so ${purpose}.`);
+  if (!render)
+    throw new SemanticFlowError('unsupported-model', `The model ${model.info.id} has no chat template, so ${purpose}.`);
   const framed = render(messages.map((m, k) => ({ role: m.role, content: marker(k) })));
   const found = [...framed.matchAll(MARKERS)];
   const order = found.map((m) => Number(m[1]));
   if (order.length !== messages.length || order.some((k, i) => k !== i)) {
     const missing = messages.findIndex((_, k) => !order.includes(k));
-    throw new SemanticFlowError('unsupported-model', `The chat template of ${model.info.id} ${missing >= 0 ? `leaves out message ${missing + 1} (${messages[missing].role})` : 'repeats or reorders the messages'}, so the turns cannot be located in the templated text.`);
+    throw new SemanticFlowError(
+      'unsupported-model',
+      `The chat template of ${model.info.id} ${missing >= 0 ? `leaves out message ${missing + 1} (${messages[missing].role})` : 'repeats or reorders the messages'}, so the turns cannot be located in the templated text.`,
+    );
   }
   // Templates that trim every content (Llama 3's `| trim`, Llama 2's strip()) are laid out on the trimmed contents.
   const rendered = render(messages);
@@ -38,7 +46,10 @@ export function templatedChat(model: ScoringModel & ChatCapable, messages: ChatM
     const laid = fill(framed, found, messages.map(contentOf));
     if (laid.text === rendered) return laid;
   }
-  throw new SemanticFlowError('unsupported-model', `The chat template of ${model.info.id} changes the text of the messages (for example escapes it, or trims some messages but not others), so the turns cannot be located; remove leading and trailing spaces from the messages, or choose another model.`);
+  throw new SemanticFlowError(
+    'unsupported-model',
+    `The chat template of ${model.info.id} changes the text of the messages (for example escapes it, or trims some messages but not others), so the turns cannot be located; remove leading and trailing spaces from the messages, or choose another model.`,
+  );
 }
 
 /** The frame with each marker replaced by its content. */

@@ -32,7 +32,9 @@ export function positionMeasures(row: Float32Array, target: number, k: number): 
   let max = -Infinity;
   for (let v = 0; v < V; v++) if (row[v] > max) max = row[v];
   // One exp per entry: z = Σ e^(l-m), s1 = Σ e^(l-m)(l-m), s2 = Σ e^(l-m)(l-m)².
-  let z = 0, s1 = 0, s2 = 0;
+  let z = 0,
+    s1 = 0,
+    s2 = 0;
   for (let v = 0; v < V; v++) {
     const d = row[v] - max;
     const e = Math.exp(d);
@@ -49,7 +51,9 @@ export function positionMeasures(row: Float32Array, target: number, k: number): 
   const entropyBits = Math.max(0, entropyNats / LN2);
   const varentropyBits2 = Math.max(0, (meanLogP2 - entropyNats * entropyNats) / (LN2 * LN2));
 
-  let surprisalBits: number | null = null, probability: number | null = null, rank: number | null = null;
+  let surprisalBits: number | null = null,
+    probability: number | null = null,
+    rank: number | null = null;
   if (target >= 0) {
     const t = row[target];
     const logp = t - logZ;
@@ -71,7 +75,10 @@ export function topKOfRow(row: Float32Array, k: number, logZ: number): TopKEntry
     const l = row[v];
     if (ids.length === k && l <= floor) continue;
     let i = ids.length;
-    if (i === k) { ids.pop(); i--; }
+    if (i === k) {
+      ids.pop();
+      i--;
+    }
     while (i > 0 && row[ids[i - 1]] < l) i--;
     ids.splice(i, 0, v);
     if (ids.length === k) floor = row[ids[k - 1]];
@@ -96,7 +103,8 @@ export function logSoftmax(row: Float32Array): Float64Array {
 
 /** KL(p || q) in bits between the softmaxes of two logit rows over the full vocabulary. */
 export function klBits(p: Float32Array, q: Float32Array): number {
-  const lp = logSoftmax(p), lq = logSoftmax(q);
+  const lp = logSoftmax(p),
+    lq = logSoftmax(q);
   let kl = 0;
   for (let v = 0; v < lp.length; v++) {
     const pv = Math.exp(lp[v]);
@@ -107,7 +115,15 @@ export function klBits(p: Float32Array, q: Float32Array): number {
 
 /** Measures of one reduced row from an engine that reduces logits itself (MeasureRows, nats). */
 export function measuresFromRow(
-  m: { targetLogProb: Float32Array; negEntropy: Float32Array; secondMoment: Float32Array; greaterCount: Float32Array; topkLogProb: Float32Array; topkIds: ArrayLike<number | bigint>; k: number },
+  m: {
+    targetLogProb: Float32Array;
+    negEntropy: Float32Array;
+    secondMoment: Float32Array;
+    greaterCount: Float32Array;
+    topkLogProb: Float32Array;
+    topkIds: ArrayLike<number | bigint>;
+    k: number;
+  },
   i: number,
   k: number,
 ): Omit<PositionMeasures, 'logZ' | 'max'> {

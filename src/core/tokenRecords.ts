@@ -5,7 +5,13 @@ import type { ScoringModel, TokenizedText } from './scoringModel';
 import { positionMeasures, type PositionMeasures } from './tokenMeasures';
 
 /** A record without measures for token `i` of `tok` (its text from `text`), numbered `index`. */
-export function blankRecord(tok: TokenizedText, i: number, text: string, model: ScoringModel, index: number): TokenRecord {
+export function blankRecord(
+  tok: TokenizedText,
+  i: number,
+  text: string,
+  model: ScoringModel,
+  index: number,
+): TokenRecord {
   const span = tok.spans[i];
   return {
     index,
@@ -25,7 +31,8 @@ export function blankRecord(tok: TokenizedText, i: number, text: string, model: 
 }
 
 /** An alternative's text: a token that is part of a character shows its bytes (<0xE2>), not U+FFFD. */
-const alternativeText = (model: ScoringModel, id: number): string => (model.tokenBytes ? bytesAsText(model.tokenBytes(id)) : model.tokenText(id));
+const alternativeText = (model: ScoringModel, id: number): string =>
+  model.tokenBytes ? bytesAsText(model.tokenBytes(id)) : model.tokenText(id);
 
 /** Sets `t`'s measures (top-k texts from the model's vocabulary). */
 export function setMeasures(t: TokenRecord, m: Omit<PositionMeasures, 'logZ' | 'max'>, model: ScoringModel): void {
@@ -35,7 +42,12 @@ export function setMeasures(t: TokenRecord, m: Omit<PositionMeasures, 'logZ' | '
   t.varentropyBits2 = m.varentropyBits2;
   t.surpriseExcessBits = (m.surprisalBits as number) - m.entropyBits;
   t.rank = m.rank;
-  t.topK = m.topK.map((e) => ({ id: e.id, text: alternativeText(model, e.id), probability: e.probability, bits: e.bits }));
+  t.topK = m.topK.map((e) => ({
+    id: e.id,
+    text: alternativeText(model, e.id),
+    probability: e.probability,
+    bits: e.bits,
+  }));
 }
 
 /** Fills `t` from the logits row that predicts it. */

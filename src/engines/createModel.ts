@@ -28,7 +28,10 @@ export interface CreateModelOptions {
  */
 export function modelDirOf(engine: OnnxEngineConfig, dtype = engine.dtype): string {
   return engine.hubId
-    ? findHubModel(engine.hubId, dtype, { modelsDirs: [...(engine.modelsDirs ?? []), defaultModelsDir()], audience: 'extension' }).dir
+    ? findHubModel(engine.hubId, dtype, {
+        modelsDirs: [...(engine.modelsDirs ?? []), defaultModelsDir()],
+        audience: 'extension',
+      }).dir
     : (engine.modelDir ?? builtinModelDir());
 }
 

@@ -24,11 +24,19 @@ export interface LanguageModel {
    * Scores a prompt sent as token ids, shown as `text` with `spans`: present only where the engine takes ids
    * (a server whose API accepts them). Two-pass directed information needs it when a token straddles the cut.
    */
-  readonly analyzeIds?: (ids: number[], text: string, spans: readonly TokenSpan[], options: { topK: number; signal?: AbortSignal }) => Promise<AnalysisResult>;
+  readonly analyzeIds?: (
+    ids: number[],
+    text: string,
+    spans: readonly TokenSpan[],
+    options: { topK: number; signal?: AbortSignal },
+  ) => Promise<AnalysisResult>;
   /** Chat template from tokenizer_config.json, when the model has one. */
   readonly chatTemplate?: string | null;
   /** Applies the model's chat template to messages, returning the templated text. */
-  applyChatTemplate?(messages: { role: string; content: string }[], options?: { addGenerationPrompt?: boolean }): string;
+  applyChatTemplate?(
+    messages: { role: string; content: string }[],
+    options?: { addGenerationPrompt?: boolean },
+  ): string;
   dispose(): Promise<void>;
 }
 

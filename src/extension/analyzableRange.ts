@@ -18,7 +18,10 @@ export function stringLiteralAt(line: string, col: number): { start: number; end
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (open) {
-      if (c === '\\') { i++; continue; }
+      if (c === '\\') {
+        i++;
+        continue;
+      }
       if (c === open.quote) {
         if (col > open.at && col <= i) return { start: open.at + 1, end: i };
         open = null;

@@ -36,12 +36,15 @@ export class BuiltinModelNotice {
     this.shownThisSession = true;
     const entry = suggestedModel();
     const notice = builtinNotice(entry, this.models.downloadDtype(entry, config));
-    void Promise.resolve(vscode.window.showInformationMessage(notice.message, notice.download, notice.dismiss)).then(async (picked) => {
-      if (picked === notice.dismiss) await this.globalState.update(BUILTIN_NOTICE_KEY, 'dismissed' satisfies BuiltinNoticeAnswer);
-      else if (picked === notice.download) {
-        await this.globalState.update(BUILTIN_NOTICE_KEY, 'downloaded' satisfies BuiltinNoticeAnswer);
-        await vscode.commands.executeCommand(CommandId.selectModel, entry.id);
-      }
-    });
+    void Promise.resolve(vscode.window.showInformationMessage(notice.message, notice.download, notice.dismiss)).then(
+      async (picked) => {
+        if (picked === notice.dismiss)
+          await this.globalState.update(BUILTIN_NOTICE_KEY, 'dismissed' satisfies BuiltinNoticeAnswer);
+        else if (picked === notice.download) {
+          await this.globalState.update(BUILTIN_NOTICE_KEY, 'downloaded' satisfies BuiltinNoticeAnswer);
+          await vscode.commands.executeCommand(CommandId.selectModel, entry.id);
+        }
+      },
+    );
   }
 }

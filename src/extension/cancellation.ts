@@ -13,7 +13,8 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export type DownloadProgress = Extract<Progress, { stage: 'download' }>;
 
 /** Whole percent of the download done, or null while its total is unknown. */
-export const downloadPercent = (p: DownloadProgress): number | null => (p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null);
+export const downloadPercent = (p: DownloadProgress): number | null =>
+  p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null;
 
 /** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
 export function downloadMessage(p: DownloadProgress): string {
@@ -27,10 +28,14 @@ export function progressMessage(p: Progress): string | undefined {
     case 'load':
       if (p.total) return `Loading ${p.model}: ${formatBytes(p.done ?? 0)} of ${formatBytes(p.total)} read`;
       return p.device ? `Preparing ${p.model} on ${p.device}…` : `Loading ${p.model}…`;
-    case 'download': return downloadMessage(p);
-    case 'score': return `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}${p.detail ? ` · ${p.detail}` : ''}`;
-    case 'token': return undefined;
-    case 'completion': return undefined;
+    case 'download':
+      return downloadMessage(p);
+    case 'score':
+      return `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}${p.detail ? ` · ${p.detail}` : ''}`;
+    case 'token':
+      return undefined;
+    case 'completion':
+      return undefined;
   }
 }
 
@@ -38,19 +43,25 @@ export function progressMessage(p: Progress): string | undefined {
  * Runs `work` under a notification with a Cancel button; cancelling aborts the signal (the engine
  * stops between chunks and the promise settles as cancelled).
  */
-export function withEngineProgress<T>(title: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>): Promise<T> {
+export function withEngineProgress<T>(
+  title: string,
+  work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>,
+): Promise<T> {
   return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-      let lastPct = 0;
-      return work(toAbortSignal(token), (p) => {
-        const message = progressMessage(p);
-        if (message === undefined) return;
-        if (p.stage === 'score' && p.total > 0) {
-          const pct = Math.floor((100 * p.done) / p.total);
-          progress.report({ message, increment: Math.max(0, pct - lastPct) });
-          lastPct = Math.max(lastPct, pct);
-        } else progress.report({ message });
-      });
-    }),
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (progress, token) => {
+        let lastPct = 0;
+        return work(toAbortSignal(token), (p) => {
+          const message = progressMessage(p);
+          if (message === undefined) return;
+          if (p.stage === 'score' && p.total > 0) {
+            const pct = Math.floor((100 * p.done) / p.total);
+            progress.report({ message, increment: Math.max(0, pct - lastPct) });
+            lastPct = Math.max(lastPct, pct);
+          } else progress.report({ message });
+        });
+      },
+    ),
   );
 }

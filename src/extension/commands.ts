@@ -8,7 +8,14 @@ import { analyzeDocument, analyzeRange, analyzeSelection } from './commands/anal
 import { compareModels } from './commands/compareModels';
 import { dialogue } from './commands/dialogue';
 import { directedInformation } from './commands/directedInformation';
-import { clearDecorations, restartEngine, revealToken, showLog, showPanel, toggleLiveMode } from './commands/engineCommands';
+import {
+  clearDecorations,
+  restartEngine,
+  revealToken,
+  showLog,
+  showPanel,
+  toggleLiveMode,
+} from './commands/engineCommands';
 import { exportResult } from './commands/exportResult';
 import { flowMatrix } from './commands/flowMatrix';
 import { analyzeSample, openSettings } from './commands/gettingStarted';

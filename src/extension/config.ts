@@ -39,7 +39,9 @@ export interface ConfigRead {
 }
 
 export const REDRAW_KEYS = ['decoration.metric', 'decoration.colorScale'].map((k) => `${SECTION}.${k}`);
-export const ENGINE_KEYS = ['model', 'device', 'dtype', 'remote.endpoint', 'remote.model'].map((k) => `${SECTION}.${k}`);
+export const ENGINE_KEYS = ['model', 'device', 'dtype', 'remote.endpoint', 'remote.model'].map(
+  (k) => `${SECTION}.${k}`,
+);
 
 /**
  * The dtype when the user chose none: the built-in model's (fp32 where its folder holds onnx/model.onnx,
@@ -56,7 +58,10 @@ export function defaultDtype(): Dtype {
 /** True when a user, workspace or folder layer sets the key (the contributed default does not count). */
 function isSet(cfg: vscode.WorkspaceConfiguration, key: string): boolean {
   const i = cfg.inspect(key);
-  return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+  return (
+    i !== undefined &&
+    (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined)
+  );
 }
 
 export function readConfig(): ConfigRead {
@@ -65,7 +70,8 @@ export function readConfig(): ConfigRead {
   const problems: string[] = [];
   const get = <T>(key: string, fallback: T): T => {
     const r = trustedValue<T>(key, cfg.inspect<T>(key), trusted);
-    if (r.ignoredWorkspaceValue) problems.push(`${SECTION}.${key} from the workspace is ignored because the workspace is not trusted.`);
+    if (r.ignoredWorkspaceValue)
+      problems.push(`${SECTION}.${key} from the workspace is ignored because the workspace is not trusted.`);
     return r.value ?? fallback;
   };
   const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
@@ -77,7 +83,9 @@ export function readConfig(): ConfigRead {
   const int = (key: string, fallback: number, min: number, max: number): number => {
     const v = get<number>(key, fallback);
     if (Number.isInteger(v) && v >= min && v <= max) return v;
-    problems.push(`${SECTION}.${key} is ${JSON.stringify(v)}; it should be a whole number from ${min} to ${max}. Using ${fallback}.`);
+    problems.push(
+      `${SECTION}.${key} is ${JSON.stringify(v)}; it should be a whole number from ${min} to ${max}. Using ${fallback}.`,
+    );
     return fallback;
   };
   const config: Config = {

@@ -29,7 +29,11 @@ export class ContextKeys implements vscode.Disposable {
     private readonly engine: Engine,
     private readonly config: () => Config,
   ) {
-    this.subscriptions = [store.onDidChange(() => this.update()), models.onDidChange(() => this.update()), engine.onDidChangeStatus(() => this.update())];
+    this.subscriptions = [
+      store.onDidChange(() => this.update()),
+      models.onDidChange(() => this.update()),
+      engine.onDidChangeStatus(() => this.update()),
+    ];
     this.update();
   }
 

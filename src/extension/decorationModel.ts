@@ -6,7 +6,13 @@
 import type { AnalysisResult } from '../core/result';
 import { SCALE_BUCKETS, SIGNED_EDGES, SURPRISAL_EDGES, bucketOf } from '../core/scale';
 
-export const DECORATION_METRICS = ['surprisal', 'entropy', 'surpriseExcess', 'directedInformation', 'flowIntoSelection'] as const;
+export const DECORATION_METRICS = [
+  'surprisal',
+  'entropy',
+  'surpriseExcess',
+  'directedInformation',
+  'flowIntoSelection',
+] as const;
 export type DecorationMetric = (typeof DECORATION_METRICS)[number];
 
 export type Range = [start: number, end: number];
@@ -42,7 +48,8 @@ function tokenValues(result: AnalysisResult, pick: (t: AnalysisResult['tokens'][
   return result.tokens.filter((t) => !t.special).map((t) => ({ start: t.start, end: t.end, value: pick(t) }));
 }
 
-const NO_DI = 'This result has no directed information; run "Directed Information: Prompt → Response". Showing surprisal.';
+const NO_DI =
+  'This result has no directed information; run "Directed Information: Prompt → Response". Showing surprisal.';
 const NO_FLOW = 'This result has no flow matrix; run "Token Flow Matrix". Showing surprisal.';
 const SELECT_TARGETS = 'Select target tokens to see the flow into them.';
 
@@ -75,7 +82,11 @@ export function flowIntoRange(result: AnalysisResult, sel: { start: number; end:
  * Why `metric` is not drawn as asked for this result and selection (relative to result.text), or undefined:
  * the note decorationModel gives, without computing any ranges (the status bar asks on every selection change).
  */
-export function metricNote(result: AnalysisResult, metric: DecorationMetric, selection?: { start: number; end: number }): string | undefined {
+export function metricNote(
+  result: AnalysisResult,
+  metric: DecorationMetric,
+  selection?: { start: number; end: number },
+): string | undefined {
   if (metric === 'directedInformation') return result.di ? undefined : NO_DI;
   if (metric !== 'flowIntoSelection') return undefined;
   if (!result.flow) return NO_FLOW;
@@ -83,9 +94,16 @@ export function metricNote(result: AnalysisResult, metric: DecorationMetric, sel
 }
 
 /** The ranges to paint for `metric`; `selection` (relative to result.text) is needed by flowIntoSelection. */
-export function decorationModel(result: AnalysisResult, metric: DecorationMetric, selection?: { start: number; end: number }): DecorationModel {
+export function decorationModel(
+  result: AnalysisResult,
+  metric: DecorationMetric,
+  selection?: { start: number; end: number },
+): DecorationModel {
   const surprisal = (note?: string): DecorationModel => ({
-    buckets: bucketize(tokenValues(result, (t) => t.surprisalBits), SURPRISAL_EDGES),
+    buckets: bucketize(
+      tokenValues(result, (t) => t.surprisalBits),
+      SURPRISAL_EDGES,
+    ),
     metric: 'surprisal',
     ...(note ? { note } : {}),
   });
@@ -93,12 +111,30 @@ export function decorationModel(result: AnalysisResult, metric: DecorationMetric
     case 'surprisal':
       return surprisal();
     case 'entropy':
-      return { buckets: bucketize(tokenValues(result, (t) => t.entropyBits), SURPRISAL_EDGES), metric };
+      return {
+        buckets: bucketize(
+          tokenValues(result, (t) => t.entropyBits),
+          SURPRISAL_EDGES,
+        ),
+        metric,
+      };
     case 'surpriseExcess':
-      return { buckets: bucketize(tokenValues(result, (t) => t.surpriseExcessBits), SIGNED_EDGES), metric };
+      return {
+        buckets: bucketize(
+          tokenValues(result, (t) => t.surpriseExcessBits),
+          SIGNED_EDGES,
+        ),
+        metric,
+      };
     case 'directedInformation':
       if (!result.di) return surprisal(NO_DI);
-      return { buckets: bucketize(result.di.tokens.map((t) => ({ start: t.start, end: t.end, value: t.iotaBits })), SIGNED_EDGES), metric };
+      return {
+        buckets: bucketize(
+          result.di.tokens.map((t) => ({ start: t.start, end: t.end, value: t.iotaBits })),
+          SIGNED_EDGES,
+        ),
+        metric,
+      };
     case 'flowIntoSelection': {
       if (!result.flow) return surprisal(NO_FLOW);
       const values = selection ? flowIntoRange(result, selection) : null;

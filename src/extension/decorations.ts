@@ -12,14 +12,29 @@ import { bucketCounts, decorationModel, emptyBuckets, type DecorationModel } fro
 import { selectionInResult, type ResultStore } from './resultStore';
 
 // Colour-blind-safe ramp (viridis, dark blue → yellow) and a single-hue ramp, both translucent.
-const COLORBLIND = ['#44015440', '#46327e48', '#365c8d50', '#277f8e58', '#1fa18760', '#4ac16d68', '#a0da3970', '#fde72580'];
-const MONOCHROME = Array.from({ length: SCALE_BUCKETS }, (_, i) => `rgba(220, 60, 60, ${(0.04 + (0.5 * i) / (SCALE_BUCKETS - 1)).toFixed(2)})`);
+const COLORBLIND = [
+  '#44015440',
+  '#46327e48',
+  '#365c8d50',
+  '#277f8e58',
+  '#1fa18760',
+  '#4ac16d68',
+  '#a0da3970',
+  '#fde72580',
+];
+const MONOCHROME = Array.from(
+  { length: SCALE_BUCKETS },
+  (_, i) => `rgba(220, 60, 60, ${(0.04 + (0.5 * i) / (SCALE_BUCKETS - 1)).toFixed(2)})`,
+);
 
 function backgroundOf(scale: ColorScale, bucket: number): string | vscode.ThemeColor {
   switch (scale) {
-    case 'theme': return new vscode.ThemeColor(`semanticFlow.bucket${bucket}`);
-    case 'colorblind': return COLORBLIND[bucket];
-    case 'monochrome': return MONOCHROME[bucket];
+    case 'theme':
+      return new vscode.ThemeColor(`semanticFlow.bucket${bucket}`);
+    case 'colorblind':
+      return COLORBLIND[bucket];
+    case 'monochrome':
+      return MONOCHROME[bucket];
   }
 }
 
@@ -59,7 +74,8 @@ export class DecorationRenderer implements vscode.Disposable {
   }
 
   private renderUri(uri: string): void {
-    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.toString() === uri) this.render(editor);
+    for (const editor of vscode.window.visibleTextEditors)
+      if (editor.document.uri.toString() === uri) this.render(editor);
     if (!vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === uri)) this.drawn.delete(uri);
   }
 
@@ -70,10 +86,13 @@ export class DecorationRenderer implements vscode.Disposable {
     const uri = editor.document.uri.toString();
     const stored = this.store.get(uri);
     let model: DecorationModel = { buckets: emptyBuckets(), metric: config.metric };
-    if (stored && stored.documentVersion === editor.document.version) model = decorationModel(stored.result, config.metric, selectionInResult(editor, stored));
+    if (stored && stored.documentVersion === editor.document.version)
+      model = decorationModel(stored.result, config.metric, selectionInResult(editor, stored));
     const base = stored?.offset ?? 0;
     this.types.forEach((type, b) => {
-      const ranges = model.buckets[b].map(([s, e]) => new vscode.Range(editor.document.positionAt(base + s), editor.document.positionAt(base + e)));
+      const ranges = model.buckets[b].map(
+        ([s, e]) => new vscode.Range(editor.document.positionAt(base + s), editor.document.positionAt(base + e)),
+      );
       editor.setDecorations(type, ranges);
     });
     if (stored) this.drawn.set(uri, model);
@@ -84,7 +103,10 @@ export class DecorationRenderer implements vscode.Disposable {
     if (this.typesScale === scale && this.types.length === SCALE_BUCKETS) return;
     for (const t of this.types) t.dispose(); // disposing a type removes its decorations everywhere
     this.types = Array.from({ length: SCALE_BUCKETS }, (_, b) =>
-      vscode.window.createTextEditorDecorationType({ backgroundColor: backgroundOf(scale, b), rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+      vscode.window.createTextEditorDecorationType({
+        backgroundColor: backgroundOf(scale, b),
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
     );
     this.typesScale = scale;
   }

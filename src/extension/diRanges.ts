@@ -27,7 +27,10 @@ export function splitAtMarker(text: string, base: number, marker: string): DiRan
   const lineStart = hit.index + hit[1].length;
   const afterLine = hit.index + hit[0].length;
   // The prompt keeps its final line break (it ends the prompt's last line); the response starts after the marker line.
-  return { prompt: { start: base, end: base + lineStart }, response: { start: base + afterLine, end: base + text.length } };
+  return {
+    prompt: { start: base, end: base + lineStart },
+    response: { start: base + afterLine, end: base + text.length },
+  };
 }
 
 /**
@@ -38,7 +41,11 @@ export function diRangesFrom(selections: readonly Span[], docText: string, marke
   const nonEmpty = selections.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start);
   if (nonEmpty.length >= 2) {
     const [prompt, response] = nonEmpty;
-    if (prompt.end > response.start) throw new SemanticFlowError('bad-input', 'The prompt and response selections overlap; select two separate ranges.');
+    if (prompt.end > response.start)
+      throw new SemanticFlowError(
+        'bad-input',
+        'The prompt and response selections overlap; select two separate ranges.',
+      );
     return { prompt, response };
   }
   const region = nonEmpty[0] ?? { start: 0, end: docText.length };
@@ -49,7 +56,9 @@ export function diRangesFrom(selections: readonly Span[], docText: string, marke
       `Select the prompt and then the response (two selections, e.g. with Alt+click), or put a line "${marker.trim() || '---'}" between them (setting semanticFlow.di.marker).`,
     );
   }
-  if (split.prompt.end <= split.prompt.start) throw new SemanticFlowError('bad-input', `There is no prompt above the "${marker.trim()}" line.`);
-  if (split.response.end <= split.response.start) throw new SemanticFlowError('bad-input', `There is no response below the "${marker.trim()}" line.`);
+  if (split.prompt.end <= split.prompt.start)
+    throw new SemanticFlowError('bad-input', `There is no prompt above the "${marker.trim()}" line.`);
+  if (split.response.end <= split.response.start)
+    throw new SemanticFlowError('bad-input', `There is no response below the "${marker.trim()}" line.`);
   return split;
 }

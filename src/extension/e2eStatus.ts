@@ -16,7 +16,21 @@ export interface E2eStatusFile {
   ok: boolean;
   engine: string;
   model: { id: string; device: string; requestedDevice: string; fallbackReason: string | null } | null;
-  result: { uri: string; kind: string; tokens: number; scoredTokens: number; totalBits: number; bitsPerToken: number | null; hasDi: boolean; hasFlow: boolean; flowComparisons: string | null; hasComparison: boolean; hasGeneration: boolean; hasDialogue: boolean; rateDistortionPoints: number } | null;
+  result: {
+    uri: string;
+    kind: string;
+    tokens: number;
+    scoredTokens: number;
+    totalBits: number;
+    bitsPerToken: number | null;
+    hasDi: boolean;
+    hasFlow: boolean;
+    flowComparisons: string | null;
+    hasComparison: boolean;
+    hasGeneration: boolean;
+    hasDialogue: boolean;
+    rateDistortionPoints: number;
+  } | null;
   tokenCount: number;
   decorations: { metric: string; perBucket: number[]; total: number; note?: string };
   errors: string[];
@@ -55,7 +69,9 @@ export class E2eStatus {
       lastCommand,
       ok,
       engine: engine.status.health,
-      model: m ? { id: m.id, device: m.device, requestedDevice: m.requestedDevice, fallbackReason: m.fallbackReason } : null,
+      model: m
+        ? { id: m.id, device: m.device, requestedDevice: m.requestedDevice, fallbackReason: m.fallbackReason }
+        : null,
       result: stored
         ? {
             uri: stored.uri,
@@ -74,7 +90,12 @@ export class E2eStatus {
           }
         : null,
       tokenCount: stored?.result.tokens.length ?? 0,
-      decorations: { metric: drawn?.metric ?? 'none', perBucket, total: perBucket.reduce((a, b) => a + b, 0), ...(drawn?.note ? { note: drawn.note } : {}) },
+      decorations: {
+        metric: drawn?.metric ?? 'none',
+        perBucket,
+        total: perBucket.reduce((a, b) => a + b, 0),
+        ...(drawn?.note ? { note: drawn.note } : {}),
+      },
       errors: [...errors.shown],
     };
     try {

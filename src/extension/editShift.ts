@@ -34,10 +34,29 @@ function shiftSpans<T extends Spanned>(items: readonly T[], cutStart: number, cu
 const mapPos = (p: number, cutStart: number, cutEnd: number, delta: number): number =>
   p <= cutStart ? p : p >= cutEnd ? p + delta : cutStart;
 
-function rebuild(result: AnalysisResult, text: string, cutStart: number, cutEnd: number, delta: number): AnalysisResult | undefined {
-  const tokens: TokenRecord[] = shiftSpans(result.tokens, cutStart, cutEnd, delta).map((t, i) => (t.index === i ? t : { ...t, index: i }));
+function rebuild(
+  result: AnalysisResult,
+  text: string,
+  cutStart: number,
+  cutEnd: number,
+  delta: number,
+): AnalysisResult | undefined {
+  const tokens: TokenRecord[] = shiftSpans(result.tokens, cutStart, cutEnd, delta).map((t, i) =>
+    t.index === i ? t : { ...t, index: i },
+  );
   if (tokens.length === 0 || text.length === 0) return undefined;
-  const { flow: _f, comparison: _c, crossComparison: _x, generation: _g, rateDistortion: _r, dialogue: _d, words: _w, lines: _l, di, ...rest } = result;
+  const {
+    flow: _f,
+    comparison: _c,
+    crossComparison: _x,
+    generation: _g,
+    rateDistortion: _r,
+    dialogue: _d,
+    words: _w,
+    lines: _l,
+    di,
+    ...rest
+  } = result;
   const next: AnalysisResult = { ...rest, text, tokens, summary: summarize(tokens, text) };
   if (di) {
     next.di = {
@@ -51,7 +70,10 @@ function rebuild(result: AnalysisResult, text: string, cutStart: number, cutEnd:
 }
 
 /** The stored result after one change, or undefined when nothing of it is left. */
-export function applyChange(s: { offset: number; result: AnalysisResult }, c: TextChange): { offset: number; result: AnalysisResult } | undefined {
+export function applyChange(
+  s: { offset: number; result: AnalysisResult },
+  c: TextChange,
+): { offset: number; result: AnalysisResult } | undefined {
   const { text } = s.result;
   const len = text.length;
   const relStart = c.rangeOffset - s.offset;
@@ -77,12 +99,21 @@ export function applyChange(s: { offset: number; result: AnalysisResult }, c: Te
  * The stored result after a document change event (changes applied in order, as VS Code reports
  * them), at the document's new version; undefined when the edits removed every analysed token.
  */
-export function shiftStored(stored: StoredResult, changes: readonly TextChange[], newVersion: number): StoredResult | undefined {
+export function shiftStored(
+  stored: StoredResult,
+  changes: readonly TextChange[],
+  newVersion: number,
+): StoredResult | undefined {
   let cur: { offset: number; result: AnalysisResult } | undefined = { offset: stored.offset, result: stored.result };
   for (const c of changes) {
     cur = applyChange(cur, c);
     if (!cur) return undefined;
   }
   const source = cur.result.source ? { ...cur.result.source, version: newVersion, offset: cur.offset } : undefined;
-  return { ...stored, documentVersion: newVersion, offset: cur.offset, result: source ? { ...cur.result, source } : cur.result };
+  return {
+    ...stored,
+    documentVersion: newVersion,
+    offset: cur.offset,
+    result: source ? { ...cur.result, source } : cur.result,
+  };
 }

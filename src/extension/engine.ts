@@ -47,7 +47,8 @@ export class Engine implements vscode.Disposable {
   private ensureClient(): WorkerClient {
     if (this.client) return this.client;
     const client = new WorkerClient({
-      spawn: () => spawnEngineProcess(this.workerPath, { onStderr: (line) => this.log.warn(`[engine stderr] ${line}`) }),
+      spawn: () =>
+        spawnEngineProcess(this.workerPath, { onStderr: (line) => this.log.warn(`[engine stderr] ${line}`) }),
     });
     this.client = client;
     this.log.info(`starting the engine process (${this.workerPath})`);

@@ -14,7 +14,10 @@ export interface UserFacingError {
   settingsQuery?: string;
 }
 
-const ACTIONS: Record<Exclude<ErrorCode, 'cancelled'>, { action?: ErrorAction; severity?: 'warning'; settingsQuery?: string }> = {
+const ACTIONS: Record<
+  Exclude<ErrorCode, 'cancelled'>,
+  { action?: ErrorAction; severity?: 'warning'; settingsQuery?: string }
+> = {
   'bad-input': { severity: 'warning' },
   'bad-argument': { action: 'Open Settings', settingsQuery: 'semanticFlow' },
   'model-not-found': { action: 'Select Model' },
@@ -34,6 +37,14 @@ const ACTIONS: Record<Exclude<ErrorCode, 'cancelled'>, { action?: ErrorAction; s
 export function userFacingError(code: ErrorCode, message: string): UserFacingError | null {
   if (code === 'cancelled') return null;
   const a = ACTIONS[code] ?? ACTIONS.internal;
-  const text = code === 'internal' ? `Semantic Flow failed unexpectedly: ${message.split('\n')[0]} See the Semantic Flow log for details.` : message;
-  return { severity: a.severity ?? 'error', message: text, ...(a.action ? { action: a.action } : {}), ...(a.settingsQuery ? { settingsQuery: a.settingsQuery } : {}) };
+  const text =
+    code === 'internal'
+      ? `Semantic Flow failed unexpectedly: ${message.split('\n')[0]} See the Semantic Flow log for details.`
+      : message;
+  return {
+    severity: a.severity ?? 'error',
+    message: text,
+    ...(a.action ? { action: a.action } : {}),
+    ...(a.settingsQuery ? { settingsQuery: a.settingsQuery } : {}),
+  };
 }

@@ -42,22 +42,38 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const decorations = new DecorationRenderer(store, config);
   const e2e = new E2eStatus(process.env.SEMANTIC_FLOW_E2E_STATUS, { store, decorations, engine: engineScope, errors });
-  const liveMode = new LiveMode(store, () => config().liveMode, async (doc, region, signal) => {
-    await rescoreRegion(services, doc, region, signal);
-    e2e.write('liveMode.rescore', true);
-  });
+  const liveMode = new LiveMode(
+    store,
+    () => config().liveMode,
+    async (doc, region, signal) => {
+      await rescoreRegion(services, doc, region, signal);
+      e2e.write('liveMode.rescore', true);
+    },
+  );
   const panel = new PanelHost(context, store, log);
   const services: Services = { context, store, engine: engineScope, log, errors, models, config, liveMode, panel };
   const notice = new BuiltinModelNotice(context.globalState, models, config);
   context.subscriptions.push(
-    log, store, engineScope, models, liveMode, decorations,
+    log,
+    store,
+    engineScope,
+    models,
+    liveMode,
+    decorations,
     new ContextKeys(store, models, engineScope, config),
-    store.onDidChange((uri) => { const stored = store.get(uri); if (stored) notice.onResult(stored); }),
+    store.onDidChange((uri) => {
+      const stored = store.get(uri);
+      if (stored) notice.onResult(stored);
+    }),
     new StatusBar(engineScope, store, models, config),
     ...registerCommands(services, e2e),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new ResultHoverProvider(store)),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }],
+      new ResultHoverProvider(store),
+    ),
     trackEdits(store, (doc) => liveMode.onEdited(doc)),
-    panel, panel.registerSerializer(),
+    panel,
+    panel.registerSerializer(),
     panel.onDidSelectToken((e) => void selectTokenInEditor(services, e)),
   );
 }

@@ -35,6 +35,9 @@ export class ResultHoverProvider implements vscode.HoverProvider {
     }
     const target = analyzableRangeAt(doc.getText(), offset, doc.languageId);
     if (!target) return undefined;
-    return new vscode.Hover(markdown(analyzeThisText(uri, target)), new vscode.Range(doc.positionAt(target.start), doc.positionAt(target.end)));
+    return new vscode.Hover(
+      markdown(analyzeThisText(uri, target)),
+      new vscode.Range(doc.positionAt(target.start), doc.positionAt(target.end)),
+    );
   }
 }

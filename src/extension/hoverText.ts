@@ -23,12 +23,14 @@ export function escapeMarkdown(text: string): string {
 
 /** Whitespace and control characters made visible, so a token of spaces or a newline can be seen. */
 export function visibleText(text: string): string {
-  return text
-    .replace(/ /g, '·')
-    .replace(/\t/g, '→')
-    .replace(/\r\n|\n|\r/g, '↵')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (
+    text
+      .replace(/ /g, '·')
+      .replace(/\t/g, '→')
+      .replace(/\r\n|\n|\r/g, '↵')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  );
 }
 
 /** A token's text for a hover: visible whitespace, escaped, at most `max` characters. */
@@ -51,14 +53,22 @@ function flowLines(result: AnalysisResult, t: TokenRecord): string[] {
     .sort((a, b) => Math.abs(b.bits) - Math.abs(a.bits))
     .slice(0, 3);
   if (incoming.length === 0) return ['', 'No flow into this token from earlier units.'];
-  return ['', '**Strongest incoming flow**', '', ...incoming.map((x) => `- “${tokenDisplay(x.s.text, 30)}” → ${escapeMarkdown(formatBits(x.bits, 3))}`)];
+  return [
+    '',
+    '**Strongest incoming flow**',
+    '',
+    ...incoming.map((x) => `- “${tokenDisplay(x.s.text, 30)}” → ${escapeMarkdown(formatBits(x.bits, 3))}`),
+  ];
 }
 
 function diLines(result: AnalysisResult, t: TokenRecord): string[] {
   const di = result.di;
   const d = di?.tokens.find((x) => x.start === t.start && x.end === t.end);
   if (!di || !d) return [];
-  const share = di.totalBits !== 0 && Number.isFinite(di.totalBits) ? ` (${((100 * d.iotaBits) / di.totalBits).toFixed(1)}% of ${escapeMarkdown(formatBits(di.totalBits))})` : '';
+  const share =
+    di.totalBits !== 0 && Number.isFinite(di.totalBits)
+      ? ` (${((100 * d.iotaBits) / di.totalBits).toFixed(1)}% of ${escapeMarkdown(formatBits(di.totalBits))})`
+      : '';
   return ['', `**Directed information** from the prompt: ${escapeMarkdown(formatBits(d.iotaBits, 3))}${share}`];
 }
 
@@ -75,19 +85,34 @@ export function hoverText(result: AnalysisResult, i: number, uri: string): strin
     `| entropy | ${escapeMarkdown(t.entropyBoundsBits ? `${formatBits(t.entropyBoundsBits.lower)} to ${formatBits(t.entropyBoundsBits.upper)}` : formatBits(t.entropyBits))} |`,
     `| rank | ${t.rank ?? '—'} |`,
   ];
-  if (t.surprisalBits === null && !t.special) lines.push('', 'No prediction: the first token has no context (the model has no BOS).');
+  if (t.surprisalBits === null && !t.special)
+    lines.push('', 'No prediction: the first token has no context (the model has no BOS).');
   if (t.truncatedContext) lines.push('', 'Scored with a sliding window that no longer sees the start of the text.');
   if (t.topK && t.topK.length > 0) {
     lines.push('', '**Top alternatives**', '', '| token | p | bits |', '|---|---|---|');
-    for (const k of t.topK) lines.push(`| “${tokenDisplay(k.text, 30)}”${k.id === t.id ? ' ✓' : ''} | ${escapeMarkdown(formatProbability(k.probability))} | ${escapeMarkdown(k.bits.toFixed(2))} |`);
+    for (const k of t.topK)
+      lines.push(
+        `| “${tokenDisplay(k.text, 30)}”${k.id === t.id ? ' ✓' : ''} | ${escapeMarkdown(formatProbability(k.probability))} | ${escapeMarkdown(k.bits.toFixed(2))} |`,
+      );
   }
   lines.push(...flowLines(result, t), ...diLines(result, t));
-  lines.push('', commandLink('Reveal in panel', CommandId.revealToken, { uri, tokenIndex: t.index }, 'Show this token in the Semantic Flow panel'));
+  lines.push(
+    '',
+    commandLink(
+      'Reveal in panel',
+      CommandId.revealToken,
+      { uri, tokenIndex: t.index },
+      'Show this token in the Semantic Flow panel',
+    ),
+  );
   return lines.join('\n');
 }
 
 /** Hover Markdown offering to analyse an unanalysed string literal or paragraph. */
-export function analyzeThisText(uri: string, range: { start: number; end: number; kind: 'string' | 'paragraph' }): string {
+export function analyzeThisText(
+  uri: string,
+  range: { start: number; end: number; kind: 'string' | 'paragraph' },
+): string {
   const what = range.kind === 'string' ? 'this string' : 'this paragraph';
   return `**Semantic Flow** · ${commandLink(`Analyze ${what}`, CommandId.analyzeRange, { uri, start: range.start, end: range.end }, `Score ${what} token by token`)}`;
 }

@@ -9,7 +9,11 @@ import type { ResultStore } from './resultStore';
 
 export const LIVE_DELAY_MS = 400;
 
-export type LiveRescore = (doc: vscode.TextDocument, region: { offset: number; length: number }, signal: AbortSignal) => Promise<void>;
+export type LiveRescore = (
+  doc: vscode.TextDocument,
+  region: { offset: number; length: number },
+  signal: AbortSignal,
+) => Promise<void>;
 
 export class LiveMode implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -28,16 +32,19 @@ export class LiveMode implements vscode.Disposable {
     if (!this.enabled()) return;
     const stored = this.store.get(uri);
     if (!stored || (stored.kind !== undefined && stored.kind !== 'analyze')) return;
-    this.timers.set(uri, setTimeout(() => {
-      this.timers.delete(uri);
-      const now = this.store.get(uri);
-      if (!now || now.documentVersion !== doc.version) return;
-      const ac = new AbortController();
-      this.inFlight.set(uri, ac);
-      void this.rescore(doc, { offset: now.offset, length: now.result.text.length }, ac.signal).finally(() => {
-        if (this.inFlight.get(uri) === ac) this.inFlight.delete(uri);
-      });
-    }, LIVE_DELAY_MS));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        const now = this.store.get(uri);
+        if (!now || now.documentVersion !== doc.version) return;
+        const ac = new AbortController();
+        this.inFlight.set(uri, ac);
+        void this.rescore(doc, { offset: now.offset, length: now.result.text.length }, ac.signal).finally(() => {
+          if (this.inFlight.get(uri) === ac) this.inFlight.delete(uri);
+        });
+      }, LIVE_DELAY_MS),
+    );
   }
 
   cancel(uri: string): void {

@@ -33,7 +33,8 @@ export function parseModelSetting(raw: string | undefined, ctx: PathContext): Mo
   const v = (raw ?? '').trim();
   if (v === '' || /^(builtin|built-in)$/i.test(v) || v === BUILTIN_MODEL_NAME) return { kind: 'builtin' };
   if (/^remote$/i.test(v)) return { kind: 'remote' };
-  if (v === '~' || v.startsWith('~/') || v.startsWith('~\\')) return { kind: 'folder', path: join(ctx.home, v.slice(1)) };
+  if (v === '~' || v.startsWith('~/') || v.startsWith('~\\'))
+    return { kind: 'folder', path: join(ctx.home, v.slice(1)) };
   if (isAbsolute(v)) return { kind: 'folder', path: resolve(v) };
   const relative = ctx.workspaceRoot ? resolve(ctx.workspaceRoot, v) : undefined;
   if (HUB_ID.test(v) && !(relative && ctx.exists(relative))) return { kind: 'hub', id: v };
@@ -43,20 +44,28 @@ export function parseModelSetting(raw: string | undefined, ctx: PathContext): Mo
 /** The setting value that selects `c` (what Select Model writes and the quick pick shows). */
 export function settingValueOf(c: ModelChoice): string {
   switch (c.kind) {
-    case 'builtin': return 'builtin';
-    case 'remote': return 'remote';
-    case 'folder': return c.path;
-    case 'hub': return c.id;
+    case 'builtin':
+      return 'builtin';
+    case 'remote':
+      return 'remote';
+    case 'folder':
+      return c.path;
+    case 'hub':
+      return c.id;
   }
 }
 
 /** A short label for the status bar. */
 export function choiceLabel(c: ModelChoice, remoteModel?: string): string {
   switch (c.kind) {
-    case 'builtin': return BUILTIN_MODEL_NAME;
-    case 'remote': return remoteModel ? `${remoteModel} (remote)` : 'remote';
-    case 'folder': return c.path.split(/[\\/]/).filter(Boolean).pop() ?? c.path;
-    case 'hub': return c.id;
+    case 'builtin':
+      return BUILTIN_MODEL_NAME;
+    case 'remote':
+      return remoteModel ? `${remoteModel} (remote)` : 'remote';
+    case 'folder':
+      return c.path.split(/[\\/]/).filter(Boolean).pop() ?? c.path;
+    case 'hub':
+      return c.id;
   }
 }
 
@@ -75,18 +84,37 @@ export function engineConfigOf(c: ModelChoice, s: EngineSettings): EngineConfig 
   switch (c.kind) {
     case 'remote':
       if (!s.remoteEndpoint) {
-        throw new SemanticFlowError('bad-argument', 'No server is configured: set semanticFlow.remote.endpoint, or run "Semantic Flow: Connect to Server".');
+        throw new SemanticFlowError(
+          'bad-argument',
+          'No server is configured: set semanticFlow.remote.endpoint, or run "Semantic Flow: Connect to Server".',
+        );
       }
       if (!s.remoteModel) {
-        throw new SemanticFlowError('bad-argument', `No model is named for ${s.remoteEndpoint}: set semanticFlow.remote.model, or run "Semantic Flow: Connect to Server".`);
+        throw new SemanticFlowError(
+          'bad-argument',
+          `No model is named for ${s.remoteEndpoint}: set semanticFlow.remote.model, or run "Semantic Flow: Connect to Server".`,
+        );
       }
-      return { kind: 'remote', endpoint: s.remoteEndpoint, model: s.remoteModel, ...(s.apiKey ? { apiKey: s.apiKey } : {}) };
+      return {
+        kind: 'remote',
+        endpoint: s.remoteEndpoint,
+        model: s.remoteModel,
+        ...(s.apiKey ? { apiKey: s.apiKey } : {}),
+      };
     case 'builtin':
       return { kind: 'onnx', id: BUILTIN_MODEL_NAME, modelDir: null, device: s.device, dtype: s.dtype };
     case 'folder':
       return { kind: 'onnx', id: choiceLabel(c), modelDir: c.path, device: s.device, dtype: s.dtype };
     case 'hub':
-      return { kind: 'onnx', id: c.id, modelDir: null, hubId: c.id, ...(s.modelsDirs?.length ? { modelsDirs: s.modelsDirs } : {}), device: s.device, dtype: s.dtype };
+      return {
+        kind: 'onnx',
+        id: c.id,
+        modelDir: null,
+        hubId: c.id,
+        ...(s.modelsDirs?.length ? { modelsDirs: s.modelsDirs } : {}),
+        device: s.device,
+        dtype: s.dtype,
+      };
   }
 }
 
@@ -132,16 +160,23 @@ export function formatParameters(n: number): string {
  * its Hub id with "downloaded" or the download size, and parameters, licence and context in the detail.
  * `dtype` is what a download would fetch (null: the configured dtype has no export; `wanted` names it).
  */
-export function catalogRow(entry: CatalogEntry, local: CatalogLocal, o: { dtype: Dtype | null; wanted: Dtype; current: boolean }): CatalogRow {
+export function catalogRow(
+  entry: CatalogEntry,
+  local: CatalogLocal,
+  o: { dtype: Dtype | null; wanted: Dtype; current: boolean },
+): CatalogRow {
   const icon = local.state === 'downloaded' ? '$(database)' : '$(cloud-download)';
   const size = (d: Dtype) => {
     const bytes = entry.dtypes[d]?.approxBytes ?? 0;
     return bytes > 0 ? `about ${formatBytes(bytes)}, ${d}` : d;
   };
   let status: string;
-  if (local.state === 'downloaded') status = local.where === 'hub-cache' ? `in the Hugging Face cache (${local.dtype})` : `downloaded (${local.dtype})`;
-  else if (o.dtype === null) status = `no ${o.wanted} export: change semanticFlow.dtype (${Object.keys(entry.dtypes).join(', ')})`;
-  else if (local.state === 'partial') status = `partly downloaded (${formatBytes(local.bytes)}), resumes: ${size(o.dtype)}`;
+  if (local.state === 'downloaded')
+    status = local.where === 'hub-cache' ? `in the Hugging Face cache (${local.dtype})` : `downloaded (${local.dtype})`;
+  else if (o.dtype === null)
+    status = `no ${o.wanted} export: change semanticFlow.dtype (${Object.keys(entry.dtypes).join(', ')})`;
+  else if (local.state === 'partial')
+    status = `partly downloaded (${formatBytes(local.bytes)}), resumes: ${size(o.dtype)}`;
   else status = `download ${size(o.dtype)}`;
   const memory = o.dtype ? memoryEstimate(entry, o.dtype) : null;
   const facts = [

@@ -19,8 +19,15 @@ import { modelFolderFor } from '../engines/catalog/modelsDir';
 import type { EngineConfig } from '../worker/protocol';
 import type { Config } from './config';
 import {
-  catalogRow, choiceLabel, downloadDtypeFor, engineConfigOf, hubLoadDtype, parseModelSetting, settingValueOf,
-  type CatalogLocal, type ModelChoice,
+  catalogRow,
+  choiceLabel,
+  downloadDtypeFor,
+  engineConfigOf,
+  hubLoadDtype,
+  parseModelSetting,
+  settingValueOf,
+  type CatalogLocal,
+  type ModelChoice,
 } from './modelChoice';
 
 const PICK_KEY = 'semanticFlow.modelPick';
@@ -50,7 +57,8 @@ export class ModelSelection implements vscode.Disposable {
     private readonly hubRoots: string[] = hubCacheRoots(),
   ) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('semanticFlow.model')) void this.context.globalState.update(PICK_KEY, undefined).then(() => this.changed.fire());
+      if (e.affectsConfiguration('semanticFlow.model'))
+        void this.context.globalState.update(PICK_KEY, undefined).then(() => this.changed.fire());
       else if (e.affectsConfiguration('semanticFlow.remote')) this.changed.fire();
     });
   }
@@ -70,10 +78,20 @@ export class ModelSelection implements vscode.Disposable {
   }
 
   async engineConfig(config: Config, choice: ModelChoice = this.current(config)): Promise<EngineConfig> {
-    const apiKey = choice.kind === 'remote' && config.remoteEndpoint ? await this.context.secrets.get(secretKeyFor(config.remoteEndpoint)) : undefined;
+    const apiKey =
+      choice.kind === 'remote' && config.remoteEndpoint
+        ? await this.context.secrets.get(secretKeyFor(config.remoteEndpoint))
+        : undefined;
     const modelsDirs = choice.kind === 'hub' ? [this.modelsRoot()] : undefined;
     const dtype = choice.kind === 'hub' ? this.hubDtype(choice.id, config) : config.dtype;
-    return engineConfigOf(choice, { device: config.device, dtype, remoteEndpoint: config.remoteEndpoint, remoteModel: config.remoteModel, apiKey, modelsDirs });
+    return engineConfigOf(choice, {
+      device: config.device,
+      dtype,
+      remoteEndpoint: config.remoteEndpoint,
+      remoteModel: config.remoteModel,
+      apiKey,
+      modelsDirs,
+    });
   }
 
   /** Where catalog models download: `<globalStorage>/models`. */
@@ -161,33 +179,77 @@ export class ModelSelection implements vscode.Disposable {
     const current = settingValueOf(this.current(config));
     const mark = (c: ModelChoice) => (settingValueOf(c) === current ? ' $(check)' : '');
     const items: PickItem[] = [
-      { label: `$(package) ${BUILTIN_MODEL_NAME}${mark({ kind: 'builtin' })}`, description: 'built-in, runs locally', choice: { kind: 'builtin' } },
+      {
+        label: `$(package) ${BUILTIN_MODEL_NAME}${mark({ kind: 'builtin' })}`,
+        description: 'built-in, runs locally',
+        choice: { kind: 'builtin' },
+      },
     ];
     if (config.remoteEndpoint) {
-      items.push({ label: `$(remote) ${config.remoteModel || 'remote model'}${mark({ kind: 'remote' })}`, description: config.remoteEndpoint, choice: { kind: 'remote' } });
+      items.push({
+        label: `$(remote) ${config.remoteModel || 'remote model'}${mark({ kind: 'remote' })}`,
+        description: config.remoteEndpoint,
+        choice: { kind: 'remote' },
+      });
     }
-    const catalog = CATALOG.map((entry) => ({ entry, local: this.localState(entry.id, config) }))
-      .filter(({ local }) => options.offerDownloads || local.state === 'downloaded');
-    if (catalog.length) items.push({ label: options.offerDownloads ? 'recommended models (Hugging Face Hub)' : 'downloaded models', kind: vscode.QuickPickItemKind.Separator });
+    const catalog = CATALOG.map((entry) => ({ entry, local: this.localState(entry.id, config) })).filter(
+      ({ local }) => options.offerDownloads || local.state === 'downloaded',
+    );
+    if (catalog.length)
+      items.push({
+        label: options.offerDownloads ? 'recommended models (Hugging Face Hub)' : 'downloaded models',
+        kind: vscode.QuickPickItemKind.Separator,
+      });
     for (const { entry, local } of catalog) {
       const choice: ModelChoice = { kind: 'hub', id: entry.id };
-      const row = catalogRow(entry, local, { dtype: this.downloadDtype(entry, config), wanted: config.dtype, current: settingValueOf(choice) === current });
-      items.push({ ...row, ...(entry.id === SUGGESTED_MODEL_ID ? { detail: `$(star-full) suggested · ${row.detail}` } : {}), choice });
+      const row = catalogRow(entry, local, {
+        dtype: this.downloadDtype(entry, config),
+        wanted: config.dtype,
+        current: settingValueOf(choice) === current,
+      });
+      items.push({
+        ...row,
+        ...(entry.id === SUGGESTED_MODEL_ID ? { detail: `$(star-full) suggested · ${row.detail}` } : {}),
+        choice,
+      });
     }
     const recent = this.recent();
     if (recent.length) items.push({ label: 'recent folders', kind: vscode.QuickPickItemKind.Separator });
-    for (const p of recent) items.push({ label: `$(folder) ${choiceLabel({ kind: 'folder', path: p })}${mark({ kind: 'folder', path: p })}`, description: p, choice: { kind: 'folder', path: p } });
-    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse…', description: 'a folder with config.json, tokenizer.json and onnx/model.onnx', browse: true });
+    for (const p of recent)
+      items.push({
+        label: `$(folder) ${choiceLabel({ kind: 'folder', path: p })}${mark({ kind: 'folder', path: p })}`,
+        description: p,
+        choice: { kind: 'folder', path: p },
+      });
+    items.push(
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      {
+        label: '$(folder-opened) Browse…',
+        description: 'a folder with config.json, tokenizer.json and onnx/model.onnx',
+        browse: true,
+      },
+    );
     return items;
   }
 
   /** Quick pick of `items()`; undefined when dismissed. A catalog model may still need a download (needsDownload). */
   async pick(config: Config, title: string, options: PickOptions = {}): Promise<ModelChoice | undefined> {
     const items = this.items(config, options);
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Model to analyse with', matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title,
+      placeHolder: 'Model to analyse with',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
     if (!picked) return undefined;
     if (!picked.browse) return picked.choice;
-    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this model folder', title });
+    const folder = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Use this model folder',
+      title,
+    });
     return folder?.[0] ? { kind: 'folder', path: folder[0].fsPath } : undefined;
   }
 

@@ -18,7 +18,9 @@ export function modelFacts(entry: CatalogEntry, dtype: Dtype | null): string {
     entry.parameters !== null ? `${formatParameters(entry.parameters)} parameters` : null,
     bytes > 0 ? `about ${formatBytes(bytes)} to download` : null,
     entry.licence ? `${entry.licence} licence` : null,
-  ].filter((f): f is string => f !== null).join(', ');
+  ]
+    .filter((f): f is string => f !== null)
+    .join(', ');
 }
 
 const WHY = `${BUILTIN_MODEL_NAME} is the tiny built-in model: it runs offline, but finds much ordinary text surprising, so its colours say more about the model than about the text.`;
@@ -39,7 +41,8 @@ export function builtinNotice(entry: CatalogEntry, dtype: Dtype | null): Builtin
 }
 
 /** The command URI that downloads (if needed) and selects catalog model `id`. */
-export const selectModelUri = (id: string): string => `command:${CommandId.selectModel}?${encodeURIComponent(JSON.stringify([id]))}`;
+export const selectModelUri = (id: string): string =>
+  `command:${CommandId.selectModel}?${encodeURIComponent(JSON.stringify([id]))}`;
 
 /** The status bar tooltip's line while the built-in model is the one in use (Markdown). */
 export function builtinTooltipLine(entry: CatalogEntry, dtype: Dtype | null): string {

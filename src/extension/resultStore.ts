@@ -30,7 +30,10 @@ export interface LiveStream {
 /** The editor's selection as offsets into stored.result.text (may fall outside it). */
 export function selectionInResult(editor: vscode.TextEditor, stored: StoredResult): { start: number; end: number } {
   const doc = editor.document;
-  return { start: doc.offsetAt(editor.selection.start) - stored.offset, end: doc.offsetAt(editor.selection.end) - stored.offset };
+  return {
+    start: doc.offsetAt(editor.selection.start) - stored.offset,
+    end: doc.offsetAt(editor.selection.end) - stored.offset,
+  };
 }
 
 export class ResultStore implements vscode.Disposable {

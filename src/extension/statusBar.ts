@@ -14,7 +14,11 @@ import { selectionInResult, type ResultStore, type StoredResult } from './result
 import { STATUS_COMMANDS, statusView, type SelectionBits } from './statusBarText';
 
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('semanticFlow.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly item = vscode.window.createStatusBarItem(
+    'semanticFlow.status',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -29,8 +33,12 @@ export class StatusBar implements vscode.Disposable {
       store.onDidChange(() => this.update()),
       selection.onDidChange(() => this.update()),
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),
-      vscode.window.onDidChangeTextEditorSelection((e) => { if (e.textEditor === vscode.window.activeTextEditor) this.update(); }),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('semanticFlow')) this.update(); }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === vscode.window.activeTextEditor) this.update();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('semanticFlow')) this.update();
+      }),
     ];
     this.update();
     this.item.show();
@@ -45,7 +53,8 @@ export class StatusBar implements vscode.Disposable {
 
   /** Bits of the selection (or of the whole result when nothing is selected). */
   private selectionBits(editor: vscode.TextEditor, stored: StoredResult): SelectionBits {
-    if (editor.selection.isEmpty) return { bits: stored.result.summary.totalBits, tokens: stored.result.summary.scoredTokens, whole: true };
+    if (editor.selection.isEmpty)
+      return { bits: stored.result.summary.totalBits, tokens: stored.result.summary.scoredTokens, whole: true };
     const sel = selectionInResult(editor, stored);
     return { ...bitsInRange(stored.result.tokens, sel.start, sel.end), whole: false };
   }

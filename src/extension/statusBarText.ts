@@ -19,7 +19,13 @@ export interface StatusView {
 }
 
 /** The commands the status bar tooltip links to (MarkdownString.isTrusted.enabledCommands). */
-export const STATUS_COMMANDS: readonly string[] = [CommandId.selectModel, CommandId.restartEngine, CommandId.showLog, CommandId.showPanel, CommandId.toggleLiveMode];
+export const STATUS_COMMANDS: readonly string[] = [
+  CommandId.selectModel,
+  CommandId.restartEngine,
+  CommandId.showLog,
+  CommandId.showPanel,
+  CommandId.toggleLiveMode,
+];
 
 const link = (label: string, cmd: string) => `[${label}](command:${cmd})`;
 
@@ -27,8 +33,15 @@ const link = (label: string, cmd: string) => `[${label}](command:${cmd})`;
 const isFallback = (m: ModelInfo): boolean => !!m.fallbackReason && m.requestedDevice !== 'auto';
 
 function modelLine(m: ModelInfo): string {
-  const device = m.requestedDevice === 'auto' ? `${m.device} (chosen by auto)` : m.device === m.requestedDevice ? m.device : `${m.device} (asked for ${m.requestedDevice})`;
-  const why = m.fallbackReason ? `\n\n${isFallback(m) ? 'Fallback' : 'Other devices'}: ${escapeMarkdown(m.fallbackReason)}` : '';
+  const device =
+    m.requestedDevice === 'auto'
+      ? `${m.device} (chosen by auto)`
+      : m.device === m.requestedDevice
+        ? m.device
+        : `${m.device} (asked for ${m.requestedDevice})`;
+  const why = m.fallbackReason
+    ? `\n\n${isFallback(m) ? 'Fallback' : 'Other devices'}: ${escapeMarkdown(m.fallbackReason)}`
+    : '';
   return `**${escapeMarkdown(m.id)}** on ${escapeMarkdown(device)}, ${escapeMarkdown(String(m.dtype))}` + why;
 }
 
@@ -36,13 +49,30 @@ function modelLine(m: ModelInfo): string {
  * `builtinHint`: a Markdown line shown while the built-in model is the one chosen (modelSuggestion.ts's
  * builtinTooltipLine), so the suggested download is one click away from where the model is named.
  */
-export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenLabel: string; selection?: SelectionBits; liveMode: boolean; note?: string; builtinHint?: string }): StatusView {
+export function statusView(o: {
+  status: EngineStatus;
+  model?: ModelInfo;
+  chosenLabel: string;
+  selection?: SelectionBits;
+  liveMode: boolean;
+  note?: string;
+  builtinHint?: string;
+}): StatusView {
   const { status } = o;
-  const links = [link('Select Model', CommandId.selectModel), link('Restart Engine', CommandId.restartEngine), link('Show Log', CommandId.showLog), link('Show Panel', CommandId.showPanel)].join(' · ');
-  const sel = o.selection ? ` · ${o.selection.whole ? 'Σ' : 'sel'} ${o.selection.bits.toFixed(1)} bits/${o.selection.tokens} tok` : '';
+  const links = [
+    link('Select Model', CommandId.selectModel),
+    link('Restart Engine', CommandId.restartEngine),
+    link('Show Log', CommandId.showLog),
+    link('Show Panel', CommandId.showPanel),
+  ].join(' · ');
+  const sel = o.selection
+    ? ` · ${o.selection.whole ? 'Σ' : 'sel'} ${o.selection.bits.toFixed(1)} bits/${o.selection.tokens} tok`
+    : '';
   const live = o.liveMode ? ' $(zap)' : '';
   const lines: string[] = [];
-  let text: string, command: string = CommandId.showPanel, isError = false;
+  let text: string,
+    command: string = CommandId.showPanel,
+    isError = false;
   switch (status.health) {
     case 'stopped':
       text = `$(pulse) ${o.chosenLabel}`;
@@ -67,7 +97,10 @@ export function statusView(o: { status: EngineStatus; model?: ModelInfo; chosenL
       break;
   }
   if (o.builtinHint && !isError) lines.push(o.builtinHint);
-  if (o.selection) lines.push(`${o.selection.whole ? 'Whole result' : 'Selection'}: ${o.selection.bits.toFixed(2)} bits over ${o.selection.tokens} tokens`);
+  if (o.selection)
+    lines.push(
+      `${o.selection.whole ? 'Whole result' : 'Selection'}: ${o.selection.bits.toFixed(2)} bits over ${o.selection.tokens} tokens`,
+    );
   if (o.note) lines.push(escapeMarkdown(o.note));
   lines.push(`Live mode ${o.liveMode ? 'on' : 'off'} (${link('toggle', CommandId.toggleLiveMode)})`, links);
   return { text: text + sel + live, tooltip: lines.join('\n\n'), command, isError };

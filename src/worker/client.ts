@@ -71,10 +71,12 @@ export class WorkerClient implements Disposable {
 
   constructor(options: WorkerClientOptions) {
     const { workerPath } = options;
-    this.spawn = options.spawn ?? (() => {
-      if (!workerPath) throw new Error('WorkerClient needs spawn or workerPath');
-      return new Worker(workerPath) as unknown as WorkerLike;
-    });
+    this.spawn =
+      options.spawn ??
+      (() => {
+        if (!workerPath) throw new Error('WorkerClient needs spawn or workerPath');
+        return new Worker(workerPath) as unknown as WorkerLike;
+      });
   }
 
   get status(): EngineStatus {
@@ -107,7 +109,9 @@ export class WorkerClient implements Disposable {
     try {
       worker = this.ensureWorker();
     } catch (e) {
-      return Promise.reject(new SemanticFlowError('internal', `The Semantic Flow engine could not start: ${(e as Error).message}`));
+      return Promise.reject(
+        new SemanticFlowError('internal', `The Semantic Flow engine could not start: ${(e as Error).message}`),
+      );
     }
     const id = this.nextId++;
     return new Promise<Result<M>>((resolve, reject) => {
@@ -193,7 +197,13 @@ export class WorkerClient implements Disposable {
 
   private onDeath(w: WorkerLike, why: string): void {
     if (w !== this.worker) return; // deliberate stop, or already handled
-    this.kill(w, new SemanticFlowError('internal', `The Semantic Flow engine stopped unexpectedly: ${why}. It restarts on the next request.`));
+    this.kill(
+      w,
+      new SemanticFlowError(
+        'internal',
+        `The Semantic Flow engine stopped unexpectedly: ${why}. It restarts on the next request.`,
+      ),
+    );
   }
 
   private kill(w: WorkerLike, error: SemanticFlowError): void {

@@ -73,9 +73,18 @@ export class Dispatcher {
   private enqueue(msg: RequestMessage): void {
     if (msg.method === 'hello') {
       const ok = msg.params.protocolVersion === PROTOCOL_VERSION;
-      this.post(ok
-        ? { kind: 'result', id: msg.id, result: { protocolVersion: PROTOCOL_VERSION } }
-        : { kind: 'error', id: msg.id, error: { code: 'protocol-mismatch', message: `The engine speaks protocol ${PROTOCOL_VERSION}, the caller ${msg.params.protocolVersion}; reinstall Semantic Flow.` } });
+      this.post(
+        ok
+          ? { kind: 'result', id: msg.id, result: { protocolVersion: PROTOCOL_VERSION } }
+          : {
+              kind: 'error',
+              id: msg.id,
+              error: {
+                code: 'protocol-mismatch',
+                message: `The engine speaks protocol ${PROTOCOL_VERSION}, the caller ${msg.params.protocolVersion}; reinstall Semantic Flow.`,
+              },
+            },
+      );
       return;
     }
     const uri = (msg.params as { source?: { uri: string } }).source?.uri;
@@ -129,11 +138,16 @@ export class Dispatcher {
     const { id } = job.msg;
     const ctx: HandlerContext = {
       signal: job.controller.signal,
-      progress: (progress) => { if (!job.controller.signal.aborted) this.post({ kind: 'progress', id, progress }); },
+      progress: (progress) => {
+        if (!job.controller.signal.aborted) this.post({ kind: 'progress', id, progress });
+      },
       log: (level, message) => this.log(level, message),
     };
     try {
-      const handler = this.handlers[job.msg.method as Exclude<Method, 'hello'>] as (p: unknown, c: HandlerContext) => Promise<unknown>;
+      const handler = this.handlers[job.msg.method as Exclude<Method, 'hello'>] as (
+        p: unknown,
+        c: HandlerContext,
+      ) => Promise<unknown>;
       const result = await handler(job.msg.params, ctx);
       if (job.controller.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'cancelled' });
       this.post({ kind: 'result', id, result });
@@ -149,11 +163,16 @@ export class Dispatcher {
 
 /** Any thrown value as plain data; anything after an abort counts as cancelled. */
 export function toWorkerError(e: unknown, aborted = false): WorkerError {
-  if (aborted || (isSemanticFlowError(e) && e.code === 'cancelled')) return { code: 'cancelled', message: 'The request was cancelled.' };
+  if (aborted || (isSemanticFlowError(e) && e.code === 'cancelled'))
+    return { code: 'cancelled', message: 'The request was cancelled.' };
   if (isSemanticFlowError(e)) return { code: e.code, message: e.message };
   const err = e instanceof Error ? e : new Error(String(e));
   if (/out of memory|std::bad_alloc|Failed to allocate/i.test(err.message)) {
-    return { code: 'out-of-memory', message: `The engine ran out of memory (${err.message.split('\n')[0].slice(0, 200)}). Try a smaller selection, dtype or model.`, stack: err.stack };
+    return {
+      code: 'out-of-memory',
+      message: `The engine ran out of memory (${err.message.split('\n')[0].slice(0, 200)}). Try a smaller selection, dtype or model.`,
+      stack: err.stack,
+    };
   }
   return { code: 'internal', message: err.message, stack: err.stack };
 }

@@ -30,6 +30,9 @@ function channel(): Channel {
 
 const { post, onMessage } = channel();
 const notice = (message: string): void => post({ kind: 'log', level: 'info', message });
-const host = new ModelHost((engine, onProgress) => createModel(engine, { notice, onProgress }), (status) => post({ kind: 'status', status }));
+const host = new ModelHost(
+  (engine, onProgress) => createModel(engine, { notice, onProgress }),
+  (status) => post({ kind: 'status', status }),
+);
 const dispatcher = new Dispatcher(createHandlers(host, features), post);
 onMessage((msg) => dispatcher.receive(msg));

@@ -56,7 +56,11 @@ export class ModelHost {
     this.postStatus({ health: 'stopped' });
   }
 
-  private async slot(which: 'primary' | 'secondary', engine: EngineConfig, ctx: HandlerContext): Promise<LanguageModel> {
+  private async slot(
+    which: 'primary' | 'secondary',
+    engine: EngineConfig,
+    ctx: HandlerContext,
+  ): Promise<LanguageModel> {
     const key = engineKey(engine);
     let s = this[which];
     if (!s || s.key !== key) {
@@ -67,7 +71,13 @@ export class ModelHost {
       ctx.progress({ stage: 'load', model: name });
       if (which === 'primary') this.postStatus({ health: 'loading', model: name });
       const started = Date.now();
-      const model = this.load(engine, (p) => ctx.progress(p.step === 'read' ? { stage: 'load', model: name, done: p.doneBytes, total: p.totalBytes } : { stage: 'load', model: name, device: p.device }));
+      const model = this.load(engine, (p) =>
+        ctx.progress(
+          p.step === 'read'
+            ? { stage: 'load', model: name, done: p.doneBytes, total: p.totalBytes }
+            : { stage: 'load', model: name, device: p.device },
+        ),
+      );
       s = { key, model };
       this[which] = s;
       const loadedSlot = s;
@@ -75,11 +85,16 @@ export class ModelHost {
         (m) => {
           loadedSlot.loaded = m;
           if (which === 'primary' && this.primary === loadedSlot) this.postStatus({ health: 'ready', model: m.info });
-          ctx.log('info', `loaded ${m.info.id} on ${m.info.device} (${m.info.dtype}) in ${Date.now() - started} ms` + (m.info.fallbackReason ? `; fallback: ${m.info.fallbackReason}` : ''));
+          ctx.log(
+            'info',
+            `loaded ${m.info.id} on ${m.info.device} (${m.info.dtype}) in ${Date.now() - started} ms` +
+              (m.info.fallbackReason ? `; fallback: ${m.info.fallbackReason}` : ''),
+          );
         },
         (e: Error) => {
           if (this[which] === loadedSlot) this[which] = null; // retry on the next request
-          if (which === 'primary') this.postStatus({ health: 'error', code: (e as SemanticFlowError).code ?? 'internal', message: e.message });
+          if (which === 'primary')
+            this.postStatus({ health: 'error', code: (e as SemanticFlowError).code ?? 'internal', message: e.message });
         },
       );
     }

@@ -53,7 +53,10 @@ export interface FlowParams {
   engine: EngineConfig;
   text: string;
   source?: SourceRef;
-  options: ScoreOptions & { unit?: 'token' | 'word' | 'line' | 'sentence'; method?: 'attention-mask' | 'replace' | 'delete' };
+  options: ScoreOptions & {
+    unit?: 'token' | 'word' | 'line' | 'sentence';
+    method?: 'attention-mask' | 'replace' | 'delete';
+  };
 }
 
 export interface GenerateParams {
@@ -156,7 +159,15 @@ export type Progress =
    * Bytes of a download: `done`/`total` over all files (`total` is exact once every file's size is
    * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched.
    */
-  | { stage: 'download'; model: string; file: string; done: number; total: number; fileDone: number; fileTotal: number | null }
+  | {
+      stage: 'download';
+      model: string;
+      file: string;
+      done: number;
+      total: number;
+      fileDone: number;
+      fileTotal: number | null;
+    }
   /** One generated token of the first sample, for streaming views (the extension puts it in its ResultStore). */
   | { stage: 'token'; token: GeneratedToken }
   /** The prompt, then each generated token, of a serve completion job. */
@@ -201,7 +212,7 @@ export function engineKey(e: EngineConfig): string {
   return e.kind === 'onnx'
     ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.hubId ? (e.modelsDirs ?? []).join('|') : ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
     : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}|` +
-      [e.flavor, e.vocabSize, e.topK, e.topKPolicy, e.timeoutMs, e.retries].map((v) => v ?? '').join('|');
+        [e.flavor, e.vocabSize, e.topK, e.topKPolicy, e.timeoutMs, e.retries].map((v) => v ?? '').join('|');
 }
 
 // Distinguishes keys without putting them in the key string (the key may be logged).

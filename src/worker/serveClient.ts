@@ -9,7 +9,11 @@ import type { WorkerClient } from './client';
 import type { EngineConfig } from './protocol';
 
 /** Loads the model in the child (errors such as a missing model surface here) and returns serve's engine. */
-export async function processServeEngine(client: WorkerClient, engine: EngineConfig, concurrency: number): Promise<ServeEngine> {
+export async function processServeEngine(
+  client: WorkerClient,
+  engine: EngineConfig,
+  concurrency: number,
+): Promise<ServeEngine> {
   const { info, textBytesPerToken } = await client.request('serveLoad', { engine });
   const run = limiter(concurrency);
   return {
@@ -17,7 +21,18 @@ export async function processServeEngine(client: WorkerClient, engine: EngineCon
     textBytesPerToken,
     tokenize: (text, bos, signal) => client.request('serveTokenize', { engine, text, bos }, { signal }),
     complete: (job, onEvent, signal) =>
-      run(() => client.request('serveComplete', { engine, job }, { signal, onProgress: (p) => { if (p.stage === 'completion') onEvent(p.event); } })),
+      run(() =>
+        client.request(
+          'serveComplete',
+          { engine, job },
+          {
+            signal,
+            onProgress: (p) => {
+              if (p.stage === 'completion') onEvent(p.event);
+            },
+          },
+        ),
+      ),
     dispose: () => client.dispose(),
   };
 }

@@ -11,7 +11,8 @@ import type { Handlers } from './dispatcher';
 import type { ModelHost } from './modelHost';
 
 function localEngine(m: LanguageModel): LocalEngine {
-  if (m.kind !== 'onnx' || !('decodedBytes' in m)) throw new SemanticFlowError('bad-argument', `serve needs a local model; ${m.info.id} is ${m.kind}.`);
+  if (m.kind !== 'onnx' || !('decodedBytes' in m))
+    throw new SemanticFlowError('bad-argument', `serve needs a local model; ${m.info.id} is ${m.kind}.`);
   return m as LocalEngine;
 }
 
@@ -27,6 +28,12 @@ export function servingHandlers(host: ModelHost): Pick<Handlers, 'serveLoad' | '
       const ids = servedPrompt(m, p.text, p.bos).ids;
       return { ids, texts: ids.map((id) => m.tokenText(id)) };
     },
-    serveComplete: async (p, ctx) => runCompletion(await model(p.engine, ctx, 'serveComplete'), p.job, (event) => ctx.progress({ stage: 'completion', event }), ctx.signal),
+    serveComplete: async (p, ctx) =>
+      runCompletion(
+        await model(p.engine, ctx, 'serveComplete'),
+        p.job,
+        (event) => ctx.progress({ stage: 'completion', event }),
+        ctx.signal,
+      ),
   };
 }

@@ -28,11 +28,15 @@ export function copyLogits(context: FakeContext): Float32Array {
   const out = new Float32Array(COPY_VOCAB);
   const c = context.filter((x) => x.visible).map((x) => x.id);
   const t = c.length - 1;
-  let best = -1, bestLength = 0;
+  let best = -1,
+    bestLength = 0;
   for (let j = t - 1; j >= 0; j--) {
     if (c[j] !== c[t]) continue;
     const length = j > 0 && t > 0 && c[j - 1] === c[t - 1] ? 2 : 1;
-    if (length > bestLength) { best = j; bestLength = length; }
+    if (length > bestLength) {
+      best = j;
+      bestLength = length;
+    }
     if (bestLength === 2) break;
   }
   if (best >= 0) out[c[best + 1]] = bestLength === 2 ? COPY_BONUS : ORDER1_BONUS;
@@ -41,11 +45,14 @@ export function copyLogits(context: FakeContext): Float32Array {
 
 export class CopyChatModel extends FakeModel {
   constructor() {
-    super(fakeInfo({ id: 'copy-chat', vocabSize: COPY_VOCAB, bosTokenId: id('<s>'), eosTokenId: id('<e>') }), copyLogits);
+    super(
+      fakeInfo({ id: 'copy-chat', vocabSize: COPY_VOCAB, bosTokenId: id('<s>'), eosTokenId: id('<e>') }),
+      copyLogits,
+    );
   }
   override tokenize(text: string): TokenizedText {
     const out: TokenizedText = { ids: [], spans: [], special: [] };
-    for (let i = 0; i < text.length;) {
+    for (let i = 0; i < text.length; ) {
       const special = SPECIALS.find((s) => text.startsWith(s, i));
       const piece = special ?? text[i];
       if (!special && !LETTERS.includes(piece)) throw new Error(`copy-chat: no token for ${JSON.stringify(piece)}`);
@@ -60,7 +67,9 @@ export class CopyChatModel extends FakeModel {
     return v < LETTERS.length ? LETTERS[v] : SPECIALS[v - LETTERS.length];
   }
   applyChatTemplate(messages: ChatMessage[], o: { addGenerationPrompt?: boolean } = {}): string {
-    return '<s>' + messages.map((m) => `${HEADER[m.role]}${m.content}<e>`).join('') + (o.addGenerationPrompt ? '<a>' : '');
+    return (
+      '<s>' + messages.map((m) => `${HEADER[m.role]}${m.content}<e>`).join('') + (o.addGenerationPrompt ? '<a>' : '')
+    );
   }
 }
 

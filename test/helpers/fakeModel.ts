@@ -10,8 +10,14 @@ export const FAKE_VOCAB = 8;
 
 class FakeCache implements KvCache {
   disposed = false;
-  constructor(readonly length: number, readonly batch: number, readonly rows: { id: number; visible: boolean; pos: number }[][]) {}
-  dispose(): void { this.disposed = true; }
+  constructor(
+    readonly length: number,
+    readonly batch: number,
+    readonly rows: { id: number; visible: boolean; pos: number }[][],
+  ) {}
+  dispose(): void {
+    this.disposed = true;
+  }
 }
 
 /** A context as the logits function sees it: every position so far, the last one being predicted from. */
@@ -22,7 +28,11 @@ export function fakeLogits(context: FakeContext): Float32Array {
   const out = new Float32Array(FAKE_VOCAB);
   const vis = context.filter((c) => c.visible);
   const last = vis.length ? vis[vis.length - 1].id : 0;
-  for (let v = 0; v < FAKE_VOCAB; v++) out[v] = (v === (last + 1) % FAKE_VOCAB ? 3 : 0) + 0.25 * ((vis.length * (v + 1)) % 3) + (vis.some((c) => c.id === v) ? 0.5 : 0);
+  for (let v = 0; v < FAKE_VOCAB; v++)
+    out[v] =
+      (v === (last + 1) % FAKE_VOCAB ? 3 : 0) +
+      0.25 * ((vis.length * (v + 1)) % 3) +
+      (vis.some((c) => c.id === v) ? 0.5 : 0);
   return out;
 }
 
@@ -39,10 +49,13 @@ export class FakeModel implements ScoringModel {
     const ids = [...text].map((c) => (c.charCodeAt(0) - 97 + FAKE_VOCAB * 4) % FAKE_VOCAB);
     return { ids, spans: ids.map((_, i) => ({ start: i, end: i + 1 })), special: ids.map(() => false) };
   }
-  tokenText(id: number): string { return String.fromCharCode(97 + id); }
+  tokenText(id: number): string {
+    return String.fromCharCode(97 + id);
+  }
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     this.forwardCalls++;
-    const B = input.inputIds.length, S = input.inputIds[0].length;
+    const B = input.inputIds.length,
+      S = input.inputIds[0].length;
     const past = input.past as FakeCache | null | undefined;
     const P = past?.length ?? 0;
     const V = this.info.vocabSize;
@@ -60,21 +73,42 @@ export class FakeModel implements ScoringModel {
       rows.push(ctx);
     }
     let cache: FakeCache | null = null;
-    if (input.keepCache) { cache = new FakeCache(P + S, B, rows); this.openCaches.add(cache); }
+    if (input.keepCache) {
+      cache = new FakeCache(P + S, B, rows);
+      this.openCaches.add(cache);
+    }
     return { logits, batch: B, seq: S, vocab: V, cache };
   }
   async tileCache(cache: KvCache, batch: number): Promise<KvCache> {
     const c = cache as FakeCache;
-    const t = new FakeCache(c.length, batch, Array.from({ length: batch }, () => c.rows[0]));
+    const t = new FakeCache(
+      c.length,
+      batch,
+      Array.from({ length: batch }, () => c.rows[0]),
+    );
     this.openCaches.add(t);
     return t;
   }
   /** Caches created and not yet disposed. */
-  leakedCaches(): number { return [...this.openCaches].filter((c) => !c.disposed).length; }
+  leakedCaches(): number {
+    return [...this.openCaches].filter((c) => !c.disposed).length;
+  }
 }
 
 export function fakeInfo(over: Partial<ModelInfo> = {}): ModelInfo {
-  return { id: 'fake', device: 'cpu', requestedDevice: 'cpu', dtype: 'fp32', fallbackReason: null, vocabSize: FAKE_VOCAB, contextWindow: null, bosTokenId: 7, eosTokenId: 7, kvCache: true, ...over };
+  return {
+    id: 'fake',
+    device: 'cpu',
+    requestedDevice: 'cpu',
+    dtype: 'fp32',
+    fallbackReason: null,
+    vocabSize: FAKE_VOCAB,
+    contextWindow: null,
+    bosTokenId: 7,
+    eosTokenId: 7,
+    kvCache: true,
+    ...over,
+  };
 }
 
 /** log2 softmax of a row, computed the plain way (reference for tests). */

@@ -37,7 +37,10 @@ export class HfOracle {
   private queue: Promise<unknown> = Promise.resolve();
   versions: Record<string, string> = {};
 
-  constructor(private readonly child: ChildProcessWithoutNullStreams, lines: AsyncIterable<string>) {
+  constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    lines: AsyncIterable<string>,
+  ) {
     void (async () => {
       for await (const line of lines) this.answers.shift()?.(JSON.parse(line) as Answer);
     })();
@@ -84,7 +87,10 @@ export class HfOracle {
 /** Starts the oracle, or returns why it cannot run here (printed by the caller's skip). */
 export async function startHfOracle(timeoutMs = 240_000): Promise<HfOracle | { skip: string }> {
   const python = process.env.SEMANTIC_FLOW_PYTHON || 'python3';
-  const child = spawn(python, [join(__dirname, 'hf_oracle.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1', TRANSFORMERS_OFFLINE: '1', HF_HUB_OFFLINE: '1' } });
+  const child = spawn(python, [join(__dirname, 'hf_oracle.py')], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, OMP_NUM_THREADS: '1', TRANSFORMERS_OFFLINE: '1', HF_HUB_OFFLINE: '1' },
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -95,8 +101,12 @@ export async function startHfOracle(timeoutMs = 240_000): Promise<HfOracle | { s
   ]);
   if (ready === null || !ready.includes('"ready"')) {
     child.kill();
-    const why = /No module named '?[\w.]+'?/.exec(stderr)?.[0] ?? (stderr.trim().split('\n').pop() || `${python} did not start within ${timeoutMs / 1000} s`);
-    return { skip: `Hugging Face oracle unavailable (${python}: ${why}); install torch and transformers (see .ci/run) or set SEMANTIC_FLOW_PYTHON` };
+    const why =
+      /No module named '?[\w.]+'?/.exec(stderr)?.[0] ??
+      (stderr.trim().split('\n').pop() || `${python} did not start within ${timeoutMs / 1000} s`);
+    return {
+      skip: `Hugging Face oracle unavailable (${python}: ${why}); install torch and transformers (see .ci/run) or set SEMANTIC_FLOW_PYTHON`,
+    };
   }
   return new HfOracle(child, { [Symbol.asyncIterator]: () => lines });
 }

@@ -7,7 +7,8 @@ import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 
 async function main(): Promise<void> {
   const [dir, nArg, warmArg] = process.argv.slice(2);
-  const n = Number(nArg), warm = Number(warmArg);
+  const n = Number(nArg),
+    warm = Number(warmArg);
   const gc = (globalThis as { gc?: () => void }).gc;
   const settle = async () => {
     for (let i = 0; i < 3; i++) {

@@ -17,8 +17,11 @@ export function rawFeeds(session: ort.InferenceSession, modelDir: string, ids: n
   if (session.inputNames.includes('position_ids')) feeds.position_ids = i64(ids.map((_, i) => i));
   // the cache has num_key_value_heads heads (grouped-query attention) of head_dim
   const heads = cfg.n_head ?? cfg.num_attention_heads;
-  const kvHeads = cfg.num_key_value_heads ?? heads, dim = cfg.head_dim ?? (cfg.n_embd ?? cfg.hidden_size) / heads;
-  for (const n of session.inputNames) if (n.startsWith('past_key_values.')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, dim]);
+  const kvHeads = cfg.num_key_value_heads ?? heads,
+    dim = cfg.head_dim ?? (cfg.n_embd ?? cfg.hidden_size) / heads;
+  for (const n of session.inputNames)
+    if (n.startsWith('past_key_values.'))
+      feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, dim]);
   return feeds;
 }
 

@@ -17,9 +17,18 @@ const TEXT = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').slic
 
 function pipeIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; } },
-    stderr: { write: (s: string) => { io.err += s; } },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
     readStdin: async () => new TextEncoder().encode(TEXT),
     env,
   };
@@ -53,12 +62,17 @@ test('progress on a stderr that is not a terminal: a line per interval with an e
   const lines = io.err.trimEnd().split('\n');
   assert.ok(lines.length >= 5, io.err);
   const counts = lines.map((l) => {
-    const m = /^semantic-flow: scoring ([\d,]+)\/([\d,]+) tokens \(\d+%\), \d+ s, about \d+ (s|min \d\d s) left$/.exec(l);
+    const m = /^semantic-flow: scoring ([\d,]+)\/([\d,]+) tokens \(\d+%\), \d+ s, about \d+ (s|min \d\d s) left$/.exec(
+      l,
+    );
     assert.ok(m, l);
     return [Number(m[1].replace(/,/g, '')), Number(m[2].replace(/,/g, ''))];
   });
   const total = counts[0][1];
-  assert.ok(counts.every(([d, t], i) => t === total && d < total && (i === 0 || d > counts[i - 1][0])), 'counts rise and stop short of the total');
+  assert.ok(
+    counts.every(([d, t], i) => t === total && d < total && (i === 0 || d > counts[i - 1][0])),
+    'counts rise and stop short of the total',
+  );
   const quiet = pipeIo({ SEMANTIC_FLOW_PROGRESS_SECONDS: '3600' });
   assert.equal(await run(['analyze', '--format', 'csv', '--chunk-size', '64', '-'], quiet), 0);
   assert.equal(quiet.err, '', 'a run shorter than the interval prints nothing');

@@ -12,9 +12,20 @@ const TEXT = 'I love 🍕 and 日本語 and 👨‍👩‍👧 family.\nSecond l
 
 function terminal(stdin: string, columns = 100): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; }, isTTY: true, columns },
-    stderr: { write: (s: string) => { io.err += s; } },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+      isTTY: true,
+      columns,
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
     readStdin: async () => new TextEncoder().encode(stdin),
     env: { NO_COLOR: '1' },
   };
@@ -23,10 +34,15 @@ function terminal(stdin: string, columns = 100): CliIo & { out: string; err: str
 
 // An oracle for this text's characters only: CJK ideographs and emoji take two columns, the rest one.
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-const columnsOf = (s: string) => [...segmenter.segment(s)].reduce((w, { segment: g }) => w + (/[\u3000-\u9fff]|\p{Extended_Pictographic}/u.test(g) ? 2 : 1), 0);
+const columnsOf = (s: string) =>
+  [...segmenter.segment(s)].reduce(
+    (w, { segment: g }) => w + (/[\u3000-\u9fff]|\p{Extended_Pictographic}/u.test(g) ? 2 : 1),
+    0,
+  );
 /** The text of display columns [from, to) of a line. */
 function columnSlice(line: string, from: number, to: number): string {
-  let col = 0, out = '';
+  let col = 0,
+    out = '';
   for (const { segment } of segmenter.segment(line)) {
     const w = columnsOf(segment);
     if (col >= from && col + w <= to) out += segment;
@@ -46,9 +62,15 @@ test('analyze --format table at 100 columns: aligned columns, visible joiner, by
   const rows = lines.slice(1, 1 + tokens.length);
   rows.forEach((r, i) => {
     // '#' takes columns 0–4, the token 6–25, bits 27–33 (right-aligned) whatever the token's characters.
-    assert.equal(columnSlice(r, 27, 34).trim(), tokens[i].surprisalBits === null ? '—' : tokens[i].surprisalBits!.toFixed(2), `row ${i}: ${r}`);
+    assert.equal(
+      columnSlice(r, 27, 34).trim(),
+      tokens[i].surprisalBits === null ? '—' : tokens[i].surprisalBits!.toFixed(2),
+      `row ${i}: ${r}`,
+    );
   });
-  assert.ok(rows.some((r) => columnSlice(r, 6, 26).includes('🍕')) && rows.some((r) => columnSlice(r, 6, 26).includes('日')));
+  assert.ok(
+    rows.some((r) => columnSlice(r, 6, 26).includes('🍕')) && rows.some((r) => columnSlice(r, 6, 26).includes('日')),
+  );
   const zwj = tokens.findIndex((t) => t.text === '\u200d');
   assert.ok(zwj > 0, 'the built-in model splits the family emoji at a joiner');
   assert.equal(columnSlice(rows[zwj], 6, 26).trim(), '<U+200D>');
@@ -62,10 +84,17 @@ test('--units: word and line aggregates in the table and the CSV, each the sum o
   const json = terminal(TEXT);
   json.stdout.isTTY = false;
   assert.equal(await run(['analyze', '--units', '--format', 'json', '-'], json), 0, json.err);
-  const r = JSON.parse(json.out) as { tokens: { surprisalBits: number | null }[]; words: { tokenStart: number; tokenEnd: number; surprisalBits: number; text: string }[]; lines: { surprisalBits: number }[] };
+  const r = JSON.parse(json.out) as {
+    tokens: { surprisalBits: number | null }[];
+    words: { tokenStart: number; tokenEnd: number; surprisalBits: number; text: string }[];
+    lines: { surprisalBits: number }[];
+  };
   const sum = (a: number, b: number) => a + b;
   for (const w of r.words) {
-    const own = r.tokens.slice(w.tokenStart, w.tokenEnd).map((t) => t.surprisalBits ?? 0).reduce(sum, 0);
+    const own = r.tokens
+      .slice(w.tokenStart, w.tokenEnd)
+      .map((t) => t.surprisalBits ?? 0)
+      .reduce(sum, 0);
     assert.ok(Math.abs(own - w.surprisalBits) < 1e-9, w.text);
   }
   const table = terminal(TEXT);
@@ -94,12 +123,19 @@ test('models table and flow footer fit 100 columns: cells that do not fit move t
   models.env = { ...models.env, SEMANTIC_FLOW_CACHE: '/nonexistent-sf-cache', HF_HUB_CACHE: '/nonexistent-hf' };
   assert.equal(await run(['models', '--format', 'table'], models), 0, models.err);
   for (const l of models.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
-  assert.match(models.out, /\nXenova\/gpt2 +124M [^\n]*\n {4}memory \(approx\.\): q8 ~485 MB; licence: MIT; chat: no; context: 1024; on disk: —\n/);
+  assert.match(
+    models.out,
+    /\nXenova\/gpt2 +124M [^\n]*\n {4}memory \(approx\.\): q8 ~485 MB; licence: MIT; chat: no; context: 1024; on disk: —\n/,
+  );
   const wide = terminal('');
   wide.env = models.env;
   wide.stdout.columns = 200;
   assert.equal(await run(['models', '--format', 'table'], wide), 0);
-  assert.match(wide.out, /^model +params +download \(approx\.\) +memory \(approx\.\) +licence +chat +context +on disk\n/, 'one row per model when it fits');
+  assert.match(
+    wide.out,
+    /^model +params +download \(approx\.\) +memory \(approx\.\) +licence +chat +context +on disk\n/,
+    'one row per model when it fits',
+  );
   const flow = terminal('The cat sat on the mat.');
   assert.equal(await run(['flow', '--format', 'table', '-'], flow), 0, flow.err);
   for (const l of flow.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);

@@ -18,13 +18,26 @@ const MODEL = join(__dirname, '..', 'fixtures', 'models', 'tiny-copy-chat');
 const V = 400;
 const tmp = mkdtempSync(join(tmpdir(), 'sf-copy-chat-'));
 
-async function dialogue(messages: { role: string; content: string }[]): Promise<AnalysisResult & { dialogue: DialogueResult }> {
+async function dialogue(
+  messages: { role: string; content: string }[],
+): Promise<AnalysisResult & { dialogue: DialogueResult }> {
   const file = join(tmp, `chat-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(messages));
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; }, isTTY: false },
-    stderr: { write: (s: string) => { io.err += s; }, isTTY: false },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+      isTTY: false,
+    },
     readStdin: async () => new Uint8Array(),
     env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
   } satisfies CliIo & { out: string; err: string };
@@ -38,10 +51,17 @@ const COPY = Math.log2(1 + (V - 1) * Math.exp(-ORDER2_BONUS));
 
 test('identity 12 on ONNX Runtime: an assistant that repeats the user receives all but a bounded few bits of its own', async () => {
   const line = 'the river carried the old boat past the mill.';
-  const r = await dialogue([{ role: 'user', content: line }, { role: 'assistant', content: line }]);
+  const r = await dialogue([
+    { role: 'user', content: line },
+    { role: 'assistant', content: line },
+  ]);
   const ids = r.dialogue.tokens.filter((t) => t.direction === 'user-to-assistant').map((t) => t.id);
   const bigrams = ids.slice(1).map((id, i) => `${ids[i]},${id}`);
-  assert.equal(new Set(bigrams).size, bigrams.length, 'precondition: no token bigram repeats, so every order-2 match points at the right continuation');
+  assert.equal(
+    new Set(bigrams).size,
+    bigrams.length,
+    'precondition: no token bigram repeats, so every order-2 match points at the right continuation',
+  );
   const d = r.dialogue.userToAssistant;
   // the first token can follow only a guess from the header; every later one continues an order-2 match
   const bound = WRONG_ORDER1 + (ids.length - 1) * COPY;
@@ -51,7 +71,7 @@ test('identity 12 on ONNX Runtime: an assistant that repeats the user receives a
   assert.ok(Math.abs(r.dialogue.conservation.gapBits) < 1e-9);
 });
 
-test('identity 13 on ONNX Runtime: user turns that share no token with the assistant\'s receive nothing (I(0Y → X) = 0)', async () => {
+test("identity 13 on ONNX Runtime: user turns that share no token with the assistant's receive nothing (I(0Y → X) = 0)", async () => {
   const r = await dialogue([
     { role: 'user', content: '1234-5678' },
     { role: 'assistant', content: 'the old boat.' },
@@ -61,7 +81,10 @@ test('identity 13 on ONNX Runtime: user turns that share no token with the assis
   ]);
   const side = (dir: string) => new Set(r.dialogue.tokens.filter((t) => t.direction === dir).map((t) => t.id));
   const user = side('assistant-to-user');
-  assert.ok([...side('user-to-assistant')].every((id) => !user.has(id)), 'precondition: disjoint token sets');
+  assert.ok(
+    [...side('user-to-assistant')].every((id) => !user.has(id)),
+    'precondition: disjoint token sets',
+  );
   // every user row sees the same positions holding user tokens and template tokens in both passes
   assert.equal(r.dialogue.assistantToUser.totalBits, 0);
   assert.equal(r.dialogue.assistantToUser.totalKlBits, 0);

@@ -16,10 +16,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'sf-dialogue-'));
 const CHAT_MODEL = join(tmp, 'tiny-chat');
 cpSync(join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2'), CHAT_MODEL, { recursive: true });
 const configFile = join(CHAT_MODEL, 'tokenizer_config.json');
-writeFileSync(configFile, JSON.stringify({
-  ...JSON.parse(readFileSync(configFile, 'utf8')),
-  chat_template: '{% for m in messages %}<|endoftext|>{{ m.role }}\n{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|endoftext|>assistant\n{% endif %}',
-}));
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    ...JSON.parse(readFileSync(configFile, 'utf8')),
+    chat_template:
+      '{% for m in messages %}<|endoftext|>{{ m.role }}\n{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|endoftext|>assistant\n{% endif %}',
+  }),
+);
 
 const MESSAGES = [
   { role: 'system', content: 'You answer in one sentence.' },
@@ -33,9 +37,20 @@ writeFileSync(JSONL, MESSAGES.map((m) => JSON.stringify(m)).join('\n') + '\n');
 
 function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; }, isTTY: false },
-    stderr: { write: (s: string) => { io.err += s; }, isTTY: false },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+      isTTY: false,
+    },
     readStdin: async () => new TextEncoder().encode(stdin),
     env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
   };
@@ -64,7 +79,10 @@ test('dialogue on a chat template applied by transformers.js: turns located, con
   assert.ok(Math.abs(c.directedSumBits - (d.userToAssistant.totalBits + d.assistantToUser.totalBits)) < 1e-12);
   // identity 11 on ONNX Runtime: the same ids before the first assistant turn give bit-identical rows
   for (const t of d.tokens.filter((x) => x.turn === 1)) assert.deepEqual([t.iotaBits, t.klBits], [0, 0]);
-  assert.ok(d.tokens.filter((x) => x.turn === 3).some((t) => Math.abs(t.iotaBits) > 1e-3), 'the second user turn receives');
+  assert.ok(
+    d.tokens.filter((x) => x.turn === 3).some((t) => Math.abs(t.iotaBits) > 1e-3),
+    'the second user turn receives',
+  );
 });
 
 test('dialogue: chunked passes equal one pass per 1e-4 bits per token; Markdown on standard input gives the same turns', async () => {
@@ -73,20 +91,33 @@ test('dialogue: chunked passes equal one pass per 1e-4 bits per token; Markdown 
   a.tokens.forEach((t, i) => assert.ok(Math.abs(t.iotaBits - b.tokens[i].iotaBits) < 1e-4, `token ${i}`));
   const md = MESSAGES.map((m) => `${m.role[0].toUpperCase()}${m.role.slice(1)}: ${m.content}`).join('\n\n');
   const m = (await dialogue(['-'], md)).dialogue!;
-  assert.deepEqual(m.turns.map((t) => [t.role, t.tokenStart, t.tokenEnd]), b.turns.map((t) => [t.role, t.tokenStart, t.tokenEnd]));
+  assert.deepEqual(
+    m.turns.map((t) => [t.role, t.tokenStart, t.tokenEnd]),
+    b.turns.map((t) => [t.role, t.tokenStart, t.tokenEnd]),
+  );
   assert.ok(Math.abs(m.userToAssistant.totalBits - b.userToAssistant.totalBits) < 1e-4);
 });
 
 test('dialogue table: one row per turn with its direction, both directed informations and the conservation line', async () => {
   const io = fakeIo();
-  assert.equal(await run(['dialogue', '--model', CHAT_MODEL, '--format', 'table', '--baseline-text', 'ok', JSONL], io), 0, io.err);
+  assert.equal(
+    await run(['dialogue', '--model', CHAT_MODEL, '--format', 'table', '--baseline-text', 'ok', JSONL], io),
+    0,
+    io.err,
+  );
   const rows = io.out.split('\n').filter((l) => /^\d+\s+(system|user|assistant)\s/.test(l));
-  assert.deepEqual(rows.map((l) => l.split(/\s+/)[1]), MESSAGES.map((m) => m.role));
+  assert.deepEqual(
+    rows.map((l) => l.split(/\s+/)[1]),
+    MESSAGES.map((m) => m.role),
+  );
   assert.match(rows[2], /X → Y$/);
   assert.match(rows[3], /Y → X$/);
   assert.match(io.out, /baseline text "ok" in place of each of the other side's turns/);
   assert.match(io.out, /^I\(X → Y\), user → assistant = -?[\d.]+ bits \(compensator A = [\d.]+/m);
-  assert.match(io.out, /^conservation: î\(X;Y\) = L_X \+ L_Y − L_J = -?[\d.]+ bits; I\(X → Y\) \+ I\(0Y → X\) = -?[\d.]+ bits; gap -?[\d.]+e[-+]\d+ bits/m);
+  assert.match(
+    io.out,
+    /^conservation: î\(X;Y\) = L_X \+ L_Y − L_J = -?[\d.]+ bits; I\(X → Y\) \+ I\(0Y → X\) = -?[\d.]+ bits; gap -?[\d.]+e[-+]\d+ bits/m,
+  );
 });
 
 test('dialogue refuses a model without a chat template and a one-sided transcript, in one line', async () => {
@@ -104,13 +135,24 @@ test('dialogue on the Llama, SmolLM2 and Qwen2 fixture chat models: their templa
     const file = join(tmp, `${name}.json`);
     writeFileSync(file, JSON.stringify(MESSAGES));
     const io = fakeIo();
-    assert.equal(await run(['dialogue', '--model', join(families, name), '--format', 'json', file], io), 0, `${name}: ${io.err}`);
+    assert.equal(
+      await run(['dialogue', '--model', join(families, name), '--format', 'json', file], io),
+      0,
+      `${name}: ${io.err}`,
+    );
     const r: AnalysisResult = JSON.parse(io.out);
     const d = r.dialogue!;
     assert.equal(d.turns.length, MESSAGES.length, name);
     d.turns.forEach((t, k) => assert.equal(r.text.slice(t.start, t.end), MESSAGES[k].content, `${name} turn ${k + 1}`));
-    assert.ok(d.conservation.exact && Math.abs(d.conservation.gapBits) < 1e-9, `${name}: gap ${d.conservation.gapBits}`);
-    for (const t of d.tokens.filter((x) => x.turn === 1)) assert.deepEqual([t.iotaBits, t.klBits], [0, 0], `${name}: first user turn`);
-    assert.ok(d.tokens.some((t) => t.direction === 'user-to-assistant' && Math.abs(t.iotaBits) > 1e-3), `${name}: the assistant receives`);
+    assert.ok(
+      d.conservation.exact && Math.abs(d.conservation.gapBits) < 1e-9,
+      `${name}: gap ${d.conservation.gapBits}`,
+    );
+    for (const t of d.tokens.filter((x) => x.turn === 1))
+      assert.deepEqual([t.iotaBits, t.klBits], [0, 0], `${name}: first user turn`);
+    assert.ok(
+      d.tokens.some((t) => t.direction === 'user-to-assistant' && Math.abs(t.iotaBits) > 1e-3),
+      `${name}: the assistant receives`,
+    );
   }
 });

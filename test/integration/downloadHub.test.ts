@@ -19,19 +19,29 @@ import { startFakeHub } from '../fixtures/hub/fakeHub';
 const LLAMA = 'onnx-community/Llama-3.2-1B-Instruct';
 const SOURCE = join(MODELS, 'tiny-llama2-chat'); // fp32 in onnx/model.onnx + onnx/model.onnx_data, like the real export
 const DATA = 'onnx/model.onnx_data';
-const FILES = ['config.json', 'generation_config.json', 'tokenizer_config.json', 'tokenizer.json', 'onnx/model.onnx', DATA];
+const FILES = [
+  'config.json',
+  'generation_config.json',
+  'tokenizer_config.json',
+  'tokenizer.json',
+  'onnx/model.onnx',
+  DATA,
+];
 const tmp = mkdtempSync(join(tmpdir(), 'sf-hub-layout-'));
 const io = () => captureIo({ SEMANTIC_FLOW_CACHE: join(tmp, 'cache') });
 const sha256 = (b: Buffer) => `"${createHash('sha256').update(b).digest('hex')}"`;
 const hubs: { close(): Promise<void> }[] = [];
-after(async () => { for (const h of hubs) await h.close(); });
+after(async () => {
+  for (const h of hubs) await h.close();
+});
 
 async function hub(o: Omit<Parameters<typeof startFakeHub>[0], 'root' | 'repos' | 'cdn'> = {}) {
   const h = await startFakeHub({ root: join(tmp, 'nothing'), repos: { [LLAMA]: SOURCE }, cdn: true, ...o });
   hubs.push(h);
   return h;
 }
-const download = (url: string, dir: string) => run(['models', 'download', 'llama-3.2-1b-instruct', '--dtype', 'fp32', '--dir', dir, '--host', url], io());
+const download = (url: string, dir: string) =>
+  run(['models', 'download', 'llama-3.2-1b-instruct', '--dtype', 'fp32', '--dir', dir, '--host', url], io());
 
 test('models download: weights through the CDN redirect, external data beside the graph; the folder scores like the fixture', async () => {
   const h = await hub();
@@ -39,14 +49,39 @@ test('models download: weights through the CDN redirect, external data beside th
   assert.equal(await download(h.url, dir), 0);
   const folder = join(dir, ...LLAMA.split('/'));
   for (const f of FILES) assert.ok(readFileSync(join(folder, f)).equals(readFileSync(join(SOURCE, f))), f);
-  assert.deepEqual(readdirSync(join(folder, 'onnx')).sort(), ['model.onnx', 'model.onnx_data'], 'no .part or .etag left');
+  assert.deepEqual(
+    readdirSync(join(folder, 'onnx')).sort(),
+    ['model.onnx', 'model.onnx_data'],
+    'no .part or .etag left',
+  );
   // JSON straight from the Hub; ONNX files redirected to where their bytes are
-  assert.deepEqual(h.requests.map((r) => `${r.kind} ${r.file}`), [
-    ...FILES.slice(0, 4).map((f) => `resolve ${f}`), 'resolve onnx/model.onnx', 'cdn onnx/model.onnx', `resolve ${DATA}`, `cdn ${DATA}`,
-  ]);
+  assert.deepEqual(
+    h.requests.map((r) => `${r.kind} ${r.file}`),
+    [
+      ...FILES.slice(0, 4).map((f) => `resolve ${f}`),
+      'resolve onnx/model.onnx',
+      'cdn onnx/model.onnx',
+      `resolve ${DATA}`,
+      `cdn ${DATA}`,
+    ],
+  );
   const [a, b] = [io(), io()];
-  assert.equal(await run(['analyze', '--model', folder, '--format', 'json', '-'], { ...a, readStdin: async () => new TextEncoder().encode('The river was low.') }), 0, a.err);
-  assert.equal(await run(['analyze', '--model', SOURCE, '--format', 'json', '-'], { ...b, readStdin: async () => new TextEncoder().encode('The river was low.') }), 0, b.err);
+  assert.equal(
+    await run(['analyze', '--model', folder, '--format', 'json', '-'], {
+      ...a,
+      readStdin: async () => new TextEncoder().encode('The river was low.'),
+    }),
+    0,
+    a.err,
+  );
+  assert.equal(
+    await run(['analyze', '--model', SOURCE, '--format', 'json', '-'], {
+      ...b,
+      readStdin: async () => new TextEncoder().encode('The river was low.'),
+    }),
+    0,
+    b.err,
+  );
   assert.equal(JSON.parse(a.out).summary.totalBits, JSON.parse(b.out).summary.totalBits);
 });
 
@@ -61,7 +96,13 @@ test('a dropped connection: the next download resumes the external data with Ran
   h.requests.length = 0;
   assert.equal(await download(h.url, dir), 0);
   const resumed = h.requests.filter((r) => r.file === DATA);
-  assert.deepEqual(resumed.map((r) => [r.kind, r.range, r.ifRange]), [['resolve', 'bytes=50000-', sha256(data)], ['cdn', 'bytes=50000-', sha256(data)]]);
+  assert.deepEqual(
+    resumed.map((r) => [r.kind, r.range, r.ifRange]),
+    [
+      ['resolve', 'bytes=50000-', sha256(data)],
+      ['cdn', 'bytes=50000-', sha256(data)],
+    ],
+  );
   assert.ok(readFileSync(join(dir, ...LLAMA.split('/'), DATA)).equals(data));
   assert.ok(!existsSync(part) && !existsSync(`${part}.etag`));
 });
@@ -76,5 +117,8 @@ test('a file that changed upstream since the part was written comes whole (If-Ra
   h.requests.length = 0;
   assert.equal(await download(h.url, dir), 0);
   assert.ok(readFileSync(join(dir, ...LLAMA.split('/'), DATA)).equals(changed), 'the new version, whole');
-  assert.deepEqual(h.requests.filter((r) => r.file === DATA && r.kind === 'cdn').map((r) => r.ifRange), [sha256(readFileSync(join(SOURCE, DATA)))]);
+  assert.deepEqual(
+    h.requests.filter((r) => r.file === DATA && r.kind === 'cdn').map((r) => r.ifRange),
+    [sha256(readFileSync(join(SOURCE, DATA)))],
+  );
 });

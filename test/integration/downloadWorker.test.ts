@@ -36,7 +36,9 @@ const hub = async (o: Omit<Parameters<typeof startFakeHub>[0], 'root'> = {}) => 
 };
 const clients: WorkerClient[] = [];
 const engineClient = (): WorkerClient => {
-  const c = new WorkerClient({ spawn: () => spawnEngineProcess(join(root, 'src/worker/main.ts'), { execArgv: ['--import', 'tsx'] }) });
+  const c = new WorkerClient({
+    spawn: () => spawnEngineProcess(join(root, 'src/worker/main.ts'), { execArgv: ['--import', 'tsx'] }),
+  });
   clients.push(c);
   return c;
 };
@@ -46,10 +48,20 @@ after(async () => {
 });
 
 const client = engineClient();
-const hubEngine = (modelsDir: string): EngineConfig => ({ kind: 'onnx', id: ID, modelDir: null, hubId: ID, modelsDirs: [modelsDir], device: 'cpu', dtype: 'fp32', threads: 1 });
+const hubEngine = (modelsDir: string): EngineConfig => ({
+  kind: 'onnx',
+  id: ID,
+  modelDir: null,
+  hubId: ID,
+  modelsDirs: [modelsDir],
+  device: 'cpu',
+  dtype: 'fp32',
+  threads: 1,
+});
 const code = (e: unknown): string => (e as SemanticFlowError).code;
 type DownloadEvent = Extract<Progress, { stage: 'download' }>;
-const downloads = (events: Progress[]): DownloadEvent[] => events.filter((p): p is DownloadEvent => p.stage === 'download');
+const downloads = (events: Progress[]): DownloadEvent[] =>
+  events.filter((p): p is DownloadEvent => p.stage === 'download');
 const partsIn = (dir: string): string[] =>
   [dir, join(dir, 'onnx')].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.part')) : []));
 
@@ -57,7 +69,11 @@ test('the engine downloads a model with byte progress, and the Hub id then loads
   const h = await hub();
   const destRoot = freshRoot();
   const events: Progress[] = [];
-  const r = await client.request('download', { hubId: ID, dtype: 'fp32', destRoot, host: h.url }, { onProgress: (p) => events.push(p) });
+  const r = await client.request(
+    'download',
+    { hubId: ID, dtype: 'fp32', destRoot, host: h.url },
+    { onProgress: (p) => events.push(p) },
+  );
   const dir = join(destRoot, 'test-org', 'tiny-gpt2');
   assert.deepEqual(r, { hubId: ID, dtype: 'fp32', dir, bytes: TOTAL });
   for (const f of FILES) assert.deepEqual(readFileSync(join(dir, f)), readFileSync(join(TINY, f)), f);
@@ -65,25 +81,38 @@ test('the engine downloads a model with byte progress, and the Hub id then loads
 
   const d = downloads(events);
   assert.equal(d.length, events.length, 'a download reports only download progress');
-  for (let i = 1; i < d.length; i++) assert.ok(d[i].done >= d[i - 1].done && d[i].done <= d[i].total, `progress event ${i}`);
+  for (let i = 1; i < d.length; i++)
+    assert.ok(d[i].done >= d[i - 1].done && d[i].done <= d[i].total, `progress event ${i}`);
   assert.deepEqual([d.at(-1)!.done, d.at(-1)!.total], [TOTAL, TOTAL]);
   for (const f of FILES) {
     const last = d.filter((e) => e.file === f).at(-1);
     assert.ok(last, `progress for ${f}`);
     assert.deepEqual([last.model, last.fileDone, last.fileTotal], [ID, SIZES[f], SIZES[f]], f);
   }
-  assert.deepEqual(h.requests.map((q) => q.file), FILES);
+  assert.deepEqual(
+    h.requests.map((q) => q.file),
+    FILES,
+  );
 
   // Loading needs no network: the Hub is gone, and the engine finds the model in the models folder.
   await h.close();
   const fromHub = await client.request('analyze', { engine: hubEngine(destRoot), text: TEXT, options: { topK: 1 } });
   const fromFixture = await client.request('analyze', {
-    engine: { kind: 'onnx', id: 'tiny-gpt2', modelDir: TINY, device: 'cpu', dtype: 'fp32', threads: 1 }, text: TEXT, options: { topK: 1 },
+    engine: { kind: 'onnx', id: 'tiny-gpt2', modelDir: TINY, device: 'cpu', dtype: 'fp32', threads: 1 },
+    text: TEXT,
+    options: { topK: 1 },
   });
   assert.equal(fromHub.model.id, ID);
   assert.ok(fromHub.tokens.length > 5 && fromHub.summary.totalBits > 0);
-  assert.equal(fromHub.summary.totalBits, fromFixture.summary.totalBits, 'the downloaded copy scores exactly like its source');
-  assert.deepEqual(fromHub.tokens.map((t) => t.surprisalBits), fromFixture.tokens.map((t) => t.surprisalBits));
+  assert.equal(
+    fromHub.summary.totalBits,
+    fromFixture.summary.totalBits,
+    'the downloaded copy scores exactly like its source',
+  );
+  assert.deepEqual(
+    fromHub.tokens.map((t) => t.surprisalBits),
+    fromFixture.tokens.map((t) => t.surprisalBits),
+  );
 
   // Downloading again fetches nothing.
   const h2 = await hub();
@@ -101,14 +130,18 @@ test('a cancel mid-file settles at once, leaves a .part and no model that loads;
   const seen: DownloadEvent[] = [];
   const started = Date.now();
   await assert.rejects(
-    client.request('download', { hubId: ID, dtype: 'fp32', destRoot, host: h.url }, {
-      signal: ac.signal,
-      onProgress: (p) => {
-        if (p.stage !== 'download') return;
-        seen.push(p);
-        if (p.file === ONNX && p.fileDone >= half) ac.abort();
+    client.request(
+      'download',
+      { hubId: ID, dtype: 'fp32', destRoot, host: h.url },
+      {
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.stage !== 'download') return;
+          seen.push(p);
+          if (p.file === ONNX && p.fileDone >= half) ac.abort();
+        },
       },
-    }),
+    ),
     (e) => code(e) === 'cancelled',
   );
   assert.ok(Date.now() - started < 30_000, 'cancelled long before the stall timeout');
@@ -117,8 +150,14 @@ test('a cancel mid-file settles at once, leaves a .part and no model that loads;
 
   // The engine has stopped the download and kept the part for a resume (a download of the same model
   // into the same folder waits for the previous one, so the resume below starts after it).
-  await assert.rejects(client.request('load', { engine: hubEngine(destRoot) }), (e: Error) =>
-    code(e) === 'model-not-found' && e.message.includes(dir) && /not complete for fp32/.test(e.message) && /partial/.test(e.message));
+  await assert.rejects(
+    client.request('load', { engine: hubEngine(destRoot) }),
+    (e: Error) =>
+      code(e) === 'model-not-found' &&
+      e.message.includes(dir) &&
+      /not complete for fp32/.test(e.message) &&
+      /partial/.test(e.message),
+  );
   assert.equal(existsSync(join(dir, ONNX)), false);
   assert.deepEqual(partsIn(dir), ['model.onnx.part']);
   assert.equal(statSync(join(dir, `${ONNX}.part`)).size, half);
@@ -126,7 +165,11 @@ test('a cancel mid-file settles at once, leaves a .part and no model that loads;
   const h2 = await hub();
   const r = await client.request('download', { hubId: ID, dtype: 'fp32', destRoot, host: h2.url });
   assert.equal(r.bytes, TOTAL);
-  assert.deepEqual(h2.requests.map((q) => [q.file, q.range]), [[ONNX, `bytes=${half}-`]], 'only the rest of the ONNX file is fetched');
+  assert.deepEqual(
+    h2.requests.map((q) => [q.file, q.range]),
+    [[ONNX, `bytes=${half}-`]],
+    'only the rest of the ONNX file is fetched',
+  );
   assert.deepEqual(readFileSync(join(dir, ONNX)), readFileSync(join(TINY, ONNX)));
   const info = await client.request('load', { engine: hubEngine(destRoot) });
   assert.equal(info.id, ID);
@@ -137,16 +180,23 @@ test('with cleanupOnCancel a cancelled download leaves no partial file', async (
   const destRoot = freshRoot();
   const ac = new AbortController();
   await assert.rejects(
-    client.request('download', { hubId: ID, dtype: 'fp32', destRoot, host: h.url, cleanupOnCancel: true }, {
-      signal: ac.signal,
-      onProgress: (p) => { if (p.stage === 'download' && p.file === ONNX && p.fileDone > 0) ac.abort(); },
-    }),
+    client.request(
+      'download',
+      { hubId: ID, dtype: 'fp32', destRoot, host: h.url, cleanupOnCancel: true },
+      {
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.stage === 'download' && p.file === ONNX && p.fileDone > 0) ac.abort();
+        },
+      },
+    ),
     (e) => code(e) === 'cancelled',
   );
   await assert.rejects(client.request('load', { engine: hubEngine(destRoot) }), (e) => code(e) === 'model-not-found');
   // Downloads run beside the model queue, so the load above did not wait for the cancelled one to clean up.
   const dir = join(destRoot, 'test-org', 'tiny-gpt2');
-  for (const deadline = Date.now() + 10_000; partsIn(dir).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  for (const deadline = Date.now() + 10_000; partsIn(dir).length > 0 && Date.now() < deadline; )
+    await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(partsIn(dir), []);
 });
 
@@ -154,9 +204,14 @@ test('with the Hub down (host or $HF_ENDPOINT) the download fails with the offli
   const down = `http://127.0.0.1:${await closedPort()}`;
   const destRoot = freshRoot();
   const offline = (e: unknown) =>
-    code(e) === 'server-unreachable' && new RegExp(`Could not reach 127\\.0\\.0\\.1:\\d+ to download ${ID} \\(offline\\?\\)\\. The built-in model semantic-flow-mini works offline\\.`).test((e as Error).message);
+    code(e) === 'server-unreachable' &&
+    new RegExp(
+      `Could not reach 127\\.0\\.0\\.1:\\d+ to download ${ID} \\(offline\\?\\)\\. The built-in model semantic-flow-mini works offline\\.`,
+    ).test((e as Error).message);
   await assert.rejects(client.request('download', { hubId: ID, dtype: 'fp32', destRoot, host: down }), offline);
-  const info = await client.request('load', { engine: { kind: 'onnx', id: 'tiny-gpt2', modelDir: TINY, device: 'cpu', dtype: 'fp32', threads: 1 } });
+  const info = await client.request('load', {
+    engine: { kind: 'onnx', id: 'tiny-gpt2', modelDir: TINY, device: 'cpu', dtype: 'fp32', threads: 1 },
+  });
   assert.equal(info.id, 'tiny-gpt2');
 
   // The extension passes no host: the engine process takes the Hub from its environment.

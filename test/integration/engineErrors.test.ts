@@ -17,8 +17,11 @@ function copyModel(): string {
 }
 
 test('a missing model folder names the folder', async () => {
-  await assert.rejects(OnnxModel.load({ modelDir: '/nonexistent/model' }), (e: Error & { code?: string }) =>
-    e.code === 'model-not-found' && e.message === 'Model folder not found: /nonexistent/model.');
+  await assert.rejects(
+    OnnxModel.load({ modelDir: '/nonexistent/model' }),
+    (e: Error & { code?: string }) =>
+      e.code === 'model-not-found' && e.message === 'Model folder not found: /nonexistent/model.',
+  );
 });
 
 test('a corrupt model.onnx is reported as corrupt, not as a crash', async () => {
@@ -27,9 +30,17 @@ test('a corrupt model.onnx is reported as corrupt, not as a crash', async () => 
     const good = readFileSync(join(d, 'onnx', 'model.onnx'));
     const file = join(d, 'onnx', 'model.onnx');
     writeFileSync(file, good.subarray(0, 4096)); // truncated
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && e.message.startsWith(`${file} is not a valid ONNX model`));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Error & { code?: string }) =>
+        e.code === 'model-corrupt' && e.message.startsWith(`${file} is not a valid ONNX model`),
+    );
     writeFileSync(file, 'this is not onnx at all, just some text');
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && /not a valid ONNX model \(unexpected header\)/.test(e.message));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Error & { code?: string }) =>
+        e.code === 'model-corrupt' && /not a valid ONNX model \(unexpected header\)/.test(e.message),
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -51,10 +62,16 @@ test('an export that is not a causal LM is refused before loading, naming what i
   const noMask = await folderWithGraph(['input_ids'], 'logits');
   const noLogits = await folderWithGraph(['input_ids', 'attention_mask'], 'last_hidden_state');
   try {
-    await assert.rejects(OnnxModel.load({ modelDir: noMask }), (e: Error & { code?: string }) =>
-      e.code === 'unsupported-model' && e.message.includes('has no input "attention_mask" (its inputs: input_ids)'));
-    await assert.rejects(OnnxModel.load({ modelDir: noLogits }), (e: Error & { code?: string }) =>
-      e.code === 'unsupported-model' && e.message.includes('has no "logits" output (its outputs: last_hidden_state)'));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: noMask }),
+      (e: Error & { code?: string }) =>
+        e.code === 'unsupported-model' && e.message.includes('has no input "attention_mask" (its inputs: input_ids)'),
+    );
+    await assert.rejects(
+      OnnxModel.load({ modelDir: noLogits }),
+      (e: Error & { code?: string }) =>
+        e.code === 'unsupported-model' && e.message.includes('has no "logits" output (its outputs: last_hidden_state)'),
+    );
   } finally {
     for (const d of [noMask, noLogits]) rmSync(d, { recursive: true, force: true });
   }
@@ -63,17 +80,26 @@ test('an export that is not a causal LM is refused before loading, naming what i
 test('a model larger than the memory limit is refused before loading, both sizes in readable units', async () => {
   const bytes = statSync(join(DIR, 'onnx', 'model.onnx')).size;
   const limit = Math.floor(bytes / 2);
-  await assert.rejects(OnnxModel.load({ modelDir: DIR, maxModelBytes: limit }), (e: Error & { code?: string }) =>
-    e.code === 'too-large' && e.message.includes(`is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} this machine can load safely`));
+  await assert.rejects(
+    OnnxModel.load({ modelDir: DIR, maxModelBytes: limit }),
+    (e: Error & { code?: string }) =>
+      e.code === 'too-large' &&
+      e.message.includes(`is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} this machine can load safely`),
+  );
   assert.match(formatBytes(bytes), /^\d+(\.\d+)? (kB|MB)$/);
 });
 
 test('missing files, unreadable config and a missing dtype each get their own message', async () => {
   const d = copyModel();
   try {
-    await assert.rejects(OnnxModel.load({ modelDir: d, dtype: 'fp16' }), (e: Error) => /no onnx\/model_fp16\.onnx for dtype fp16; available dtypes: fp32/.test(e.message));
+    await assert.rejects(OnnxModel.load({ modelDir: d, dtype: 'fp16' }), (e: Error) =>
+      /no onnx\/model_fp16\.onnx for dtype fp16; available dtypes: fp32/.test(e.message),
+    );
     writeFileSync(join(d, 'config.json'), '{ not json');
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) => e.code === 'model-corrupt' && /config\.json is not valid JSON/.test(e.message));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Error & { code?: string }) => e.code === 'model-corrupt' && /config\.json is not valid JSON/.test(e.message),
+    );
     rmSync(join(d, 'config.json'));
     await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error) => /has no config\.json/.test(e.message));
   } finally {
@@ -86,8 +112,12 @@ test('a tokenizer that does not belong to the model is refused, in both directio
   const d = copyModel();
   try {
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(join(tiny, f), join(d, f));
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Error & { code?: string }) =>
-      e.code === 'tokenizer-mismatch' && e.message.endsWith('has 400 tokens but the model predicts 50257; the tokenizer does not belong to this model.'));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Error & { code?: string }) =>
+        e.code === 'tokenizer-mismatch' &&
+        e.message.endsWith('has 400 tokens but the model predicts 50257; the tokenizer does not belong to this model.'),
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -95,8 +125,11 @@ test('a tokenizer that does not belong to the model is refused, in both directio
   try {
     cpSync(tiny, t, { recursive: true });
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(join(DIR, f), join(t, f));
-    await assert.rejects(OnnxModel.load({ modelDir: t }), (e: Error & { code?: string }) =>
-      e.code === 'tokenizer-mismatch' && /has 50257 tokens but the model predicts 400/.test(e.message));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: t }),
+      (e: Error & { code?: string }) =>
+        e.code === 'tokenizer-mismatch' && /has 50257 tokens but the model predicts 400/.test(e.message),
+    );
   } finally {
     rmSync(t, { recursive: true, force: true });
   }

@@ -16,12 +16,16 @@ import { captureIo as fakeIo } from '../helpers/captureIo';
 import { rawLog2Probs } from '../helpers/rawOrt';
 import { FAMILIES, MODELS } from '../helpers/families';
 
-const USER = 'Where did the children walk?', ANSWER = 'Along the stony bed of the river.';
+const USER = 'Where did the children walk?',
+  ANSWER = 'Along the stony bed of the river.';
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Where each family's template puts the assistant's content, written out by hand from the published templates. */
 const AROUND: Record<string, (user: string) => [string, string]> = {
-  'tiny-llama-instruct': (u) => [`<|start_header_id|>user<|end_header_id|>\n\n${u}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`, '<|eot_id|>'],
+  'tiny-llama-instruct': (u) => [
+    `<|start_header_id|>user<|end_header_id|>\n\n${u}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+    '<|eot_id|>',
+  ],
   'tiny-llama2-chat': (u) => [`<s>[INST] ${u} [/INST] `, ' </s>'],
   'tiny-smollm2-instruct': (u) => [`<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`, '<|im_end|>\n'],
   'tiny-qwen2-instruct': (u) => [`<|im_start|>user\n${u}<|im_end|>\n<|im_start|>assistant\n`, '<|im_end|>\n'],
@@ -29,11 +33,14 @@ const AROUND: Record<string, (user: string) => [string, string]> = {
 
 /** Independent: iota per response token from raw passes over the templated ids (a template that opens with BOS gets no second one). */
 async function assertRawPasses(dir: string, model: OnnxModel, di: NonNullable<AnalysisResult['di']>): Promise<void> {
-  const resp = di.tokens.map((t) => t.id), bos = model.info.bosTokenId!;
+  const resp = di.tokens.map((t) => t.id),
+    bos = model.info.bosTokenId!;
   const prefix = di.promptTokenIds[0] === bos ? [] : [bos];
   const pa = (await rawLog2Probs(dir, [...prefix, ...di.promptTokenIds, ...resp])).slice(-resp.length);
   const pb = (await rawLog2Probs(dir, [bos, ...resp])).slice(-resp.length);
-  di.tokens.forEach((t, k) => assert.ok(Math.abs(t.iotaBits - (pa[k] - pb[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pa[k] - pb[k]}`));
+  di.tokens.forEach((t, k) =>
+    assert.ok(Math.abs(t.iotaBits - (pa[k] - pb[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pa[k] - pb[k]}`),
+  );
   assert.equal(di.tokens.filter((t) => t.special).length, 0, 'the response holds only the assistant content');
   assert.ok(Math.abs(di.totalBits - (sum(pa) - sum(pb))) < 1e-3);
 }
@@ -44,7 +51,10 @@ for (const name of FAMILIES) {
   test(`${name}: DI of a chat scores the assistant turn after the user turn as the template renders them`, async () => {
     const model = await OnnxModel.load({ modelDir: dir, threads: 1 });
     try {
-      const messages = [{ role: 'user', content: USER }, { role: 'assistant', content: ANSWER }];
+      const messages = [
+        { role: 'user', content: USER },
+        { role: 'assistant', content: ANSWER },
+      ];
       const r = await directedInformation(model, { messages });
       const di = r.di!;
       const [before, after] = AROUND[name](USER);
@@ -52,7 +62,10 @@ for (const name of FAMILIES) {
       assert.equal(r.text.slice(di.responseStart, di.responseEnd), ANSWER);
       assert.ok(di.promptText.endsWith(before), 'the prompt is the templated text up to the assistant content');
       assert.equal(di.input, 'chat');
-      assert.deepEqual(di.chat, { template: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template, messages });
+      assert.deepEqual(di.chat, {
+        template: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template,
+        messages,
+      });
       await assertRawPasses(dir, model, di);
     } finally {
       await model.dispose();
@@ -65,12 +78,18 @@ test('tiny-llama2-chat: DI of a multi-turn chat, where "<s>" opens each later tu
   const model = await OnnxModel.load({ modelDir: dir, threads: 1 });
   try {
     const messages = [
-      { role: 'system', content: 'Answer briefly.' }, { role: 'user', content: USER }, { role: 'assistant', content: ANSWER },
-      { role: 'user', content: 'And then?' }, { role: 'assistant', content: 'Home to the mill.' },
+      { role: 'system', content: 'Answer briefly.' },
+      { role: 'user', content: USER },
+      { role: 'assistant', content: ANSWER },
+      { role: 'user', content: 'And then?' },
+      { role: 'assistant', content: 'Home to the mill.' },
     ];
     const r = await directedInformation(model, { messages });
     // Llama 2's published template, written out by hand: the system message opens the first user turn
-    assert.equal(r.text, `<s>[INST] <<SYS>>\nAnswer briefly.\n<</SYS>>\n\n${USER} [/INST] ${ANSWER} </s><s>[INST] And then? [/INST] Home to the mill. </s>`);
+    assert.equal(
+      r.text,
+      `<s>[INST] <<SYS>>\nAnswer briefly.\n<</SYS>>\n\n${USER} [/INST] ${ANSWER} </s><s>[INST] And then? [/INST] Home to the mill. </s>`,
+    );
     const di = r.di!;
     assert.equal(r.text.slice(di.responseStart, di.responseEnd), 'Home to the mill.');
     assert.equal(di.promptText, r.text.slice(0, r.text.lastIndexOf('Home')));
@@ -83,14 +102,55 @@ test('tiny-llama2-chat: DI of a multi-turn chat, where "<s>" opens each later tu
 test('semantic-flow di --chat: prompt and response become the user and assistant turns; --system adds a system turn', async () => {
   const io = fakeIo();
   const dir = join(MODELS, 'tiny-qwen2-instruct');
-  assert.equal(await run(['di', '--model', dir, '--chat', '--system', 'Answer briefly.', '--prompt', USER, '--response', ANSWER, '--format', 'json'], io), 0, io.err);
+  assert.equal(
+    await run(
+      [
+        'di',
+        '--model',
+        dir,
+        '--chat',
+        '--system',
+        'Answer briefly.',
+        '--prompt',
+        USER,
+        '--response',
+        ANSWER,
+        '--format',
+        'json',
+      ],
+      io,
+    ),
+    0,
+    io.err,
+  );
   const r = JSON.parse(io.out);
   assert.ok(r.text.startsWith('<|im_start|>system\nAnswer briefly.<|im_end|>\n<|im_start|>user\n'));
-  assert.deepEqual(r.di.chat.messages.map((m: { role: string }) => m.role), ['system', 'user', 'assistant']);
+  assert.deepEqual(
+    r.di.chat.messages.map((m: { role: string }) => m.role),
+    ['system', 'user', 'assistant'],
+  );
   assert.equal(r.text.slice(r.di.responseStart, r.di.responseEnd), ANSWER);
   // Llama 3's template trims every message: a prompt from a file, with its final line break, still works
   const trimmed = fakeIo();
-  assert.equal(await run(['di', '--model', join(MODELS, 'tiny-llama-instruct'), '--chat', '--prompt', `${USER}\n`, '--response', `${ANSWER}\n`, '--format', 'json'], trimmed), 0, trimmed.err);
+  assert.equal(
+    await run(
+      [
+        'di',
+        '--model',
+        join(MODELS, 'tiny-llama-instruct'),
+        '--chat',
+        '--prompt',
+        `${USER}\n`,
+        '--response',
+        `${ANSWER}\n`,
+        '--format',
+        'json',
+      ],
+      trimmed,
+    ),
+    0,
+    trimmed.err,
+  );
   const t = JSON.parse(trimmed.out);
   assert.ok(t.text.includes(`<|end_header_id|>\n\n${USER}<|eot_id|>`), t.text);
   assert.equal(t.text.slice(t.di.responseStart, t.di.responseEnd), ANSWER);

@@ -15,8 +15,15 @@ import { rawFeeds, rawOrtSession } from '../helpers/rawOrt';
 import { coveredText } from '../helpers/spanCoverage';
 
 const MODELS = join(__dirname, '..', 'fixtures', 'models');
-const FAMILIES = ['tiny-gpt2', 'tiny-llama-instruct', 'tiny-llama2-chat', 'tiny-smollm2-instruct', 'tiny-qwen2-instruct'];
-const TEXT = 'The river was low that summer, and the children walked along its stony bed.\nA café sold 12 pears; 😀 x = f(y)!';
+const FAMILIES = [
+  'tiny-gpt2',
+  'tiny-llama-instruct',
+  'tiny-llama2-chat',
+  'tiny-smollm2-instruct',
+  'tiny-qwen2-instruct',
+];
+const TEXT =
+  'The river was low that summer, and the children walked along its stony bed.\nA café sold 12 pears; 😀 x = f(y)!';
 const SPAN_TEXTS = [
   TEXT,
   'café naïve 日本語 😀 👍🏽 x',
@@ -33,9 +40,20 @@ const NORMALIZES = new Set(['tiny-qwen2-instruct']);
 /** SentencePiece tokenizers whose normalizer prepends "▁". */
 const PREPENDS_SPACE = new Set(['tiny-llama2-chat']);
 const CHATS = [
-  { messages: [{ role: 'user', content: 'Where is the river?' }, { role: 'assistant', content: 'It runs past the mill.' }] },
+  {
+    messages: [
+      { role: 'user', content: 'Where is the river?' },
+      { role: 'assistant', content: 'It runs past the mill.' },
+    ],
+  },
   { messages: [{ role: 'user', content: 'Where is the river?' }], add_generation_prompt: true },
-  { messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: 'Who waved?' }, { role: 'assistant', content: 'The miller.' }] },
+  {
+    messages: [
+      { role: 'system', content: 'Answer briefly.' },
+      { role: 'user', content: 'Who waved?' },
+      { role: 'assistant', content: 'The miller.' },
+    ],
+  },
 ];
 
 let oracle: HfOracle | { skip: string };
@@ -54,7 +72,8 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
   return m;
 };
 const log2Softmax = (row: Float32Array, id: number) => {
-  let m = -Infinity, z = 0;
+  let m = -Infinity,
+    z = 0;
   for (const x of row) m = Math.max(m, x);
   for (const x of row) z += Math.exp(x - m);
   return (row[id] - m - Math.log(z)) / Math.LN2;
@@ -90,7 +109,9 @@ for (const name of FAMILIES) {
         surprisalDiff = Math.max(surprisalDiff, Math.abs(tok.surprisalBits! - want));
       });
       const cached = await oracle.cachedLogits(dir, ids, 7);
-      t.diagnostic(`max |Δlogit| ${logitsDiff.toExponential(2)}, max |Δsurprisal| ${surprisalDiff.toExponential(2)} bits over ${result.tokens.length} tokens; HF cache vs full ${maxAbsDiff(cached.data, hf.data).toExponential(2)} (${JSON.stringify(oracle.versions)})`);
+      t.diagnostic(
+        `max |Δlogit| ${logitsDiff.toExponential(2)}, max |Δsurprisal| ${surprisalDiff.toExponential(2)} bits over ${result.tokens.length} tokens; HF cache vs full ${maxAbsDiff(cached.data, hf.data).toExponential(2)} (${JSON.stringify(oracle.versions)})`,
+      );
       assert.ok(logitsDiff < 1e-4, `max |Δlogit| = ${logitsDiff}`);
       assert.ok(surprisalDiff < 1e-3, `max |Δsurprisal| = ${surprisalDiff} bits`);
     } finally {
@@ -109,14 +130,20 @@ for (const name of FAMILIES) {
         // One documented difference (core/spans.ts): a token that is only the "▁" a SentencePiece normalizer
         // prepends to a stretch (the text's start, or after an added token) stands for no text, so its span
         // is empty; Rust aligns it with the stretch's first character.
-        const synthetic = (i: number) => PREPENDS_SPACE.has(name) && model.tokenText(tok.ids[i]) === ' ' && (i === 0 || tok.special[i - 1]);
+        const synthetic = (i: number) =>
+          PREPENDS_SPACE.has(name) && model.tokenText(tok.ids[i]) === ' ' && (i === 0 || tok.special[i - 1]);
         const want = ref[k].offsets.map(([s, e], i) => (synthetic(i) ? [s, s] : [s, e]));
         const got = tok.spans.map((s) => [s.start, s.end]);
         if (NORMALIZES.has(name) && text.normalize('NFC') !== text) {
           // Where NFC composed characters ("e" + U+0301 → "é"), Rust aligns the composed character with
           // the first original one and leaves the combining mark in no token; the product's span covers
           // the whole original cluster, so the spans still cover the text.
-          got.forEach(([s, e], i) => assert.ok(s === want[i][0] && e >= want[i][1] && e <= want[i][1] + 1, `token ${i} of ${JSON.stringify(text)}: ${[s, e]} vs ${want[i]}`));
+          got.forEach(([s, e], i) =>
+            assert.ok(
+              s === want[i][0] && e >= want[i][1] && e <= want[i][1] + 1,
+              `token ${i} of ${JSON.stringify(text)}: ${[s, e]} vs ${want[i]}`,
+            ),
+          );
         } else assert.deepEqual(got, want, `spans of ${JSON.stringify(text)}`);
         assert.equal(coveredText(text, tok.spans), text, `the spans of ${JSON.stringify(text)} cover it`);
       });
@@ -135,7 +162,11 @@ for (const name of FAMILIES.filter((n) => n.endsWith('-instruct') || n.endsWith(
       const ref = await oracle.chats(dir, CHATS);
       CHATS.forEach((c, k) => {
         if (name.includes('llama2') && c.add_generation_prompt) return; // Llama 2's template has no generation prompt
-        assert.equal(model.applyChatTemplate(c.messages, { addGenerationPrompt: c.add_generation_prompt }), ref[k], `chat ${k}`);
+        assert.equal(
+          model.applyChatTemplate(c.messages, { addGenerationPrompt: c.add_generation_prompt }),
+          ref[k],
+          `chat ${k}`,
+        );
       });
     } finally {
       await model.dispose();

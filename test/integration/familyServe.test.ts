@@ -21,19 +21,29 @@ const tmp = mkdtempSync(join(tmpdir(), 'sf-families-'));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 test('compare across families: each model bits/byte is −log2 p(text) from raw passes over its own tokens, per line too', async () => {
-  const [a, b] = await Promise.all(['tiny-llama-instruct', 'tiny-qwen2-instruct'].map((n) => OnnxModel.load({ modelDir: join(MODELS, n), threads: 1 })));
+  const [a, b] = await Promise.all(
+    ['tiny-llama-instruct', 'tiny-qwen2-instruct'].map((n) =>
+      OnnxModel.load({ modelDir: join(MODELS, n), threads: 1 }),
+    ),
+  );
   try {
     const r = await compareAcrossTokenizers(a, b, FAMILY_TEXT);
     const c = r.crossComparison!;
     const bytes = Buffer.byteLength(FAMILY_TEXT);
-    for (const [m, bits, perByte] of [[a, c.totalBitsA, c.bitsPerByteA], [b, c.totalBitsB, c.bitsPerByteB]] as const) {
+    for (const [m, bits, perByte] of [
+      [a, c.totalBitsA, c.bitsPerByteA],
+      [b, c.totalBitsB, c.bitsPerByteB],
+    ] as const) {
       const raw = await rawLog2Probs(join(MODELS, m.info.id), [m.info.bosTokenId!, ...m.tokenize(FAMILY_TEXT).ids]);
       assert.ok(Math.abs(bits + sum(raw)) < 1e-3, `${m.info.id}: ${bits} vs ${-sum(raw)}`);
       assert.ok(Math.abs(perByte! - bits / bytes) < 1e-9);
     }
     assert.notEqual(c.tokensA, c.tokensB, 'two tokenizations of one text');
     assert.equal(sum(c.lines.map((l) => l.bytes)), bytes, 'the lines tile the text');
-    assert.ok(Math.abs(sum(c.lines.map((l) => l.bitsA)) - c.totalBitsA) < 1e-6 && Math.abs(sum(c.lines.map((l) => l.bitsB)) - c.totalBitsB) < 1e-6);
+    assert.ok(
+      Math.abs(sum(c.lines.map((l) => l.bitsA)) - c.totalBitsA) < 1e-6 &&
+        Math.abs(sum(c.lines.map((l) => l.bitsB)) - c.totalBitsB) < 1e-6,
+    );
   } finally {
     await Promise.all([a.dispose(), b.dispose()]);
   }
@@ -41,9 +51,28 @@ test('compare across families: each model bits/byte is −log2 p(text) from raw 
   const file = join(tmp, 'text.txt');
   writeFileSync(file, FAMILY_TEXT);
   const io = fakeIo();
-  assert.equal(await run(['compare', '--model', join(MODELS, 'tiny-llama-instruct'), '--model-b', join(MODELS, 'tiny-qwen2-instruct'), '--format', 'table', file], io), 0, io.err);
+  assert.equal(
+    await run(
+      [
+        'compare',
+        '--model',
+        join(MODELS, 'tiny-llama-instruct'),
+        '--model-b',
+        join(MODELS, 'tiny-qwen2-instruct'),
+        '--format',
+        'table',
+        file,
+      ],
+      io,
+    ),
+    0,
+    io.err,
+  );
   assert.match(io.out, /do not share a tokenizer, so they are compared per UTF-8 byte/);
-  assert.match(io.out, /\nA = tiny-llama-instruct \(fp32\): \d+ tokens, [\d.]+ bits, [\d.]+ bits\/byte\nB = tiny-qwen2-instruct \(fp32\): \d+ tokens/);
+  assert.match(
+    io.out,
+    /\nA = tiny-llama-instruct \(fp32\): \d+ tokens, [\d.]+ bits, [\d.]+ bits\/byte\nB = tiny-qwen2-instruct \(fp32\): \d+ tokens/,
+  );
 });
 
 for (const name of FAMILIES) {
@@ -68,11 +97,18 @@ for (const name of FAMILIES) {
       await server.close();
     }
     try {
-      const input = join(tmp, `${name}.jsonl`), out = join(tmp, `${name}.out.jsonl`);
-      writeFileSync(input, `${JSON.stringify({ id: 't', text: FAMILY_TEXT })}\n${JSON.stringify({ id: 'd', prompt: 'Where did they walk?\n', response: 'Along the river.' })}\n`);
+      const input = join(tmp, `${name}.jsonl`),
+        out = join(tmp, `${name}.out.jsonl`);
+      writeFileSync(
+        input,
+        `${JSON.stringify({ id: 't', text: FAMILY_TEXT })}\n${JSON.stringify({ id: 'd', prompt: 'Where did they walk?\n', response: 'Along the river.' })}\n`,
+      );
       const io = fakeIo();
       assert.equal(await run(['batch', input, '--out', out, '--model', dir], io), 0, io.err);
-      const [t, d] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const [t, d] = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const ref = await local.analyze(FAMILY_TEXT);
       assert.equal(t.id, 't');
       assert.ok(Math.abs(t.summary.totalBits - ref.summary.totalBits) < 1e-3);

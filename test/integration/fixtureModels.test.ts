@@ -38,25 +38,51 @@ test('byte-level BPE fixture: spans reproduce every sample through the real toke
 test('SentencePiece byte-fallback fixture: the synthetic "▁" is skipped and byte tokens widen to characters', async () => {
   const dir = join(FIX, 'tokenizers', 'sentencepiece-bytefallback');
   const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-  const info = tokenizerInfo(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), tok.get_vocab() as Map<string, number>);
+  const info = tokenizerInfo(
+    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+    tok.get_vocab() as Map<string, number>,
+  );
   assert.equal(info.kind, 'sentencepiece');
   assert.deepEqual(info.prependedSpace, { before: 'every-stretch', evenBeforeSpace: true });
   for (const text of ['café 日本 😀 x', 'def f(x):\n  return x  # ẞ𝔘', ' leading space']) {
     const ids = tok.encode(text, { add_special_tokens: false });
-    const spans = spansFromTokenBytes(text, ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
+    const spans = spansFromTokenBytes(
+      text,
+      ids.map((id: number) => bytesOfId(info, id)),
+      { prependedSpace: info.prependedSpace },
+    );
     assert.equal(coveredText(text, spans), text, JSON.stringify(text));
   }
   const ids = tok.encode('😀', { add_special_tokens: false });
-  const spans = spansFromTokenBytes('😀', ids.map((id: number) => bytesOfId(info, id)), { prependedSpace: info.prependedSpace });
-  assert.ok(spans.filter((s) => s.end - s.start === 2).length >= 4, 'each of the four byte tokens covers the whole emoji');
+  const spans = spansFromTokenBytes(
+    '😀',
+    ids.map((id: number) => bytesOfId(info, id)),
+    { prependedSpace: info.prependedSpace },
+  );
+  assert.ok(
+    spans.filter((s) => s.end - s.start === 2).length >= 4,
+    'each of the four byte tokens covers the whole emoji',
+  );
 });
 
 test('SentencePiece stretches between added tokens (Llama 2 chat turns): the Prepend normalizer and Metaspace variants of tiny-llama2-chat tokenize in transformers.js to tokens whose spans cover the text', async () => {
   const llama2 = join(FIX, 'models', 'tiny-llama2-chat');
   const json = JSON.parse(readFileSync(join(llama2, 'tokenizer.json'), 'utf8'));
-  const metaspace = (scheme: string) => ({ ...json, normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split: false } });
-  const texts = ['<s>[INST] Where? [/INST] There. </s><s>[INST] And then? [/INST] Home. </s>', ' hi<s> yo</s>x', 'a</s> <s>  b'];
-  for (const [variant, tj] of [['Prepend', json], ['Metaspace always', metaspace('always')], ['Metaspace first', metaspace('first')]] as const) {
+  const metaspace = (scheme: string) => ({
+    ...json,
+    normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split: false },
+  });
+  const texts = [
+    '<s>[INST] Where? [/INST] There. </s><s>[INST] And then? [/INST] Home. </s>',
+    ' hi<s> yo</s>x',
+    'a</s> <s>  b',
+  ];
+  for (const [variant, tj] of [
+    ['Prepend', json],
+    ['Metaspace always', metaspace('always')],
+    ['Metaspace first', metaspace('first')],
+  ] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'sf-sp-variant-'));
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tj));
     copyFileSync(join(llama2, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
@@ -69,7 +95,10 @@ test('SentencePiece stretches between added tokens (Llama 2 chat turns): the Pre
       // each token covers its own bytes, less the synthetic space of a stretch's first token
       spans.forEach((sp, i) => {
         const own = new TextDecoder().decode(bytesOfId(info, ids[i]));
-        assert.ok(own === text.slice(sp.start, sp.end) || own === ` ${text.slice(sp.start, sp.end)}`, `${variant}: token ${i} of ${JSON.stringify(text)}`);
+        assert.ok(
+          own === text.slice(sp.start, sp.end) || own === ` ${text.slice(sp.start, sp.end)}`,
+          `${variant}: token ${i} of ${JSON.stringify(text)}`,
+        );
       });
     }
   }
@@ -92,7 +121,10 @@ test('an export without past_key_values scores in one pass per window, same numb
 test('past a 32-token window the sliding window equals raw passes over each truncated context', async () => {
   const m = await OnnxModel.load({ modelDir: join(FIX, 'models', 'tiny-gpt2-short') });
   try {
-    const text = 'the model reads the text and the flow of bits goes on and on, token after token, until the end of the line. '.repeat(3);
+    const text =
+      'the model reads the text and the flow of bits goes on and on, token after token, until the end of the line. '.repeat(
+        3,
+      );
     const r = await analyzeText(text, m, { chunkSize: 7, stride: 8 });
     const seq = [m.info.bosTokenId!, ...r.tokens.map((t) => t.id)];
     assert.ok(seq.length > 60);
@@ -101,7 +133,10 @@ test('past a 32-token window the sliding window equals raw passes over each trun
     const raw = await rawLog2Probs(join(FIX, 'models', 'tiny-gpt2-short'), ctx);
     const last = r.tokens[r.tokens.length - 1];
     assert.equal(last.truncatedContext, true);
-    assert.ok(Math.abs(last.surprisalBits! + raw[raw.length - 1]) < 1e-4, `${last.surprisalBits} vs ${-raw[raw.length - 1]}`);
+    assert.ok(
+      Math.abs(last.surprisalBits! + raw[raw.length - 1]) < 1e-4,
+      `${last.surprisalBits} vs ${-raw[raw.length - 1]}`,
+    );
   } finally {
     await m.dispose();
   }
@@ -112,7 +147,8 @@ test('int8 (q8) loads and stays close to fp32 on the fixture', async () => {
   const f = await OnnxModel.load({ modelDir: TINY });
   const q = await OnnxModel.load({ modelDir: TINY, dtype: 'q8' });
   try {
-    const a = await analyzeText(text, f), b = await analyzeText(text, q);
+    const a = await analyzeText(text, f),
+      b = await analyzeText(text, q);
     assert.equal(q.info.dtype, 'q8');
     const diff = Math.abs(a.summary.bitsPerToken! - b.summary.bitsPerToken!);
     assert.ok(diff > 0 && diff < 0.5, `bits/token fp32 ${a.summary.bitsPerToken} vs q8 ${b.summary.bitsPerToken}`);

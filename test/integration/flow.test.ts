@@ -18,28 +18,43 @@ import { rawFeeds, rawLog2Probs, rawOrtSession } from '../helpers/rawOrt';
 
 const DIR = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
 const DIR_B = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2-b');
-const TEXT = 'The cat sat on the mat. Then the cat ran to the door, and the dog sat where the cat had been.\ndef main():\n    return 0\n';
+const TEXT =
+  'The cat sat on the mat. Then the cat ran to the door, and the dog sat where the cat had been.\ndef main():\n    return 0\n';
 let model: OnnxModel;
 
-before(async () => { model = await OnnxModel.load({ modelDir: DIR }); });
-after(async () => { await model.dispose(); });
+before(async () => {
+  model = await OnnxModel.load({ modelDir: DIR });
+});
+after(async () => {
+  await model.dispose();
+});
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 test('identity 5 against raw ONNX Runtime: Σ iota = baseline surprisal − prompted surprisal of the response', async () => {
-  const prompt = 'Question: where did the cat sit?\nAnswer:', response = ' The cat sat on the mat.';
+  const prompt = 'Question: where did the cat sit?\nAnswer:',
+    response = ' The cat sat on the mat.';
   const r = await directedInformation(model, { prompt, response });
   const di = r.di!;
   const respIds = di.tokens.map((t) => t.id);
   const prompted = await rawLog2Probs(DIR, [399, ...di.promptTokenIds, ...respIds]);
   const baseline = await rawLog2Probs(DIR, [399, ...respIds]);
-  const pResp = prompted.slice(-respIds.length), bResp = baseline.slice(-respIds.length);
-  di.tokens.forEach((t, k) => assert.ok(Math.abs(t.iotaBits - (pResp[k] - bResp[k])) < 1e-4, `iota ${k}: ${t.iotaBits} vs ${pResp[k] - bResp[k]}`));
+  const pResp = prompted.slice(-respIds.length),
+    bResp = baseline.slice(-respIds.length);
+  di.tokens.forEach((t, k) =>
+    assert.ok(
+      Math.abs(t.iotaBits - (pResp[k] - bResp[k])) < 1e-4,
+      `iota ${k}: ${t.iotaBits} vs ${pResp[k] - bResp[k]}`,
+    ),
+  );
   const expected = -sum(bResp) - -sum(pResp);
   assert.ok(Math.abs(di.totalBits - expected) < 1e-3, `${di.totalBits} vs ${expected}`);
   assert.ok(Math.abs(di.totalBits - (di.baselineResponseBits! - di.promptedResponseBits!)) < 1e-9);
   assert.ok(di.tokens.every((t) => t.klBits >= 0 && t.compensatorBits >= 0));
-  assert.ok(di.tokens.every((t, k) => k === 0 || t.compensatorBits >= di.tokens[k - 1].compensatorBits), 'A_t is non-decreasing');
+  assert.ok(
+    di.tokens.every((t, k) => k === 0 || t.compensatorBits >= di.tokens[k - 1].compensatorBits),
+    'A_t is non-decreasing',
+  );
 });
 
 test('chunked directed information equals one pass to 1e-4 bits per token', async () => {
@@ -59,7 +74,10 @@ test('a BPE merge across the prompt/response cut: the response starts at the mer
   const di = r.di!;
   assert.equal(di.cutInsideToken, true);
   assert.equal(di.tokens[0].text, ' the');
-  assert.deepEqual(di.tokens.map((t) => t.id), model.tokenize('Hello there').ids.slice(4));
+  assert.deepEqual(
+    di.tokens.map((t) => t.id),
+    model.tokenize('Hello there').ids.slice(4),
+  );
 });
 
 /** phi and Φ of one cell from a raw ONNX Runtime pass with the unit masked and positions unchanged. */
@@ -75,25 +93,47 @@ async function rawCell(session: ort.InferenceSession, seq: number[], unit: [numb
     const z = Math.log(row.reduce((a, l) => a + Math.exp(l - m), 0)) + m;
     return Array.from(row, (l) => (l - z) / Math.LN2);
   };
-  const lp = await lsm(seq.map(() => 1), target);
+  const lp = await lsm(
+    seq.map(() => 1),
+    target,
+  );
   // the target right after the unit is predicted from the last visible token before it
   const upto = target === unit[1] ? unit[0] : target;
-  const lq = await lsm(seq.map((_, i) => (i >= unit[0] && i < unit[1] ? 0 : 1)), upto);
+  const lq = await lsm(
+    seq.map((_, i) => (i >= unit[0] && i < unit[1] ? 0 : 1)),
+    upto,
+  );
   const y = seq[target];
   return { phi: lp[y] - lq[y], kl: lp.reduce((a, l, v) => a + 2 ** l * (l - lq[v]), 0) };
 }
 
 test('occlusion with KV reuse equals independent full passes to 1e-4 bits (mask, replace, delete; sliced and held caches)', async () => {
   const text = TEXT.slice(0, 70);
-  const noSlice: ScoringModel = { info: model.info, tokenize: (t) => model.tokenize(t), tokenText: (i) => model.tokenText(i), forward: (i, s) => model.forward(i, s), tileCache: (c, b) => model.tileCache(c, b) };
+  const noSlice: ScoringModel = {
+    info: model.info,
+    tokenize: (t) => model.tokenize(t),
+    tokenText: (i) => model.tokenText(i),
+    forward: (i, s) => model.forward(i, s),
+    tileCache: (c, b) => model.tileCache(c, b),
+  };
   for (const method of ['attention-mask', 'replace', 'delete'] as const) {
     const independent = await occlusionFlow(model, text, { unit: 'token', method, reuse: false, maxBatch: 1 });
-    for (const [m, maxBatch] of [[model, 1], [model, 4], [noSlice, 3]] as const) {
+    for (const [m, maxBatch] of [
+      [model, 1],
+      [model, 4],
+      [noSlice, 3],
+    ] as const) {
       const r = await occlusionFlow(m, text, { unit: 'token', method, maxBatch });
       let worst = 0;
-      r.flow!.phiBits.forEach((row, j) => row.forEach((v, c) => {
-        worst = Math.max(worst, Math.abs(v - independent.flow!.phiBits[j][c]), Math.abs(r.flow!.expectedBits[j][c] - independent.flow!.expectedBits[j][c]));
-      }));
+      r.flow!.phiBits.forEach((row, j) =>
+        row.forEach((v, c) => {
+          worst = Math.max(
+            worst,
+            Math.abs(v - independent.flow!.phiBits[j][c]),
+            Math.abs(r.flow!.expectedBits[j][c] - independent.flow!.expectedBits[j][c]),
+          );
+        }),
+      );
       assert.ok(worst < 1e-4, `${method}, batch ${maxBatch}: ${worst} bits`);
     }
   }
@@ -101,9 +141,18 @@ test('occlusion with KV reuse equals independent full passes to 1e-4 bits (mask,
   const session = await rawOrtSession(DIR);
   const r = await occlusionFlow(model, text, { unit: 'token' });
   const seq = [399, ...model.tokenize(text).ids];
-  for (const [j, t] of [[0, 1], [0, 5], [3, 4], [3, 9], [10, 20]]) {
+  for (const [j, t] of [
+    [0, 1],
+    [0, 5],
+    [3, 4],
+    [3, 9],
+    [10, 20],
+  ]) {
     const ref = await rawCell(session, seq, [j + 1, j + 2], t + 1);
-    assert.ok(Math.abs(r.flow!.phiBits[j][t] - ref.phi) < 1e-4, `phi ${j}->${t}: ${r.flow!.phiBits[j][t]} vs ${ref.phi}`);
+    assert.ok(
+      Math.abs(r.flow!.phiBits[j][t] - ref.phi) < 1e-4,
+      `phi ${j}->${t}: ${r.flow!.phiBits[j][t]} vs ${ref.phi}`,
+    );
     assert.ok(Math.abs(r.flow!.expectedBits[j][t] - ref.kl) < 1e-4, `Phi ${j}->${t}`);
   }
   await session.release();
@@ -112,14 +161,24 @@ test('occlusion with KV reuse equals independent full passes to 1e-4 bits (mask,
 test('occlusion compared by WebAssembly SIMD equals the float64 scalar loop to 1e-5 bits (fixture and built-in model)', async () => {
   const builtin = await OnnxModel.load({ modelDir: builtinModelDir() });
   try {
-    for (const [m, text] of [[model, TEXT.slice(0, 60)], [builtin, 'The river rose after the storm, and the old bridge closed.']] as const) {
+    for (const [m, text] of [
+      [model, TEXT.slice(0, 60)],
+      [builtin, 'The river rose after the storm, and the old bridge closed.'],
+    ] as const) {
       const wasm = await occlusionFlow(m, text, { unit: 'token' });
       const js = await occlusionFlow(m, text, { unit: 'token', kernel: 'js' });
-      let worst = 0, cells = 0;
-      wasm.flow!.phiBits.forEach((row, j) => row.forEach((v, c) => {
-        if (v !== 0) cells++;
-        worst = Math.max(worst, Math.abs(v - js.flow!.phiBits[j][c]), Math.abs(wasm.flow!.expectedBits[j][c] - js.flow!.expectedBits[j][c]));
-      }));
+      let worst = 0,
+        cells = 0;
+      wasm.flow!.phiBits.forEach((row, j) =>
+        row.forEach((v, c) => {
+          if (v !== 0) cells++;
+          worst = Math.max(
+            worst,
+            Math.abs(v - js.flow!.phiBits[j][c]),
+            Math.abs(wasm.flow!.expectedBits[j][c] - js.flow!.expectedBits[j][c]),
+          );
+        }),
+      );
       assert.ok(cells > 50, `${m.info.id}: ${cells} cells`);
       assert.ok(worst < 1e-5, `${m.info.id}: ${worst} bits`);
     }
@@ -135,16 +194,21 @@ test('forward writes the logits into a given buffer, equal to a forward without 
   const out = await model.forward({ inputIds: ids, logitsInto: into });
   assert.equal(out.logits, into);
   assert.deepEqual(Array.from(into), Array.from(plain.logits));
-  await assert.rejects(model.forward({ inputIds: ids, logitsInto: new Float32Array(plain.logits.length - 1) }), /logitsInto/);
+  await assert.rejects(
+    model.forward({ inputIds: ids, logitsInto: new Float32Array(plain.logits.length - 1) }),
+    /logitsInto/,
+  );
 });
 
 test('a later unit has exactly zero flow on earlier targets, and flow is not zero where it should not be', async () => {
   const r = await occlusionFlow(model, TEXT, { unit: 'sentence' });
   const f = r.flow!;
   assert.ok(f.sources.length >= 3);
-  f.sources.forEach((s, j) => f.targets.forEach((t, c) => {
-    if (t < s.tokenEnd!) assert.ok(f.phiBits[j][c] === 0 && f.expectedBits[j][c] === 0, `${j}->${t}`);
-  }));
+  f.sources.forEach((s, j) =>
+    f.targets.forEach((t, c) => {
+      if (t < s.tokenEnd!) assert.ok(f.phiBits[j][c] === 0 && f.expectedBits[j][c] === 0, `${j}->${t}`);
+    }),
+  );
   assert.ok(sum(f.expectedBits[0]) > 1, 'the first sentence informs the rest');
 });
 
@@ -152,7 +216,13 @@ test('occlusion is cancellable: it settles with a cancelled error after the firs
   const ac = new AbortController();
   let rows = 0;
   await assert.rejects(
-    occlusionFlow(model, TEXT, { unit: 'token', signal: ac.signal, onRow: () => { if (++rows === 2) ac.abort(); } }),
+    occlusionFlow(model, TEXT, {
+      unit: 'token',
+      signal: ac.signal,
+      onRow: () => {
+        if (++rows === 2) ac.abort();
+      },
+    }),
     (e: Error & { code?: string }) => e.code === 'cancelled',
   );
   assert.ok(rows >= 2 && rows < 10);
@@ -161,8 +231,17 @@ test('occlusion is cancellable: it settles with a cancelled error after the firs
 test('generation: greedy is reproducible; Monte Carlo F(t) is non-decreasing; identity 6 holds on the tiny model', async () => {
   const a = await generate(model, 'The cat', { greedy: true, maxTokens: 8 });
   const b = await generate(model, 'The cat', { greedy: true, maxTokens: 8 });
-  assert.deepEqual(a.generation!.tokens.map((t) => t.id), b.generation!.tokens.map((t) => t.id));
-  const mc = await generate(model, 'The cat', { samples: 2000, maxTokens: 4, seed: 7, stopAtEos: false, maxBatch: 250 });
+  assert.deepEqual(
+    a.generation!.tokens.map((t) => t.id),
+    b.generation!.tokens.map((t) => t.id),
+  );
+  const mc = await generate(model, 'The cat', {
+    samples: 2000,
+    maxTokens: 4,
+    seed: 7,
+    stopAtEos: false,
+    maxBatch: 250,
+  });
   const g = mc.generation!;
   g.expectedFlowBits.forEach((f, t) => t > 0 && assert.ok(f >= g.expectedFlowBits[t - 1]));
   for (let t = 0; t < g.expectedFlowBits.length; t++) {
@@ -183,7 +262,9 @@ test('two models with one tokenizer are compared; different tokenizers are refus
     assert.ok(c.totalKlBits > 1);
     const a = await model.analyze(TEXT.slice(0, 80));
     const b = await other.analyze(TEXT.slice(0, 80));
-    c.tokens.forEach((t, i) => assert.ok(Math.abs(t.deltaBits! - (b.tokens[i].surprisalBits! - a.tokens[i].surprisalBits!)) < 1e-4));
+    c.tokens.forEach((t, i) =>
+      assert.ok(Math.abs(t.deltaBits! - (b.tokens[i].surprisalBits! - a.tokens[i].surprisalBits!)) < 1e-4),
+    );
     const self = await compareModels(model, model, TEXT.slice(0, 40));
     assert.ok(self.comparison!.tokens.every((t) => Math.abs(t.klBits!) < 1e-9));
   } finally {
@@ -191,7 +272,10 @@ test('two models with one tokenizer are compared; different tokenizers are refus
   }
   const builtin = await OnnxModel.load({ modelDir: builtinModelDir() });
   try {
-    await assert.rejects(compareModels(model, builtin, 'The cat'), (e: Error & { code?: string }) => e.code === 'tokenizer-mismatch');
+    await assert.rejects(
+      compareModels(model, builtin, 'The cat'),
+      (e: Error & { code?: string }) => e.code === 'tokenizer-mismatch',
+    );
   } finally {
     await builtin.dispose();
   }

@@ -13,9 +13,20 @@ const TINY_B = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2-b');
 
 function fakeIo(stdin = '', tty = false): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; }, isTTY: tty },
-    stderr: { write: (s: string) => { io.err += s; }, isTTY: tty },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+      isTTY: tty,
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+      isTTY: tty,
+    },
     readStdin: async () => new TextEncoder().encode(stdin),
     env: {},
   };
@@ -23,12 +34,20 @@ function fakeIo(stdin = '', tty = false): CliIo & { out: string; err: string } {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-flow-cli-'));
-const file = (name: string, data: string) => { const p = join(tmp, name); writeFileSync(p, data); return p; };
+const file = (name: string, data: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, data);
+  return p;
+};
 
 test('di: --prompt TEXT --response FILE on the built-in model, JSON and table', async () => {
   const response = file('response.txt', '    return a + b\n');
   const io = fakeIo();
-  assert.equal(await run(['di', '--prompt', 'def add(a, b):\n', '--response', response, '--format', 'json'], io), 0, io.err);
+  assert.equal(
+    await run(['di', '--prompt', 'def add(a, b):\n', '--response', response, '--format', 'json'], io),
+    0,
+    io.err,
+  );
   const r = JSON.parse(io.out);
   assert.equal(r.model.id, 'semantic-flow-mini');
   assert.equal(r.di.baseline, 'bos');
@@ -37,7 +56,24 @@ test('di: --prompt TEXT --response FILE on the built-in model, JSON and table', 
   assert.ok(Math.abs(sumIota - r.di.totalBits) < 1e-9);
   assert.ok(Math.abs(r.di.totalBits - (r.di.baselineResponseBits - r.di.promptedResponseBits)) < 1e-9);
   const t = fakeIo();
-  assert.equal(await run(['di', '--prompt', 'def add(a, b):\n', '--response', '    return a + b\n', '--baseline', 'neutral', '--format', 'table'], t), 0, t.err);
+  assert.equal(
+    await run(
+      [
+        'di',
+        '--prompt',
+        'def add(a, b):\n',
+        '--response',
+        '    return a + b\n',
+        '--baseline',
+        'neutral',
+        '--format',
+        'table',
+      ],
+      t,
+    ),
+    0,
+    t.err,
+  );
   assert.match(t.out, /^#\s+token\s+iota\s+KL\s+A\s+M\s+z/);
   assert.match(t.out, /·return/);
   assert.match(t.out, /directed information Σ iota = -?[\d.]+ bits; compensator A = [\d.]+ bits/);
@@ -46,12 +82,40 @@ test('di: --prompt TEXT --response FILE on the built-in model, JSON and table', 
 
 test('generate: greedy tokens stream as table rows; Monte Carlo JSON has a non-decreasing F(t)', async () => {
   const io = fakeIo();
-  assert.equal(await run(['generate', '--model', TINY, '--prompt', 'The cat', '--greedy', '--max-tokens', '5', '--format', 'table'], io), 0, io.err);
+  assert.equal(
+    await run(
+      ['generate', '--model', TINY, '--prompt', 'The cat', '--greedy', '--max-tokens', '5', '--format', 'table'],
+      io,
+    ),
+    0,
+    io.err,
+  );
   const rows = io.out.split('\n').filter((l) => /^\d+\s{2,}/.test(l));
   assert.equal(rows.length, 5);
   assert.match(io.out, /5 tokens \(max-tokens\); Σ iota = /);
   const mc = fakeIo();
-  assert.equal(await run(['generate', '--model', TINY, '--prompt', 'The cat', '--samples', '16', '--max-tokens', '6', '--seed', '3', '--format', 'json'], mc), 0, mc.err);
+  assert.equal(
+    await run(
+      [
+        'generate',
+        '--model',
+        TINY,
+        '--prompt',
+        'The cat',
+        '--samples',
+        '16',
+        '--max-tokens',
+        '6',
+        '--seed',
+        '3',
+        '--format',
+        'json',
+      ],
+      mc,
+    ),
+    0,
+    mc.err,
+  );
   const g = JSON.parse(mc.out).generation;
   assert.equal(g.samples, 16);
   g.expectedFlowBits.forEach((f: number, t: number) => t > 0 && assert.ok(f >= g.expectedFlowBits[t - 1]));
@@ -62,14 +126,25 @@ test('flow: the cost estimate goes to stderr before running; the table lists top
   const p = file('flow.txt', 'The cat sat on the mat. The dog sat on the cat.\n');
   const io = fakeIo();
   assert.equal(await run(['flow', '--model', TINY, '--unit', 'word', '--format', 'table', p], io), 0, io.err);
-  assert.match(io.err, /^semantic-flow: flow from \d+ sources to \d+ targets: \d+ passes, \d+ token-steps \(\d+ without KV reuse\), \d+ cells\n$/);
+  assert.match(
+    io.err,
+    /^semantic-flow: flow from \d+ sources to \d+ targets: \d+ passes, \d+ token-steps \(\d+ without KV reuse\), \d+ cells\n$/,
+  );
   assert.match(io.out, /top sources: Φ \(phi\)/);
   assert.match(io.out, /sources with the most outgoing flow/);
-  assert.match(io.out, /occlusion by attention-mask, KV cache of the unchanged prefix reused; \d+ passes, \d+ token-steps; rows compared by wasm-(relaxed-)?simd$/m);
-  const announced = /: (\d+) passes, (\d+) token-steps/.exec(io.err)!, footer = /; (\d+) passes, (\d+) token-steps/.exec(io.out)!;
+  assert.match(
+    io.out,
+    /occlusion by attention-mask, KV cache of the unchanged prefix reused; \d+ passes, \d+ token-steps; rows compared by wasm-(relaxed-)?simd$/m,
+  );
+  const announced = /: (\d+) passes, (\d+) token-steps/.exec(io.err)!,
+    footer = /; (\d+) passes, (\d+) token-steps/.exec(io.out)!;
   assert.deepEqual(footer.slice(1), announced.slice(1), 'the footer counts what the estimate announced');
   const j = fakeIo('The cat sat on the mat.');
-  assert.equal(await run(['flow', '--model', TINY, '--target', '8:23', '--method', 'delete', '--format', 'json', '-'], j), 0, j.err);
+  assert.equal(
+    await run(['flow', '--model', TINY, '--target', '8:23', '--method', 'delete', '--format', 'json', '-'], j),
+    0,
+    j.err,
+  );
   const f = JSON.parse(j.out).flow;
   assert.equal(f.method, 'delete');
   assert.equal(f.comparisons, klWorkspace(1, 16, 16).kernel); // the fastest kernel this engine runs
@@ -92,17 +167,40 @@ test('compare: two fixture models with one tokenizer; the built-in model against
   assert.equal(await run(['compare', '--model', TINY, '--dtype-b', 'q8', '--format', 'json', p], q8), 0, q8.err);
   const c = JSON.parse(q8.out).comparison;
   assert.equal(c.modelB.dtype, 'q8');
-  assert.ok(c.totalKlBits >= 0 && c.totalKlBits < 5, `quantisation moves the predictions a little: ${c.totalKlBits} bits`);
+  assert.ok(
+    c.totalKlBits >= 0 && c.totalKlBits < 5,
+    `quantisation moves the predictions a little: ${c.totalKlBits} bits`,
+  );
 });
 
 const errors: [string, string[], RegExp][] = [
   ['di without --response', ['di', '--prompt', 'x'], /Option `--response` is required/],
-  ['di baseline text without its text', ['di', '--prompt', 'x', '--response', 'y', '--baseline', 'text'], /`--baseline text` needs `--baseline-text FILE\|TEXT`/],
-  ['di baseline choice', ['di', '--prompt', 'x', '--response', 'y', '--baseline', 'none'], /Invalid value `none` for `--baseline`. Should be one of: bos, neutral, text/],
+  [
+    'di baseline text without its text',
+    ['di', '--prompt', 'x', '--response', 'y', '--baseline', 'text'],
+    /`--baseline text` needs `--baseline-text FILE\|TEXT`/,
+  ],
+  [
+    'di baseline choice',
+    ['di', '--prompt', 'x', '--response', 'y', '--baseline', 'none'],
+    /Invalid value `none` for `--baseline`. Should be one of: bos, neutral, text/,
+  ],
   ['di positional', ['di', 'file.txt'], /di takes no FILE argument/],
-  ['generate samples with greedy', ['generate', '--prompt', 'x', '--samples', '4', '--greedy'], /`--samples` above 1 estimates the expected flow by sampling at temperature 1/],
-  ['generate bad max tokens', ['generate', '--prompt', 'x', '--max-tokens', '0'], /`--max-tokens` takes a whole number from 1/],
-  ['generate bad temperature', ['generate', '--prompt', 'x', '--temperature', '-1'], /`--temperature` takes a positive number/],
+  [
+    'generate samples with greedy',
+    ['generate', '--prompt', 'x', '--samples', '4', '--greedy'],
+    /`--samples` above 1 estimates the expected flow by sampling at temperature 1/,
+  ],
+  [
+    'generate bad max tokens',
+    ['generate', '--prompt', 'x', '--max-tokens', '0'],
+    /`--max-tokens` takes a whole number from 1/,
+  ],
+  [
+    'generate bad temperature',
+    ['generate', '--prompt', 'x', '--temperature', '-1'],
+    /`--temperature` takes a positive number/,
+  ],
   ['flow bad unit', ['flow', '--unit', 'paragraph', '-'], /Invalid value `paragraph` for `--unit`/],
   ['flow bad target', ['flow', '--target', '5-9', '-'], /`--target` takes START:END/],
   ['flow unknown option', ['flow', '--units', 'word', '-'], /Unknown option `--units` for `flow`/],

@@ -12,18 +12,28 @@ import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 
 const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
 let tiny: OnnxModel;
-before(async () => { tiny = await OnnxModel.load({ modelDir: TINY, threads: 1 }); });
-after(async () => { await tiny?.dispose(); });
+before(async () => {
+  tiny = await OnnxModel.load({ modelDir: TINY, threads: 1 });
+});
+after(async () => {
+  await tiny?.dispose();
+});
 
 /** Spans tile `text` in order (overlaps only inside one character), token text = text under the span, measures finite. */
 function assertExact(r: AnalysisResult, text: string): void {
   assert.equal(r.text, text);
-  let out = '', covered = 0;
+  let out = '',
+    covered = 0;
   for (const t of r.tokens) {
     assert.ok(t.start >= 0 && t.end <= text.length && t.start <= t.end, `span ${t.start}-${t.end} inside the text`);
-    if (t.end > t.start) assert.equal(t.text, text.slice(t.start, t.end), `token ${t.index} text is the text under its span`);
-    if (t.end > covered) { out += text.slice(Math.max(covered, t.start), t.end); covered = t.end; }
-    for (const v of [t.surprisalBits, t.entropyBits, t.probability]) assert.ok(v === null || Number.isFinite(v), `token ${t.index}: finite measures`);
+    if (t.end > t.start)
+      assert.equal(t.text, text.slice(t.start, t.end), `token ${t.index} text is the text under its span`);
+    if (t.end > covered) {
+      out += text.slice(Math.max(covered, t.start), t.end);
+      covered = t.end;
+    }
+    for (const v of [t.surprisalBits, t.entropyBits, t.probability])
+      assert.ok(v === null || Number.isFinite(v), `token ${t.index}: finite measures`);
   }
   assert.equal(out, text, 'the spans reproduce the text exactly');
   assert.equal(covered, text.length);
@@ -31,7 +41,11 @@ function assertExact(r: AnalysisResult, text: string): void {
 }
 
 test('empty text: one clear bad-input message, no model work', async () => {
-  await assert.rejects(tiny.analyze(''), (e: Error & { code?: string }) => e.code === 'bad-input' && e.message === 'There is no text to analyze: the input is empty.');
+  await assert.rejects(
+    tiny.analyze(''),
+    (e: Error & { code?: string }) =>
+      e.code === 'bad-input' && e.message === 'There is no text to analyze: the input is empty.',
+  );
 });
 
 test('whitespace only, a single character, and a single character without BOS (null measures, null averages, never NaN)', async () => {
@@ -67,7 +81,10 @@ test('mixed CRLF / LF / lone CR line ends: spans exact, every line break belongs
   const r = await tiny.analyze(text, { topK: 1, chunkSize: 5 });
   assertExact(r, text);
   for (const i of [...text].map((c, k) => (c === '\r' || c === '\n' ? k : -1)).filter((k) => k >= 0)) {
-    assert.ok(r.tokens.some((t) => t.start <= i && i < t.end), `offset ${i} (${JSON.stringify(text[i])}) covered`);
+    assert.ok(
+      r.tokens.some((t) => t.start <= i && i < t.end),
+      `offset ${i} (${JSON.stringify(text[i])}) covered`,
+    );
   }
 });
 

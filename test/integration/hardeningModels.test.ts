@@ -25,10 +25,18 @@ test('a folder without tokenizer.json, or without any ONNX file, names what is m
   const d = copyTiny();
   try {
     rmSync(join(d, 'tokenizer.json'));
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) => e.code === 'model-not-found' && e.message === `The model folder ${d} has no tokenizer.json.`);
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Coded) => e.code === 'model-not-found' && e.message === `The model folder ${d} has no tokenizer.json.`,
+    );
     cpSync(join(FIX, 'tiny-gpt2', 'tokenizer.json'), join(d, 'tokenizer.json'));
     rmSync(join(d, 'onnx'), { recursive: true });
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) => e.code === 'model-not-found' && e.message === `The model folder ${d} has no onnx/model.onnx for dtype fp32; it has no ONNX model at all.`);
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Coded) =>
+        e.code === 'model-not-found' &&
+        e.message === `The model folder ${d} has no onnx/model.onnx for dtype fp32; it has no ONNX model at all.`,
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -38,7 +46,12 @@ test('an empty model.onnx is corrupt, with its size', async () => {
   const d = copyTiny();
   try {
     writeFileSync(join(d, 'onnx', 'model.onnx'), '');
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) => e.code === 'model-corrupt' && e.message === `${join(d, 'onnx', 'model.onnx')} is not a valid ONNX model (only 0 bytes).`);
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Coded) =>
+        e.code === 'model-corrupt' &&
+        e.message === `${join(d, 'onnx', 'model.onnx')} is not a valid ONNX model (only 0 bytes).`,
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -55,8 +68,13 @@ test('an ONNX file with a causal-LM signature that ONNX Runtime cannot load is r
     rmSync(join(d, 'onnx', 'model_quantized.onnx'));
     writeFileSync(join(d, 'onnx', 'model.onnx'), g.toBytes());
     const logged: string[] = [];
-    await assert.rejects(OnnxModel.load({ modelDir: d, log: (m) => logged.push(m) }), (e: Coded) =>
-      e.code === 'model-corrupt' && e.message.startsWith(`The ONNX model in ${d} could not be loaded: it is corrupt or not an ONNX model (`) && !e.message.includes('\n'));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d, log: (m) => logged.push(m) }),
+      (e: Coded) =>
+        e.code === 'model-corrupt' &&
+        e.message.startsWith(`The ONNX model in ${d} could not be loaded: it is corrupt or not an ONNX model (`) &&
+        !e.message.includes('\n'),
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -66,8 +84,13 @@ test('a tokenizer.json that is JSON but not a tokenizer is reported as a tokeniz
   const d = copyTiny();
   try {
     writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'NoSuchModel' } }));
-    await assert.rejects(OnnxModel.load({ modelDir: d }), (e: Coded) =>
-      e.code === 'model-corrupt' && e.message.startsWith(`The tokenizer in ${d} could not be loaded (`) && !e.message.includes('\n'));
+    await assert.rejects(
+      OnnxModel.load({ modelDir: d }),
+      (e: Coded) =>
+        e.code === 'model-corrupt' &&
+        e.message.startsWith(`The tokenizer in ${d} could not be loaded (`) &&
+        !e.message.includes('\n'),
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -80,8 +103,12 @@ test('a model exported without past_key_values: no KV cache in its info, and a c
     const out = await m.forward({ inputIds: [[399, 84, 104]], keepCache: true });
     assert.equal(out.cache, null, 'no cache comes back from a model that has none');
     const fake: KvCache = { length: 3, batch: 1, dispose() {} };
-    await assert.rejects(m.forward({ inputIds: [[101]], past: fake }), (e: Coded) =>
-      e.code === 'unsupported-model' && e.message === 'The model tiny-gpt2-nopast was exported without past_key_values, so it cannot reuse a KV cache.');
+    await assert.rejects(
+      m.forward({ inputIds: [[101]], past: fake }),
+      (e: Coded) =>
+        e.code === 'unsupported-model' &&
+        e.message === 'The model tiny-gpt2-nopast was exported without past_key_values, so it cannot reuse a KV cache.',
+    );
     const r = await m.analyze('A model without a cache still scores every token.', { chunkSize: 4 });
     assert.equal(r.summary.scoredTokens, r.tokens.length);
   } finally {

@@ -21,9 +21,16 @@ const TEXT = 'The cat sat on the mat. Then the cat ran to the door, and the dog 
 
 class Tracked implements KvCache {
   disposed = 0;
-  constructor(readonly inner: KvCache, readonly from: string) {}
-  get length(): number { return this.inner.length; }
-  get batch(): number { return this.inner.batch; }
+  constructor(
+    readonly inner: KvCache,
+    readonly from: string,
+  ) {}
+  get length(): number {
+    return this.inner.length;
+  }
+  get batch(): number {
+    return this.inner.batch;
+  }
   dispose(): void {
     this.disposed++;
     if (this.disposed === 1) this.inner.dispose();
@@ -52,8 +59,18 @@ function tracking(m: OnnxModel) {
     info: m.info,
     tokenize: (t) => m.tokenize(t),
     tokenText: (id) => m.tokenText(id),
-    forward: async (i, s) => { const out = await m.forward(unwrap(i), s); return { ...out, cache: wrap(out.cache, 'forward') }; },
-    ...(m.forwardMeasures ? { forwardMeasures: async (r: MeasureRequest, s?: AbortSignal) => { const out = await m.forwardMeasures!(unwrap(r), s); return { ...out, cache: wrap(out.cache, 'forwardMeasures') }; } } : {}),
+    forward: async (i, s) => {
+      const out = await m.forward(unwrap(i), s);
+      return { ...out, cache: wrap(out.cache, 'forward') };
+    },
+    ...(m.forwardMeasures
+      ? {
+          forwardMeasures: async (r: MeasureRequest, s?: AbortSignal) => {
+            const out = await m.forwardMeasures!(unwrap(r), s);
+            return { ...out, cache: wrap(out.cache, 'forwardMeasures') };
+          },
+        }
+      : {}),
     tileCache: async (c, b) => wrap(await m.tileCache((c as Tracked).inner, b), 'tileCache')!,
     sliceCache: async (c, l) => wrap(await m.sliceCache((c as Tracked).inner, l), 'sliceCache')!,
   };
@@ -73,8 +90,12 @@ function tracking(m: OnnxModel) {
 }
 
 let onnx: OnnxModel;
-before(async () => { onnx = await OnnxModel.load({ modelDir: DIR, threads: 1 }); });
-after(async () => { await onnx?.dispose(); });
+before(async () => {
+  onnx = await OnnxModel.load({ modelDir: DIR, threads: 1 });
+});
+after(async () => {
+  await onnx?.dispose();
+});
 
 test('analysis: chunked passes and sliding windows dispose every cache; so do a cancelled and a failed analysis', async () => {
   const { model, check, state } = tracking(onnx);
@@ -84,20 +105,41 @@ test('analysis: chunked passes and sliding windows dispose every cache; so do a 
   assert.ok(check('sliding windows') > 10);
   const ac = new AbortController();
   let n = 0;
-  await assert.rejects(analyzeText(TEXT.repeat(3), model, { chunkSize: 4, signal: ac.signal, onProgress: () => { if (++n === 5) ac.abort(); } }), (e: Error & { code?: string }) => e.code === 'cancelled');
+  await assert.rejects(
+    analyzeText(TEXT.repeat(3), model, {
+      chunkSize: 4,
+      signal: ac.signal,
+      onProgress: () => {
+        if (++n === 5) ac.abort();
+      },
+    }),
+    (e: Error & { code?: string }) => e.code === 'cancelled',
+  );
   check('cancelled');
   state.failAt = 4;
   await assert.rejects(analyzeText(TEXT, model, { chunkSize: 4 }), /simulated failure/);
   check('failed');
   // a streaming consumer that throws while a chunk's tokens are handed out
   let seen = 0;
-  await assert.rejects(analyzeText(TEXT, model, { chunkSize: 8, onToken: () => { if (++seen === 10) throw new Error('consumer failed'); } }), /consumer failed/);
+  await assert.rejects(
+    analyzeText(TEXT, model, {
+      chunkSize: 8,
+      onToken: () => {
+        if (++seen === 10) throw new Error('consumer failed');
+      },
+    }),
+    /consumer failed/,
+  );
   check('consumer failed');
 });
 
 test('directed information, occlusion flow (sliced and tiled caches), comparison: every cache disposed', async () => {
   const { model, check, state } = tracking(onnx);
-  await directedInformation(model, { prompt: 'Question: where did the cat sit?\nAnswer:', response: ' The cat sat on the mat.' }, { chunkSize: 8 });
+  await directedInformation(
+    model,
+    { prompt: 'Question: where did the cat sit?\nAnswer:', response: ' The cat sat on the mat.' },
+    { chunkSize: 8 },
+  );
   check('directed information');
   await occlusionFlow(model, TEXT.slice(0, 60), { unit: 'token', maxBatch: 4 });
   assert.ok(check('occlusion flow') > 3);
@@ -110,10 +152,20 @@ test('directed information, occlusion flow (sliced and tiled caches), comparison
   check('comparison');
   for (const failAt of [2, 3, 4, 5]) {
     state.failAt = failAt;
-    await assert.rejects(directedInformation(model, { prompt: 'Question: where did the cat sit?\nAnswer:', response: ' The cat sat on the mat.' }, { chunkSize: 8 }), /simulated failure/);
+    await assert.rejects(
+      directedInformation(
+        model,
+        { prompt: 'Question: where did the cat sit?\nAnswer:', response: ' The cat sat on the mat.' },
+        { chunkSize: 8 },
+      ),
+      /simulated failure/,
+    );
     check(`directed information, pass ${failAt} failed`);
     state.failAt = failAt;
-    await assert.rejects(compareModels(model, model, TEXT.slice(0, 50), { chunkSize: 8 } as never), /simulated failure/);
+    await assert.rejects(
+      compareModels(model, model, TEXT.slice(0, 50), { chunkSize: 8 } as never),
+      /simulated failure/,
+    );
     check(`comparison, pass ${failAt} failed`);
   }
 });
@@ -127,13 +179,21 @@ test('generation: greedy, batched Monte Carlo samples, and a failure halfway dis
   // passes: 1 prefill prompted, 2 prefill baseline, then prompted and baseline steps in turn (odd, even)
   for (const failAt of [5, 6]) {
     state.failAt = failAt;
-    await assert.rejects(generate(model, 'The cat', { samples: 4, maxTokens: 5, seed: 2, stopAtEos: false, maxBatch: 2 }), /simulated failure/);
+    await assert.rejects(
+      generate(model, 'The cat', { samples: 4, maxTokens: 5, seed: 2, stopAtEos: false, maxBatch: 2 }),
+      /simulated failure/,
+    );
     check(`generation, pass ${failAt} failed`);
   }
   for (const abortAt of [5, 6]) {
     state.abort = new AbortController();
     state.abortAt = abortAt;
-    const r = await generate(model, 'The cat', { greedy: true, maxTokens: 5, stopAtEos: false, signal: state.abort.signal });
+    const r = await generate(model, 'The cat', {
+      greedy: true,
+      maxTokens: 5,
+      stopAtEos: false,
+      signal: state.abort.signal,
+    });
     assert.equal(r.generation!.stopReason, 'cancelled');
     check(`generation, cancelled at pass ${abortAt}`);
   }
@@ -143,14 +203,18 @@ test('ONNX Runtime tensors: a kept cache owns the present.* tensors and disposes
   const m = await OnnxModel.load({ modelDir: DIR, threads: 1, fuseMeasures: false });
   try {
     type Out = { dispose?(): void; disposed?: boolean };
-    const session = (m as unknown as { session: { run(f: unknown, o?: string[]): Promise<Record<string, Out>> } }).session;
+    const session = (m as unknown as { session: { run(f: unknown, o?: string[]): Promise<Record<string, Out>> } })
+      .session;
     const outputs: { name: string; t: Out }[] = [];
     const run = session.run.bind(session);
     session.run = async (feeds, fetches) => {
       const out = await run(feeds, fetches);
       for (const [name, t] of Object.entries(out)) {
         const d = t.dispose?.bind(t);
-        t.dispose = () => { t.disposed = true; d?.(); };
+        t.dispose = () => {
+          t.disposed = true;
+          d?.();
+        };
         outputs.push({ name, t });
       }
       return out;
@@ -158,16 +222,31 @@ test('ONNX Runtime tensors: a kept cache owns the present.* tensors and disposes
     const a = await m.forward({ inputIds: [[399, 84, 104]], keepCache: true });
     const presents = outputs.filter((o) => o.name.startsWith('present'));
     assert.equal(presents.length, 4, '2 layers × key and value');
-    assert.ok(presents.every((o) => !o.t.disposed), 'alive while the cache is');
+    assert.ok(
+      presents.every((o) => !o.t.disposed),
+      'alive while the cache is',
+    );
     a.cache!.dispose();
-    assert.deepEqual(presents.filter((o) => !o.t.disposed).map((o) => o.name), [], 'the cache disposed every tensor it held');
+    assert.deepEqual(
+      presents.filter((o) => !o.t.disposed).map((o) => o.name),
+      [],
+      'the cache disposed every tensor it held',
+    );
     outputs.length = 0;
     const b = await m.forward({ inputIds: [[399, 84]], keepCache: false });
     assert.equal(b.cache, null);
-    assert.deepEqual(outputs.map((o) => o.name), ['logits'], 'no present.* tensors fetched when no cache is kept');
+    assert.deepEqual(
+      outputs.map((o) => o.name),
+      ['logits'],
+      'no present.* tensors fetched when no cache is kept',
+    );
     outputs.length = 0;
     await m.forward({ inputIds: [[399, 84]], keepCache: false, wantLogits: false });
-    assert.deepEqual(outputs.filter((o) => !o.t.disposed).map((o) => o.name), [], 'a pass that keeps nothing disposes what came back');
+    assert.deepEqual(
+      outputs.filter((o) => !o.t.disposed).map((o) => o.name),
+      [],
+      'a pass that keeps nothing disposes what came back',
+    );
   } finally {
     await m.dispose();
   }

@@ -38,7 +38,11 @@ Object.assign(vscode.window, {
   },
   showWarningMessage: async (message: string, ...rest: unknown[]) => {
     const modal = typeof rest[0] === 'object' && (rest[0] as { modal?: boolean })?.modal === true;
-    control.notifications.push({ kind: 'warning', message, items: rest.filter((i): i is string => typeof i === 'string') });
+    control.notifications.push({
+      kind: 'warning',
+      message,
+      items: rest.filter((i): i is string => typeof i === 'string'),
+    });
     if (!modal) return undefined;
     modals.push(message);
     return modalAnswers.shift();
@@ -47,16 +51,26 @@ Object.assign(vscode.window, {
 const writes: { path: string; text: string }[] = [];
 Object.assign(vscode.workspace, {
   fs: {
-    stat: async (u: Uri) => { if (!existsSync(u.fsPath)) throw new Error('FileNotFound'); return { type: 1 }; },
-    writeFile: async (u: Uri, bytes: Uint8Array) => { writeFileSync(u.fsPath, bytes); writes.push({ path: u.fsPath, text: new TextDecoder().decode(bytes) }); },
+    stat: async (u: Uri) => {
+      if (!existsSync(u.fsPath)) throw new Error('FileNotFound');
+      return { type: 1 };
+    },
+    writeFile: async (u: Uri, bytes: Uint8Array) => {
+      writeFileSync(u.fsPath, bytes);
+      writes.push({ path: u.fsPath, text: new TextDecoder().decode(bytes) });
+    },
   },
 });
 Object.assign(vscode, { ConfigurationTarget: { Global: 1, Workspace: 2 } });
 installFakeVscode(vscode);
 const ext = require('../../src/extension/extension') as typeof import('../../src/extension/extension');
 const { CommandId } = require('../../src/extension/commandIds') as typeof import('../../src/extension/commandIds');
-const { secretKeyFor } = require('../../src/extension/modelSelection') as typeof import('../../src/extension/modelSelection');
-const context = control.context() as { subscriptions: { dispose(): unknown }[]; secrets: { store(k: string, v: string): Promise<void> } };
+const { secretKeyFor } =
+  require('../../src/extension/modelSelection') as typeof import('../../src/extension/modelSelection');
+const context = control.context() as {
+  subscriptions: { dispose(): unknown }[];
+  secrets: { store(k: string, v: string): Promise<void> };
+};
 
 const status = (): E2eStatusFile => JSON.parse(readFileSync(statusFile, 'utf8'));
 const run = (id: string, ...args: unknown[]) => control.commands.get(id)!(...args) as Promise<void>;
@@ -69,10 +83,20 @@ after(async () => {
   for (const d of context.subscriptions) d.dispose();
 });
 
-test('untrusted workspace: every restricted setting from the workspace is ignored and logged; trusted, it applies', { skip }, async () => {
-  assert.ok(restricted.length >= 3 && restricted.includes('semanticFlow.model') && restricted.includes('semanticFlow.remote.endpoint'));
+test('untrusted workspace: every restricted setting from the workspace is ignored and logged; trusted, it applies', {
+  skip,
+}, async () => {
+  assert.ok(
+    restricted.length >= 3 &&
+      restricted.includes('semanticFlow.model') &&
+      restricted.includes('semanticFlow.remote.endpoint'),
+  );
   const evil = join(dir, 'evil-model-folder');
-  const values: Record<string, string> = { 'semanticFlow.model': evil, 'semanticFlow.remote.endpoint': 'http://127.0.0.1:9/evil', 'semanticFlow.remote.model': 'evil-model' };
+  const values: Record<string, string> = {
+    'semanticFlow.model': evil,
+    'semanticFlow.remote.endpoint': 'http://127.0.0.1:9/evil',
+    'semanticFlow.remote.model': 'evil-model',
+  };
   for (const k of restricted) control.workspaceSettings[k] = values[k] ?? 'evil';
   control.workspaceSettings['semanticFlow.topK'] = 2; // not restricted: honoured either way
   vscode.workspace.isTrusted = false;
@@ -84,10 +108,21 @@ test('untrusted workspace: every restricted setting from the workspace is ignore
     assert.equal(s.ok, true, JSON.stringify(s.errors));
     assert.equal(s.model?.id, 'semantic-flow-mini', 'the built-in model, not the workspace folder');
     for (const k of restricted) {
-      assert.ok(control.logLines.some((l) => l === `warn ${k} from the workspace is ignored because the workspace is not trusted.`), `${k} reported as ignored`);
+      assert.ok(
+        control.logLines.some(
+          (l) => l === `warn ${k} from the workspace is ignored because the workspace is not trusted.`,
+        ),
+        `${k} reported as ignored`,
+      );
     }
-    assert.ok(!control.logLines.some((l) => l.includes('semanticFlow.topK from the workspace')), 'unrestricted keys are not touched');
-    assert.ok(!control.logLines.some((l) => l.includes(evil) && !l.includes('ignored')), 'the workspace folder was never used');
+    assert.ok(
+      !control.logLines.some((l) => l.includes('semanticFlow.topK from the workspace')),
+      'unrestricted keys are not touched',
+    );
+    assert.ok(
+      !control.logLines.some((l) => l.includes(evil) && !l.includes('ignored')),
+      'the workspace folder was never used',
+    );
     // trusted: the workspace value is honoured (and, being no model, fails by name)
     vscode.workspace.isTrusted = true;
     await run(CommandId.analyzeSelection);
@@ -102,12 +137,19 @@ const KEY = 'sk-hardening-SECRET-0123456789abcdef';
 const WRONG = 'sk-hardening-WRONG-key-9876543210';
 let server: FakeServer;
 
-test('an API key from SecretStorage never reaches logs, notifications, the status file, exports or server errors', { skip }, async () => {
+test('an API key from SecretStorage never reaches logs, notifications, the status file, exports or server errors', {
+  skip,
+}, async () => {
   server = await startFakeServer((r) => {
     const auth = String(r.headers.authorization ?? '');
-    if (auth !== `Bearer ${KEY}`) return { status: 401, body: { error: { message: `Unauthorized: the key ${auth.replace('Bearer ', '')} is not valid` } } };
+    if (auth !== `Bearer ${KEY}`)
+      return {
+        status: 401,
+        body: { error: { message: `Unauthorized: the key ${auth.replace('Bearer ', '')} is not valid` } },
+      };
     if (r.path === '/v1/models') return { body: fakeModels() };
-    if (r.body?.prompt === 'boom boom') return { status: 400, body: { object: 'error', message: `bad request (authorization: ${auth})` } };
+    if (r.body?.prompt === 'boom boom')
+      return { status: 400, body: { object: 'error', message: `bad request (authorization: ${auth})` } };
     return { body: charVllmBody(String(r.body?.prompt), Number(r.body?.prompt_logprobs ?? 0)) };
   });
   try {
@@ -120,9 +162,15 @@ test('an API key from SecretStorage never reaches logs, notifications, the statu
     editor.select(0, 24);
     await run(CommandId.analyzeSelection);
     assert.equal(status().ok, true, JSON.stringify(status().errors));
-    assert.ok(server.requests.some((r) => r.headers.authorization === `Bearer ${KEY}`), 'the key was sent to the server');
+    assert.ok(
+      server.requests.some((r) => r.headers.authorization === `Bearer ${KEY}`),
+      'the key was sent to the server',
+    );
     // exports of the result
-    for (const [format, name] of [['JSON', 'result.json'], ['CSV', 'result.csv']]) {
+    for (const [format, name] of [
+      ['JSON', 'result.json'],
+      ['CSV', 'result.csv'],
+    ]) {
       control.quickPickAnswers.push((items) => items.find((i) => i.label === format));
       saveAnswers.push(join(dir, name));
       await run(CommandId.exportResult);
@@ -140,17 +188,22 @@ test('an API key from SecretStorage never reaches logs, notifications, the statu
     await run(CommandId.analyzeSelection);
     assert.match(control.notifications.at(-1)!.message, /HTTP 401/);
     const everything = [
-      ...control.logLines, ...control.notifications.map((n) => n.message), readFileSync(statusFile, 'utf8'),
+      ...control.logLines,
+      ...control.notifications.map((n) => n.message),
+      readFileSync(statusFile, 'utf8'),
       ...writes.map((w) => w.text),
     ].join('\n');
-    for (const secret of [KEY, WRONG, KEY.slice(-16), WRONG.slice(-16)]) assert.ok(!everything.includes(secret), `"${secret}" leaked`);
+    for (const secret of [KEY, WRONG, KEY.slice(-16), WRONG.slice(-16)])
+      assert.ok(!everything.includes(secret), `"${secret}" leaked`);
   } finally {
     control.setSetting('semanticFlow.model', 'builtin');
     await server.close();
   }
 });
 
-test('Export Result writes only to the path the save dialog confirmed, proposed beside the source, and asks nothing more', { skip }, async () => {
+test('Export Result writes only to the path the save dialog confirmed, proposed beside the source, and asks nothing more', {
+  skip,
+}, async () => {
   const editor = control.open('Export me, carefully.', 'file:///work/export.txt');
   editor.select(0, 21);
   await run(CommandId.analyzeSelection);
@@ -167,7 +220,11 @@ test('Export Result writes only to the path the save dialog confirmed, proposed 
   assert.equal(writes.length, 0);
   assert.equal(status().ok, false);
   assert.equal(saveDialogs.length, 1);
-  assert.equal(posix.normalize(saveDialogs[0].defaultUri!.fsPath), '/work/export.txt.semantic-flow.json', 'the name is proposed beside the source');
+  assert.equal(
+    posix.normalize(saveDialogs[0].defaultUri!.fsPath),
+    '/work/export.txt.semantic-flow.json',
+    'the name is proposed beside the source',
+  );
   // The save dialog asks before replacing a file (VS Code's native and simple dialogs both do): a path it
   // returns is confirmed, so no second question comes.
   const target = join(dir, 'existing.json');

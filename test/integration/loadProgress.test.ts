@@ -17,14 +17,23 @@ const BYTES = statSync(join(TINY, 'onnx', 'model.onnx')).size;
 
 test('a load reports the bytes read up to the files’ size, then the device it prepares the model on', async () => {
   const seen: LoadProgress[] = [];
-  const m = await OnnxModel.load({ modelDir: TINY, device: 'cpu', onProgress: (p) => seen.push(p), prereadMinBytes: 0 });
+  const m = await OnnxModel.load({
+    modelDir: TINY,
+    device: 'cpu',
+    onProgress: (p) => seen.push(p),
+    prereadMinBytes: 0,
+  });
   await m.dispose();
   const reads = seen.filter((p) => p.step === 'read');
   assert.deepEqual(reads[0], { step: 'read', doneBytes: 0, totalBytes: BYTES });
   assert.deepEqual(reads[reads.length - 1], { step: 'read', doneBytes: BYTES, totalBytes: BYTES });
   reads.forEach((p, i) => assert.ok(i === 0 || p.doneBytes >= reads[i - 1].doneBytes, 'monotonic'));
   assert.deepEqual(seen[seen.length - 1], { step: 'prepare', device: 'cpu' });
-  assert.equal(seen.findIndex((p) => p.step === 'prepare'), reads.length, 'read first, then prepare');
+  assert.equal(
+    seen.findIndex((p) => p.step === 'prepare'),
+    reads.length,
+    'read first, then prepare',
+  );
 });
 
 test('a small model is not read twice: only the preparing step is reported', async () => {
@@ -35,14 +44,45 @@ test('a small model is not read twice: only the preparing step is reported', asy
 });
 
 test('the CLI shows the load as one line on a terminal and clears it before the result', async () => {
-  const io = { out: '', err: '', stdout: { write: (s: string) => { io.out += s; } }, stderr: { isTTY: true, write: (s: string) => { io.err += s; } }, readStdin: async () => new TextEncoder().encode('The cat sat.'), env: {} } as CliIo & { out: string; err: string };
+  const io = {
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+    },
+    stderr: {
+      isTTY: true,
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
+    readStdin: async () => new TextEncoder().encode('The cat sat.'),
+    env: {},
+  } as CliIo & { out: string; err: string };
   assert.equal(await run(['analyze', '--model', TINY, '--device', 'cpu', '--format', 'json', '-'], io), 0, io.err);
   assert.ok(io.err.includes('\r\x1b[Kloading tiny-gpt2: preparing it on cpu…\r\x1b[K'), JSON.stringify(io.err));
   assert.equal(JSON.parse(io.out).model.device, 'cpu');
 });
 
 test('off a terminal the CLI writes no load line (what a log holds does not depend on how long a load took)', async () => {
-  const io = { out: '', err: '', stdout: { write: (s: string) => { io.out += s; } }, stderr: { write: (s: string) => { io.err += s; } }, readStdin: async () => new TextEncoder().encode('The cat sat.'), env: { SEMANTIC_FLOW_PROGRESS_SECONDS: '0' } } as CliIo & { out: string; err: string };
+  const io = {
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
+    readStdin: async () => new TextEncoder().encode('The cat sat.'),
+    env: { SEMANTIC_FLOW_PROGRESS_SECONDS: '0' },
+  } as CliIo & { out: string; err: string };
   assert.equal(await run(['analyze', '--model', TINY, '--device', 'cpu', '--format', 'json', '-'], io), 0, io.err);
   assert.ok(!io.err.includes('loading'), JSON.stringify(io.err));
   assert.equal(JSON.parse(io.out).model.device, 'cpu');

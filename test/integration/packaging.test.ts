@@ -20,7 +20,13 @@ const TARGET = 'linux-x64';
 const MAX_BYTES = 30 * 1024 * 1024; // linux-x64 is about 23 MB: ONNX Runtime 17 MB + the int8 model 5 MB
 const HOST_IS_TARGET = `${process.platform}-${process.arch}` === TARGET;
 
-interface Entry { name: string; size: number; compressedSize: number; method: number; offset: number }
+interface Entry {
+  name: string;
+  size: number;
+  compressedSize: number;
+  method: number;
+  offset: number;
+}
 
 function listZip(buf: Buffer): Entry[] {
   let eocd = buf.length - 22;
@@ -50,23 +56,51 @@ function entryText(buf: Buffer, e: Entry): string {
 
 let out: string;
 let run: { status: number | null; stdout: string; stderr: string; seconds: number };
-let summary: { file: string; bytes: number; files: number; problems: string[]; smoke: { model: { id: string; dtype: string; device: string }; summary: { tokens: number; totalBits: number } } | null };
+let summary: {
+  file: string;
+  bytes: number;
+  files: number;
+  problems: string[];
+  smoke: {
+    model: { id: string; dtype: string; device: string };
+    summary: { tokens: number; totalBits: number };
+  } | null;
+};
 let vsix: Buffer;
 let names: string[];
 
 before(() => {
   out = mkdtempSync(join(tmpdir(), 'sf-package-test-'));
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) spawnSync(process.execPath, [join(ROOT, 'tools', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    spawnSync(process.execPath, [join(ROOT, 'tools', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   const started = Date.now();
   // Through npm, as a user runs it: the test also sees npm's own warnings.
-  const args = ['run', 'package', '--', '--target', TARGET, '--out', out, '--no-build', '--json', ...(HOST_IS_TARGET ? ['--smoke'] : [])];
+  const args = [
+    'run',
+    'package',
+    '--',
+    '--target',
+    TARGET,
+    '--out',
+    out,
+    '--no-build',
+    '--json',
+    ...(HOST_IS_TARGET ? ['--smoke'] : []),
+  ];
   // A clean npm environment, as in a terminal: under `npm test` the outer npm exports its config as npm_config_*.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const r = spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', timeout: 180_000, env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  const r = spawnSync('npm', args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
   run = { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
   const last = r.stdout.trim().split('\n').pop() ?? '';
   summary = last.startsWith('{') ? JSON.parse(last) : (undefined as never);
-  vsix = readFileSync(join(out, `semantic-flow-${TARGET}-${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}.vsix`));
+  vsix = readFileSync(
+    join(out, `semantic-flow-${TARGET}-${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}.vsix`),
+  );
   names = listZip(vsix).map((e) => e.name);
 });
 after(() => rmSync(out, { recursive: true, force: true }));
@@ -87,26 +121,36 @@ test('npm run package builds the linux-x64 .vsix, its own checks pass, and it pr
 const NPMRC_KEY_WARNING = /^npm warn Unknown project config "onnxruntime-node-install"\./;
 
 test('npm run package prints no warning (vsce: repository, LICENSE, activation, file count, README links)', () => {
-  const warnings = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => /\bwarn(ing)?\b/i.test(l) && !NPMRC_KEY_WARNING.test(l));
+  const warnings = `${run.stdout}\n${run.stderr}`
+    .split('\n')
+    .filter((l) => /\bwarn(ing)?\b/i.test(l) && !NPMRC_KEY_WARNING.test(l));
   assert.deepEqual(warnings, []);
 });
 
-test('every README image and walkthrough medium is in the .vsix, and the packaged README links each to the repository\'s copy', () => {
+test("every README image and walkthrough medium is in the .vsix, and the packaged README links each to the repository's copy", () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const images = readmeImages(readFileSync(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(images.length >= 4, `${images.length} README images`);
-  for (const f of [...images, ...walkthroughMedia(pkg), 'media/walkthrough/sample-prompt.md']) assert.ok(names.includes(`extension/${f}`), `missing ${f}`);
+  for (const f of [...images, ...walkthroughMedia(pkg), 'media/walkthrough/sample-prompt.md'])
+    assert.ok(names.includes(`extension/${f}`), `missing ${f}`);
   // The Marketplace page renders the packaged readme.md, where relative links would not resolve: vsce points
   // them at the repository (package.json "repository"), at the same path the package holds.
   const packaged = readmeImages(entryText(vsix, listZip(vsix).find((e) => e.name === 'extension/readme.md')!));
   const base = pkg.repository.url.replace(/\.git$/, '');
-  assert.deepEqual(packaged, images.map((src) => `${base}/raw/HEAD/${src}`));
+  assert.deepEqual(
+    packaged,
+    images.map((src) => `${base}/raw/HEAD/${src}`),
+  );
 });
 
 test('vsce ls lists exactly the files the allow-list admits', async () => {
   const tool = join(ROOT, 'tools', 'package.mjs');
   const { allowedRepoFiles } = (await import(tool)) as { allowedRepoFiles(ignoreText: string): string[] };
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const listed = r.stdout.trim().split('\n').sort();
   assert.deepEqual(listed, allowedRepoFiles(readFileSync(join(ROOT, '.vscodeignore'), 'utf8')));
@@ -148,11 +192,16 @@ test('no fp32 model, no development folders, no source maps, no other platformâ€
     assert.doesNotMatch(n, /providers_(cuda|tensorrt|shared)/, n);
     if (n.includes('/onnxruntime-node/bin/')) assert.match(n, /\/bin\/napi-v\d+\/linux\/x64\/[^/]+$/, n);
   }
-  assert.ok(names.filter((n) => n.includes('/onnxruntime-node/bin/')).length <= 3, names.filter((n) => n.includes('/bin/')).join(', '));
+  assert.ok(
+    names.filter((n) => n.includes('/onnxruntime-node/bin/')).length <= 3,
+    names.filter((n) => n.includes('/bin/')).join(', '),
+  );
   assert.ok(vsix.length < MAX_BYTES, `${vsix.length} bytes`);
 });
 
-test('the packaged CLI scores a text with its own built-in model and ONNX Runtime (linux-x64 hosts)', { skip: !HOST_IS_TARGET && 'not a linux-x64 machine' }, () => {
+test('the packaged CLI scores a text with its own built-in model and ONNX Runtime (linux-x64 hosts)', {
+  skip: !HOST_IS_TARGET && 'not a linux-x64 machine',
+}, () => {
   assert.ok(summary.smoke, run.stdout);
   assert.equal(summary.smoke.model.id, 'semantic-flow-mini');
   assert.equal(summary.smoke.model.dtype, 'q8');
@@ -161,10 +210,18 @@ test('the packaged CLI scores a text with its own built-in model and ONNX Runtim
 });
 
 test('a target onnxruntime-node has no binary for is refused with a clear message', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'tools', 'package.mjs'), '--target', 'darwin-x64', '--out', out, '--no-build'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'tools', 'package.mjs'), '--target', 'darwin-x64', '--out', out, '--no-build'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /has no binary for darwin-x64 \(it has: .*linux-x64/);
-  const bad = spawnSync(process.execPath, [join(ROOT, 'tools', 'package.mjs'), '--target', 'solaris-sparc', '--no-build'], { cwd: ROOT, encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [join(ROOT, 'tools', 'package.mjs'), '--target', 'solaris-sparc', '--no-build'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /not one of: linux-x64/);
 });
@@ -174,7 +231,13 @@ test('the built-in model without onnx/model.onnx (as in the .vsix) defaults to q
   const dir = mkdtempSync(join(tmpdir(), 'sf-builtin-int8-'));
   try {
     mkdirSync(join(dir, 'onnx'));
-    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx']) {
+    for (const f of [
+      'config.json',
+      'generation_config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model_quantized.onnx',
+    ]) {
       if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dir, f));
     }
     assert.equal(builtinDefaultDtype(dir), 'q8');
@@ -186,7 +249,10 @@ test('the built-in model without onnx/model.onnx (as in the .vsix) defaults to q
     } finally {
       await model.dispose();
     }
-    await assert.rejects(OnnxModel.load({ modelDir: dir, dtype: 'fp32' }), /no onnx\/model\.onnx for dtype fp32; available dtypes: q8/);
+    await assert.rejects(
+      OnnxModel.load({ modelDir: dir, dtype: 'fp32' }),
+      /no onnx\/model\.onnx for dtype fp32; available dtypes: q8/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

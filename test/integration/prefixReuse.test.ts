@@ -19,16 +19,26 @@ let model: OnnxModel;
 let fed = 0; // token positions fed to the model since the last reset
 const load = OnnxModel.load({ modelDir: TINY, threads: 1 }).then((m) => {
   model = m;
-  const count = (i: ForwardInput) => { fed += i.inputIds.length * i.inputIds[0].length; };
+  const count = (i: ForwardInput) => {
+    fed += i.inputIds.length * i.inputIds[0].length;
+  };
   const forward = m.forward.bind(m);
-  m.forward = (i, s) => { count(i); return forward(i, s); };
+  m.forward = (i, s) => {
+    count(i);
+    return forward(i, s);
+  };
   if (m.forwardMeasures) {
     const fm = m.forwardMeasures.bind(m);
-    (m as { forwardMeasures: typeof fm }).forwardMeasures = (r, s) => { count(r); return fm(r, s); };
+    (m as { forwardMeasures: typeof fm }).forwardMeasures = (r, s) => {
+      count(r);
+      return fm(r, s);
+    };
   }
   return m;
 });
-after(async () => { await model?.dispose(); });
+after(async () => {
+  await model?.dispose();
+});
 
 function assertSameMeasures(a: AnalysisResult, b: AnalysisResult): void {
   assert.equal(a.tokens.length, b.tokens.length);
@@ -36,10 +46,17 @@ function assertSameMeasures(a: AnalysisResult, b: AnalysisResult): void {
     const u = b.tokens[i];
     assert.deepEqual([t.id, t.start, t.end, t.text], [u.id, u.start, u.end, u.text], `token ${i}`);
     if (t.surprisalBits === null) return assert.equal(u.surprisalBits, null);
-    assert.ok(Math.abs(t.surprisalBits - (u.surprisalBits as number)) < 1e-4, `surprisal of token ${i}: ${t.surprisalBits} vs ${u.surprisalBits}`);
+    assert.ok(
+      Math.abs(t.surprisalBits - (u.surprisalBits as number)) < 1e-4,
+      `surprisal of token ${i}: ${t.surprisalBits} vs ${u.surprisalBits}`,
+    );
     assert.ok(Math.abs(t.entropyBits! - u.entropyBits!) < 1e-4, `entropy of token ${i}`);
     assert.equal(t.rank, u.rank, `rank of token ${i}`);
-    assert.deepEqual(t.topK!.map((e) => e.id), u.topK!.map((e) => e.id), `top-k of token ${i}`);
+    assert.deepEqual(
+      t.topK!.map((e) => e.id),
+      u.topK!.map((e) => e.id),
+      `top-k of token ${i}`,
+    );
   });
   assert.ok(Math.abs(a.summary.totalBits - b.summary.totalBits) < 1e-3);
 }
@@ -77,7 +94,11 @@ test('edits at the start, deletions, unchanged text and a changed top-k all stay
     const fresh = await analyzeText(text, model, { topK, chunkSize: 8 });
     assertSameMeasures(r, fresh);
     if (i === 2) assert.equal(fedHere, 1, 'unchanged text feeds one position (the last, to rebuild the cache)');
-    if (i === 3) assert.ok(cache.lastStats!.scoredTargets <= 1, 'a prefix of the previous text reuses every measure but perhaps the cut token');
+    if (i === 3)
+      assert.ok(
+        cache.lastStats!.scoredTargets <= 1,
+        'a prefix of the previous text reuses every measure but perhaps the cut token',
+      );
     if (i === 4) assert.equal(cache.lastStats!.reusedTargets, 0, 'another top-k reuses nothing');
   }
   cache.dispose();
@@ -89,7 +110,10 @@ test('a text longer than the context window is scored in full and drops the held
   await analyzeText(BASE, model, { topK: 1, prefixCache: cache });
   const long = BASE.repeat(20);
   const r = await analyzeText(long, model, { topK: 1, prefixCache: cache });
-  assert.ok(r.tokens.some((t) => t.truncatedContext), 'the long text used sliding windows');
+  assert.ok(
+    r.tokens.some((t) => t.truncatedContext),
+    'the long text used sliding windows',
+  );
   assert.equal(cache.lastStats, null);
   fed = 0;
   await analyzeText(BASE, model, { topK: 1, prefixCache: cache });

@@ -19,9 +19,20 @@ const BUILTIN = join(__dirname, '..', '..', 'models', 'semantic-flow-mini');
 
 function fakeIo(): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; }, isTTY: false },
-    stderr: { write: (s: string) => { io.err += s; }, isTTY: false },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+      isTTY: false,
+    },
     readStdin: async () => new Uint8Array(),
     env: { SEMANTIC_FLOW_CACHE: mkdtempSync(join(tmpdir(), 'sf-rd-cache-')) },
   };
@@ -30,12 +41,16 @@ function fakeIo(): CliIo & { out: string; err: string } {
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-rd-'));
 const TEXT = join(tmp, 'text.txt');
-writeFileSync(TEXT, 'The river was low that summer, and the children walked along its stony bed.\ndef add(a, b):\n    return a + b\n');
+writeFileSync(
+  TEXT,
+  'The river was low that summer, and the children walked along its stony bed.\ndef add(a, b):\n    return a + b\n',
+);
 
 /** HF GPT-2's parameter count from its config (tied lm_head counted once). */
 function gpt2Parameters(dir: string): number {
   const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  const E = c.n_embd, block = 2 * E + (3 * E * E + 3 * E) + (E * E + E) + 2 * E + (4 * E * E + 4 * E) + (4 * E * E + E);
+  const E = c.n_embd,
+    block = 2 * E + (3 * E * E + 3 * E) + (E * E + E) + 2 * E + (4 * E * E + 4 * E) + (4 * E * E + E);
   return c.vocab_size * E + c.n_positions * E + c.n_layer * block + 2 * E;
 }
 
@@ -45,8 +60,9 @@ async function cli(argv: string[]): Promise<AnalysisResult> {
   return JSON.parse(io.out);
 }
 
-test('parameters are the fp32 graph\'s weight elements: the GPT-2 formula for every fixture and the built-in model', () => {
-  for (const name of ['tiny-gpt2', 'tiny-gpt2-dtypes']) assert.equal(referenceParameters(join(MODELS, name)), gpt2Parameters(join(MODELS, name)), name);
+test("parameters are the fp32 graph's weight elements: the GPT-2 formula for every fixture and the built-in model", () => {
+  for (const name of ['tiny-gpt2', 'tiny-gpt2-dtypes'])
+    assert.equal(referenceParameters(join(MODELS, name)), gpt2Parameters(join(MODELS, name)), name);
   assert.equal(parameterCount(readFileSync(join(BUILTIN, 'onnx', 'model.onnx'))), gpt2Parameters(BUILTIN));
   // the q8 graph stores its weights as int8: they are not counted as float weights
   assert.ok(parameterCount(readFileSync(join(DTYPES, 'onnx', 'model_quantized.onnx'))) < gpt2Parameters(DTYPES) / 2);
@@ -64,7 +80,10 @@ test('rate-distortion on a model in every dtype: one point per file, rates from 
   assert.deepEqual(rd.points.map((p) => p.variant).sort(), ['fp16', 'fp32', 'int8', 'q4', 'q8']);
   // ordered as their files are: ascending bytes on disk, and the rate is 8 × those bytes / N
   const sizes = rd.points.map((p) => statSync(join(dir, p.file)).size);
-  assert.deepEqual(sizes, [...sizes].sort((a, b) => a - b));
+  assert.deepEqual(
+    sizes,
+    [...sizes].sort((a, b) => a - b),
+  );
   rd.points.forEach((p, i) => assert.ok(Math.abs(p.bitsPerWeight - (8 * sizes[i]) / N) < 1e-12, p.variant));
   assert.deepEqual(rd.points.map((p) => p.variant).slice(0, 2), ['q4', 'fp16']);
 
@@ -101,9 +120,19 @@ test('rate-distortion on a model in every dtype: one point per file, rates from 
 
 test('rate-distortion table: one row per variant and the worst tokens with file:line:column', async () => {
   const io = fakeIo();
-  assert.equal(await run(['rate-distortion', '--model', DTYPES, '--format', 'table', '--worst', '2', '--resamples', '50', TEXT], io), 0, io.err);
+  assert.equal(
+    await run(
+      ['rate-distortion', '--model', DTYPES, '--format', 'table', '--worst', '2', '--resamples', '50', TEXT],
+      io,
+    ),
+    0,
+    io.err,
+  );
   const rows = io.out.split('\n').filter((l) => /^(fp32|fp16|q8|q4)\s/.test(l));
-  assert.deepEqual(rows.map((l) => l.split(/\s+/)[0]), modelVariants(DTYPES).map((v) => v.name));
+  assert.deepEqual(
+    rows.map((l) => l.split(/\s+/)[0]),
+    modelVariants(DTYPES).map((v) => v.name),
+  );
   assert.match(io.out, /rate = 8 × bytes \/ 5,216 parameters/);
   assert.match(io.out, /largest KL, q4:\n\s+[\d.]+ bits\s+\S+\s+\S+text\.txt:\d+:\d+/);
 });
@@ -113,7 +142,10 @@ test('rate-distortion refuses a folder without fp32, a --dtype, and no FILE, wit
   cpSync(DTYPES, noFp32, { recursive: true });
   rmSync(join(noFp32, 'onnx', 'model.onnx'));
   for (const [argv, message] of [
-    [['rate-distortion', '--model', noFp32, TEXT], /has no onnx\/model\.onnx: rate–distortion compares every variant with the fp32 model/],
+    [
+      ['rate-distortion', '--model', noFp32, TEXT],
+      /has no onnx\/model\.onnx: rate–distortion compares every variant with the fp32 model/,
+    ],
     [['rate-distortion', '--model', DTYPES, '--dtype', 'q8', TEXT], /takes no --dtype/],
     [['rate-distortion', '--model', DTYPES], /needs at least one FILE/],
   ] as const) {

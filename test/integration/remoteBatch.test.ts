@@ -16,9 +16,20 @@ import { charVllm, startFakeServer, type FakeServer } from '../unit/engines/remo
 
 const ROOT = packageRoot();
 const tmp = mkdtempSync(join(tmpdir(), 'sf-batch-'));
-const file = (name: string, data: string) => { const p = join(tmp, name); writeFileSync(p, data); return p; };
-const lines = (p: string) => readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const strip = (r: Record<string, unknown>) => { const { createdAt: _c, ...rest } = r; return rest; };
+const file = (name: string, data: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, data);
+  return p;
+};
+const lines = (p: string) =>
+  readFileSync(p, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+const strip = (r: Record<string, unknown>) => {
+  const { createdAt: _c, ...rest } = r;
+  return rest;
+};
 
 const fakeIo = captureIo;
 
@@ -33,31 +44,47 @@ after(async () => {
   await fast.close();
 });
 
-const texts = Array.from({ length: 30 }, (_, i) => ({ id: `t${i}`, text: `Text number ${i}: ${'abc '.repeat(1 + (i % 5))}é👍` }));
+const texts = Array.from({ length: 30 }, (_, i) => ({
+  id: `t${i}`,
+  text: `Text number ${i}: ${'abc '.repeat(1 + (i % 5))}é👍`,
+}));
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 test('order, ids, bad lines by number, error lines, summary', async () => {
-  const input = file('mixed.jsonl', [
-    '{"id": 1, "text": "first"}',
-    'not json',
-    '{"text": "no id"}',
-    '',
-    '{"id": "p", "prompt": "Q: hi\\nA:", "response": " hello"}',
-    '{"id": 1, "text": "duplicate"}',
-    '{"id": 3, "text": "third"}',
-  ].join('\n'));
+  const input = file(
+    'mixed.jsonl',
+    [
+      '{"id": 1, "text": "first"}',
+      'not json',
+      '{"text": "no id"}',
+      '',
+      '{"id": "p", "prompt": "Q: hi\\nA:", "response": " hello"}',
+      '{"id": 1, "text": "duplicate"}',
+      '{"id": 3, "text": "third"}',
+    ].join('\n'),
+  );
   const out = join(tmp, 'mixed.out.jsonl');
   const io = fakeIo();
-  assert.equal(await run(['batch', input, '--out', out, '--engine', 'remote', '--endpoint', fast.url, '--concurrency', '3'], io), 2, io.err);
+  assert.equal(
+    await run(['batch', input, '--out', out, '--engine', 'remote', '--endpoint', fast.url, '--concurrency', '3'], io),
+    2,
+    io.err,
+  );
   const got = lines(out);
-  assert.deepEqual(got.map((r) => r.id), [1, 'p', 3]);
+  assert.deepEqual(
+    got.map((r) => r.id),
+    [1, 'p', 3],
+  );
   assert.equal(got[0].text, 'first');
   assert.equal(got[0].model.entropyBounded, true);
   assert.equal(got[1].di.responseStart, 'Q: hi\nA:'.length);
   assert.match(io.err, /mixed\.jsonl line 2: not JSON; skipped/);
   assert.match(io.err, /line 3: needs an "id"/);
   assert.match(io.err, /line 6: duplicate id 1/);
-  assert.match(io.err, /batch done: 3 of 3 texts scored, \d+ tokens, [\d.]+ bits, [\d.]+ s \([\d.]+ texts\/s\), 0 errors, 3 bad input lines \(2, 3, 6\)\./);
+  assert.match(
+    io.err,
+    /batch done: 3 of 3 texts scored, \d+ tokens, [\d.]+ bits, [\d.]+ s \([\d.]+ texts\/s\), 0 errors, 3 bad input lines \(2, 3, 6\)\./,
+  );
 });
 
 test('a torn last line in OUT is discarded; ids already there are skipped; the rest is appended in order', async () => {
@@ -66,7 +93,10 @@ test('a torn last line in OUT is discarded; ids already there are skipped; the r
   assert.equal(await run(['batch', input, '--out', full, '--endpoint', fast.url], fakeIo()), 0);
   const ref = lines(full);
   const out = join(tmp, 'resume.out.jsonl');
-  writeFileSync(out, readFileSync(full, 'utf8').split('\n').slice(0, 2).join('\n') + '\n' + '{"id":"t2","schemaVersion":1,"tex');
+  writeFileSync(
+    out,
+    readFileSync(full, 'utf8').split('\n').slice(0, 2).join('\n') + '\n' + '{"id":"t2","schemaVersion":1,"tex',
+  );
   const io = fakeIo();
   assert.equal(await run(['batch', input, '--out', out, '--endpoint', fast.url], io), 0, io.err);
   assert.match(io.err, /discarded a partially written last line \(\d+ bytes\)/);
@@ -77,10 +107,24 @@ test('a torn last line in OUT is discarded; ids already there are skipped; the r
 test('killed half-way (SIGKILL of the child process), then re-run: nothing lost or duplicated, input order kept', async () => {
   const input = file('kill.jsonl', jsonl(texts));
   const out = join(tmp, 'kill.out.jsonl');
-  const args = ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'batch', input, '--out', out, '--endpoint', slow.url, '--concurrency', '2'];
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'src', 'cli', 'main.ts'),
+    'batch',
+    input,
+    '--out',
+    out,
+    '--endpoint',
+    slow.url,
+    '--concurrency',
+    '2',
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   for (let i = 0; i < 600; i++) {
     if (existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 6) break;
@@ -94,7 +138,11 @@ test('killed half-way (SIGKILL of the child process), then re-run: nothing lost 
   const io = fakeIo();
   assert.equal(await run(['batch', input, '--out', out, '--endpoint', fast.url, '--concurrency', '4'], io), 0, io.err);
   const got = lines(out);
-  assert.deepEqual(got.map((r) => r.id), texts.map((t) => t.id), 'every id once, in input order');
+  assert.deepEqual(
+    got.map((r) => r.id),
+    texts.map((t) => t.id),
+    'every id once, in input order',
+  );
   const ref = join(tmp, 'kill.ref.jsonl');
   await run(['batch', input, '--out', ref, '--endpoint', fast.url], fakeIo());
   assert.deepEqual(got.map(strip), lines(ref).map(strip), 'the same results as an uninterrupted run');
@@ -103,18 +151,32 @@ test('killed half-way (SIGKILL of the child process), then re-run: nothing lost 
 test('the onnx engine: analysis and directed information (core, with KL) on the fixture model', async () => {
   const tiny = join(ROOT, 'test', 'fixtures', 'models', 'tiny-gpt2');
   const dir = existsSync(join(tiny, 'config.json')) ? tiny : builtinModelDir();
-  const input = file('onnx.jsonl', jsonl([{ id: 'a', text: 'the cat' }, { id: 'b', prompt: 'Say hi:\n', response: 'hi there' }]));
+  const input = file(
+    'onnx.jsonl',
+    jsonl([
+      { id: 'a', text: 'the cat' },
+      { id: 'b', prompt: 'Say hi:\n', response: 'hi there' },
+    ]),
+  );
   const out = join(tmp, 'onnx.out.jsonl');
   const io = fakeIo();
   assert.equal(await run(['batch', input, '--out', out, '--model', dir, '--device', 'cpu'], io), 0, io.err);
   const [a, b] = lines(out);
   assert.equal(a.model.device, 'cpu');
   assert.notEqual(a.tokens[0].entropyBits, null);
-  const respBits = b.tokens.filter((t: { start: number }) => t.start >= 8).reduce((s: number, t: { surprisalBits: number }) => s + t.surprisalBits, 0);
+  const respBits = b.tokens
+    .filter((t: { start: number }) => t.start >= 8)
+    .reduce((s: number, t: { surprisalBits: number }) => s + t.surprisalBits, 0);
   const sumIota = b.di.tokens.reduce((s: number, t: { iotaBits: number }) => s + t.iotaBits, 0);
   assert.ok(Math.abs(b.di.totalBits - sumIota) < 1e-6);
   assert.equal(typeof b.di.totalKlBits, 'number', 'the local engine gives KL');
-  assert.ok(Math.abs(b.di.tokens.reduce((s: number, t: { baselineSurprisalBits: number }) => s + t.baselineSurprisalBits, 0) - respBits - sumIota) < 1e-6);
+  assert.ok(
+    Math.abs(
+      b.di.tokens.reduce((s: number, t: { baselineSurprisalBits: number }) => s + t.baselineSurprisalBits, 0) -
+        respBits -
+        sumIota,
+    ) < 1e-6,
+  );
 });
 
 test('a dead endpoint stops the batch with one clear error and writes nothing', async () => {
@@ -126,7 +188,10 @@ test('a dead endpoint stops the batch with one clear error and writes nothing', 
   await closed.close();
   assert.equal(await run(['batch', input, '--out', out, '--endpoint', url], io), 2);
   assert.equal(io.err.split('\n').filter((l) => /Cannot reach/.test(l)).length, 1);
-  assert.match(io.err, new RegExp(`semantic-flow: Cannot reach the server at ${url}/v1/models \\(ECONNREFUSED\\); check --endpoint`));
+  assert.match(
+    io.err,
+    new RegExp(`semantic-flow: Cannot reach the server at ${url}/v1/models \\(ECONNREFUSED\\); check --endpoint`),
+  );
   assert.doesNotMatch(io.err, /retrying/);
   assert.equal(readFileSync(out, 'utf8'), '');
 });
@@ -135,7 +200,10 @@ test('an id written as an error is retried by the next run; a run that leaves an
   let failing = true;
   const flaky = await startFakeServer((r) => {
     if (failing && r.path === '/v1/completions' && String(r.body?.prompt).includes('number 2:')) {
-      return { status: 400, body: { object: 'error', message: 'This model cannot score that today', type: 'BadRequestError', code: 400 } };
+      return {
+        status: 400,
+        body: { object: 'error', message: 'This model cannot score that today', type: 'BadRequestError', code: 400 },
+      };
     }
     return charVllm(0)(r);
   });
@@ -144,12 +212,29 @@ test('an id written as an error is retried by the next run; a run that leaves an
     const out = join(tmp, 'flaky.out.jsonl');
     const first = fakeIo();
     assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], first), 2, first.err);
-    assert.deepEqual(lines(out).map((r) => [r.id, r.error?.code ?? 'ok']), [['t0', 'ok'], ['t1', 'ok'], ['t2', 'server-error'], ['t3', 'ok'], ['t4', 'ok']]);
+    assert.deepEqual(
+      lines(out).map((r) => [r.id, r.error?.code ?? 'ok']),
+      [
+        ['t0', 'ok'],
+        ['t1', 'ok'],
+        ['t2', 'server-error'],
+        ['t3', 'ok'],
+        ['t4', 'ok'],
+      ],
+    );
     const again = fakeIo();
-    assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], again), 2, 'still failing: still an error, still exit 2');
+    assert.equal(
+      await run(['batch', input, '--out', out, '--endpoint', flaky.url], again),
+      2,
+      'still failing: still an error, still exit 2',
+    );
     assert.match(again.err, /retrying 1 id whose line in .*flaky\.out\.jsonl was an error/);
     assert.match(again.err, /batch done: 1 of 1 texts scored \(4 already in .*\), .* 1 error\./);
-    assert.equal(lines(out).filter((r) => r.id === 't2').length, 1, 'the old error line was replaced, not kept beside the new one');
+    assert.equal(
+      lines(out).filter((r) => r.id === 't2').length,
+      1,
+      'the old error line was replaced, not kept beside the new one',
+    );
     failing = false;
     const fixed = fakeIo();
     assert.equal(await run(['batch', input, '--out', out, '--endpoint', flaky.url], fixed), 0, fixed.err);
@@ -170,7 +255,10 @@ test('--out equal to the input is refused and the input left intact', async () =
   const input = file('same.jsonl', jsonl(texts.slice(0, 3)));
   const io = fakeIo();
   assert.equal(await run(['batch', input, '--out', input, '--endpoint', fast.url], io), 2);
-  assert.match(io.err, /^semantic-flow: `--out .*same\.jsonl` is the input file; write the results to another file\.\n$/);
+  assert.match(
+    io.err,
+    /^semantic-flow: `--out .*same\.jsonl` is the input file; write the results to another file\.\n$/,
+  );
   assert.equal(readFileSync(input, 'utf8'), jsonl(texts.slice(0, 3)));
 });
 
@@ -178,8 +266,14 @@ test('--out - writes the result lines to standard output, not to a file named -'
   const input = file('dash.jsonl', jsonl(texts.slice(0, 3)));
   const io = fakeIo();
   assert.equal(await run(['batch', input, '--out', '-', '--endpoint', fast.url], io), 0, io.err);
-  const rows = io.out.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => r.id), ['t0', 't1', 't2']);
+  const rows = io.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    ['t0', 't1', 't2'],
+  );
   assert.equal(rows[0].text, texts[0].text);
   assert.equal(existsSync(join(process.cwd(), '-')), false);
 });
@@ -187,8 +281,14 @@ test('--out - writes the result lines to standard output, not to a file named -'
 test('--out in a missing folder, or naming a folder, is a user error (exit 2)', async () => {
   const input = file('missing.jsonl', jsonl(texts.slice(0, 1)));
   const missing = fakeIo();
-  assert.equal(await run(['batch', input, '--out', join(tmp, 'no', 'such', 'dir', 'r.jsonl'), '--endpoint', fast.url], missing), 2);
-  assert.match(missing.err, /^semantic-flow: The folder of `--out .*r\.jsonl` does not exist \(.*no\/such\/dir\); create it or choose another path\.\n$/);
+  assert.equal(
+    await run(['batch', input, '--out', join(tmp, 'no', 'such', 'dir', 'r.jsonl'), '--endpoint', fast.url], missing),
+    2,
+  );
+  assert.match(
+    missing.err,
+    /^semantic-flow: The folder of `--out .*r\.jsonl` does not exist \(.*no\/such\/dir\); create it or choose another path\.\n$/,
+  );
   const folder = fakeIo();
   assert.equal(await run(['batch', input, '--out', tmp, '--endpoint', fast.url], folder), 2);
   assert.match(folder.err, /is a folder; give a file name/);

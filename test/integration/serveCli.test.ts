@@ -27,12 +27,24 @@ let inProcess: RunningServer;
 before(async () => {
   let out = '';
   const io: CliIo = {
-    stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } },
-    readStdin: async () => new Uint8Array(), env: { SEMANTIC_FLOW_MODEL: DIR }, signal: stop.signal,
+    stdout: {
+      write: (s: string) => {
+        out += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        err += s;
+      },
+    },
+    readStdin: async () => new Uint8Array(),
+    env: { SEMANTIC_FLOW_MODEL: DIR },
+    signal: stop.signal,
   };
   running = run(['serve', '--port', '0'], io);
   while (!out.includes('\n')) {
-    if (await Promise.race([running.then(() => true), new Promise((r) => setTimeout(r, 20, false))])) throw new Error(`serve ended: ${err}`);
+    if (await Promise.race([running.then(() => true), new Promise((r) => setTimeout(r, 20, false))]))
+      throw new Error(`serve ended: ${err}`);
   }
   url = out.trim();
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -48,31 +60,68 @@ after(async () => {
 
 /** Engine processes this process started (Linux /proc: children running the worker entry). */
 function engineProcesses(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      const parent = readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1];
-      return parent === String(process.pid) && /worker[/\\](main\.ts|.*worker\.js)|worker\.js/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const parent = readFileSync(`/proc/${d}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ')[1];
+        return (
+          parent === String(process.pid) &&
+          /worker[/\\](main\.ts|.*worker\.js)|worker\.js/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'))
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 test('completions, prompt log-probs and /tokenize through the engine process equal the in-process engine', async () => {
-  const body = { model: 'tiny-gpt2', prompt: PROMPT, max_tokens: 6, temperature: 0.8, seed: 5, logprobs: 2, echo: true };
+  const body = {
+    model: 'tiny-gpt2',
+    prompt: PROMPT,
+    max_tokens: 6,
+    temperature: 0.8,
+    seed: 5,
+    logprobs: 2,
+    echo: true,
+  };
   const viaChild = await client.completions.create(body);
-  const inProc = await new OpenAI({ baseURL: `${inProcess.url}/v1`, apiKey: 'unused', maxRetries: 0 }).completions.create(body);
+  const inProc = await new OpenAI({
+    baseURL: `${inProcess.url}/v1`,
+    apiKey: 'unused',
+    maxRetries: 0,
+  }).completions.create(body);
   assert.equal(viaChild.choices[0].text, inProc.choices[0].text);
   assert.deepEqual(viaChild.choices[0].logprobs, inProc.choices[0].logprobs);
-  const tok = await (await fetch(`${url}/tokenize`, { method: 'POST', body: JSON.stringify({ prompt: PROMPT, return_token_strs: true }) })).json() as { tokens: number[]; token_strs: string[] };
+  const tok = (await (
+    await fetch(`${url}/tokenize`, {
+      method: 'POST',
+      body: JSON.stringify({ prompt: PROMPT, return_token_strs: true }),
+    })
+  ).json()) as { tokens: number[]; token_strs: string[] };
   assert.deepEqual(tok.tokens, [local.info.bosTokenId, ...local.tokenize(PROMPT).ids]);
-  assert.deepEqual(tok.token_strs, tok.tokens.map((id) => local.tokenText(id)));
+  assert.deepEqual(
+    tok.token_strs,
+    tok.tokens.map((id) => local.tokenText(id)),
+  );
 });
 
-test('GET /v1/models answers while the engine process is frozen in the middle of a generation, and the stream then completes', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+test('GET /v1/models answers while the engine process is frozen in the middle of a generation, and the stream then completes', {
+  skip: process.platform !== 'linux' && 'reads /proc',
+}, async () => {
   const engines = engineProcesses();
   assert.equal(engines.length, 1, 'serve runs one engine process');
-  const stream = await client.completions.create({ model: 'tiny-gpt2', prompt: PROMPT, max_tokens: 40, temperature: 0, ignore_eos: true, stream: true } as OpenAI.CompletionCreateParamsStreaming);
+  const stream = await client.completions.create({
+    model: 'tiny-gpt2',
+    prompt: PROMPT,
+    max_tokens: 40,
+    temperature: 0,
+    ignore_eos: true,
+    stream: true,
+  } as OpenAI.CompletionCreateParamsStreaming);
   const it = stream[Symbol.asyncIterator]();
   const texts = [(await it.next()).value.choices[0].text as string];
   process.kill(engines[0], 'SIGSTOP');
@@ -84,13 +133,27 @@ test('GET /v1/models answers while the engine process is frozen in the middle of
   } finally {
     process.kill(engines[0], 'SIGCONT');
   }
-  for (let r = await it.next(); !r.done; r = await it.next()) if (r.value.choices.length) texts.push(r.value.choices[0].text);
-  const whole = await client.completions.create({ model: 'tiny-gpt2', prompt: PROMPT, max_tokens: 40, temperature: 0, ignore_eos: true } as OpenAI.CompletionCreateParamsNonStreaming);
+  for (let r = await it.next(); !r.done; r = await it.next())
+    if (r.value.choices.length) texts.push(r.value.choices[0].text);
+  const whole = await client.completions.create({
+    model: 'tiny-gpt2',
+    prompt: PROMPT,
+    max_tokens: 40,
+    temperature: 0,
+    ignore_eos: true,
+  } as OpenAI.CompletionCreateParamsNonStreaming);
   assert.equal(texts.join(''), whole.choices[0].text);
 });
 
 test('a client that leaves cancels its job in the engine process: the next request is answered at once', async () => {
-  const stream = await client.completions.create({ model: 'tiny-gpt2', prompt: PROMPT, max_tokens: 230, temperature: 0, ignore_eos: true, stream: true } as OpenAI.CompletionCreateParamsStreaming);
+  const stream = await client.completions.create({
+    model: 'tiny-gpt2',
+    prompt: PROMPT,
+    max_tokens: 230,
+    temperature: 0,
+    ignore_eos: true,
+    stream: true,
+  } as OpenAI.CompletionCreateParamsStreaming);
   for await (const c of stream) if (c.choices.length) break;
   const r = await client.completions.create({ model: 'tiny-gpt2', prompt: 'Hi', max_tokens: 1, temperature: 0 });
   assert.equal(r.choices[0].finish_reason, 'length');

@@ -47,7 +47,14 @@ const promptIds = () => [local.info.bosTokenId as number, ...local.tokenize(PROM
 const idOf = (token: string) => Number(/^token_id:(\d+)$/.exec(token)![1]);
 
 test('greedy (temperature 0): each token is the argmax of a cache-free pass, with its log-prob; max_tokens ends it with "length"', async () => {
-  const r = await client.completions.create({ model, prompt: PROMPT, max_tokens: 8, temperature: 0, logprobs: 3, return_tokens_as_token_ids: true } as OpenAI.CompletionCreateParamsNonStreaming);
+  const r = await client.completions.create({
+    model,
+    prompt: PROMPT,
+    max_tokens: 8,
+    temperature: 0,
+    logprobs: 3,
+    return_tokens_as_token_ids: true,
+  } as OpenAI.CompletionCreateParamsNonStreaming);
   const c = r.choices[0];
   assert.equal(c.finish_reason, 'length');
   assert.deepEqual(r.usage && [r.usage.prompt_tokens, r.usage.completion_tokens], [promptIds().length, 8]);
@@ -69,18 +76,40 @@ test('greedy (temperature 0): each token is the argmax of a cache-free pass, wit
 });
 
 test('seeded sampling: the same tokens as core generate() with that seed and temperature, reproducible, and another seed differs', async () => {
-  const ask = (seed: number) => client.completions.create({ model, prompt: PROMPT, max_tokens: 12, temperature: 1, seed, logprobs: 0, return_tokens_as_token_ids: true } as OpenAI.CompletionCreateParamsNonStreaming);
+  const ask = (seed: number) =>
+    client.completions.create({
+      model,
+      prompt: PROMPT,
+      max_tokens: 12,
+      temperature: 1,
+      seed,
+      logprobs: 0,
+      return_tokens_as_token_ids: true,
+    } as OpenAI.CompletionCreateParamsNonStreaming);
   const [a, b, other] = [await ask(42), await ask(42), await ask(43)];
   const ref = (await generate(local, PROMPT, { seed: 42, temperature: 1, maxTokens: 12 })).generation!;
-  assert.deepEqual(a.choices[0].logprobs!.tokens!.map(idOf), ref.tokens.map((t) => t.id));
+  assert.deepEqual(
+    a.choices[0].logprobs!.tokens!.map(idOf),
+    ref.tokens.map((t) => t.id),
+  );
   assert.equal(a.choices[0].text, b.choices[0].text);
   assert.notDeepEqual(other.choices[0].logprobs!.tokens, a.choices[0].logprobs!.tokens);
 });
 
 test('top_p: every sampled token lies in the nucleus of the tempered distribution, computed from cache-free passes', async () => {
-  const T = 1.5, P = 0.3;
+  const T = 1.5,
+    P = 0.3;
   for (const seed of [1, 2, 3]) {
-    const r = await client.completions.create({ model, prompt: PROMPT, max_tokens: 10, temperature: T, top_p: P, seed, logprobs: 0, return_tokens_as_token_ids: true } as OpenAI.CompletionCreateParamsNonStreaming);
+    const r = await client.completions.create({
+      model,
+      prompt: PROMPT,
+      max_tokens: 10,
+      temperature: T,
+      top_p: P,
+      seed,
+      logprobs: 0,
+      return_tokens_as_token_ids: true,
+    } as OpenAI.CompletionCreateParamsNonStreaming);
     const ids = promptIds();
     for (const y of r.choices[0].logprobs!.tokens!.map(idOf)) {
       const row = await nextRow(ids);
@@ -95,21 +124,58 @@ test('top_p: every sampled token lies in the nucleus of the tempered distributio
 });
 
 test('stop strings end the text before the stop string (finish "stop", stop_reason the string); stop_token_ids end at that token', async () => {
-  const full = (await client.completions.create({ model, prompt: PROMPT, max_tokens: 16, temperature: 0 })).choices[0].text;
+  const full = (await client.completions.create({ model, prompt: PROMPT, max_tokens: 16, temperature: 0 })).choices[0]
+    .text;
   const stop = full.slice(3, 5);
   const at = full.indexOf(stop);
   assert.ok(at > 0);
-  const r = await client.completions.create({ model, prompt: PROMPT, max_tokens: 16, temperature: 0, stop: ['never here', stop] });
-  assert.deepEqual([r.choices[0].text, r.choices[0].finish_reason, (r.choices[0] as unknown as { stop_reason: unknown }).stop_reason], [full.slice(0, at), 'stop', stop]);
-  const greedy = await client.completions.create({ model, prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 0, return_tokens_as_token_ids: true } as OpenAI.CompletionCreateParamsNonStreaming);
+  const r = await client.completions.create({
+    model,
+    prompt: PROMPT,
+    max_tokens: 16,
+    temperature: 0,
+    stop: ['never here', stop],
+  });
+  assert.deepEqual(
+    [r.choices[0].text, r.choices[0].finish_reason, (r.choices[0] as unknown as { stop_reason: unknown }).stop_reason],
+    [full.slice(0, at), 'stop', stop],
+  );
+  const greedy = await client.completions.create({
+    model,
+    prompt: PROMPT,
+    max_tokens: 16,
+    temperature: 0,
+    logprobs: 0,
+    return_tokens_as_token_ids: true,
+  } as OpenAI.CompletionCreateParamsNonStreaming);
   const third = idOf(greedy.choices[0].logprobs!.tokens![2]);
   const first = greedy.choices[0].logprobs!.tokens!.slice(0, 3).map(idOf).indexOf(third);
-  const s = await client.completions.create({ model, prompt: PROMPT, max_tokens: 16, temperature: 0, stop_token_ids: [third] } as OpenAI.CompletionCreateParamsNonStreaming);
-  assert.deepEqual([s.choices[0].finish_reason, (s.choices[0] as unknown as { stop_reason: unknown }).stop_reason, s.usage!.completion_tokens], ['stop', third, first + 1]);
+  const s = await client.completions.create({
+    model,
+    prompt: PROMPT,
+    max_tokens: 16,
+    temperature: 0,
+    stop_token_ids: [third],
+  } as OpenAI.CompletionCreateParamsNonStreaming);
+  assert.deepEqual(
+    [
+      s.choices[0].finish_reason,
+      (s.choices[0] as unknown as { stop_reason: unknown }).stop_reason,
+      s.usage!.completion_tokens,
+    ],
+    ['stop', third, first + 1],
+  );
 });
 
 test('echo with generation: the text is prompt + completion and the log-probs cover both, offsets into that text', async () => {
-  const r = await client.completions.create({ model, prompt: PROMPT, max_tokens: 4, temperature: 0, echo: true, logprobs: 1 });
+  const r = await client.completions.create({
+    model,
+    prompt: PROMPT,
+    max_tokens: 4,
+    temperature: 0,
+    echo: true,
+    logprobs: 1,
+  });
   const plain = await client.completions.create({ model, prompt: PROMPT, max_tokens: 4, temperature: 0 });
   const c = r.choices[0];
   assert.equal(c.text, PROMPT + plain.choices[0].text);

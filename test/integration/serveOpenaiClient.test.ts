@@ -36,27 +36,45 @@ test('errors reach the openai client with their status, message, type and param'
     assert.equal(e.param, 'model');
     return true;
   });
-  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, logprobs: 6 }), (e: unknown) => {
-    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
-    assert.equal(e.message, '400 Requested logprobs of 6, which is greater than max allowed: 5');
-    assert.equal(e.param, 'logprobs');
-    return true;
-  });
-  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }), (e: unknown) => {
-    assert.ok(e instanceof OpenAI.BadRequestError, String(e));
-    assert.match(e.message, /^400 This model's maximum context length is 256 tokens\. However, your prompt contains 402 input tokens/);
-    return true;
-  });
-  for (const [param, value] of [['n', 2], ['frequency_penalty', 0.5], ['logit_bias', { 5: 1 }]] as const) {
-    await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, [param]: value }), (e: unknown) => {
-      assert.ok(e instanceof OpenAI.BadRequestError && e.param === param, `${param}: ${String(e)}`);
-      assert.match(e.message, /is not supported by semantic-flow serve/);
+  await assert.rejects(
+    client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, logprobs: 6 }),
+    (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+      assert.equal(e.message, '400 Requested logprobs of 6, which is greater than max allowed: 5');
+      assert.equal(e.param, 'logprobs');
       return true;
-    });
+    },
+  );
+  await assert.rejects(
+    client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }),
+    (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+      assert.match(
+        e.message,
+        /^400 This model's maximum context length is 256 tokens\. However, your prompt contains 402 input tokens/,
+      );
+      return true;
+    },
+  );
+  for (const [param, value] of [
+    ['n', 2],
+    ['frequency_penalty', 0.5],
+    ['logit_bias', { 5: 1 }],
+  ] as const) {
+    await assert.rejects(
+      client.completions.create({ model: local.info.id, prompt: 'Hello', max_tokens: 1, [param]: value }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.BadRequestError && e.param === param, `${param}: ${String(e)}`);
+        assert.match(e.message, /is not supported by semantic-flow serve/);
+        return true;
+      },
+    );
   }
   const raw = await fetch(`${server.url}/v2/nothing`);
   assert.equal(raw.status, 404);
-  assert.deepEqual(await raw.json(), { error: { message: 'No route GET /v2/nothing.', type: 'NotFoundError', param: null, code: 404 } });
+  assert.deepEqual(await raw.json(), {
+    error: { message: 'No route GET /v2/nothing.', type: 'NotFoundError', param: null, code: 404 },
+  });
 });
 
 /** Code-point offset of each UTF-16 offset of `text` (text_offset counts characters, as Python does). */
@@ -96,23 +114,36 @@ test('a 50 MB body gets the 413 (through the openai client, and before it is sen
   const server = await startServer({ model: local, port: 0 });
   after(() => server.close());
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'x'.repeat(50 * 1024 * 1024), max_tokens: 1 }), (e: unknown) => {
-    assert.ok(e instanceof OpenAI.APIError && e.status === 413, String(e));
-    assert.equal(e.message, '413 The request body is larger than 16777216 bytes.');
-    return true;
-  });
-  const { status, body, sent } = await new Promise<{ status: number; body: string; sent: boolean }>((resolve, reject) => {
-    const req = request(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 50 * 1024 * 1024, expect: '100-continue' } });
-    let sent = false;
-    req.on('continue', () => { sent = true; req.end(Buffer.alloc(50 * 1024 * 1024, 32)); });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body, sent }));
-    });
-    req.on('error', reject);
-    req.flushHeaders();
-  });
+  await assert.rejects(
+    client.completions.create({ model: local.info.id, prompt: 'x'.repeat(50 * 1024 * 1024), max_tokens: 1 }),
+    (e: unknown) => {
+      assert.ok(e instanceof OpenAI.APIError && e.status === 413, String(e));
+      assert.equal(e.message, '413 The request body is larger than 16777216 bytes.');
+      return true;
+    },
+  );
+  const { status, body, sent } = await new Promise<{ status: number; body: string; sent: boolean }>(
+    (resolve, reject) => {
+      const req = request(`${server.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 50 * 1024 * 1024, expect: '100-continue' },
+      });
+      let sent = false;
+      req.on('continue', () => {
+        sent = true;
+        req.end(Buffer.alloc(50 * 1024 * 1024, 32));
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body, sent }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    },
+  );
   assert.deepEqual([status, sent, JSON.parse(body).error.code], [413, false, 413]);
   // The server still answers.
   assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
@@ -121,21 +152,32 @@ test('a 50 MB body gets the 413 (through the openai client, and before it is sen
 test('a 1.5 MB prompt is refused for the context length without being tokenized (a bound from its bytes), on /v1/completions and /tokenize', async () => {
   let tokenized = 0;
   const counted = Object.create(local) as OnnxModel;
-  counted.tokenize = (text: string) => { tokenized++; return local.tokenize(text); };
+  counted.tokenize = (text: string) => {
+    tokenized++;
+    return local.tokenize(text);
+  };
   const server = await startServer({ model: counted, port: 0 });
   after(() => server.close());
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const prompt = Array.from({ length: 200_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ').slice(0, 1_500_000);
+  const prompt = Array.from({ length: 200_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36))
+    .join(' ')
+    .slice(0, 1_500_000);
   const atLeast = Math.ceil(Buffer.byteLength(prompt) / local.textBytesPerToken) + 1;
   await assert.rejects(client.completions.create({ model: local.info.id, prompt, max_tokens: 1 }), (e: unknown) => {
     assert.ok(e instanceof OpenAI.BadRequestError, String(e));
-    assert.equal(e.message, `400 This model's maximum context length is 256 tokens. However, your prompt contains at least ${atLeast} input tokens. Please reduce the length of the input prompt.`);
+    assert.equal(
+      e.message,
+      `400 This model's maximum context length is 256 tokens. However, your prompt contains at least ${atLeast} input tokens. Please reduce the length of the input prompt.`,
+    );
     return true;
   });
   const tok = await fetch(`${server.url}/tokenize`, { method: 'POST', body: JSON.stringify({ prompt }) });
   assert.equal(tok.status, 400);
   assert.equal(tokenized, 0, 'nothing was tokenized');
   // Under the bound, the exact count decides.
-  await assert.rejects(client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }), /contains 402 input tokens/);
+  await assert.rejects(
+    client.completions.create({ model: local.info.id, prompt: 'word '.repeat(400), max_tokens: 1 }),
+    /contains 402 input tokens/,
+  );
   assert.equal(tokenized, 1);
 });

@@ -26,8 +26,10 @@ import { run } from '../../src/cli/run';
 import type { CliIo } from '../../src/cli/io';
 
 const FIX = join(__dirname, '..', 'fixtures', 'models');
-const TINY = join(FIX, 'tiny-gpt2'), TINY_B = join(FIX, 'tiny-gpt2-b');
-const TEXT = 'def add(a, b):\n    return a + b\n\nThe café serves tea at noon. The quick brown fox jumps over the lazy dog.';
+const TINY = join(FIX, 'tiny-gpt2'),
+  TINY_B = join(FIX, 'tiny-gpt2-b');
+const TEXT =
+  'def add(a, b):\n    return a + b\n\nThe café serves tea at noon. The quick brown fox jumps over the lazy dog.';
 const TOL = 1e-3;
 
 let cpu: OnnxModel, gpu: OnnxModel;
@@ -37,7 +39,8 @@ before(async () => {
   cpu = await OnnxModel.load({ modelDir: TINY, threads: 1 });
   gpu = await OnnxModel.load({ modelDir: TINY, device: 'webgpu' });
   if (gpu.info.device !== 'webgpu') skip = `no WebGPU adapter on this machine (${gpu.info.fallbackReason})`;
-  if (skip && process.env.SEMANTIC_FLOW_GPU_TESTS === 'required') throw new Error(`SEMANTIC_FLOW_GPU_TESTS=required, but ${skip}`);
+  if (skip && process.env.SEMANTIC_FLOW_GPU_TESTS === 'required')
+    throw new Error(`SEMANTIC_FLOW_GPU_TESTS=required, but ${skip}`);
 });
 after(async () => {
   await cpu?.dispose();
@@ -65,7 +68,11 @@ function sameTokens(g: AnalysisResult, c: AnalysisResult): void {
     near(t.surprisalBits, r.surprisalBits, `surprisal ${i}`);
     near(t.entropyBits, r.entropyBits, `entropy ${i}`);
     near(t.varentropyBits2, r.varentropyBits2, `varentropy ${i}`, 1e-2);
-    assert.deepEqual(t.topK?.map((x) => x.id), r.topK?.map((x) => x.id), `top-k ${i}`);
+    assert.deepEqual(
+      t.topK?.map((x) => x.id),
+      r.topK?.map((x) => x.id),
+      `top-k ${i}`,
+    );
   });
 }
 
@@ -80,7 +87,10 @@ function gpuTest(name: string, fn: () => Promise<void>): void {
 }
 
 gpuTest('analyze in KV-cache chunks: every token equals the CPU', async () => {
-  const [g, c] = [await gpu.analyze(TEXT, { chunkSize: 8, topK: 5 }), await cpu.analyze(TEXT, { chunkSize: 8, topK: 5 })];
+  const [g, c] = [
+    await gpu.analyze(TEXT, { chunkSize: 8, topK: 5 }),
+    await cpu.analyze(TEXT, { chunkSize: 8, topK: 5 }),
+  ];
   sameTokens(g, c);
   assert.equal(g.model.measureKernel, 'onnx');
 });
@@ -99,8 +109,14 @@ gpuTest('live re-scoring reuses the prefix KV cache (cut on the GPU) and equals 
 });
 
 gpuTest('directed information: iota and KL per response token equal the CPU', async () => {
-  const input = { prompt: 'Question: what does the fox do?\n', response: 'The quick brown fox jumps over the lazy dog.' };
-  const [g, c] = [await directedInformation(gpu, input, { chunkSize: 8 }), await directedInformation(cpu, input, { chunkSize: 8 })];
+  const input = {
+    prompt: 'Question: what does the fox do?\n',
+    response: 'The quick brown fox jumps over the lazy dog.',
+  };
+  const [g, c] = [
+    await directedInformation(gpu, input, { chunkSize: 8 }),
+    await directedInformation(cpu, input, { chunkSize: 8 }),
+  ];
   sameTokens(g, c);
   g.di!.tokens.forEach((t, i) => {
     near(t.iotaBits, c.di!.tokens[i].iotaBits, `iota ${i}`);
@@ -111,14 +127,18 @@ gpuTest('directed information: iota and KL per response token equal the CPU', as
 gpuTest('generation with live flow and Monte Carlo F(t): the same tokens, iota and KL as the CPU', async () => {
   const greedy = { maxTokens: 10, greedy: true };
   const [g, c] = [await generate(gpu, 'The quick brown', greedy), await generate(cpu, 'The quick brown', greedy)];
-  assert.deepEqual(g.generation!.tokens.map((t) => t.id), c.generation!.tokens.map((t) => t.id));
+  assert.deepEqual(
+    g.generation!.tokens.map((t) => t.id),
+    c.generation!.tokens.map((t) => t.id),
+  );
   g.generation!.tokens.forEach((t, i) => {
     near(t.iotaBits, c.generation!.tokens[i].iotaBits, `iota ${i}`);
     near(t.klBits, c.generation!.tokens[i].klBits, `KL ${i}`);
   });
   const mc = { maxTokens: 8, samples: 3, seed: 7 };
   const [gm, cm] = [await generate(gpu, 'The quick brown', mc), await generate(cpu, 'The quick brown', mc)];
-  const gs = gm.generation!.sampleDetails!, cs = cm.generation!.sampleDetails!;
+  const gs = gm.generation!.sampleDetails!,
+    cs = cm.generation!.sampleDetails!;
   assert.equal(gs.length, 3);
   gs.forEach((s, k) => {
     assert.deepEqual(s.tokenIds, cs[k].tokenIds, `sample ${k}`);
@@ -127,32 +147,43 @@ gpuTest('generation with live flow and Monte Carlo F(t): the same tokens, iota a
   gm.generation!.expectedFlowBits.forEach((x, i) => near(x, cm.generation!.expectedFlowBits[i], `F(${i})`));
 });
 
-gpuTest('occlusion flow with KV reuse (prefix cut and batch tiled on the GPU), rows compared on the GPU: every cell equals the float64 JavaScript path', async () => {
-  const text = 'The quick brown fox jumps over the lazy dog. It was not amused.';
-  const o = { unit: 'word' as const, maxBatch: 4 };
-  const bytesBefore = gpu.deviceTensors.bytesToCpu;
-  const g = await occlusionFlow(gpu, text, o);
-  const bytesBack = gpu.deviceTensors.bytesToCpu - bytesBefore;
-  const c = await occlusionFlow(cpu, text, { ...o, kernel: 'js' });
-  assert.equal(g.model.device, 'webgpu');
-  assert.equal(g.flow!.kvReuse, true);
-  assert.equal(g.flow!.comparisons, 'device', 'rows compared on the GPU');
-  assert.equal(c.flow!.comparisons, 'js');
-  assert.ok(g.flow!.passes! > 2, 'occluded passes ran');
-  // Copying the rows back brings a vocabulary row per cell (400 floats here); the device sends five floats
-  // per cell, and the clean pass's measures: at most 16 floats per cell in all.
-  const cells = g.flow!.phiBits.flat().length;
-  assert.ok(bytesBack <= cells * 16 * 4, `${bytesBack} bytes came back for ${cells} cells`);
-  g.flow!.phiBits.forEach((row, j) => row.forEach((x, t) => {
-    near(x, c.flow!.phiBits[j][t], `phi ${j}→${t}`);
-    near(g.flow!.expectedBits[j][t], c.flow!.expectedBits[j][t], `KL ${j}→${t}`);
-  }));
-});
+gpuTest(
+  'occlusion flow with KV reuse (prefix cut and batch tiled on the GPU), rows compared on the GPU: every cell equals the float64 JavaScript path',
+  async () => {
+    const text = 'The quick brown fox jumps over the lazy dog. It was not amused.';
+    const o = { unit: 'word' as const, maxBatch: 4 };
+    const bytesBefore = gpu.deviceTensors.bytesToCpu;
+    const g = await occlusionFlow(gpu, text, o);
+    const bytesBack = gpu.deviceTensors.bytesToCpu - bytesBefore;
+    const c = await occlusionFlow(cpu, text, { ...o, kernel: 'js' });
+    assert.equal(g.model.device, 'webgpu');
+    assert.equal(g.flow!.kvReuse, true);
+    assert.equal(g.flow!.comparisons, 'device', 'rows compared on the GPU');
+    assert.equal(c.flow!.comparisons, 'js');
+    assert.ok(g.flow!.passes! > 2, 'occluded passes ran');
+    // Copying the rows back brings a vocabulary row per cell (400 floats here); the device sends five floats
+    // per cell, and the clean pass's measures: at most 16 floats per cell in all.
+    const cells = g.flow!.phiBits.flat().length;
+    assert.ok(bytesBack <= cells * 16 * 4, `${bytesBack} bytes came back for ${cells} cells`);
+    g.flow!.phiBits.forEach((row, j) =>
+      row.forEach((x, t) => {
+        near(x, c.flow!.phiBits[j][t], `phi ${j}→${t}`);
+        near(g.flow!.expectedBits[j][t], c.flow!.expectedBits[j][t], `KL ${j}→${t}`);
+      }),
+    );
+  },
+);
 
 gpuTest('comparing two models on the GPU: KL and Δ per token equal the CPU', async () => {
-  const [gb, cb] = [await OnnxModel.load({ modelDir: TINY_B, device: 'webgpu' }), await OnnxModel.load({ modelDir: TINY_B, threads: 1 })];
+  const [gb, cb] = [
+    await OnnxModel.load({ modelDir: TINY_B, device: 'webgpu' }),
+    await OnnxModel.load({ modelDir: TINY_B, threads: 1 }),
+  ];
   try {
-    const [g, c] = [await compareModels(gpu, gb, TEXT, { chunkSize: 16 }), await compareModels(cpu, cb, TEXT, { chunkSize: 16 })];
+    const [g, c] = [
+      await compareModels(gpu, gb, TEXT, { chunkSize: 16 }),
+      await compareModels(cpu, cb, TEXT, { chunkSize: 16 }),
+    ];
     g.comparison!.tokens.forEach((t, i) => {
       near(t.klBits, c.comparison!.tokens[i].klBits, `KL ${i}`);
       near(t.deltaBits, c.comparison!.tokens[i].deltaBits, `delta ${i}`);
@@ -175,7 +206,17 @@ gpuTest('serve: a WebGPU model behind the OpenAI-compatible server scores like t
 });
 
 function fakeIo(): CliIo & { err: string } {
-  const io = { err: '', stdout: { write: () => {} }, stderr: { write: (s: string) => { io.err += s; } }, readStdin: async () => new Uint8Array(), env: {} };
+  const io = {
+    err: '',
+    stdout: { write: () => {} },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
+    readStdin: async () => new Uint8Array(),
+    env: {},
+  };
   return io;
 }
 
@@ -183,12 +224,24 @@ test('batch --device webgpu: analysis and directed information lines record webg
   if (skip) return t.skip(skip);
   const tmp = mkdtempSync(join(tmpdir(), 'sf-gpu-batch-'));
   const input = join(tmp, 'in.jsonl');
-  writeFileSync(input, [{ id: 'a', text: TEXT }, { id: 'b', prompt: 'Say hi:\n', response: 'hi there, fox' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    input,
+    [
+      { id: 'a', text: TEXT },
+      { id: 'b', prompt: 'Say hi:\n', response: 'hi there, fox' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const results: Record<string, AnalysisResult[]> = {};
   for (const device of ['webgpu', 'cpu']) {
-    const io = fakeIo(), out = join(tmp, `${device}.jsonl`);
+    const io = fakeIo(),
+      out = join(tmp, `${device}.jsonl`);
     assert.equal(await run(['batch', input, '--out', out, '--model', TINY, '--device', device], io), 0, io.err);
-    results[device] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    results[device] = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   }
   results.webgpu.forEach((g, k) => {
     const c = results.cpu[k];
@@ -236,7 +289,10 @@ test('a GPU that fails in the middle of an analysis: the model moves to the CPU 
     const r = await m.analyze(TEXT, { chunkSize: 8, prefixCache: cache });
     const c = await cpu.analyze(TEXT, { chunkSize: 8 });
     assert.equal(r.model.device, 'cpu');
-    assert.equal(r.model.fallbackReason, 'WebGPU failed during an analysis (simulated device loss); it was redone on the CPU, which runs this model from now on.');
+    assert.equal(
+      r.model.fallbackReason,
+      'WebGPU failed during an analysis (simulated device loss); it was redone on the CPU, which runs this model from now on.',
+    );
     assert.equal(m.info.device, 'cpu');
     r.tokens.forEach((x, i) => assert.equal(x.surprisalBits, c.tokens[i].surprisalBits, `surprisal ${i}`));
     allReleased(m, 'after the move');
@@ -247,7 +303,10 @@ test('a GPU that fails in the middle of an analysis: the model moves to the CPU 
       const sent: number[] = [];
       const streamed = await s.analyze(TEXT, { chunkSize: 8, keepTokens: false, onToken: (x) => sent.push(x.index) });
       assert.equal(streamed.model.device, 'cpu');
-      assert.deepEqual(sent, c.tokens.map((x) => x.index));
+      assert.deepEqual(
+        sent,
+        c.tokens.map((x) => x.index),
+      );
       assert.equal(streamed.summary.totalBits, c.summary.totalBits);
     } finally {
       await s.dispose();
@@ -277,7 +336,10 @@ test('auto: a GPU where the machine has a GPU device, else the CPU at once with 
     assert.equal(m.info.requestedDevice, 'auto');
     if (!['/dev/dri', '/dev/nvidia0', '/dev/dxg'].some((p) => existsSync(p))) {
       assert.equal(m.info.device, 'cpu');
-      assert.match(m.info.fallbackReason!, /^CUDA was not used: this machine has no NVIDIA GPU \(\/dev\/nvidia0\)\. WebGPU was not used: (no Vulkan loader \(libvulkan\.so\.1\) is installed|this machine has no GPU device .* ask for webgpu explicitly to use it anyway)\.$/);
+      assert.match(
+        m.info.fallbackReason!,
+        /^CUDA was not used: this machine has no NVIDIA GPU \(\/dev\/nvidia0\)\. WebGPU was not used: (no Vulkan loader \(libvulkan\.so\.1\) is installed|this machine has no GPU device .* ask for webgpu explicitly to use it anyway)\.$/,
+      );
       assert.ok(Date.now() - started < 5000, 'no GPU was even tried');
     } else {
       assert.notEqual(m.info.device, 'cpu', `a GPU device exists; fallback: ${m.info.fallbackReason}`);

@@ -29,7 +29,11 @@ const context = control.context() as { subscriptions: { dispose(): unknown }[] }
 const status = (): E2eStatusFile => JSON.parse(readFileSync(statusFile, 'utf8'));
 const run = (id: string, ...args: unknown[]) => control.commands.get(id)!(...args) as Promise<void>;
 const painted = (e: FakeEditor) => [...e.decorations.values()].reduce((n, r) => n + r.length, 0);
-const allRanges = (e: FakeEditor) => [...e.decorations.values()].flat().map((r) => [e.document.offsetAt(r.start), e.document.offsetAt(r.end)]).sort((a, b) => a[0] - b[0]);
+const allRanges = (e: FakeEditor) =>
+  [...e.decorations.values()]
+    .flat()
+    .map((r) => [e.document.offsetAt(r.start), e.document.offsetAt(r.end)])
+    .sort((a, b) => a[0] - b[0]);
 async function until(cond: () => boolean, ms = 30000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -67,7 +71,9 @@ test('an empty selection: "Select some text first", nothing analysed', async () 
 
 const TEXT = 'def add(a, b):\n    return a + b\n\nThe cat sat on the mat.';
 
-test('Analyze Selection paints every scored token, writes the status file and answers hovers', { skip: !built && 'run npm run build first' }, async () => {
+test('Analyze Selection paints every scored token, writes the status file and answers hovers', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const editor = control.open(TEXT, 'file:///a.py', 'python');
   editor.select(0, TEXT.length);
   await run(CommandId.analyzeSelection);
@@ -79,12 +85,17 @@ test('Analyze Selection paints every scored token, writes the status file and an
   assert.equal(s.decorations.total, s.result?.scoredTokens, 'one range per scored token');
   assert.equal(painted(editor), s.decorations.total);
   assert.ok(s.result!.totalBits > 0);
-  const hover = control.hoverProviders[0].provideHover(editor.document as never, editor.document.positionAt(TEXT.indexOf('cat') + 1));
+  const hover = control.hoverProviders[0].provideHover(
+    editor.document as never,
+    editor.document.positionAt(TEXT.indexOf('cat') + 1),
+  );
   assert.match(hover!.contents.value, /token \d+ · “·cat”/);
   assert.match(hover!.contents.value, /surprisal \| \d+\\\.\d\d bits/);
 });
 
-test('an edit shifts the decorations after it and drops the touched token', { skip: !built && 'run npm run build first' }, async () => {
+test('an edit shifts the decorations after it and drops the touched token', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const editor = control.open(TEXT, 'file:///b.py', 'python');
   editor.select(0, TEXT.length);
   await run(CommandId.analyzeSelection);
@@ -98,7 +109,9 @@ test('an edit shifts the decorations after it and drops the touched token', { sk
   assert.deepEqual(after_[0], before_[0], 'tokens before the edit stay');
 });
 
-test('live mode re-scores the edited region after typing pauses', { skip: !built && 'run npm run build first' }, async () => {
+test('live mode re-scores the edited region after typing pauses', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const editor = control.open('The cat sat on the mat.', 'file:///live.txt');
   editor.select(0, 23);
   await run(CommandId.analyzeSelection);
@@ -133,27 +146,40 @@ test('Directed Information splits at the --- line', { skip: !built && 'run npm r
 /** The panel revived in the reload test below (later tests find the host's panel through it). */
 let revived: FakePanel | undefined;
 
-test('a panel revived after a window reload is the panel commands use, and its token clicks select in the editor', { skip: !built && 'run npm run build first' }, async () => {
+test('a panel revived after a window reload is the panel commands use, and its token clicks select in the editor', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   revived = new FakePanel('semanticFlow.panel', 'Semantic Flow', {});
   await control.serializers.get('semanticFlow.panel')!.deserializeWebviewPanel(revived, { version: 1 });
   const editor = control.open(TEXT, 'file:///revived.py', 'python');
   editor.select(0, TEXT.length);
   await run(CommandId.analyzeSelection);
   revived.webview.send({ kind: 'ready', stateVersion: 1 });
-  const shown = revived.webview.posted.at(-1) as { kind: string; uri: string; result: { tokens: { index: number; text: string; start: number; end: number }[] } };
+  const shown = revived.webview.posted.at(-1) as {
+    kind: string;
+    uri: string;
+    result: { tokens: { index: number; text: string; start: number; end: number }[] };
+  };
   assert.equal(shown.kind, 'show');
   assert.equal(shown.uri, 'file:///revived.py');
   const cat = shown.result.tokens.find((t) => t.text === ' cat')!;
   editor.select(0, 0);
   revived.webview.send({ kind: 'selectToken', tokenIndex: cat.index });
-  await until(() => editor.document.offsetAt(editor.selection.start) === cat.start && editor.document.offsetAt(editor.selection.end) === cat.end, 5000);
+  await until(
+    () =>
+      editor.document.offsetAt(editor.selection.start) === cat.start &&
+      editor.document.offsetAt(editor.selection.end) === cat.end,
+    5000,
+  );
   assert.equal(editor.document.getText(editor.selection), ' cat');
   await run(CommandId.showPanel);
   assert.equal(control.panels.length, 0, 'Show Panel reveals the revived panel instead of opening a second one');
   assert.equal(revived.revealed, 1);
 });
 
-test('a generation streams into the store and reaches the panel token by token, then its result replaces the stream', { skip: !built && 'run npm run build first' }, async () => {
+test('a generation streams into the store and reaches the panel token by token, then its result replaces the stream', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const panel = control.panels.at(-1) ?? revived!;
   panel.webview.send({ kind: 'ready', stateVersion: 1 });
   const editor = control.open('The cat sat on the', 'file:///prompt.txt');
@@ -163,18 +189,31 @@ test('a generation streams into the store and reaches the panel token by token, 
   await run(CommandId.generate);
   control.setSetting('semanticFlow.generate.maxTokens', 64);
   assert.equal(status().ok, true, JSON.stringify(status().errors));
-  const posted = panel.webview.posted.slice(from) as { kind: string; reset?: boolean; tokens?: { text: string; surprisalBits: number | null }[]; result?: { generation?: { tokens: { text: string; surprisalBits: number }[] } } }[];
+  const posted = panel.webview.posted.slice(from) as {
+    kind: string;
+    reset?: boolean;
+    tokens?: { text: string; surprisalBits: number | null }[];
+    result?: { generation?: { tokens: { text: string; surprisalBits: number }[] } };
+  }[];
   const streams = posted.filter((m) => m.kind === 'stream');
   assert.ok(streams.length >= 2, `${streams.length} stream messages`);
   assert.equal(streams[0].reset, true);
-  assert.ok(streams.slice(1).every((m) => m.reset === false && m.tokens!.length === 1), 'one appended token per message');
+  assert.ok(
+    streams.slice(1).every((m) => m.reset === false && m.tokens!.length === 1),
+    'one appended token per message',
+  );
   const final = posted.at(-1)!;
   assert.equal(final.kind, 'show', 'the stored result replaces the stream');
   const generated = final.result!.generation!.tokens;
-  assert.deepEqual(streams.flatMap((m) => m.tokens!).map((t) => [t.text, t.surprisalBits]), generated.map((t) => [t.text, t.surprisalBits]));
+  assert.deepEqual(
+    streams.flatMap((m) => m.tokens!).map((t) => [t.text, t.surprisalBits]),
+    generated.map((t) => [t.text, t.surprisalBits]),
+  );
 });
 
-test('the status bar says why the flow metric draws nothing, following the selection (from the store, not the decorations)', { skip: !built && 'run npm run build first' }, async () => {
+test('the status bar says why the flow metric draws nothing, following the selection (from the store, not the decorations)', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const text = 'The cat sat on the mat.\nNot analysed.';
   const editor = control.open(text, 'file:///note.txt');
   editor.select(0, 23);
@@ -196,7 +235,9 @@ test('the status bar says why the flow metric draws nothing, following the selec
   }
 });
 
-test('a missing model folder: one error with a Select Model button; Clear Decorations clears', { skip: !built && 'run npm run build first' }, async () => {
+test('a missing model folder: one error with a Select Model button; Clear Decorations clears', {
+  skip: !built && 'run npm run build first',
+}, async () => {
   const editor = control.open('Some words to score.', 'file:///err.txt');
   editor.select(0, 10);
   control.setSetting('semanticFlow.model', '/nonexistent/model');

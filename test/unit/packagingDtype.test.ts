@@ -20,7 +20,11 @@ test('fp32 where onnx/model.onnx exists (the repository), q8 where only model_qu
   try {
     assert.equal(builtinDefaultDtype(both), 'fp32');
     assert.equal(builtinDefaultDtype(int8), 'q8');
-    assert.equal(builtinDefaultDtype(none), 'fp32', 'nothing to fall back to: fp32, whose load error names what is missing');
+    assert.equal(
+      builtinDefaultDtype(none),
+      'fp32',
+      'nothing to fall back to: fp32, whose load error names what is missing',
+    );
     assert.equal(builtinDefaultDtype(), 'fp32', 'the repository has the fp32 model');
     assert.equal(builtinDefaultDtype(builtinModelDir()), 'fp32');
   } finally {

@@ -28,9 +28,16 @@ const work = args[0] ?? new URL('./work', import.meta.url).pathname;
 // files owned by the --without-packages packages (dpkg -L), skipped everywhere below
 const absent = new Set();
 if (withoutFile) {
-  for (const pkg of readFileSync(withoutFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const pkg of readFileSync(withoutFile, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     let files = '';
-    try { files = execFileSync('dpkg', ['-L', pkg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8'); } catch { continue; } // not installed
+    try {
+      files = execFileSync('dpkg', ['-L', pkg], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8');
+    } catch {
+      continue;
+    } // not installed
     for (const f of files.split('\n')) if (f) absent.add(f);
   }
 }
@@ -42,7 +49,11 @@ const MAX_CHARS = 400000; // same per-file cap as v0's tokenizer
 const byCode = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 function walk(dir, keep, out = []) {
   let ents;
-  try { ents = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  try {
+    ents = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
   for (const e of ents) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p, keep, out);
@@ -67,7 +78,10 @@ const unique = (t) => {
 };
 let nText = 0;
 const saveText = (t, tag) => {
-  const f = join(textDir, `${String(nText++).padStart(5, '0')}-${tag.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}.txt`);
+  const f = join(
+    textDir,
+    `${String(nText++).padStart(5, '0')}-${tag.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}.txt`,
+  );
   writeFileSync(f, t.slice(0, MAX_CHARS));
   return f;
 };
@@ -105,15 +119,22 @@ for (const pkg of docPkgs) {
   const dir = `/usr/share/doc/${pkg}`;
   if (pkg === 'nodejs') continue; // its API docs are in category v0
   let ents;
-  try { ents = readdirSync(dir).sort(byCode); } catch { continue; }
+  try {
+    ents = readdirSync(dir).sort(byCode);
+  } catch {
+    continue;
+  }
   for (const f of ents) {
     const p = join(dir, f);
     if (!lstatSync(p).isFile() || !present(p)) continue;
     try {
       if (f === 'copyright') takeProse(readText(p), `${pkg}-copyright`, 60000);
-      else if (/^(README|NEWS)([.](Debian|md|txt|rst))?([.]gz)?$/i.test(f)) takeProse(readText(p), `${pkg}-${f}`, 60000);
+      else if (/^(README|NEWS)([.](Debian|md|txt|rst))?([.]gz)?$/i.test(f))
+        takeProse(readText(p), `${pkg}-${f}`, 60000);
       else if (f === 'changelog.Debian.gz') takeProse(readText(p), `${pkg}-changelog`, 12000);
-    } catch { /* unreadable: skip */ }
+    } catch {
+      /* unreadable: skip */
+    }
   }
 }
 // man pages: English sections 1, 5, 7, 8; files over 1.5 KB compressed; the ~16k near-identical
@@ -129,28 +150,42 @@ for (const s of ['man1', 'man5', 'man7', 'man8']) {
   }
 }
 let nGcloud = 0;
-manFiles.filter((p) => !basename(p).startsWith('gcloud') || nGcloud++ % 50 === 0).forEach((p) => {
-  try {
-    const src = gunzipSync(readFileSync(p));
-    if (src.subarray(0, 3).toString() === '.so') return; // alias page
-    const out = execFileSync('groff', ['-t', '-man', '-Tutf8', '-P-cbou', '-rLL=100n', '-rHY=0'], { input: src, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString('utf8');
-    const plain = out.replace(/(\S) {2,}(?=\S)/g, '$1 ').replace(/\n{3,}/g, '\n\n');
-    takeProse(plain, `man-${basename(p, '.gz')}`, 60000);
-  } catch { /* groff failure: skip */ }
-});
+manFiles
+  .filter((p) => !basename(p).startsWith('gcloud') || nGcloud++ % 50 === 0)
+  .forEach((p) => {
+    try {
+      const src = gunzipSync(readFileSync(p));
+      if (src.subarray(0, 3).toString() === '.so') return; // alias page
+      const out = execFileSync('groff', ['-t', '-man', '-Tutf8', '-P-cbou', '-rLL=100n', '-rHY=0'], {
+        input: src,
+        stdio: ['pipe', 'pipe', 'ignore'],
+        maxBuffer: 64 << 20,
+      }).toString('utf8');
+      const plain = out.replace(/(\S) {2,}(?=\S)/g, '$1 ').replace(/\n{3,}/g, '\n\n');
+      takeProse(plain, `man-${basename(p, '.gz')}`, 60000);
+    } catch {
+      /* groff failure: skip */
+    }
+  });
 add('prose', prose, 'val-new');
 
 // ---- more code ----
 const noTests = (p) => !/\/(tests?|testing)\//.test(p) && !/\/test_[^/]*$/.test(p);
-const distPy = walk('/usr/lib/python3/dist-packages', (p) => p.endsWith('.py') && noTests(p) && size(p) > 2048 && size(p) < 200000).sort(byCode);
+const distPy = walk(
+  '/usr/lib/python3/dist-packages',
+  (p) => p.endsWith('.py') && noTests(p) && size(p) > 2048 && size(p) < 200000,
+).sort(byCode);
 const headers = walk('/usr/include', (p) => p.endsWith('.h') && size(p) > 2048 && size(p) < 200000).sort(byCode);
 const code = [];
-const takeCode = (list, every) => list.filter((_, i) => i % every === 0).forEach((p) => {
-  try {
-    const t = readFileSync(p, 'utf8');
-    if (looksLikeText(t) && unique(t)) code.push(p);
-  } catch {}
-});
+const takeCode = (list, every) =>
+  list
+    .filter((_, i) => i % every === 0)
+    .forEach((p) => {
+      try {
+        const t = readFileSync(p, 'utf8');
+        if (looksLikeText(t) && unique(t)) code.push(p);
+      } catch {}
+    });
 takeCode(distPy, 6);
 takeCode(headers, 20);
 add('code', code, 'val-new');
@@ -161,7 +196,21 @@ writeFileSync(join(work, 'corpus', 'stats.json'), JSON.stringify(stats, null, 1)
 try {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
   const listed = execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n']).toString('utf8');
-  const skip = new Set(absent.size ? readFileSync(withoutFile, 'utf8').split('\n').map((l) => l.trim()) : []);
-  writeFileSync(join(work, 'corpus', 'packages.txt'), listed.split('\n').filter((l) => l && !skip.has(l.split(' ')[0].split(':')[0])).join('\n') + '\n');
-} catch { /* not Debian */ }
+  const skip = new Set(
+    absent.size
+      ? readFileSync(withoutFile, 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+      : [],
+  );
+  writeFileSync(
+    join(work, 'corpus', 'packages.txt'),
+    listed
+      .split('\n')
+      .filter((l) => l && !skip.has(l.split(' ')[0].split(':')[0]))
+      .join('\n') + '\n',
+  );
+} catch {
+  /* not Debian */
+}
 console.log(JSON.stringify(stats));

@@ -15,6 +15,12 @@ const t = (a) => new Tensor('int64', BigInt64Array.from(a, BigInt), [1, a.length
 const { logits } = await model({ input_ids: t(ids), attention_mask: t(ids.map(() => 1)) });
 const b = readFileSync(bin);
 const ref = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-let d = 0, s = 0;
-for (let i = 0; i < ref.length; i++) { d = Math.max(d, Math.abs(ref[i] - logits.data[i])); s += ref[i] * ref[i]; }
-console.log(`${dtype}: ${N} positions, max |torch - onnx| = ${d.toExponential(2)}, logit rms ${Math.sqrt(s / ref.length).toFixed(2)}`);
+let d = 0,
+  s = 0;
+for (let i = 0; i < ref.length; i++) {
+  d = Math.max(d, Math.abs(ref[i] - logits.data[i]));
+  s += ref[i] * ref[i];
+}
+console.log(
+  `${dtype}: ${N} positions, max |torch - onnx| = ${d.toExponential(2)}, logit rms ${Math.sqrt(s / ref.length).toFixed(2)}`,
+);

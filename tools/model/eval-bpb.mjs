@@ -18,7 +18,15 @@ import { resolve, dirname, basename, join } from 'node:path';
 import { Graph, DT } from '../fixtures/onnxWriter.mjs';
 
 const args = process.argv.slice(2);
-const opt = { work: new URL('./work', import.meta.url).pathname, dtype: 'fp32', threads: 1, window: 0, maxFiles: 0, out: '', sets: '' };
+const opt = {
+  work: new URL('./work', import.meta.url).pathname,
+  dtype: 'fp32',
+  threads: 1,
+  window: 0,
+  maxFiles: 0,
+  out: '',
+  sets: '',
+};
 const models = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -33,7 +41,10 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!models.length) throw new Error('usage: node eval-bpb.mjs [options] MODEL_DIR [MODEL_DIR...]');
 
-const rows = readFileSync(join(opt.work, 'corpus', 'manifest.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const rows = readFileSync(join(opt.work, 'corpus', 'manifest.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => l.split('\t'));
 const sets = {
   'v0-split': rows.filter((r) => r[0] === 'val-v0').map((r) => r[2]),
   'new-prose': rows.filter((r) => r[0] === 'val-new' && r[1] === 'prose').map((r) => r[2]),
@@ -49,7 +60,12 @@ const g = new Graph('token_logprobs');
 g.input('logits', DT.float, ['b', 's', 'v']);
 g.input('targets', DT.int64, ['b', 's']);
 const lsm = g.op('LogSoftmax', ['logits'], { axis: -1 });
-g.output(g.op('GatherElements', [lsm, g.op('Unsqueeze', ['targets', g.constInt64([-1])])], { axis: 2 }), DT.float, ['b', 's', 1], 'logprobs');
+g.output(
+  g.op('GatherElements', [lsm, g.op('Unsqueeze', ['targets', g.constInt64([-1])])], { axis: 2 }),
+  DT.float,
+  ['b', 's', 1],
+  'logprobs',
+);
 const sessionOptions = { intraOpNumThreads: opt.threads, interOpNumThreads: 1 };
 const scorer = await ort.InferenceSession.create(g.toBytes(), sessionOptions);
 
@@ -66,7 +82,9 @@ for (const dir of models) {
   const t0 = performance.now();
   const res = {};
   for (const [set, files] of Object.entries(sets)) {
-    let nats = 0, bytes = 0, tokens = 0;
+    let nats = 0,
+      bytes = 0,
+      tokens = 0;
     for (const f of files) {
       const text = texts.get(f);
       const ids = [50256, ...tok.encode(text)];
@@ -80,19 +98,36 @@ for (const dir of models) {
         const { logits } = await model({ input_ids: i64(win), attention_mask: i64(win.map(() => 1)) });
         // targets ids[first..newEnd-1] are predicted by the logits at positions (target - 1 - start)
         const first = Math.max(end, 1);
-        const from = first - 1 - start, n = newEnd - first;
+        const from = first - 1 - start,
+          n = newEnd - first;
         const V = logits.dims[2];
         const part = new ort.Tensor('float32', logits.data.subarray(from * V, (from + n) * V), [1, n, V]);
-        const out = await scorer.run({ logits: part, targets: new ort.Tensor('int64', BigInt64Array.from(ids.slice(first, newEnd), BigInt), [1, n]) });
+        const out = await scorer.run({
+          logits: part,
+          targets: new ort.Tensor('int64', BigInt64Array.from(ids.slice(first, newEnd), BigInt), [1, n]),
+        });
         for (const lp of out.logprobs.data) nats -= lp;
         end = newEnd;
       }
     }
-    res[set] = { files: files.length, bytes, tokens, nats_per_token: +(nats / tokens).toFixed(4), bits_per_byte: +(nats / Math.LN2 / bytes).toFixed(4), bits: nats / Math.LN2 };
+    res[set] = {
+      files: files.length,
+      bytes,
+      tokens,
+      nats_per_token: +(nats / tokens).toFixed(4),
+      bits_per_byte: +(nats / Math.LN2 / bytes).toFixed(4),
+      bits: nats / Math.LN2,
+    };
   }
-  const p = res['new-prose'], c = res['new-code'];
-  if (p && c) res['new-split'] = { files: p.files + c.files, bytes: p.bytes + c.bytes, tokens: p.tokens + c.tokens,
-    bits_per_byte: +((p.bits + c.bits) / (p.bytes + c.bytes)).toFixed(4) };
+  const p = res['new-prose'],
+    c = res['new-code'];
+  if (p && c)
+    res['new-split'] = {
+      files: p.files + c.files,
+      bytes: p.bytes + c.bytes,
+      tokens: p.tokens + c.tokens,
+      bits_per_byte: +((p.bits + c.bits) / (p.bytes + c.bytes)).toFixed(4),
+    };
   res.window = W;
   res.seconds = Math.round((performance.now() - t0) / 1000);
   results.models[dir] = res;

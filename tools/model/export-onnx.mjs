@@ -34,9 +34,13 @@ export function exportModel(weights, out, shape) {
   const eos = o.vocab - 1;
   mkdirSync(join(out, 'onnx'), { recursive: true });
   writeFileSync(join(out, 'config.json'), JSON.stringify(gpt2Config({ ...o, eosId: eos }), null, 2) + '\n');
-  writeFileSync(join(out, 'generation_config.json'), JSON.stringify({ bos_token_id: eos, eos_token_id: eos }, null, 2) + '\n');
+  writeFileSync(
+    join(out, 'generation_config.json'),
+    JSON.stringify({ bos_token_id: eos, eos_token_id: eos }, null, 2) + '\n',
+  );
   writeTokenizer(out);
-  const graph = (q8) => gpt2Graph({ ...o, weights: trainedWeights(weights), past: true, q8, producer: 'semantic-flow tools/model' });
+  const graph = (q8) =>
+    gpt2Graph({ ...o, weights: trainedWeights(weights), past: true, q8, producer: 'semantic-flow tools/model' });
   writeFileSync(join(out, 'onnx', 'model.onnx'), graph(false));
   writeFileSync(join(out, 'onnx', 'model_quantized.onnx'), graph(true));
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 function* fields(buf, start = 0, end = buf.length) {
   let p = start;
   const varint = () => {
-    let v = 0n, s = 0n;
+    let v = 0n,
+      s = 0n;
     for (;;) {
       const b = buf[p++];
       v |= BigInt(b & 0x7f) << s;
@@ -19,12 +20,20 @@ function* fields(buf, start = 0, end = buf.length) {
   };
   while (p < end) {
     const key = Number(varint());
-    const no = key >>> 3, wt = key & 7;
+    const no = key >>> 3,
+      wt = key & 7;
     if (wt === 0) yield { no, wt, v: varint() };
-    else if (wt === 2) { const n = Number(varint()); yield { no, wt, s: p, e: p + n }; p += n; }
-    else if (wt === 5) { yield { no, wt, s: p, e: p + 4 }; p += 4; }
-    else if (wt === 1) { yield { no, wt, s: p, e: p + 8 }; p += 8; }
-    else throw new Error(`wire type ${wt} at ${p}`);
+    else if (wt === 2) {
+      const n = Number(varint());
+      yield { no, wt, s: p, e: p + n };
+      p += n;
+    } else if (wt === 5) {
+      yield { no, wt, s: p, e: p + 4 };
+      p += 4;
+    } else if (wt === 1) {
+      yield { no, wt, s: p, e: p + 8 };
+      p += 8;
+    } else throw new Error(`wire type ${wt} at ${p}`);
   }
 }
 
@@ -37,15 +46,25 @@ for (const f of fields(buf)) {
   if (f.no !== 7 || f.wt !== 2) continue; // ModelProto.graph
   for (const g of fields(buf, f.s, f.e)) {
     if (g.no !== 5 || g.wt !== 2) continue; // GraphProto.initializer
-    let name = '', dtype = 0, raw = null, floats = null;
+    let name = '',
+      dtype = 0,
+      raw = null,
+      floats = null;
     const dims = [];
     for (const t of fields(buf, g.s, g.e)) {
       if (t.no === 1) {
         if (t.wt === 0) dims.push(Number(t.v));
-        else for (let p = t.s, v = 0, m = 1; p < t.e; p++) { // packed varints
-          v += (buf[p] & 0x7f) * m; m *= 128;
-          if (buf[p] < 0x80) { dims.push(v); v = 0; m = 1; }
-        }
+        else
+          for (let p = t.s, v = 0, m = 1; p < t.e; p++) {
+            // packed varints
+            v += (buf[p] & 0x7f) * m;
+            m *= 128;
+            if (buf[p] < 0x80) {
+              dims.push(v);
+              v = 0;
+              m = 1;
+            }
+          }
       } else if (t.no === 2) dtype = Number(t.v);
       else if (t.no === 8) name = buf.subarray(t.s, t.e).toString('utf8');
       else if (t.no === 9) raw = buf.subarray(t.s, t.e);

@@ -14,7 +14,10 @@ const tok = await AutoTokenizer.from_pretrained('tokenizer');
 const EOT = 50256;
 const MAX_CHARS = 400000;
 
-const rows = readFileSync(join(work, 'corpus', 'manifest.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const rows = readFileSync(join(work, 'corpus', 'manifest.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => l.split('\t'));
 const out = new Map(); // bin name -> number[]
 const t0 = performance.now();
 let chars = 0;
@@ -26,7 +29,10 @@ rows.forEach(([split, category, file], i) => {
   const dst = out.get(name);
   for (const id of tok.encode(text)) dst.push(id);
   dst.push(EOT);
-  if (i % 500 === 0) console.log(`${i}/${rows.length} files, ${(chars / 1e6).toFixed(1)} M chars, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (i % 500 === 0)
+    console.log(
+      `${i}/${rows.length} files, ${(chars / 1e6).toFixed(1)} M chars, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
 });
 mkdirSync(join(work, 'tokens'), { recursive: true });
 const summary = {};

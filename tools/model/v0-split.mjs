@@ -22,9 +22,17 @@ function walk(dir, keep, out = []) {
 
 export function v0Files() {
   // find -size +2k rounds sizes up to whole KiB, so it keeps files larger than 2048 bytes
-  const py = walk('/usr/lib/python3.11', (p) => p.endsWith('.py') && !p.includes('/test/') && statSync(p).size > 2048).sort(byCode);
+  const py = walk(
+    '/usr/lib/python3.11',
+    (p) => p.endsWith('.py') && !p.includes('/test/') && statSync(p).size > 2048,
+  ).sort(byCode);
   const api = '/usr/share/doc/nodejs/api';
-  const md = existsSync(api) ? readdirSync(api).filter((f) => f.endsWith('.md')).sort(byCode).map((f) => join(api, f)) : [];
+  const md = existsSync(api)
+    ? readdirSync(api)
+        .filter((f) => f.endsWith('.md'))
+        .sort(byCode)
+        .map((f) => join(api, f))
+    : [];
   return [...py, ...md];
 }
 export const isV0Validation = (i) => i % 50 === 7;
@@ -33,5 +41,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const files = v0Files();
   const chars = files.reduce((n, f) => n + Math.min(readFileSync(f, 'utf8').length, 400000), 0);
   files.forEach((f, i) => isV0Validation(i) && console.log(f));
-  console.log(`${files.length} files (v0: 548), ${chars} characters (v0: 13.9 M); validation: ${files.filter((_, i) => isV0Validation(i)).length} files`);
+  console.log(
+    `${files.length} files (v0: 548), ${chars} characters (v0: 13.9 M); validation: ${files.filter((_, i) => isV0Validation(i)).length} files`,
+  );
 }

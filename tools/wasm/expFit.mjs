@@ -5,7 +5,8 @@
 const at = process.argv.indexOf('--degree');
 const degree = at >= 0 ? Number(process.argv[at + 1]) : 3;
 const m = degree + 1;
-const h = Math.log(2) / 2, N = 2000;
+const h = Math.log(2) / 2,
+  N = 2000;
 const xs = Array.from({ length: N }, (_, i) => h * Math.cos((Math.PI * (i + 0.5)) / N));
 const P = (c, r) => c.reduceRight((acc, ci) => acc * r + ci, 0);
 const relError = (c, r) => Math.abs((1 + r + r * r * P(c, r)) / Math.exp(r) - 1);
@@ -33,12 +34,16 @@ function solve(A, b) {
   return x;
 }
 
-let w = xs.map(() => 1 / N), c = [];
+let w = xs.map(() => 1 / N),
+  c = [];
 for (let it = 0; it < 300; it++) {
   // Weighted least squares of the relative error (1 + r + r²P(r) − e^r) / e^r.
-  const A = Array.from({ length: m }, () => new Array(m).fill(0)), b = new Array(m).fill(0);
+  const A = Array.from({ length: m }, () => new Array(m).fill(0)),
+    b = new Array(m).fill(0);
   xs.forEach((r, i) => {
-    const e = Math.exp(r), basis = Array.from({ length: m }, (_, j) => r ** (j + 2) / e), y = (e - 1 - r) / e;
+    const e = Math.exp(r),
+      basis = Array.from({ length: m }, (_, j) => r ** (j + 2) / e),
+      y = (e - 1 - r) / e;
     for (let a = 0; a < m; a++) {
       b[a] += w[i] * basis[a] * y;
       for (let k = 0; k < m; k++) A[a][k] += w[i] * basis[a] * basis[k];
@@ -51,4 +56,6 @@ for (let it = 0; it < 300; it++) {
 }
 const f32 = c.map((x) => Math.fround(x));
 console.log(`P(r) coefficients, r^0 first: ${f32.map((x) => x.toPrecision(10)).join(', ')}`);
-console.log(`largest relative error of 1 + r + r²·P(r) on |r| ≤ ln2/2: ${Math.max(...xs.map((r) => relError(f32, r))).toExponential(3)}`);
+console.log(
+  `largest relative error of 1 + r + r²·P(r) on |r| ≤ ln2/2: ${Math.max(...xs.map((r) => relError(f32, r))).toExponential(3)}`,
+);

@@ -62,14 +62,23 @@ function lane(u, relaxed) {
 /** The kernel's text; `relaxed`: multiply-adds as relaxed SIMD (may fuse). */
 export function klKernelWat({ relaxed = false } = {}) {
   const perLane = ['q', 'x', 't', 'k', 'r', 'y', 'zb', 'sb', 'm'];
-  const locals = ['shift4', 'z', 's', 'mx', ...Object.keys(CONSTANTS), ...Array.from({ length: UNROLL }, (_, u) => perLane.map((n) => `${n}${u}`)).flat()];
+  const locals = [
+    'shift4',
+    'z',
+    's',
+    'mx',
+    ...Object.keys(CONSTANTS),
+    ...Array.from({ length: UNROLL }, (_, u) => perLane.map((n) => `${n}${u}`)).flat(),
+  ];
   const lanes = Array.from({ length: UNROLL }, (_, u) => u);
   return `(module
   (memory (import "env" "memory") 1)
   (func (export "klRow") (param $p i32) (param $lp i32) (param $q i32) (param $n i32) (param $shift f32) (result f64 f64 f32)
     (local $i i32) (local $end i32) (local $block i32)
     ${locals.map((n) => `(local $${n} v128)`).join(' ')}
-    ${Object.entries(CONSTANTS).map(([n, v]) => `(local.set $${n} (f32x4.splat (f32.const ${v})))`).join('\n    ')}
+    ${Object.entries(CONSTANTS)
+      .map(([n, v]) => `(local.set $${n} (f32x4.splat (f32.const ${v})))`)
+      .join('\n    ')}
     (local.set $shift4 (f32x4.splat (local.get $shift)))
     ${lanes.map((u) => `(local.set $m${u} (f32x4.splat (f32.const -inf)))`).join(' ')}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
@@ -98,7 +107,11 @@ export function klKernelWat({ relaxed = false } = {}) {
 export async function klKernelBytes({ relaxed = false } = {}) {
   const { default: wabtInit } = await import('wabt');
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('klKernel.wat', klKernelWat({ relaxed }), { simd: true, multi_value: true, relaxed_simd: relaxed });
+  const mod = wabt.parseWat('klKernel.wat', klKernelWat({ relaxed }), {
+    simd: true,
+    multi_value: true,
+    relaxed_simd: relaxed,
+  });
   try {
     return new Uint8Array(mod.toBinary({}).buffer);
   } finally {
@@ -120,7 +133,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KL_KERNEL_MODULE_PATH = join(root, 'src', 'core', 'klKernelWasm.ts');
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--print-wat')) process.stdout.write(klKernelWat({ relaxed: process.argv.includes('--relaxed') }));
+  if (process.argv.includes('--print-wat'))
+    process.stdout.write(klKernelWat({ relaxed: process.argv.includes('--relaxed') }));
   else {
     const [bytes, relaxed] = [await klKernelBytes(), await klKernelBytes({ relaxed: true })];
     writeFileSync(KL_KERNEL_MODULE_PATH, klKernelModule(bytes, relaxed));

@@ -23,7 +23,10 @@ module.exports = ({ check, assert, vscode: { waitForJsonFile, TIMEOUTS } }) => {
     const settingsFile = path.join(env.ws, '.vscode', 'settings.json');
     fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
     const model = path.join(env.repo, 'test', 'fixtures', 'models', 'tiny-gpt2');
-    fs.writeFileSync(settingsFile, JSON.stringify({ 'semanticFlow.model': model, 'semanticFlow.device': device }, null, 2));
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ 'semanticFlow.model': model, 'semanticFlow.device': device }, null, 2),
+    );
     // The settings file reaches the extension asynchronously: analyse until the model was asked for `device`.
     for (let i = 0; i < 10; i++) {
       await vsc.runCommand('View: Focus First Editor Group');
@@ -31,7 +34,9 @@ module.exports = ({ check, assert, vscode: { waitForJsonFile, TIMEOUTS } }) => {
       await vsc.selectRange(5, 1, 5, 32); // 'The capital of France is Paris.' (line 1 soft-wraps)
       const before = fs.existsSync(env.statusFile) ? JSON.parse(fs.readFileSync(env.statusFile, 'utf8')).seq : 0;
       await vsc.runCommand(TITLE);
-      const s = await waitForJsonFile(env.statusFile, (x) => x.seq > before && x.lastCommand === ANALYZE, { timeout: GPU_TIMEOUT });
+      const s = await waitForJsonFile(env.statusFile, (x) => x.seq > before && x.lastCommand === ANALYZE, {
+        timeout: GPU_TIMEOUT,
+      });
       assert(s.ok, `Analyze Selection on ${device} failed: ${JSON.stringify(s.errors.slice(-2))}`);
       if (s.model && s.model.id === 'tiny-gpt2' && s.model.requestedDevice === device) return s;
     }
@@ -50,26 +55,45 @@ module.exports = ({ check, assert, vscode: { waitForJsonFile, TIMEOUTS } }) => {
     }
   }
 
-  check('device: auto (the default) chooses the CPU where no GPU device exists, a GPU elsewhere; the status bar says which', (t) =>
-    withDevice(t, 'auto', async (auto) => {
-      if (hasGpuDevice) {
-        assert(auto.model.device !== 'cpu', `a GPU device exists but auto chose the CPU: ${auto.model.fallbackReason}`);
-      } else {
-        assert(auto.model.device === 'cpu', `no GPU device here, but auto chose ${auto.model.device}`);
-        assert(/WebGPU was not used: (this machine has no GPU device|no Vulkan loader)/.test(auto.model.fallbackReason || ''), `auto's reason: ${auto.model.fallbackReason}`);
-      }
-      const text = await statusBarOn(t.vsc, auto.model.device);
-      assert(!text.includes('warning'), `auto choosing ${auto.model.device} is no warning: ${text}`);
-      await t.vsc.screenshot('device-auto');
-    }));
+  check(
+    'device: auto (the default) chooses the CPU where no GPU device exists, a GPU elsewhere; the status bar says which',
+    (t) =>
+      withDevice(t, 'auto', async (auto) => {
+        if (hasGpuDevice) {
+          assert(
+            auto.model.device !== 'cpu',
+            `a GPU device exists but auto chose the CPU: ${auto.model.fallbackReason}`,
+          );
+        } else {
+          assert(auto.model.device === 'cpu', `no GPU device here, but auto chose ${auto.model.device}`);
+          assert(
+            /WebGPU was not used: (this machine has no GPU device|no Vulkan loader)/.test(
+              auto.model.fallbackReason || '',
+            ),
+            `auto's reason: ${auto.model.fallbackReason}`,
+          );
+        }
+        const text = await statusBarOn(t.vsc, auto.model.device);
+        assert(!text.includes('warning'), `auto choosing ${auto.model.device} is no warning: ${text}`);
+        await t.vsc.screenshot('device-auto');
+      }),
+  );
 
   // lavapipe compiles every shader on first use (a fresh HOME has no Mesa shader cache): minutes on a busy machine.
-  check('device: webgpu runs on the WebGPU adapter (lavapipe on CI) and the status bar says webgpu', (t) =>
-    withDevice(t, 'webgpu', async (gpu) => {
-      if (gpu.model.device !== 'webgpu' && process.env.SEMANTIC_FLOW_GPU_TESTS !== 'required') t.skip(`no WebGPU adapter on this machine (${gpu.model.fallbackReason})`);
-      assert(gpu.model.device === 'webgpu', `webgpu asked for, ${gpu.model.device} used: ${gpu.model.fallbackReason}`);
-      assert(gpu.result && gpu.result.tokens > 0, 'no tokens from the WebGPU analysis');
-      await statusBarOn(t.vsc, 'webgpu');
-      await t.vsc.screenshot('device-webgpu');
-    }), { timeout: GPU_TIMEOUT });
+  check(
+    'device: webgpu runs on the WebGPU adapter (lavapipe on CI) and the status bar says webgpu',
+    (t) =>
+      withDevice(t, 'webgpu', async (gpu) => {
+        if (gpu.model.device !== 'webgpu' && process.env.SEMANTIC_FLOW_GPU_TESTS !== 'required')
+          t.skip(`no WebGPU adapter on this machine (${gpu.model.fallbackReason})`);
+        assert(
+          gpu.model.device === 'webgpu',
+          `webgpu asked for, ${gpu.model.device} used: ${gpu.model.fallbackReason}`,
+        );
+        assert(gpu.result && gpu.result.tokens > 0, 'no tokens from the WebGPU analysis');
+        await statusBarOn(t.vsc, 'webgpu');
+        await t.vsc.screenshot('device-webgpu');
+      }),
+    { timeout: GPU_TIMEOUT },
+  );
 };

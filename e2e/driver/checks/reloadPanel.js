@@ -24,10 +24,14 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
 
   /** Reloads the window and waits for the new workbench (a marker set on the old page is gone). */
   async function reloadWindow(vsc) {
-    await vsc.page.evaluate(() => { /** @type {any} */ (window).__e2eBeforeReload = true; });
+    await vsc.page.evaluate(() => {
+      /** @type {any} */ (window).__e2eBeforeReload = true;
+    });
     await vsc.runCommand('Developer: Reload Window');
-    await waitFor(async () => !(await vsc.page.evaluate(() => !!(/** @type {any} */ (window).__e2eBeforeReload)).catch(() => true)),
-      { timeout: TIMEOUTS.workbench, message: 'the window to reload' });
+    await waitFor(
+      async () => !(await vsc.page.evaluate(() => !!(/** @type {any} */ (window).__e2eBeforeReload)).catch(() => true)),
+      { timeout: TIMEOUTS.workbench, message: 'the window to reload' },
+    );
     await vsc.waitForWorkbench({ explorerFile: 'prompt.md' });
   }
 
@@ -44,35 +48,51 @@ module.exports = ({ check, assert, vscode: { waitFor, TIMEOUTS } }) => {
     await (await vsc.webview()).locator('#app').waitFor({ state: 'attached', timeout: TIMEOUTS.command });
     assert((await panelTabs(vsc)) === 1, `${await panelTabs(vsc)} Semantic Flow tabs before the reload`);
     await reloadWindow(vsc);
-    await waitFor(async () => (await panelTabs(vsc)) === 1, { timeout: TIMEOUTS.command, message: 'the panel restored after the reload' });
+    await waitFor(async () => (await panelTabs(vsc)) === 1, {
+      timeout: TIMEOUTS.command,
+      message: 'the panel restored after the reload',
+    });
     S.reloaded = true;
   });
 
-  check('panel: after the reload, Analyze Selection and Show Panel keep one panel, and its token clicks select in the editor', async (t) => {
-    const { vsc } = t;
-    if (!S.reloaded) t.skip('runs after "panel: a window reload revives the open panel"');
-    const line = await analyzeResponse(t);
-    // The revived panel (the only one) shows the fresh result: no stale banner, ' Paris' in its token strip.
-    const wv = await vsc.webview();
-    const paris = wv.locator('#token-strip [data-index]', { hasText: /Paris/ });
-    await waitFor(async () => (await wv.locator('#stale-banner').isHidden()) && (await paris.count()) === 1,
-      { timeout: TIMEOUTS.command, message: 'the revived panel to show the new result with the token \' Paris\'' });
-    const problems = []; // both faults of a second panel owner are reported together
-    await paris.click();
-    await focusFirstGroup(vsc);
-    const want = { line: 5, col: line.indexOf(' Paris') + ' Paris'.length + 1, selected: ' Paris'.length };
-    await waitFor(async () => {
-      const c = await vsc.cursor();
-      return c && c.line === want.line && c.col === want.col && c.selected === want.selected;
-    }, { timeout: TIMEOUTS.ui, message: `the click on ' Paris' in the revived panel to select ${JSON.stringify(want)} in the editor` })
-      .catch(async (e) => problems.push(`${e.message}; cursor ${JSON.stringify(await vsc.cursor())}`));
+  check(
+    'panel: after the reload, Analyze Selection and Show Panel keep one panel, and its token clicks select in the editor',
+    async (t) => {
+      const { vsc } = t;
+      if (!S.reloaded) t.skip('runs after "panel: a window reload revives the open panel"');
+      const line = await analyzeResponse(t);
+      // The revived panel (the only one) shows the fresh result: no stale banner, ' Paris' in its token strip.
+      const wv = await vsc.webview();
+      const paris = wv.locator('#token-strip [data-index]', { hasText: /Paris/ });
+      await waitFor(async () => (await wv.locator('#stale-banner').isHidden()) && (await paris.count()) === 1, {
+        timeout: TIMEOUTS.command,
+        message: "the revived panel to show the new result with the token ' Paris'",
+      });
+      const problems = []; // both faults of a second panel owner are reported together
+      await paris.click();
+      await focusFirstGroup(vsc);
+      const want = { line: 5, col: line.indexOf(' Paris') + ' Paris'.length + 1, selected: ' Paris'.length };
+      await waitFor(
+        async () => {
+          const c = await vsc.cursor();
+          return c && c.line === want.line && c.col === want.col && c.selected === want.selected;
+        },
+        {
+          timeout: TIMEOUTS.ui,
+          message: `the click on ' Paris' in the revived panel to select ${JSON.stringify(want)} in the editor`,
+        },
+      ).catch(async (e) => problems.push(`${e.message}; cursor ${JSON.stringify(await vsc.cursor())}`));
 
-    assert((await runAndWait(t, ID.showPanel, { timeout: TIMEOUTS.command })).ok, 'Show Panel after the reload failed');
-    await (await vsc.webview()).locator('#content').waitFor({ state: 'visible', timeout: TIMEOUTS.command });
-    const tabs = await panelTabs(vsc);
-    if (tabs !== 1) problems.push(`${tabs} Semantic Flow tabs after Show Panel: the revived panel was not reused`);
-    assert(problems.length === 0, problems.join('\n'));
-    await vsc.screenshot('panel-after-reload');
-    await vsc.runCommand('View: Close All Editors');
-  });
+      assert(
+        (await runAndWait(t, ID.showPanel, { timeout: TIMEOUTS.command })).ok,
+        'Show Panel after the reload failed',
+      );
+      await (await vsc.webview()).locator('#content').waitFor({ state: 'visible', timeout: TIMEOUTS.command });
+      const tabs = await panelTabs(vsc);
+      if (tabs !== 1) problems.push(`${tabs} Semantic Flow tabs after Show Panel: the revived panel was not reused`);
+      assert(problems.length === 0, problems.join('\n'));
+      await vsc.screenshot('panel-after-reload');
+      await vsc.runCommand('View: Close All Editors');
+    },
+  );
 };

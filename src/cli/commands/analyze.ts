@@ -15,17 +15,37 @@ import type { CliCommand } from '../command';
 const FLAGS = flagSpecs({
   ...engineFlags,
   ...scoringFlags,
-  format: { type: 'string', choices: OUTPUT_FORMATS, help: 'table (coloured by surprisal), json (the result object) or csv (one row per token); default: table on a terminal, json otherwise' },
-  units: { type: 'boolean', help: 'add word and line aggregates (a unit\'s bits are the sum over its tokens)' },
-  stride: { type: 'int', value: 'N', min: 1, range: "1 to the model's context window − 1", help: 'new tokens per sliding window past the context window (default: half the window); see below' },
-  color: { type: 'boolean', help: 'colour the table (default: on a terminal unless $NO_COLOR is set; --color=false turns it off)' },
+  format: {
+    type: 'string',
+    choices: OUTPUT_FORMATS,
+    help: 'table (coloured by surprisal), json (the result object) or csv (one row per token); default: table on a terminal, json otherwise',
+  },
+  units: { type: 'boolean', help: "add word and line aggregates (a unit's bits are the sum over its tokens)" },
+  stride: {
+    type: 'int',
+    value: 'N',
+    min: 1,
+    range: "1 to the model's context window − 1",
+    help: 'new tokens per sliding window past the context window (default: half the window); see below',
+  },
+  color: {
+    type: 'boolean',
+    help: 'colour the table (default: on a terminal unless $NO_COLOR is set; --color=false turns it off)',
+  },
 });
 
 /** --stride must leave context in each window: 1 to W − 1, W known once the model is loaded. */
-function checkStride(stride: number | undefined, info: { id: string; contextWindow: number | null }): number | undefined {
+function checkStride(
+  stride: number | undefined,
+  info: { id: string; contextWindow: number | null },
+): number | undefined {
   const W = info.contextWindow;
   if (stride === undefined || (stride >= 1 && (W === null || stride <= W - 1))) return stride;
-  if (W === null) throw new SemanticFlowError('bad-argument', `Option \`--stride\` takes a whole number of 1 or more, not \`${stride}\`.`);
+  if (W === null)
+    throw new SemanticFlowError(
+      'bad-argument',
+      `Option \`--stride\` takes a whole number of 1 or more, not \`${stride}\`.`,
+    );
   throw outOfRange('stride', stride, 1, W - 1, ` (${info.id}'s context window is ${W.toLocaleString('en-US')} tokens)`);
 }
 
@@ -42,7 +62,11 @@ export const analyzeCommand: CliCommand = {
     'scored this way carry truncatedContext: true.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'analyze');
-    if (positionals.length > 1) throw new SemanticFlowError('bad-argument', `analyze takes one FILE (or - for standard input), not ${positionals.length}.`);
+    if (positionals.length > 1)
+      throw new SemanticFlowError(
+        'bad-argument',
+        `analyze takes one FILE (or - for standard input), not ${positionals.length}.`,
+      );
     const topK = flags['top-k'];
     const format = flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
     const { text } = await readInput(positionals[0], io, flags['max-bytes']);
@@ -54,7 +78,13 @@ export const analyzeCommand: CliCommand = {
       const table = { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR), width: outputWidth(io) };
       // Without units each token is written as soon as it is scored and then dropped: memory stays that
       // of a chunk, not of the text. Units need every token, so that result is written at the end.
-      const writer = units ? null : format === 'json' ? jsonWriter(io.stdout) : format === 'csv' ? csvWriter(io.stdout) : tableWriter(io.stdout, table);
+      const writer = units
+        ? null
+        : format === 'json'
+          ? jsonWriter(io.stdout)
+          : format === 'csv'
+            ? csvWriter(io.stdout)
+            : tableWriter(io.stdout, table);
       let started = false;
       const start = () => {
         if (!started) writer?.head({ schemaVersion: SCHEMA_VERSION, model: model.info, text });
@@ -68,13 +98,20 @@ export const analyzeCommand: CliCommand = {
         keepTokens: units,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
-        onToken: writer ? (t) => { progress.clear(); start(); writer.token(t); } : undefined,
+        onToken: writer
+          ? (t) => {
+              progress.clear();
+              start();
+              writer.token(t);
+            }
+          : undefined,
       });
       progress.done();
       if (writer) {
         start();
         writer.tail(result);
-      } else io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, table));
+      } else
+        io.stdout.write(format === 'json' ? toJson(result) : format === 'csv' ? toCsv(result) : toTable(result, table));
     } finally {
       await model.dispose();
     }

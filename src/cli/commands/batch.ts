@@ -22,12 +22,23 @@ import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 /** Errors that end the whole batch (the rest would fail the same way); others are written for their id. */
 const FATAL = new Set(['cancelled', 'server-unreachable', 'model-not-found', 'model-corrupt', 'out-of-memory']);
 
-async function runItem(model: LanguageModel, item: BatchItem, o: { topK: number; units: boolean; signal?: AbortSignal }): Promise<AnalysisResult> {
+async function runItem(
+  model: LanguageModel,
+  item: BatchItem,
+  o: { topK: number; units: boolean; signal?: AbortSignal },
+): Promise<AnalysisResult> {
   if (item.kind === 'text') return model.analyze(item.text, { topK: o.topK, units: o.units, signal: o.signal });
   const di = { prompt: item.prompt, response: item.response, topK: o.topK, signal: o.signal };
   // Full-vocabulary engines: core directed information (with KL and the compensator); servers: two requests.
   const scoring = model.scoring;
-  if (scoring) return redoOnCpu(() => directedInformation(scoring, { prompt: item.prompt, response: item.response }, { topK: o.topK, signal: o.signal }));
+  if (scoring)
+    return redoOnCpu(() =>
+      directedInformation(
+        scoring,
+        { prompt: item.prompt, response: item.response },
+        { topK: o.topK, signal: o.signal },
+      ),
+    );
   return twoPassDirectedInformation(model, di);
 }
 
@@ -41,9 +52,12 @@ function progressBar(io: CliIo) {
       if (!active) return lines.update(done, total);
       if (!force && Date.now() - last < 100) return;
       last = Date.now();
-      const width = 24, filled = total > 0 ? Math.round((width * done) / total) : width;
+      const width = 24,
+        filled = total > 0 ? Math.round((width * done) / total) : width;
       const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);
-      io.stderr.write(`\r\x1b[Kbatch [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} · ${tokens} tokens · ${rate.toFixed(1)}/s${errors ? ` · ${errors} errors` : ''}`);
+      io.stderr.write(
+        `\r\x1b[Kbatch [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} · ${tokens} tokens · ${rate.toFixed(1)}/s${errors ? ` · ${errors} errors` : ''}`,
+      );
     },
     clear() {
       if (active) io.stderr.write('\r\x1b[K');
@@ -56,10 +70,20 @@ const CONCURRENCY = { remote: 4, onnx: 1 } as const;
 
 const FLAGS = flagSpecs({
   ...engineFlags,
-  out: { type: 'string', value: 'OUT.jsonl', help: 'where the result lines go (appended; a re-run resumes); - for standard output' },
-  concurrency: { type: 'int', value: 'N', min: 1, max: 256, help: `texts in flight at once (default ${CONCURRENCY.remote} with --engine remote, ${CONCURRENCY.onnx} locally)` },
+  out: {
+    type: 'string',
+    value: 'OUT.jsonl',
+    help: 'where the result lines go (appended; a re-run resumes); - for standard output',
+  },
+  concurrency: {
+    type: 'int',
+    value: 'N',
+    min: 1,
+    max: 256,
+    help: `texts in flight at once (default ${CONCURRENCY.remote} with --engine remote, ${CONCURRENCY.onnx} locally)`,
+  },
   'top-k': scoringFlags['top-k'],
-  units: { type: 'boolean', help: "add word and line aggregates to each result" },
+  units: { type: 'boolean', help: 'add word and line aggregates to each result' },
   'max-bytes': maxBytesFlag(512 * 1024 * 1024),
 });
 
@@ -78,11 +102,16 @@ export const batchCommand: CliCommand = {
     'or an input line was bad.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'batch');
-    if (positionals.length !== 1) throw new SemanticFlowError('bad-argument', 'batch takes one INPUT.jsonl (or - for standard input).');
+    if (positionals.length !== 1)
+      throw new SemanticFlowError('bad-argument', 'batch takes one INPUT.jsonl (or - for standard input).');
     const outPath = flags.out;
-    if (!outPath) throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl (or --out - for standard output).');
+    if (!outPath)
+      throw new SemanticFlowError('bad-argument', 'batch needs --out OUT.jsonl (or --out - for standard output).');
     if (positionals[0] !== '-' && sameFile(positionals[0], outPath)) {
-      throw new SemanticFlowError('bad-argument', `\`--out ${outPath}\` is the input file; write the results to another file.`);
+      throw new SemanticFlowError(
+        'bad-argument',
+        `\`--out ${outPath}\` is the input file; write the results to another file.`,
+      );
     }
     const engine = engineOf(flags);
     const topK = flags['top-k'];
@@ -91,19 +120,29 @@ export const batchCommand: CliCommand = {
     const { items, bad } = parseBatchInput(text);
     for (const b of bad) io.stderr.write(`semantic-flow: ${positionals[0]} line ${b.line}: ${b.reason}; skipped.\n`);
     const out = outPath === '-' ? stdoutOut(io.stdout) : openResumableOut(outPath);
-    if (out.discardedBytes > 0) io.stderr.write(`semantic-flow: discarded a partially written last line (${out.discardedBytes} bytes) of ${outPath}.\n`);
-    if (out.retried > 0) io.stderr.write(`semantic-flow: retrying ${out.retried} id${out.retried === 1 ? '' : 's'} whose line in ${outPath} was an error.\n`);
+    if (out.discardedBytes > 0)
+      io.stderr.write(
+        `semantic-flow: discarded a partially written last line (${out.discardedBytes} bytes) of ${outPath}.\n`,
+      );
+    if (out.retried > 0)
+      io.stderr.write(
+        `semantic-flow: retrying ${out.retried} id${out.retried === 1 ? '' : 's'} whose line in ${outPath} was an error.\n`,
+      );
     const todo = items.filter((it) => !out.done.has(idKey(it.id)));
     const already = items.length - todo.length;
     const t0 = Date.now();
-    let tokens = 0, bits = 0, errors = 0, done = 0;
+    let tokens = 0,
+      bits = 0,
+      errors = 0,
+      done = 0;
     const bar = progressBar(io);
     let model: LanguageModel | null = null;
     let fatal: unknown = null;
     try {
       if (todo.length > 0) model = await loadLanguageModelFromFlags(flags, io, { topK });
       const lines = new Map<number, string>();
-      let nextToWrite = 0, nextToStart = 0;
+      let nextToWrite = 0,
+        nextToStart = 0;
       const abort = new AbortController();
       const onAbort = () => abort.abort();
       io.signal?.addEventListener('abort', onAbort, { once: true });
@@ -118,7 +157,11 @@ export const batchCommand: CliCommand = {
           const i = nextToStart++;
           const item = todo[i];
           try {
-            const r = await runItem(model as LanguageModel, item, { topK, units: flags.units === true, signal: abort.signal });
+            const r = await runItem(model as LanguageModel, item, {
+              topK,
+              units: flags.units === true,
+              signal: abort.signal,
+            });
             tokens += r.summary.tokens;
             bits += r.summary.totalBits;
             lines.set(i, resultToJson({ id: item.id, ...r } as AnalysisResult));
@@ -149,7 +192,9 @@ export const batchCommand: CliCommand = {
       await model?.dispose();
     }
     const secs = (Date.now() - t0) / 1000;
-    const badLines = bad.length ? `, ${bad.length} bad input line${bad.length > 1 ? 's' : ''} (${bad.map((b) => b.line).join(', ')})` : '';
+    const badLines = bad.length
+      ? `, ${bad.length} bad input line${bad.length > 1 ? 's' : ''} (${bad.map((b) => b.line).join(', ')})`
+      : '';
     io.stderr.write(
       `semantic-flow: batch ${fatal ? 'stopped' : 'done'}: ${done} of ${todo.length} texts scored${already ? ` (${already} already in ${outPath})` : ''}, ` +
         `${tokens} tokens, ${bits.toFixed(1)} bits, ${secs.toFixed(1)} s (${(done / Math.max(secs, 1e-3)).toFixed(1)} texts/s), ${errors} error${errors === 1 ? '' : 's'}${badLines}.\n`,

@@ -26,7 +26,20 @@ export function compareTable(r: AnalysisResult, width = Infinity): string {
   const lines = [row(['#', 'token', 's A', 's B', 'delta', 'kappa'], w, right)];
   r.tokens.forEach((t, i) => {
     const x = c.tokens[i];
-    lines.push(row([String(t.index), tokenCell(t.text, 18), num(t.surprisalBits), num(x.surprisalBitsB), num(x.deltaBits, 3), num(x.klBits, 3)], w, right));
+    lines.push(
+      row(
+        [
+          String(t.index),
+          tokenCell(t.text, 18),
+          num(t.surprisalBits),
+          num(x.surprisalBitsB),
+          num(x.deltaBits, 3),
+          num(x.klBits, 3),
+        ],
+        w,
+        right,
+      ),
+    );
   });
   const footer = [
     '',
@@ -45,7 +58,20 @@ export function crossCompareTable(r: AnalysisResult): string {
   const lines = [row(['line', 'bytes', 'b/B A', 'b/B B', 'Δ b/B', 'text'], w, right)];
   c.lines.forEach((l, i) => {
     if (l.bytes === 0) return;
-    lines.push(row([String(i + 1), String(l.bytes), perByte(l.bitsA, l.bytes), perByte(l.bitsB, l.bytes), perByte(l.bitsA - l.bitsB, l.bytes), tokenCell(r.text.slice(l.start, l.end), 24)], w, right));
+    lines.push(
+      row(
+        [
+          String(i + 1),
+          String(l.bytes),
+          perByte(l.bitsA, l.bytes),
+          perByte(l.bitsB, l.bytes),
+          perByte(l.bitsA - l.bitsB, l.bytes),
+          tokenCell(r.text.slice(l.start, l.end), 24),
+        ],
+        w,
+        right,
+      ),
+    );
   });
   lines.push(
     '',
@@ -58,7 +84,11 @@ export function crossCompareTable(r: AnalysisResult): string {
 
 const FLAGS = flagSpecs({
   ...modelFlags,
-  'model-b': { type: 'string', value: 'DIR|ID', help: 'the model to compare with; default: model A. Another tokenizer is compared in bits per byte' },
+  'model-b': {
+    type: 'string',
+    value: 'DIR|ID',
+    help: 'the model to compare with; default: model A. Another tokenizer is compared in bits per byte',
+  },
   'dtype-b': { type: 'string', choices: DTYPES, help: "model B's precision (default: --dtype)" },
   format: formatFlag,
   'chunk-size': scoringFlags['chunk-size'],
@@ -67,15 +97,24 @@ const FLAGS = flagSpecs({
 
 export const compareCommand: CliCommand = {
   name: 'compare',
-  summary: 'two models on one text: per-token KL(p_A || p_B) and log-probability difference (bits); across tokenizers, bits per byte per line',
+  summary:
+    'two models on one text: per-token KL(p_A || p_B) and log-probability difference (bits); across tokenizers, bits per byte per line',
   args: '--model-b B [FILE|-]',
   flags: FLAGS,
-  notes: 'Model A is --model (default: the built-in model). --dtype-b alone compares a model with another precision of itself: what quantisation loses.',
+  notes:
+    'Model A is --model (default: the built-in model). --dtype-b alone compares a model with another precision of itself: what quantisation loses.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'compare');
-    if (positionals.length > 1) throw new SemanticFlowError('bad-argument', `compare takes one FILE (or - for standard input), not ${positionals.length}.`);
+    if (positionals.length > 1)
+      throw new SemanticFlowError(
+        'bad-argument',
+        `compare takes one FILE (or - for standard input), not ${positionals.length}.`,
+      );
     if (flags['model-b'] === undefined && flags['dtype-b'] === undefined) {
-      throw new SemanticFlowError('bad-argument', 'compare needs `--model-b DIR` or `--dtype-b T`, the model to compare with.');
+      throw new SemanticFlowError(
+        'bad-argument',
+        'compare needs `--model-b DIR` or `--dtype-b T`, the model to compare with.',
+      );
     }
     const chunkSize = flags['chunk-size'];
     const format = formatOf(flags, io);
@@ -83,7 +122,10 @@ export const compareCommand: CliCommand = {
     const a = await loadModelFromFlags(flags, io);
     try {
       // B defaults to A's folder, so `--dtype-b q8` alone compares a model with its quantised copy.
-      const b = await loadModelFromFlags(flags, io, { model: flags['model-b'] ?? flags.model, dtype: flags['dtype-b'] ?? flags.dtype });
+      const b = await loadModelFromFlags(flags, io, {
+        model: flags['model-b'] ?? flags.model,
+        dtype: flags['dtype-b'] ?? flags.dtype,
+      });
       try {
         if (!sameTokenizer(a, b, text)) {
           const result = await compareAcrossTokenizers(a, b, text, { chunkSize, signal: io.signal });
@@ -91,7 +133,13 @@ export const compareCommand: CliCommand = {
           return 0;
         }
         const progress = progressLine(io, 'comparing');
-        const result = await redoOnCpu(() => compareModels(a, b, text, { chunkSize, signal: io.signal, onProgress: (p) => progress.update(p.doneTokens, p.totalTokens) }));
+        const result = await redoOnCpu(() =>
+          compareModels(a, b, text, {
+            chunkSize,
+            signal: io.signal,
+            onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
+          }),
+        );
         progress.done();
         io.stdout.write(format === 'json' ? toJson(result) : compareTable(result, outputWidth(io)));
       } finally {

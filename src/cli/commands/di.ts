@@ -17,11 +17,19 @@ import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 export const FLOW_FORMATS = ['json', 'table'] as const;
 export const BASELINES = ['bos', 'neutral', 'text'] as const;
 
-export const formatFlag = { type: 'string', choices: FLOW_FORMATS, help: 'table or json (the result object); default: table on a terminal, json otherwise' } as const;
+export const formatFlag = {
+  type: 'string',
+  choices: FLOW_FORMATS,
+  help: 'table or json (the result object); default: table on a terminal, json otherwise',
+} as const;
 
 /** The baseline p~ that iota and KL compare with, shared by di and generate. */
 export const baselineFlags = flagSpecs({
-  baseline: { type: 'string', choices: BASELINES, help: 'what the response is compared with: bos (no prompt), neutral (a newline) or text (--baseline-text); default bos' },
+  baseline: {
+    type: 'string',
+    choices: BASELINES,
+    help: 'what the response is compared with: bos (no prompt), neutral (a newline) or text (--baseline-text); default bos',
+  },
   'baseline-text': { type: 'string', value: 'FILE|TEXT', help: 'the baseline prompt for --baseline text (implies it)' },
 });
 
@@ -34,10 +42,15 @@ export async function baselineFromFlags<K extends BaselineKind = BaselineKind>(
   const given = flags['baseline-text'];
   const baseline: K = flags.baseline ?? (given !== undefined ? ('text' as K) : fallback);
   if (baseline === 'text') {
-    if (given === undefined) throw new SemanticFlowError('bad-argument', '`--baseline text` needs `--baseline-text FILE|TEXT`.');
+    if (given === undefined)
+      throw new SemanticFlowError('bad-argument', '`--baseline text` needs `--baseline-text FILE|TEXT`.');
     return { baseline, baselineText: await textOrFile(given, 'baseline-text', io) };
   }
-  if (given !== undefined) throw new SemanticFlowError('bad-argument', `\`--baseline-text\` goes with \`--baseline text\`, not \`--baseline ${baseline}\`.`);
+  if (given !== undefined)
+    throw new SemanticFlowError(
+      'bad-argument',
+      `\`--baseline-text\` goes with \`--baseline text\`, not \`--baseline ${baseline}\`.`,
+    );
   return { baseline };
 }
 
@@ -61,10 +74,33 @@ export function diTable(r: AnalysisResult, width = Infinity): string {
   const right = [false, false, true, true, true, true, true, true, true];
   const lines = [row(['#', 'token', 'iota', 'KL', 'A', 'M', 'z', 's', 's~'], w, right)];
   for (const t of di.tokens) {
-    lines.push(row([String(t.index), tokenCell(t.text, 18), num(t.iotaBits, 3), num(t.klBits, 3), num(t.compensatorBits), num(t.residualBits), num(t.z), num(t.surprisalBits), num(t.baselineSurprisalBits)], w, right) + (t.truncatedContext ? ' (window)' : ''));
+    lines.push(
+      row(
+        [
+          String(t.index),
+          tokenCell(t.text, 18),
+          num(t.iotaBits, 3),
+          num(t.klBits, 3),
+          num(t.compensatorBits),
+          num(t.residualBits),
+          num(t.z),
+          num(t.surprisalBits),
+          num(t.baselineSurprisalBits),
+        ],
+        w,
+        right,
+      ) + (t.truncatedContext ? ' (window)' : ''),
+    );
   }
-  const base = di.baseline === 'bos' ? 'BOS (empty context)' : di.baseline === 'neutral' ? `neutral ${JSON.stringify(di.baselineText)}` : `text ${JSON.stringify((di.baselineText ?? '').slice(0, 40))}`;
-  const chat = di.chat ? `; chat template of ${r.model.id} applied to ${di.chat.messages.map((m) => m.role).join(', ')}: the response is the assistant turn` : '';
+  const base =
+    di.baseline === 'bos'
+      ? 'BOS (empty context)'
+      : di.baseline === 'neutral'
+        ? `neutral ${JSON.stringify(di.baselineText)}`
+        : `text ${JSON.stringify((di.baselineText ?? '').slice(0, 40))}`;
+  const chat = di.chat
+    ? `; chat template of ${r.model.id} applied to ${di.chat.messages.map((m) => m.role).join(', ')}: the response is the assistant turn`
+    : '';
   const footer = [
     '',
     'bits: iota = log2 p(y|x,y<t) − log2 p~(y|y<t); KL = KL(p || p~); A = Σ KL (compensator); M = Σ iota − A; s, s~ = surprisal with prompt / baseline',
@@ -77,11 +113,26 @@ export function diTable(r: AnalysisResult, width = Infinity): string {
 }
 
 const FLAGS = flagSpecs({
-  prompt: { type: 'string', value: 'FILE|TEXT', help: 'the prompt x: a file, - for standard input, or the text itself' },
-  response: { type: 'string', value: 'FILE|TEXT', help: 'the response y scored after the prompt: a file, -, or the text itself' },
-  chat: { type: 'boolean', help: "an instruction-tuned model's turns: the prompt as the user message, the response as the assistant's, through the model's chat template" },
+  prompt: {
+    type: 'string',
+    value: 'FILE|TEXT',
+    help: 'the prompt x: a file, - for standard input, or the text itself',
+  },
+  response: {
+    type: 'string',
+    value: 'FILE|TEXT',
+    help: 'the response y scored after the prompt: a file, -, or the text itself',
+  },
+  chat: {
+    type: 'boolean',
+    help: "an instruction-tuned model's turns: the prompt as the user message, the response as the assistant's, through the model's chat template",
+  },
   system: { type: 'string', value: 'FILE|TEXT', help: 'with --chat: a system message before the user message' },
-  join: { type: 'string', value: 'TEXT', help: "put between prompt and response, as the prompt's end; \\n and \\t are a line break and a tab (default: a line break when neither has white space at the cut; '' joins them as given; not with --chat, whose template separates the turns)" },
+  join: {
+    type: 'string',
+    value: 'TEXT',
+    help: "put between prompt and response, as the prompt's end; \\n and \\t are a line break and a tab (default: a line break when neither has white space at the cut; '' joins them as given; not with --chat, whose template separates the turns)",
+  },
   ...baselineFlags,
   ...modelFlags,
   'chunk-size': scoringFlags['chunk-size'],
@@ -96,29 +147,46 @@ export const diCommand: CliCommand = {
   flags: FLAGS,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'di');
-    if (positionals.length > 0) throw new SemanticFlowError('bad-argument', `di takes no FILE argument (got \`${positionals[0]}\`); give --prompt and --response.`);
+    if (positionals.length > 0)
+      throw new SemanticFlowError(
+        'bad-argument',
+        `di takes no FILE argument (got \`${positionals[0]}\`); give --prompt and --response.`,
+      );
     const chunkSize = flags['chunk-size'];
     const topK = flags['top-k'];
     const prompt = await textOrFile(flags.prompt, 'prompt', io);
     const response = await textOrFile(flags.response, 'response', io);
     const system = flags.system === undefined ? undefined : await textOrFile(flags.system, 'system', io);
-    if (system !== undefined && !flags.chat) throw new SemanticFlowError('bad-argument', '`--system` goes with `--chat`.');
-    if (flags.join !== undefined && flags.chat) throw new SemanticFlowError('bad-argument', "`--join` does not go with `--chat`: the model's chat template separates the turns.");
+    if (system !== undefined && !flags.chat)
+      throw new SemanticFlowError('bad-argument', '`--system` goes with `--chat`.');
+    if (flags.join !== undefined && flags.chat)
+      throw new SemanticFlowError(
+        'bad-argument',
+        "`--join` does not go with `--chat`: the model's chat template separates the turns.",
+      );
     const baseline = await baselineFromFlags(flags, io);
     const format = formatOf(flags, io);
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'directed information');
       const input = flags.chat
-        ? { messages: [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }, { role: 'assistant', content: response }] }
+        ? {
+            messages: [
+              ...(system !== undefined ? [{ role: 'system', content: system }] : []),
+              { role: 'user', content: prompt },
+              { role: 'assistant', content: response },
+            ],
+          }
         : { prompt: prompt + promptJoin(prompt, response, flags.join), response };
-      const result = await redoOnCpu(() => directedInformation(model, input, {
-        ...baseline,
-        chunkSize,
-        topK,
-        signal: io.signal,
-        onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
-      }));
+      const result = await redoOnCpu(() =>
+        directedInformation(model, input, {
+          ...baseline,
+          chunkSize,
+          topK,
+          signal: io.signal,
+          onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
+        }),
+      );
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : diTable(result, outputWidth(io)));
     } finally {

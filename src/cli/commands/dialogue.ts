@@ -28,16 +28,38 @@ export function dialogueTable(r: AnalysisResult): string {
   const d = r.dialogue!;
   const w = [4, 9, 18, 6, 9, 9, 9, 9, 10, 6];
   const right = [false, false, false, true, true, true, true, true, true, false];
-  const lines = [row(['turn', 'role', 'text', 'tokens', 'bits', 'baseline', 'Σ iota', 'Σ KL', 'cumulative', 'dir'], w, right)];
+  const lines = [
+    row(['turn', 'role', 'text', 'tokens', 'bits', 'baseline', 'Σ iota', 'Σ KL', 'cumulative', 'dir'], w, right),
+  ];
   for (const t of d.turns) {
     const text = r.text.slice(t.start, t.end);
-    lines.push(row([String(t.message + 1), t.role, tokenCell(text, 18), String(t.tokenEnd - t.tokenStart), num(t.bits), num(t.baselineBits), num(t.iotaBits, 3), num(t.klBits, 3), t.role === 'system' ? '—' : num(t.cumulativeBits, 3), ARROW[t.role]], w, right));
+    lines.push(
+      row(
+        [
+          String(t.message + 1),
+          t.role,
+          tokenCell(text, 18),
+          String(t.tokenEnd - t.tokenStart),
+          num(t.bits),
+          num(t.baselineBits),
+          num(t.iotaBits, 3),
+          num(t.klBits, 3),
+          t.role === 'system' ? '—' : num(t.cumulativeBits, 3),
+          ARROW[t.role],
+        ],
+        w,
+        right,
+      ),
+    );
   }
   const c = d.conservation;
-  const base = d.baseline === 'neutral' ? 'neutral (the other side\'s turns left empty)' : `text ${JSON.stringify((d.baselineText ?? '').slice(0, 40))} in place of each of the other side's turns`;
+  const base =
+    d.baseline === 'neutral'
+      ? "neutral (the other side's turns left empty)"
+      : `text ${JSON.stringify((d.baselineText ?? '').slice(0, 40))} in place of each of the other side's turns`;
   lines.push(
     '',
-    'bits: bits = surprisal of the turn with every turn present; baseline = with the other side\'s turns replaced; Σ iota = their difference; cumulative = Σ iota of the direction so far',
+    "bits: bits = surprisal of the turn with every turn present; baseline = with the other side's turns replaced; Σ iota = their difference; cumulative = Σ iota of the direction so far",
     `model ${r.model.id} on ${r.model.device} (${r.model.dtype}); baseline ${base}`,
     directionLine('I(X → Y), user → assistant', d.userToAssistant),
     directionLine('I(0Y → X), assistant → user', d.assistantToUser),
@@ -50,8 +72,16 @@ export function dialogueTable(r: AnalysisResult): string {
 
 const FLAGS = flagSpecs({
   ...modelFlags,
-  baseline: { type: 'string', choices: ['neutral', 'text'] as const, help: "what replaces the other side's turns in the baseline passes: neutral (empty turns) or text (--baseline-text); default neutral" },
-  'baseline-text': { type: 'string', value: 'FILE|TEXT', help: "the text put in place of each of the other side's turns for --baseline text (implies it)" },
+  baseline: {
+    type: 'string',
+    choices: ['neutral', 'text'] as const,
+    help: "what replaces the other side's turns in the baseline passes: neutral (empty turns) or text (--baseline-text); default neutral",
+  },
+  'baseline-text': {
+    type: 'string',
+    value: 'FILE|TEXT',
+    help: "the text put in place of each of the other side's turns for --baseline text (implies it)",
+  },
   'chunk-size': scoringFlags['chunk-size'],
   'top-k': scoringFlags['top-k'],
   'max-bytes': scoringFlags['max-bytes'],
@@ -60,13 +90,19 @@ const FLAGS = flagSpecs({
 
 export const dialogueCommand: CliCommand = {
   name: 'dialogue',
-  summary: 'directed information both ways in a chat transcript: I(X → Y) user → assistant and I(0Y → X) back, per turn, with the conservation check (bits)',
+  summary:
+    'directed information both ways in a chat transcript: I(X → Y) user → assistant and I(0Y → X) back, per turn, with the conservation check (bits)',
   args: 'FILE|-',
   flags: FLAGS,
-  notes: 'FILE is a chat transcript: a JSON array of {role, content} messages, an object with "messages", JSON Lines (one message per line), or Markdown whose turns start with "User:", "Assistant:" or "System:". The model needs a chat template.',
+  notes:
+    'FILE is a chat transcript: a JSON array of {role, content} messages, an object with "messages", JSON Lines (one message per line), or Markdown whose turns start with "User:", "Assistant:" or "System:". The model needs a chat template.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'dialogue');
-    if (positionals.length !== 1) throw new SemanticFlowError('bad-argument', `dialogue takes one FILE (or - for standard input), the transcript; got ${positionals.length}.`);
+    if (positionals.length !== 1)
+      throw new SemanticFlowError(
+        'bad-argument',
+        `dialogue takes one FILE (or - for standard input), the transcript; got ${positionals.length}.`,
+      );
     const { baseline, baselineText } = await baselineFromFlags(flags, io, 'neutral');
     const format = formatOf(flags, io);
     const { text } = await readInput(positionals[0], io, flags['max-bytes']);
@@ -74,10 +110,16 @@ export const dialogueCommand: CliCommand = {
     const model = await loadModelFromFlags(flags, io);
     try {
       const progress = progressLine(io, 'dialogue');
-      const result = await redoOnCpu(() => dialogueInformation(model, messages, {
-        baseline, baselineText, chunkSize: flags['chunk-size'], topK: flags['top-k'], signal: io.signal,
-        onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
-      }));
+      const result = await redoOnCpu(() =>
+        dialogueInformation(model, messages, {
+          baseline,
+          baselineText,
+          chunkSize: flags['chunk-size'],
+          topK: flags['top-k'],
+          signal: io.signal,
+          onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
+        }),
+      );
       progress.done();
       io.stdout.write(format === 'json' ? toJson(result) : dialogueTable(result));
     } finally {

@@ -29,15 +29,31 @@ export function lineColumn(text: string, offset: number): string {
   return `${line}:${offset - before.lastIndexOf('\n')}`;
 }
 
-const interval = (v: number, i: [number, number], d: number): string => `${num(v, d)} [${num(i[0], d)}, ${num(i[1], d)}]`;
+const interval = (v: number, i: [number, number], d: number): string =>
+  `${num(v, d)} [${num(i[0], d)}, ${num(i[1], d)}]`;
 
 export function rdTable(r: AnalysisResult, texts: string[]): string {
   const rd = r.rateDistortion!;
   const w = [8, 28, 9, 11, 28, 28];
   const right = [false, false, true, true, true, true];
-  const lines = [row(['variant', 'file', 'size', 'bits/weight', 'mean KL bits/token [95%]', 'Δ bits/byte [95%]'], w, right)];
+  const lines = [
+    row(['variant', 'file', 'size', 'bits/weight', 'mean KL bits/token [95%]', 'Δ bits/byte [95%]'], w, right),
+  ];
   for (const p of rd.points) {
-    lines.push(row([p.variant, p.file, formatBytes(p.bytes), num(p.bitsPerWeight, 3), interval(p.meanKlBits, p.klInterval, 4), interval(p.deltaBitsPerByte, p.deltaInterval, 4)], w, right));
+    lines.push(
+      row(
+        [
+          p.variant,
+          p.file,
+          formatBytes(p.bytes),
+          num(p.bitsPerWeight, 3),
+          interval(p.meanKlBits, p.klInterval, 4),
+          interval(p.deltaBitsPerByte, p.deltaInterval, 4),
+        ],
+        w,
+        right,
+      ),
+    );
   }
   const tokens = rd.texts.reduce((n, t) => n + t.tokens, 0);
   lines.push(
@@ -59,9 +75,30 @@ export function rdTable(r: AnalysisResult, texts: string[]): string {
 const FLAGS = flagSpecs({
   ...modelFlags,
   dtype: { ...modelFlags.dtype, help: 'not taken: every dtype of the folder is measured against fp32' },
-  resamples: { type: 'int', value: 'N', min: 1, max: 100_000, default: DEFAULT_RESAMPLES, help: 'bootstrap resamples for the 95% intervals' },
-  seed: { type: 'int', value: 'S', min: 0, max: 2 ** 32 - 1, default: DEFAULT_BOOTSTRAP_SEED, help: "the bootstrap's random seed (the same seed gives the same intervals)" },
-  worst: { type: 'int', value: 'K', min: 0, max: 1000, default: DEFAULT_WORST, help: 'tokens with the largest KL listed per variant' },
+  resamples: {
+    type: 'int',
+    value: 'N',
+    min: 1,
+    max: 100_000,
+    default: DEFAULT_RESAMPLES,
+    help: 'bootstrap resamples for the 95% intervals',
+  },
+  seed: {
+    type: 'int',
+    value: 'S',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: DEFAULT_BOOTSTRAP_SEED,
+    help: "the bootstrap's random seed (the same seed gives the same intervals)",
+  },
+  worst: {
+    type: 'int',
+    value: 'K',
+    min: 0,
+    max: 1000,
+    default: DEFAULT_WORST,
+    help: 'tokens with the largest KL listed per variant',
+  },
   format: formatFlag,
   'chunk-size': scoringFlags['chunk-size'],
   'max-bytes': scoringFlags['max-bytes'],
@@ -69,14 +106,23 @@ const FLAGS = flagSpecs({
 
 export const rateDistortionCommand: CliCommand = {
   name: 'rate-distortion',
-  summary: "every ONNX variant of the model's folder (fp32, fp16, q8, q4, …): bits per weight against mean KL from fp32 and Δ bits/byte, with bootstrap intervals",
+  summary:
+    "every ONNX variant of the model's folder (fp32, fp16, q8, q4, …): bits per weight against mean KL from fp32 and Δ bits/byte, with bootstrap intervals",
   args: 'FILE…',
   flags: FLAGS,
   notes: 'FILE… are the texts the distortion is measured on; - reads one from standard input.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'rate-distortion');
-    if (flags.dtype !== undefined) throw new SemanticFlowError('bad-argument', 'rate-distortion measures every dtype of the model against fp32; it takes no --dtype.');
-    if (positionals.length === 0) throw new SemanticFlowError('bad-argument', 'rate-distortion needs at least one FILE (or - for standard input) to measure the distortion on.');
+    if (flags.dtype !== undefined)
+      throw new SemanticFlowError(
+        'bad-argument',
+        'rate-distortion measures every dtype of the model against fp32; it takes no --dtype.',
+      );
+    if (positionals.length === 0)
+      throw new SemanticFlowError(
+        'bad-argument',
+        'rate-distortion needs at least one FILE (or - for standard input) to measure the distortion on.',
+      );
     const { resamples, seed, worst } = flags;
     const chunkSize = flags['chunk-size'];
     const format = formatOf(flags, io);
@@ -92,18 +138,33 @@ export const rateDistortionCommand: CliCommand = {
     const reference = await loadModelFromFlags(flags, io, fp32);
     try {
       const progress = progressLine(io, 'rate–distortion');
-      const result = await redoOnCpu(() => rateDistortion(reference, variantSources(dir, reference, { device: flags.device, threads: flags.threads, id }), texts, {
-        reference: 'onnx/model.onnx',
-        parameters,
-        resamples,
-        seed,
-        worst,
-        chunkSize,
-        signal: io.signal,
-        onProgress: (p) => progress.update(p.doneTokens + p.doneVariants * p.totalTokens, p.totalVariants * p.totalTokens),
-      }));
+      const result = await redoOnCpu(() =>
+        rateDistortion(
+          reference,
+          variantSources(dir, reference, { device: flags.device, threads: flags.threads, id }),
+          texts,
+          {
+            reference: 'onnx/model.onnx',
+            parameters,
+            resamples,
+            seed,
+            worst,
+            chunkSize,
+            signal: io.signal,
+            onProgress: (p) =>
+              progress.update(p.doneTokens + p.doneVariants * p.totalTokens, p.totalVariants * p.totalTokens),
+          },
+        ),
+      );
       progress.done();
-      io.stdout.write(format === 'json' ? toJson(result) : rdTable(result, texts.map((t) => t.text)));
+      io.stdout.write(
+        format === 'json'
+          ? toJson(result)
+          : rdTable(
+              result,
+              texts.map((t) => t.text),
+            ),
+      );
     } finally {
       await reference.dispose();
     }

@@ -66,7 +66,10 @@ export function catalogFiles(entry: CatalogEntry, dtype: Dtype): CatalogFile[] {
   const d = entry.dtypes[dtype];
   if (!d) {
     const have = Object.keys(entry.dtypes);
-    throw new SemanticFlowError('bad-argument', `${entry.id} has no ${dtype} export in the catalog; choose --dtype ${have.join(' or ')}.`);
+    throw new SemanticFlowError(
+      'bad-argument',
+      `${entry.id} has no ${dtype} export in the catalog; choose --dtype ${have.join(' or ')}.`,
+    );
   }
   return [
     { path: 'config.json' },
@@ -97,7 +100,8 @@ export const RUNTIME_BYTES = 260e6;
  * float32 logits + the runtime. Null when the size or the shape is unknown.
  */
 export function memoryEstimate(entry: CatalogEntry, dtype: Dtype): number | null {
-  const d = entry.dtypes[dtype], s = entry.shape;
+  const d = entry.dtypes[dtype],
+    s = entry.shape;
   if (!d || !d.approxBytes || !s) return null;
   const tokens = Math.min(MEMORY_CONTEXT_TOKENS, entry.contextWindow ?? MEMORY_CONTEXT_TOKENS);
   const kv = 2 * s.layers * s.kvHeads * s.headDim * tokens * (dtype === 'fp16' ? 2 : 4);
@@ -124,5 +128,14 @@ export function entryFor(idOrName: string): CatalogEntry {
     );
   }
   const unknown = { approxBytes: 0 };
-  return { id: idOrName, label: idOrName, parameters: null, licence: null, chatTemplate: null, contextWindow: null, dtypes: { fp32: unknown, fp16: unknown, q8: unknown, q4: unknown }, adHoc: true };
+  return {
+    id: idOrName,
+    label: idOrName,
+    parameters: null,
+    licence: null,
+    chatTemplate: null,
+    contextWindow: null,
+    dtypes: { fp32: unknown, fp16: unknown, q8: unknown, q4: unknown },
+    adHoc: true,
+  };
 }

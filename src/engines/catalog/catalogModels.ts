@@ -10,7 +10,8 @@
  */
 import type { CatalogEntry } from './catalog';
 
-const MB = 1e6, GB = 1e9;
+const MB = 1e6,
+  GB = 1e9;
 const hub = (bytes: number, ...externalData: string[]) => ({
   approxBytes: bytes,
   sizeSource: 'hub' as const,
@@ -21,41 +22,83 @@ const derived = (bytes: number) => ({ approxBytes: Math.round(bytes), sizeSource
 
 export const CATALOG: readonly CatalogEntry[] = [
   {
-    id: 'Xenova/distilgpt2', label: 'DistilGPT-2', family: 'gpt2', parameters: 82e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 1024,
+    id: 'Xenova/distilgpt2',
+    label: 'DistilGPT-2',
+    family: 'gpt2',
+    parameters: 82e6,
+    licence: 'Apache-2.0',
+    chatTemplate: false,
+    contextWindow: 1024,
     shape: { layers: 6, kvHeads: 12, headDim: 64, vocab: 50257 },
     // no listing found: 4 and 1 bytes per parameter
     dtypes: { fp32: derived(82e6 * 4), q8: derived(82e6) },
   },
   {
-    id: 'Xenova/gpt2', label: 'GPT-2', family: 'gpt2', parameters: 124e6, licence: 'MIT', chatTemplate: false, contextWindow: 1024,
+    id: 'Xenova/gpt2',
+    label: 'GPT-2',
+    family: 'gpt2',
+    parameters: 124e6,
+    licence: 'MIT',
+    chatTemplate: false,
+    contextWindow: 1024,
     shape: { layers: 12, kvHeads: 12, headDim: 64, vocab: 50257 },
     // the listing shows model.onnx 501 MB and model_fp16.onnx 251 MB; model_quantized.onnx was cut off: 1 byte per parameter
     dtypes: { fp32: hub(501 * MB), fp16: hub(251 * MB), q8: derived(124e6) },
   },
   {
-    id: 'HuggingFaceTB/SmolLM2-135M', label: 'SmolLM2 135M', family: 'llama', parameters: 134.5e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 8192,
+    id: 'HuggingFaceTB/SmolLM2-135M',
+    label: 'SmolLM2 135M',
+    family: 'llama',
+    parameters: 134.5e6,
+    licence: 'Apache-2.0',
+    chatTemplate: false,
+    contextWindow: 8192,
     shape: { layers: 30, kvHeads: 3, headDim: 64, vocab: 49152 },
     // no listing found for the base repository: the Instruct repository's sizes (same shape and export)
     dtypes: { fp32: derived(654 * MB), fp16: derived(327 * MB), q4: derived(200 * MB) },
   },
   {
-    id: 'HuggingFaceTB/SmolLM2-135M-Instruct', label: 'SmolLM2 135M Instruct', family: 'llama', parameters: 134.5e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 8192,
+    id: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    label: 'SmolLM2 135M Instruct',
+    family: 'llama',
+    parameters: 134.5e6,
+    licence: 'Apache-2.0',
+    chatTemplate: true,
+    contextWindow: 8192,
     shape: { layers: 30, kvHeads: 3, headDim: 64, vocab: 49152 },
     dtypes: { fp32: hub(654 * MB), fp16: hub(327 * MB), q4: hub(200 * MB) },
   },
   {
-    id: 'HuggingFaceTB/SmolLM2-360M', label: 'SmolLM2 360M', family: 'llama', parameters: 361.8e6, licence: 'Apache-2.0', chatTemplate: false, contextWindow: 8192,
+    id: 'HuggingFaceTB/SmolLM2-360M',
+    label: 'SmolLM2 360M',
+    family: 'llama',
+    parameters: 361.8e6,
+    licence: 'Apache-2.0',
+    chatTemplate: false,
+    contextWindow: 8192,
     shape: { layers: 32, kvHeads: 5, headDim: 64, vocab: 49152 },
     // no listing found for the base repository: the Instruct repository's sizes (same shape and export)
     dtypes: { fp32: derived(1.64 * GB), fp16: derived(819 * MB), q4: derived(417 * MB) },
   },
   {
-    id: 'HuggingFaceTB/SmolLM2-360M-Instruct', label: 'SmolLM2 360M Instruct', family: 'llama', parameters: 361.8e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 8192,
+    id: 'HuggingFaceTB/SmolLM2-360M-Instruct',
+    label: 'SmolLM2 360M Instruct',
+    family: 'llama',
+    parameters: 361.8e6,
+    licence: 'Apache-2.0',
+    chatTemplate: true,
+    contextWindow: 8192,
     shape: { layers: 32, kvHeads: 5, headDim: 64, vocab: 49152 },
     dtypes: { fp32: hub(1.64 * GB), fp16: hub(819 * MB), q4: hub(417 * MB) },
   },
   {
-    id: 'HuggingFaceTB/SmolLM2-1.7B-Instruct', label: 'SmolLM2 1.7B Instruct', family: 'llama', parameters: 1.71e9, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 8192,
+    id: 'HuggingFaceTB/SmolLM2-1.7B-Instruct',
+    label: 'SmolLM2 1.7B Instruct',
+    family: 'llama',
+    parameters: 1.71e9,
+    licence: 'Apache-2.0',
+    chatTemplate: true,
+    contextWindow: 8192,
     shape: { layers: 24, kvHeads: 32, headDim: 64, vocab: 49152 },
     // fp32 and fp16 keep (part of) their weights in external data files
     dtypes: {
@@ -66,12 +109,24 @@ export const CATALOG: readonly CatalogEntry[] = [
     },
   },
   {
-    id: 'onnx-community/Qwen2.5-0.5B-Instruct', label: 'Qwen2.5 0.5B Instruct', family: 'qwen2', parameters: 494e6, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 32768,
+    id: 'onnx-community/Qwen2.5-0.5B-Instruct',
+    label: 'Qwen2.5 0.5B Instruct',
+    family: 'qwen2',
+    parameters: 494e6,
+    licence: 'Apache-2.0',
+    chatTemplate: true,
+    contextWindow: 32768,
     shape: { layers: 24, kvHeads: 2, headDim: 64, vocab: 151936 },
     dtypes: { fp32: hub(1.99 * GB), fp16: hub(997 * MB), q8: hub(512 * MB), q4: hub(786 * MB) },
   },
   {
-    id: 'onnx-community/Qwen2.5-1.5B-Instruct', label: 'Qwen2.5 1.5B Instruct', family: 'qwen2', parameters: 1.54e9, licence: 'Apache-2.0', chatTemplate: true, contextWindow: 32768,
+    id: 'onnx-community/Qwen2.5-1.5B-Instruct',
+    label: 'Qwen2.5 1.5B Instruct',
+    family: 'qwen2',
+    parameters: 1.54e9,
+    licence: 'Apache-2.0',
+    chatTemplate: true,
+    contextWindow: 32768,
     shape: { layers: 28, kvHeads: 2, headDim: 128, vocab: 151936 },
     dtypes: {
       fp32: hub(1.06 * MB + 6.21 * GB, 'onnx/model.onnx_data'),
@@ -81,8 +136,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     },
   },
   {
-    id: 'onnx-community/Llama-3.2-1B-Instruct', label: 'Llama 3.2 1B Instruct', family: 'llama', parameters: 1.24e9, licence: 'Llama-3.2', chatTemplate: true, contextWindow: 131072,
-    licenceNote: 'Llama 3.2 Community License: by downloading you accept it; Meta\'s own repository is gated behind it',
+    id: 'onnx-community/Llama-3.2-1B-Instruct',
+    label: 'Llama 3.2 1B Instruct',
+    family: 'llama',
+    parameters: 1.24e9,
+    licence: 'Llama-3.2',
+    chatTemplate: true,
+    contextWindow: 131072,
+    licenceNote: "Llama 3.2 Community License: by downloading you accept it; Meta's own repository is gated behind it",
     shape: { layers: 16, kvHeads: 8, headDim: 64, vocab: 128256 },
     dtypes: {
       fp32: hub(524e3 + 4.94 * GB, 'onnx/model.onnx_data'),
@@ -92,8 +153,15 @@ export const CATALOG: readonly CatalogEntry[] = [
     },
   },
   {
-    id: 'onnx-community/gemma-3-1b-it-ONNX', label: 'Gemma 3 1B IT', family: 'gemma3', parameters: 1.0e9, licence: 'Gemma', chatTemplate: true, contextWindow: 32768,
-    licenceNote: 'Gemma Terms of Use: the repository is gated (accept the terms on huggingface.co); Semantic Flow downloads public models only, so fetch it with huggingface-cli and select the folder',
+    id: 'onnx-community/gemma-3-1b-it-ONNX',
+    label: 'Gemma 3 1B IT',
+    family: 'gemma3',
+    parameters: 1.0e9,
+    licence: 'Gemma',
+    chatTemplate: true,
+    contextWindow: 32768,
+    licenceNote:
+      'Gemma Terms of Use: the repository is gated (accept the terms on huggingface.co); Semantic Flow downloads public models only, so fetch it with huggingface-cli and select the folder',
     shape: { layers: 26, kvHeads: 1, headDim: 256, vocab: 262144 },
     // listed: model_fp16.onnx 2 GB and model_q4.onnx 1.65 GB (fp32 and q8 not found)
     dtypes: { fp16: hub(2 * GB), q4: hub(1.65 * GB) },

@@ -26,7 +26,10 @@ export const HUB_HOST = 'https://huggingface.co';
  * Where a download of `idOrName` comes from: its catalog entry (or the standard layout for another Hub
  * id), the Hub (`host`, else $HF_ENDPOINT, else huggingface.co) and the proxy to reach it (proxyFor).
  */
-export function downloadSource(idOrName: string, o: { host?: string; explicitProxy?: string; env: NodeJS.ProcessEnv }): { entry: CatalogEntry; host: string | undefined; proxy: string | null } {
+export function downloadSource(
+  idOrName: string,
+  o: { host?: string; explicitProxy?: string; env: NodeJS.ProcessEnv },
+): { entry: CatalogEntry; host: string | undefined; proxy: string | null } {
   const entry = entryFor(idOrName);
   const host = o.host || o.env.HF_ENDPOINT || undefined;
   return { entry, host, proxy: proxyFor(host ?? HUB_HOST, { explicit: o.explicitProxy, env: o.env }) };
@@ -88,7 +91,8 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
   }
   let overallMax = 0;
   const emit = (file: string) => {
-    let overallLoaded = 0, overallTotal = 0;
+    let overallLoaded = 0,
+      overallTotal = 0;
     for (const f of files) {
       const l = loaded.get(f.path) ?? 0;
       const s = size.get(f.path)!;
@@ -97,7 +101,13 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     }
     overallMax = Math.max(overallMax, overallLoaded);
     const s = size.get(file)!;
-    o.onProgress?.({ file, loadedBytes: loaded.get(file) ?? 0, totalBytes: s.known ? s.bytes : null, overallLoaded: overallMax, overallTotal: Math.max(overallTotal, overallMax) });
+    o.onProgress?.({
+      file,
+      loadedBytes: loaded.get(file) ?? 0,
+      totalBytes: s.known ? s.bytes : null,
+      overallLoaded: overallMax,
+      overallTotal: Math.max(overallTotal, overallMax),
+    });
   };
 
   try {
@@ -112,7 +122,12 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
       }
       const url = `${base}/${entry.id}/resolve/${encodeURIComponent(revision)}/${f.path}`;
       const r = await fetchFile({
-        url, dest, ctx, fetchImpl, signal: o.signal, stallTimeoutMs: o.stallTimeoutMs,
+        url,
+        dest,
+        ctx,
+        fetchImpl,
+        signal: o.signal,
+        stallTimeoutMs: o.stallTimeoutMs,
         onBytes: (l, t) => {
           loaded.set(f.path, l);
           if (t !== null) size.set(f.path, { bytes: t, known: true });
@@ -131,10 +146,22 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     }
   } catch (e) {
     const aborted = e instanceof DownloadAborted || (isSemanticFlowError(e) && e.code === 'cancelled');
-    if (aborted && o.cleanupOnCancel) await removeParts(dir, files.map((f) => f.path));
-    await removeEmptyFolders(dir, o.destRoot, files.map((f) => f.path));
+    if (aborted && o.cleanupOnCancel)
+      await removeParts(
+        dir,
+        files.map((f) => f.path),
+      );
+    await removeEmptyFolders(
+      dir,
+      o.destRoot,
+      files.map((f) => f.path),
+    );
     if (o.proxy && !o.fetchImpl && isSemanticFlowError(e) && e.code === 'server-unreachable') {
-      throw new SemanticFlowError(e.code, `${e.message} Downloads go through the proxy ${redactedProxy(o.proxy)} (VS Code's http.proxy, or HTTPS_PROXY / HTTP_PROXY): check that it is reachable, or set NO_PROXY for the Hub.`, { cause: e });
+      throw new SemanticFlowError(
+        e.code,
+        `${e.message} Downloads go through the proxy ${redactedProxy(o.proxy)} (VS Code's http.proxy, or HTTPS_PROXY / HTTP_PROXY): check that it is reachable, or set NO_PROXY for the Hub.`,
+        { cause: e },
+      );
     }
     if (!aborted) throw e;
     throw cancelled(entry.id, dir, o.cleanupOnCancel === true);
@@ -143,7 +170,11 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     inspectModelFolder(dir, dtype, { maxModelBytes: o.maxModelBytes });
   } catch (e) {
     if (!isSemanticFlowError(e)) throw e;
-    throw new SemanticFlowError(e.code, `${entry.id} was downloaded to ${dir}, but the folder is not a usable model: ${e.message}`, { cause: e });
+    throw new SemanticFlowError(
+      e.code,
+      `${entry.id} was downloaded to ${dir}, but the folder is not a usable model: ${e.message}`,
+      { cause: e },
+    );
   }
   return dir;
 }

@@ -42,7 +42,13 @@ export function unreachable(ctx: FileContext, e: unknown): SemanticFlowError {
   );
 }
 
-export function interrupted(ctx: FileContext, written: number, total: number | null, why: string, e?: unknown): SemanticFlowError {
+export function interrupted(
+  ctx: FileContext,
+  written: number,
+  total: number | null,
+  why: string,
+  e?: unknown,
+): SemanticFlowError {
   const got = total === null ? `${written} bytes` : `${written} of ${total} bytes`;
   return new SemanticFlowError(
     'server-error',
@@ -66,14 +72,23 @@ export function httpStatus(ctx: FileContext, status: number): SemanticFlowError 
         `Accept its terms on the model page, download the files yourself into a folder, and pass it with --model DIR.`,
     );
   }
-  if (status === 429) return new SemanticFlowError('server-error', `${ctx.host} is rate-limiting downloads (HTTP 429 for ${where}); wait a few minutes and run the download again.`);
-  return new SemanticFlowError('server-error', `${ctx.host} answered HTTP ${status} for ${where}; try again later (completed files are kept).`);
+  if (status === 429)
+    return new SemanticFlowError(
+      'server-error',
+      `${ctx.host} is rate-limiting downloads (HTTP 429 for ${where}); wait a few minutes and run the download again.`,
+    );
+  return new SemanticFlowError(
+    'server-error',
+    `${ctx.host} answered HTTP ${status} for ${where}; try again later (completed files are kept).`,
+  );
 }
 
 export function cancelled(id: string, dir: string, cleanedUp: boolean): SemanticFlowError {
   return new SemanticFlowError(
     'cancelled',
     `The download of ${id} was cancelled; ` +
-      (cleanedUp ? 'its partial files were removed.' : `its partial files are kept in ${dir}, and the next download of ${id} resumes them.`),
+      (cleanedUp
+        ? 'its partial files were removed.'
+        : `its partial files are kept in ${dir}, and the next download of ${id} resumes them.`),
   );
 }

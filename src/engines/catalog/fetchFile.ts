@@ -69,7 +69,10 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
   const stall = new AbortController();
   const stallMs = o.stallTimeoutMs ?? 60_000;
   let timer = setTimeout(() => stall.abort(), stallMs);
-  const kick = () => { clearTimeout(timer); timer = setTimeout(() => stall.abort(), stallMs); };
+  const kick = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), stallMs);
+  };
   const signal = o.signal ? AbortSignal.any([o.signal, stall.signal]) : stall.signal;
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (have > 0) {
@@ -89,7 +92,11 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
     const restart = async () => {
       await res.body?.cancel().catch(() => {});
       for (const f of partialFilesOf(o.dest)) await unlink(f).catch(() => {});
-      if (!retryFromZero) throw new SemanticFlowError('server-error', `${o.ctx.host} answered a resume request for ${o.ctx.file} of ${o.ctx.id} inconsistently; delete ${part} and try again.`);
+      if (!retryFromZero)
+        throw new SemanticFlowError(
+          'server-error',
+          `${o.ctx.host} answered a resume request for ${o.ctx.file} of ${o.ctx.id} inconsistently; delete ${part} and try again.`,
+        );
       clearTimeout(timer);
       return fetchFile(o, false);
     };
@@ -129,8 +136,14 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
 }
 
 async function writeBody(
-  o: FetchFileOptions, res: Response, part: string, start: number, total: number | null,
-  kick: () => void, stalled: AbortSignal, stallMs: number,
+  o: FetchFileOptions,
+  res: Response,
+  part: string,
+  start: number,
+  total: number | null,
+  kick: () => void,
+  stalled: AbortSignal,
+  stallMs: number,
 ): Promise<FetchFileResult> {
   const fh = await open(part, start === 0 ? 'w' : 'a');
   let written = start;
@@ -152,10 +165,14 @@ async function writeBody(
   } finally {
     await fh.close();
   }
-  if (total !== null && written < total) throw interrupted(o.ctx, written, total, 'the server closed the connection early');
+  if (total !== null && written < total)
+    throw interrupted(o.ctx, written, total, 'the server closed the connection early');
   if (total !== null && written > total) {
     await unlink(part).catch(() => {});
-    throw new SemanticFlowError('model-corrupt', `${o.ctx.host} sent ${written} bytes for ${o.ctx.file} of ${o.ctx.id}, more than the ${total} it announced; the partial file was removed, run the download again.`);
+    throw new SemanticFlowError(
+      'model-corrupt',
+      `${o.ctx.host} sent ${written} bytes for ${o.ctx.file} of ${o.ctx.id}, more than the ${total} it announced; the partial file was removed, run the download again.`,
+    );
   }
   await rename(part, o.dest);
   await unlink(etagOf(o.dest)).catch(() => {});

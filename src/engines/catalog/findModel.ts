@@ -34,19 +34,29 @@ function incompleteReason(hubId: string, dir: string, dtype: Dtype, audience: Au
   if (!['config.json', 'config.json.part', 'onnx'].some((f) => existsSync(join(dir, f)))) return null;
   const onnx = `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
   const others = completeDtypes(dir).filter((d) => d !== dtype);
-  const what = existsSync(join(dir, `${onnx}.part`)) || existsSync(join(dir, `${onnx}_data.part`))
-    ? `its download was interrupted (${onnx} is still partial)`
-    : ['config.json', 'tokenizer.json', onnx].filter((f) => !existsSync(join(dir, f))).map((f) => `${f} is missing`).join(', ');
-  return `The model "${hubId}" in ${dir} is not complete for ${dtype}: ${what}. ` +
+  const what =
+    existsSync(join(dir, `${onnx}.part`)) || existsSync(join(dir, `${onnx}_data.part`))
+      ? `its download was interrupted (${onnx} is still partial)`
+      : ['config.json', 'tokenizer.json', onnx]
+          .filter((f) => !existsSync(join(dir, f)))
+          .map((f) => `${f} is missing`)
+          .join(', ');
+  return (
+    `The model "${hubId}" in ${dir} is not complete for ${dtype}: ${what}. ` +
     (others.length ? `It is complete for ${others.join(', ')} (${otherDtypeAdvice(audience, others)}), or ` : '') +
-    `${downloadAdvice(audience, hubId)} to download the rest (partial files are resumed).`;
+    `${downloadAdvice(audience, hubId)} to download the rest (partial files are resumed).`
+  );
 }
 
 /**
  * The folder to load `hubId` from with `dtype`; without a dtype, the first (in DTYPES order, fp32
  * first) the downloaded copy or the Hub cache snapshot is complete for.
  */
-export function findHubModel(hubId: string, dtype: Dtype | undefined, o: FindModelOptions): { dir: string; dtype: Dtype } {
+export function findHubModel(
+  hubId: string,
+  dtype: Dtype | undefined,
+  o: FindModelOptions,
+): { dir: string; dtype: Dtype } {
   const folders = o.modelsDirs.map((r) => modelFolderFor(r, hubId));
   for (const dir of folders) {
     const complete = completeDtypes(dir);
@@ -56,7 +66,9 @@ export function findHubModel(hubId: string, dtype: Dtype | undefined, o: FindMod
   const hubRoots = o.hubRoots ?? hubCacheRoots();
   const snapshot = findHubSnapshot(hubId, hubRoots);
   if (snapshot) return { dir: snapshot, dtype: dtype ?? completeDtypes(snapshot)[0] ?? 'fp32' };
-  const incomplete = folders.map((d) => incompleteReason(hubId, d, dtype ?? 'fp32', o.audience)).find((r) => r !== null);
+  const incomplete = folders
+    .map((d) => incompleteReason(hubId, d, dtype ?? 'fp32', o.audience))
+    .find((r) => r !== null);
   if (incomplete) throw new SemanticFlowError('model-not-found', incomplete);
   const local = o.audience === 'cli' ? 'pass a model folder' : 'choose a local folder';
   throw new SemanticFlowError(

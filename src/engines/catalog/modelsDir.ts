@@ -23,7 +23,10 @@ export function defaultModelsDir(env: Record<string, string | undefined> = proce
 export function modelFolderFor(destRoot: string, id: string): string {
   const [owner, name] = id.split('/');
   if (!HUB_ID.test(id) || name === '.' || name === '..') {
-    throw new SemanticFlowError('bad-argument', `"${id}" is not a Hub model id; it should look like owner/name (for example Xenova/gpt2).`);
+    throw new SemanticFlowError(
+      'bad-argument',
+      `"${id}" is not a Hub model id; it should look like owner/name (for example Xenova/gpt2).`,
+    );
   }
   return join(resolve(destRoot), owner, name);
 }

@@ -23,7 +23,10 @@ export interface Platform {
 /** Devices to try, in order, for a requested device on a platform. Always ends with 'cpu'. */
 export function deviceCandidates(requested: LocalDevice, p: Platform): ConcreteDevice[] {
   if (!LOCAL_DEVICES.includes(requested)) {
-    throw new SemanticFlowError('bad-argument', `Unknown device "${requested}". Should be one of: ${LOCAL_DEVICES.join(', ')}.`);
+    throw new SemanticFlowError(
+      'bad-argument',
+      `Unknown device "${requested}". Should be one of: ${LOCAL_DEVICES.join(', ')}.`,
+    );
   }
   if (requested !== 'auto') return requested === 'cpu' ? ['cpu'] : [requested, 'cpu'];
   if (p.platform === 'win32') return ['dml', 'webgpu', 'cpu'];
@@ -57,7 +60,13 @@ export function defaultPrecheckEnv(): PrecheckEnv {
 }
 
 /** How the devices are named in messages. */
-export const DEVICE_NAME: Record<ConcreteDevice, string> = { cpu: 'the CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'Core ML' };
+export const DEVICE_NAME: Record<ConcreteDevice, string> = {
+  cpu: 'the CPU',
+  webgpu: 'WebGPU',
+  cuda: 'CUDA',
+  dml: 'DirectML',
+  coreml: 'Core ML',
+};
 
 /** Device files a GPU driver creates on Linux: without any, a Vulkan adapter is a software renderer. */
 const GPU_DEVICE_FILES = ['/dev/dri', '/dev/nvidia0', '/dev/dxg'];
@@ -66,7 +75,11 @@ const GPU_DEVICE_FILES = ['/dev/dri', '/dev/nvidia0', '/dev/dxg'];
  * Why a device cannot work here, known without trying; null when it may work. `requested` is what the
  * user asked for: only `auto` skips a software WebGPU adapter.
  */
-export function precheckDevice(device: ConcreteDevice, env: PrecheckEnv, requested: LocalDevice = device): string | null {
+export function precheckDevice(
+  device: ConcreteDevice,
+  env: PrecheckEnv,
+  requested: LocalDevice = device,
+): string | null {
   switch (device) {
     case 'cpu':
       return null;
@@ -130,7 +143,8 @@ export async function loadWithFallback<T>(
 }
 
 /** One sentence: why `device` was not used. */
-export const notUsed = (device: ConcreteDevice, why: string): string => `${DEVICE_NAME[device]} was not used: ${why.replace(/[.\s]+$/, '')}.`;
+export const notUsed = (device: ConcreteDevice, why: string): string =>
+  `${DEVICE_NAME[device]} was not used: ${why.replace(/[.\s]+$/, '')}.`;
 
 /**
  * The readable part of an ONNX Runtime error: its first line without the C++ source location and
@@ -139,7 +153,9 @@ export const notUsed = (device: ConcreteDevice, why: string): string => `${DEVIC
  * sentences, never cut inside a word.
  */
 export function deviceErrorSummary(e: unknown): string {
-  let s = String(e instanceof Error ? e.message : e).split('\n')[0].trim();
+  let s = String(e instanceof Error ? e.message : e)
+    .split('\n')[0]
+    .trim();
   const assertion = s.lastIndexOf(' was false. ');
   if (assertion >= 0) s = s.slice(assertion + ' was false. '.length);
   s = s.replace(/^(\[[^\]]*\]\s*)*(\/?[\w./-]+\.(cc|cpp|h):\d+\s+)?/, '');

@@ -53,48 +53,109 @@ export class DeviceOps {
   /** Whole logits rows on the CPU, as float32 (the device tensor is left to the caller). */
   async logitsToCpu(logits: OrtTensor): Promise<Float32Array> {
     const info = this.model.outputs.get('logits')!;
-    const s = await this.session('logits', () => modelOf('sf_logits_to_cpu', {
-      nodes: [node('Cast', ['logits'], ['rows'], [attrInt('to', ONNX_TYPE.FLOAT)])],
-      inputs: [valueInfo(11, 'logits', elemType(info.type), symbolic(info))],
-      outputs: [valueInfo(12, 'rows', ONNX_TYPE.FLOAT, symbolic(info))],
-    }), []);
+    const s = await this.session(
+      'logits',
+      () =>
+        modelOf('sf_logits_to_cpu', {
+          nodes: [node('Cast', ['logits'], ['rows'], [attrInt('to', ONNX_TYPE.FLOAT)])],
+          inputs: [valueInfo(11, 'logits', elemType(info.type), symbolic(info))],
+          outputs: [valueInfo(12, 'rows', ONNX_TYPE.FLOAT, symbolic(info))],
+        }),
+      [],
+    );
     return (await s.run({ logits }, ['rows'])).rows.data as Float32Array;
   }
 
   /** zp, zq, s, d_p[t], d_q[t] for each pair of rows (pairGraph.ts), on the device. */
-  async comparePairs(p: OrtTensor, q: OrtTensor, pRows: number[], qRows: number[], targets: number[]): Promise<PairOutputs> {
+  async comparePairs(
+    p: OrtTensor,
+    q: OrtTensor,
+    pRows: number[],
+    qRows: number[],
+    targets: number[],
+  ): Promise<PairOutputs> {
     const info = this.model.outputs.get('logits')!;
-    const s = await this.session('pairs', () => pairGraph(info.type === 'float16' ? 'float16' : 'float32', p.dims[2]), []);
-    const out = await s.run({ p, q, p_rows: int64Vector(pRows), q_rows: int64Vector(qRows), targets: int64Vector(targets) }, [...PAIR_OUTPUTS]);
+    const s = await this.session(
+      'pairs',
+      () => pairGraph(info.type === 'float16' ? 'float16' : 'float32', p.dims[2]),
+      [],
+    );
+    const out = await s.run(
+      { p, q, p_rows: int64Vector(pRows), q_rows: int64Vector(qRows), targets: int64Vector(targets) },
+      [...PAIR_OUTPUTS],
+    );
     return Object.fromEntries(PAIR_OUTPUTS.map((n) => [n, out[n].data as Float32Array])) as PairOutputs;
   }
 
-  private cacheGraph(key: string, extra: Uint8Array, op: (past: string) => Uint8Array, pastNames: string[], prelude: Uint8Array[] = []): Promise<OrtSession> {
-    return this.session(key, () => modelOf(`sf_kv_${key}`, {
-      nodes: [...prelude, ...pastNames.map(op)],
-      inputs: [extra, ...pastNames.map((n) => valueInfo(11, n, elemType(this.model.inputs.get(n)!.type), symbolic(this.model.inputs.get(n)!)))],
-      outputs: pastNames.map((n) => valueInfo(12, `${n}.out`, elemType(this.model.inputs.get(n)!.type), symbolic(this.model.inputs.get(n)!))),
-    }), pastNames.map((n) => `${n}.out`));
+  private cacheGraph(
+    key: string,
+    extra: Uint8Array,
+    op: (past: string) => Uint8Array,
+    pastNames: string[],
+    prelude: Uint8Array[] = [],
+  ): Promise<OrtSession> {
+    return this.session(
+      key,
+      () =>
+        modelOf(`sf_kv_${key}`, {
+          nodes: [...prelude, ...pastNames.map(op)],
+          inputs: [
+            extra,
+            ...pastNames.map((n) =>
+              valueInfo(11, n, elemType(this.model.inputs.get(n)!.type), symbolic(this.model.inputs.get(n)!)),
+            ),
+          ],
+          outputs: pastNames.map((n) =>
+            valueInfo(12, `${n}.out`, elemType(this.model.inputs.get(n)!.type), symbolic(this.model.inputs.get(n)!)),
+          ),
+        }),
+      pastNames.map((n) => `${n}.out`),
+    );
   }
 
-  private async runOnCache(s: OrtSession, c: OnnxKvCache, extra: Record<string, OrtTensor>, length: number, batch: number): Promise<OnnxKvCache> {
+  private async runOnCache(
+    s: OrtSession,
+    c: OnnxKvCache,
+    extra: Record<string, OrtTensor>,
+    length: number,
+    batch: number,
+  ): Promise<OnnxKvCache> {
     const names = Object.keys(c.tensors);
-    const out = await s.run({ ...extra, ...c.tensors }, names.map((n) => `${n}.out`));
-    return new OnnxKvCache(length, batch, Object.fromEntries(names.map((n) => [n, out[`${n}.out`]])), (t) => this.ledger.release(t));
+    const out = await s.run(
+      { ...extra, ...c.tensors },
+      names.map((n) => `${n}.out`),
+    );
+    return new OnnxKvCache(length, batch, Object.fromEntries(names.map((n) => [n, out[`${n}.out`]])), (t) =>
+      this.ledger.release(t),
+    );
   }
 
   /** A new device cache of the first `length` positions (axis 2). */
   async sliceCache(c: OnnxKvCache, length: number): Promise<OnnxKvCache> {
     const names = Object.keys(c.tensors);
-    const prelude = [node('Constant', [], ['sf_zero'], [attrInts('value_ints', [0])]), node('Constant', [], ['sf_axis'], [attrInts('value_ints', [2])])];
-    const s = await this.cacheGraph('slice', valueInfo(11, 'sf_end', ONNX_TYPE.INT64, [1]), (n) => node('Slice', [n, 'sf_zero', 'sf_end', 'sf_axis'], [`${n}.out`]), names, prelude);
+    const prelude = [
+      node('Constant', [], ['sf_zero'], [attrInts('value_ints', [0])]),
+      node('Constant', [], ['sf_axis'], [attrInts('value_ints', [2])]),
+    ];
+    const s = await this.cacheGraph(
+      'slice',
+      valueInfo(11, 'sf_end', ONNX_TYPE.INT64, [1]),
+      (n) => node('Slice', [n, 'sf_zero', 'sf_end', 'sf_axis'], [`${n}.out`]),
+      names,
+      prelude,
+    );
     return this.runOnCache(s, c, { sf_end: int64Vector([length]) }, length, c.batch);
   }
 
   /** A batch-1 device cache repeated `batch` times. */
   async tileCache(c: OnnxKvCache, batch: number): Promise<OnnxKvCache> {
     if (c.batch !== 1) throw new Error('tileCache expects a batch-1 cache');
-    const s = await this.cacheGraph('tile', valueInfo(11, 'sf_repeats', ONNX_TYPE.INT64, [4]), (n) => node('Tile', [n, 'sf_repeats'], [`${n}.out`]), Object.keys(c.tensors));
+    const s = await this.cacheGraph(
+      'tile',
+      valueInfo(11, 'sf_repeats', ONNX_TYPE.INT64, [4]),
+      (n) => node('Tile', [n, 'sf_repeats'], [`${n}.out`]),
+      Object.keys(c.tensors),
+    );
     return this.runOnCache(s, c, { sf_repeats: int64Vector([batch, 1, 1, 1]) }, c.length, batch);
   }
 

@@ -15,7 +15,16 @@
  * two levels of a few hundred terms each keep the error near 1e-6.
  * The model's own nodes are untouched, so `logits` and `present.*` stay available as outputs.
  */
-import { ONNX_TYPE as ONNX, SUM_GROUP as GROUP, attrFloat, attrInt, attrInts, node, reductions, valueInfo } from './onnxGraph';
+import {
+  ONNX_TYPE as ONNX,
+  SUM_GROUP as GROUP,
+  attrFloat,
+  attrInt,
+  attrInts,
+  node,
+  reductions,
+  valueInfo,
+} from './onnxGraph';
 import { concat, pbBytes, readFields, utf8String, type PbField } from './protobuf';
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
@@ -69,7 +78,8 @@ export type TopKMethod = 'direct' | 'grouped';
 
 /** TopK(sf_d, sf_k) from the groups with the largest maxima (see TopKMethod). */
 function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['reduce']): Uint8Array[] {
-  const I = SCORER_INPUTS, O = SCORER_OUTPUTS;
+  const I = SCORER_INPUTS,
+    O = SCORER_OUTPUTS;
   const groups = Math.ceil(vocabSize / GROUP);
   const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const topK = (input: string, k: string, values: string, indices: string) =>
@@ -82,14 +92,22 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
     topK('sf_group_max', 'sf_kg', 'sf_top_group_max', 'sf_top_groups_ranked'),
     // In vocabulary order, so that equal values come out lowest id first, as from the direct TopK.
     node('Cast', ['sf_top_groups_ranked'], ['sf_top_groups_f'], [attrInt('to', ONNX.FLOAT)]),
-    node('TopK', ['sf_top_groups_f', 'sf_kg'], ['sf_top_groups_sorted', 'sf_top_groups_order'], [attrInt('axis', -1), attrInt('largest', 0), attrInt('sorted', 1)]),
+    node(
+      'TopK',
+      ['sf_top_groups_f', 'sf_kg'],
+      ['sf_top_groups_sorted', 'sf_top_groups_order'],
+      [attrInt('axis', -1), attrInt('largest', 0), attrInt('sorted', 1)],
+    ),
     node('Cast', ['sf_top_groups_sorted'], ['sf_top_groups'], [attrInt('to', ONNX.INT64)]),
     node('Unsqueeze', ['sf_top_groups', 'sf_axis_last'], ['sf_top_groups4']),
     constInts('sf_group_zeros', new Array<number>(GROUP).fill(0)),
     node('Add', ['sf_top_groups4', 'sf_group_zeros'], ['sf_candidate_groups']),
     node('GatherElements', ['sf_dg', 'sf_candidate_groups'], ['sf_candidates4'], [attrInt('axis', 2)]),
     constInts('sf_group_size', [GROUP]),
-    constInts('sf_group_offsets', Array.from({ length: GROUP }, (_, i) => i)),
+    constInts(
+      'sf_group_offsets',
+      Array.from({ length: GROUP }, (_, i) => i),
+    ),
     node('Mul', ['sf_top_groups4', 'sf_group_size'], ['sf_group_starts']),
     node('Add', ['sf_group_starts', 'sf_group_offsets'], ['sf_candidate_ids4']),
     constInts('sf_flat_last', [0, 0, -1]),
@@ -104,8 +122,10 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
 export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMethod = 'direct'): Uint8Array {
   const { opset, logitsElemType } = graphFacts(model);
   if (opset < 13) throw new Error(`opset ${opset} is older than 13`);
-  if (logitsElemType !== ONNX.FLOAT && logitsElemType !== ONNX.FLOAT16) throw new Error('the model has no float logits output');
-  const I = SCORER_INPUTS, O = SCORER_OUTPUTS;
+  if (logitsElemType !== ONNX.FLOAT && logitsElemType !== ONNX.FLOAT16)
+    throw new Error('the model has no float logits output');
+  const I = SCORER_INPUTS,
+    O = SCORER_OUTPUTS;
   const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const { reduce, groupSum: grouped } = reductions(opset);
   const groupSum = (input: string, output: string) => grouped(input, output, 'sf_groups');
@@ -114,8 +134,14 @@ export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMetho
     constInts('sf_axis_seq', [1]),
     constInts('sf_end', [2 ** 62]),
     // float32 logits are sliced as they are (an Identity would be one more pass over [rows × vocab]).
-    ...(logitsElemType === ONNX.FLOAT16 ? [node('Cast', ['logits'], ['sf_logits32'], [attrInt('to', ONNX.FLOAT)])] : []),
-    node('Slice', [logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits', I.firstRow, 'sf_end', 'sf_axis_seq'], ['sf_sliced']),
+    ...(logitsElemType === ONNX.FLOAT16
+      ? [node('Cast', ['logits'], ['sf_logits32'], [attrInt('to', ONNX.FLOAT)])]
+      : []),
+    node(
+      'Slice',
+      [logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits', I.firstRow, 'sf_end', 'sf_axis_seq'],
+      ['sf_sliced'],
+    ),
     constInts('sf_pads', [0, 0, 0, 0, 0, (GROUP - (vocabSize % GROUP)) % GROUP]),
     node('Constant', [], ['sf_pad_value'], [attrFloat('value_float', -1e30)]),
     node('Pad', ['sf_sliced', 'sf_pads', 'sf_pad_value'], ['sf_rows']),
@@ -136,7 +162,14 @@ export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMetho
     reduce('ReduceSum', 'sf_greater_f', O.rank, 0),
     ...(topK === 'grouped'
       ? groupedTopK(vocabSize, reduce)
-      : [node('TopK', ['sf_d', I.k], [O.topkD, O.topkIds], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)])]),
+      : [
+          node(
+            'TopK',
+            ['sf_d', I.k],
+            [O.topkD, O.topkIds],
+            [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)],
+          ),
+        ]),
   ];
   const inputs = [
     valueInfo(11, I.targets, ONNX.INT64, ['batch_size', 'sf_rows']),
@@ -145,7 +178,11 @@ export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMetho
   ];
   const rowsOut = (name: string) => valueInfo(12, name, ONNX.FLOAT, ['batch_size', 'sf_rows']);
   const outputs = [
-    rowsOut(O.z), rowsOut(O.s1), rowsOut(O.s2), rowsOut(O.targetD), rowsOut(O.rank),
+    rowsOut(O.z),
+    rowsOut(O.s1),
+    rowsOut(O.s2),
+    rowsOut(O.targetD),
+    rowsOut(O.rank),
     valueInfo(12, O.topkD, ONNX.FLOAT, ['batch_size', 'sf_rows', 'sf_k']),
     valueInfo(12, O.topkIds, ONNX.INT64, ['batch_size', 'sf_rows', 'sf_k']),
   ];

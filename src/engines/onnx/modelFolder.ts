@@ -60,16 +60,23 @@ function readJson(file: string, what: string, dir: string): Record<string, unkno
 export function inspectModelFolder(dirIn: string, dtype: Dtype, options: InspectOptions = {}): ModelFolder {
   const dir = resolve(dirIn);
   if (!existsSync(dir)) throw new SemanticFlowError('model-not-found', `Model folder not found: ${dir}.`);
-  if (!statSync(dir).isDirectory()) throw new SemanticFlowError('model-not-found', `${dir} is not a folder; a model folder holds config.json, tokenizer.json and onnx/model*.onnx.`);
+  if (!statSync(dir).isDirectory())
+    throw new SemanticFlowError(
+      'model-not-found',
+      `${dir} is not a folder; a model folder holds config.json, tokenizer.json and onnx/model*.onnx.`,
+    );
   const config = readJson(join(dir, 'config.json'), 'config.json', dir);
   const tokenizerJson = readJson(join(dir, 'tokenizer.json'), 'tokenizer.json', dir);
-  const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json', dir) : {};
+  const tokenizerConfig = existsSync(join(dir, 'tokenizer_config.json'))
+    ? readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json', dir)
+    : {};
   if (!(dtype in DTYPE_SUFFIX)) {
     throw new SemanticFlowError('bad-argument', `Unknown dtype "${dtype}". Should be one of: ${DTYPES.join(', ')}.`);
   }
   const stem = options.fileStem ?? `model${DTYPE_SUFFIX[dtype]}`;
   const onnxFile = join(dir, 'onnx', `${stem}.onnx`);
-  if (options.fileStem && !existsSync(onnxFile)) throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no onnx/${stem}.onnx.`);
+  if (options.fileStem && !existsSync(onnxFile))
+    throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no onnx/${stem}.onnx.`);
   if (!existsSync(onnxFile)) {
     const have = DTYPES.filter((d) => existsSync(join(dir, 'onnx', `model${DTYPE_SUFFIX[d]}.onnx`)));
     throw new SemanticFlowError(
@@ -86,7 +93,10 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
   const total = weightFiles.reduce((n, f) => n + f.bytes, 0);
   const limit = options.maxModelBytes ?? Math.floor(totalmem() / 2);
   if (total > limit) {
-    throw new SemanticFlowError('too-large', `The model in ${dir} is ${formatBytes(total)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or dtype (q8, q4).`);
+    throw new SemanticFlowError(
+      'too-large',
+      `The model in ${dir} is ${formatBytes(total)}, more than the ${formatBytes(limit)} this machine can load safely; choose a smaller model or dtype (q8, q4).`,
+    );
   }
   checkOnnxHeader(onnxFile, onnxBytes);
   let signature: OnnxSignature, weightless: Uint8Array;
@@ -107,16 +117,31 @@ export function inspectModelFolder(dirIn: string, dtype: Dtype, options: Inspect
   }
   const logits = signature.outputs.find((o) => o.name === 'logits');
   if (!logits) {
-    throw new SemanticFlowError('unsupported-model', `The ONNX model in ${dir} has no "logits" output (its outputs: ${signature.outputs.map((o) => o.name).join(', ')}); it is not a causal LM export.`);
+    throw new SemanticFlowError(
+      'unsupported-model',
+      `The ONNX model in ${dir} has no "logits" output (its outputs: ${signature.outputs.map((o) => o.name).join(', ')}); it is not a causal LM export.`,
+    );
   }
   const last = logits.dims[logits.dims.length - 1];
-  return { dir, config, tokenizerJson, tokenizerConfig, onnxFile, onnxBytes, signature, weightless, weightFiles, outputVocab: typeof last === 'number' && last > 0 ? last : null };
+  return {
+    dir,
+    config,
+    tokenizerJson,
+    tokenizerConfig,
+    onnxFile,
+    onnxBytes,
+    signature,
+    weightless,
+    weightFiles,
+    outputVocab: typeof last === 'number' && last > 0 ? last : null,
+  };
 }
 
 // An ONNX ModelProto starts with field 1 (ir_version, varint): byte 0x08. Catches empty, truncated-to-zero
 // and non-ONNX files before ONNX Runtime reports a less readable protobuf error.
 function checkOnnxHeader(file: string, size: number): void {
-  if (size < 16) throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (only ${size} bytes).`);
+  if (size < 16)
+    throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (only ${size} bytes).`);
   const fd = openSync(file, 'r');
   const head = Buffer.alloc(2);
   try {
@@ -124,7 +149,8 @@ function checkOnnxHeader(file: string, size: number): void {
   } finally {
     closeSync(fd);
   }
-  if (head[0] !== 0x08) throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (unexpected header).`);
+  if (head[0] !== 0x08)
+    throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (unexpected header).`);
 }
 
 /** Context window from a config (GPT-2 n_positions, Llama max_position_embeddings). */

@@ -36,7 +36,11 @@ function variantBytes(onnxDir: string, base: string, names: string[]): number {
 /** Every onnx/model*.onnx of `dir`, smallest first (ascending rate); ties by name. */
 export function modelVariants(dir: string): ModelVariant[] {
   const onnxDir = join(dir, 'onnx');
-  if (!existsSync(onnxDir)) throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no onnx/ folder, so it has no variants to compare.`);
+  if (!existsSync(onnxDir))
+    throw new SemanticFlowError(
+      'model-not-found',
+      `The model folder ${dir} has no onnx/ folder, so it has no variants to compare.`,
+    );
   const names = readdirSync(onnxDir);
   return names
     .filter((f) => /^model.*\.onnx$/.test(f))
@@ -44,7 +48,13 @@ export function modelVariants(dir: string): ModelVariant[] {
       const stem = f.slice(0, -'.onnx'.length);
       const suffix = stem.slice('model'.length);
       const dtype = DTYPE_OF_SUFFIX.get(suffix) ?? null;
-      return { name: dtype ?? suffix.replace(/^[_.-]/, ''), file: `onnx/${f}`, bytes: variantBytes(onnxDir, f, names), dtype, stem };
+      return {
+        name: dtype ?? suffix.replace(/^[_.-]/, ''),
+        file: `onnx/${f}`,
+        bytes: variantBytes(onnxDir, f, names),
+        dtype,
+        stem,
+      };
     })
     .sort((a, b) => a.bytes - b.bytes || a.name.localeCompare(b.name));
 }
@@ -54,13 +64,16 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16, 17, 18, 19, 20]);
 
 /** Product of a TensorProto's or SparseTensorProto's dims (repeated int64, packed or not); 0 for a scalar. */
 function dimsProduct(fields: ReturnType<typeof readFields>, dimsField: number): number {
-  const dims = fields.filter((x) => x.field === dimsField).flatMap((f) => (f.varint !== undefined ? [Number(f.varint)] : readPackedVarints(f.bytes!)));
+  const dims = fields
+    .filter((x) => x.field === dimsField)
+    .flatMap((f) => (f.varint !== undefined ? [Number(f.varint)] : readPackedVarints(f.bytes!)));
   return dims.length === 0 ? 0 : dims.reduce((a, d) => a * d, 1);
 }
 
 function readPackedVarints(bytes: Uint8Array): number[] {
   const out: number[] = [];
-  let v = 0, scale = 1;
+  let v = 0,
+    scale = 1;
   for (const b of bytes) {
     v += (b & 0x7f) * scale;
     if (b < 0x80) {
@@ -99,7 +112,10 @@ export function parameterCount(model: Uint8Array): number {
 export function referenceParameters(dir: string): number {
   const file = join(dir, 'onnx', 'model.onnx');
   if (!existsSync(file)) {
-    throw new SemanticFlowError('model-not-found', `The model folder ${dir} has no onnx/model.onnx: rate–distortion compares every variant with the fp32 model, so it needs that file.`);
+    throw new SemanticFlowError(
+      'model-not-found',
+      `The model folder ${dir} has no onnx/model.onnx: rate–distortion compares every variant with the fp32 model, so it needs that file.`,
+    );
   }
   let n: number;
   try {
@@ -107,6 +123,10 @@ export function referenceParameters(dir: string): number {
   } catch (e) {
     throw new SemanticFlowError('model-corrupt', `${file} is not a valid ONNX model (${(e as Error).message}).`);
   }
-  if (n <= 0) throw new SemanticFlowError('model-corrupt', `${file} has no floating-point initializers, so its parameters cannot be counted.`);
+  if (n <= 0)
+    throw new SemanticFlowError(
+      'model-corrupt',
+      `${file} has no floating-point initializers, so its parameters cannot be counted.`,
+    );
   return n;
 }

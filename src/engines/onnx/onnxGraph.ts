@@ -26,7 +26,13 @@ export function attrInts(name: string, vs: number[]): Uint8Array {
 
 /** A NodeProto named after its first output (prefixed `sf_`, so it never collides with a model's own). */
 export function node(op: string, inputs: string[], outputs: string[], attrs: Uint8Array[] = []): Uint8Array {
-  return pbMessage(1, [...inputs.map((i) => pbString(1, i)), ...outputs.map((o) => pbString(2, o)), pbString(3, `sf_${outputs[0]}`), pbString(4, op), ...attrs]);
+  return pbMessage(1, [
+    ...inputs.map((i) => pbString(1, i)),
+    ...outputs.map((o) => pbString(2, o)),
+    pbString(3, `sf_${outputs[0]}`),
+    pbString(4, op),
+    ...attrs,
+  ]);
 }
 
 /** A graph input (field 11) or output (field 12) with its element type and shape. */
@@ -59,7 +65,11 @@ export function reductions(opset: number) {
 }
 
 /** A ModelProto of one graph in the default domain at `opset`. */
-export function modelOf(name: string, parts: { nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] }, opset = 17): Uint8Array {
+export function modelOf(
+  name: string,
+  parts: { nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] },
+  opset = 17,
+): Uint8Array {
   const graph = concat([...parts.nodes, pbString(2, name), ...parts.inputs, ...parts.outputs]);
   return concat([pbVarint(1, IR_VERSION), pbBytes(7, graph), pbMessage(8, [pbString(1, ''), pbVarint(2, opset)])]);
 }

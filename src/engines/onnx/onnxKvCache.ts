@@ -26,12 +26,24 @@ export class OnnxKvCache implements KvCache {
 }
 
 /** The `present.*` outputs of a run as the cache of its `length` positions. */
-export function cacheFromPresents(out: Record<string, OrtTensor>, presentNames: readonly string[], length: number, batch: number, release: (t: OrtTensor) => void): OnnxKvCache {
-  return new OnnxKvCache(length, batch, Object.fromEntries(presentNames.map((n) => [n.replace('present', 'past_key_values'), out[n]])), release);
+export function cacheFromPresents(
+  out: Record<string, OrtTensor>,
+  presentNames: readonly string[],
+  length: number,
+  batch: number,
+  release: (t: OrtTensor) => void,
+): OnnxKvCache {
+  return new OnnxKvCache(
+    length,
+    batch,
+    Object.fromEntries(presentNames.map((n) => [n.replace('present', 'past_key_values'), out[n]])),
+    release,
+  );
 }
 
 type FloatArray = Float32Array | Uint16Array;
-const floatTensor = (t: OrtTensor, data: FloatArray, dims: readonly number[]) => tensorOf(t.type as 'float32' | 'float16', data, dims);
+const floatTensor = (t: OrtTensor, data: FloatArray, dims: readonly number[]) =>
+  tensorOf(t.type as 'float32' | 'float16', data, dims);
 
 /** A batch-1 CPU cache repeated `batch` times. */
 export function tileCacheOnCpu(c: OnnxKvCache, batch: number): OnnxKvCache {
@@ -62,5 +74,6 @@ export function sliceCacheOnCpu(c: OnnxKvCache, length: number): OnnxKvCache {
 
 /** Checks a slice request against the cache. */
 export function checkSlice(c: KvCache, length: number): void {
-  if (length < 0 || length > c.length) throw new Error(`sliceCache: ${length} positions of a ${c.length}-position cache`);
+  if (length < 0 || length > c.length)
+    throw new Error(`sliceCache: ${length} positions of a ${c.length}-position cache`);
 }

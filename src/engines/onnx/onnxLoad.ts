@@ -8,7 +8,14 @@
 import { dirname } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype, ModelInfo } from '../../core/result';
-import { defaultPrecheckEnv, deviceErrorSummary, loadWithFallback, type ConcreteDevice, type LocalDevice, type PrecheckEnv } from './deviceFallback';
+import {
+  defaultPrecheckEnv,
+  deviceErrorSummary,
+  loadWithFallback,
+  type ConcreteDevice,
+  type LocalDevice,
+  type PrecheckEnv,
+} from './deviceFallback';
 import { DeviceOps } from './deviceOps';
 import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
 import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
@@ -62,7 +69,10 @@ function classifyLoadError(e: unknown, dir: string): Error {
   if (e instanceof SemanticFlowError) return e;
   const msg = String(e instanceof Error ? e.message : e);
   if (/protobuf|Load model|INVALID_GRAPH|invalid model|Failed to load model|ONNX format/i.test(msg)) {
-    return new SemanticFlowError('model-corrupt', `The ONNX model in ${dir} could not be loaded: it is corrupt or not an ONNX model (${msg.split('\n')[0].slice(0, 200)}).`);
+    return new SemanticFlowError(
+      'model-corrupt',
+      `The ONNX model in ${dir} could not be loaded: it is corrupt or not an ONNX model (${msg.split('\n')[0].slice(0, 200)}).`,
+    );
   }
   return e instanceof Error ? e : new Error(msg);
 }
@@ -73,11 +83,14 @@ function classifyLoadError(e: unknown, dir: string): Error {
  */
 function outputLocations(folder: ModelFolder, fused: boolean): Record<string, OutputLocation> {
   const names = [...folder.signature.outputs.map((o) => o.name), ...(fused ? Object.values(SCORER_OUTPUTS) : [])];
-  return Object.fromEntries(names.map((n) => [n, n.startsWith('present') || (fused && n === 'logits') ? 'gpu-buffer' : 'cpu']));
+  return Object.fromEntries(
+    names.map((n) => [n, n.startsWith('present') || (fused && n === 'logits') ? 'gpu-buffer' : 'cpu']),
+  );
 }
 
 function vocabSizeOf(folder: ModelFolder, tok: TokenizerInfo): number {
-  const vocabSize = folder.outputVocab ?? (typeof folder.config.vocab_size === 'number' ? folder.config.vocab_size : tok.vocab.length);
+  const vocabSize =
+    folder.outputVocab ?? (typeof folder.config.vocab_size === 'number' ? folder.config.vocab_size : tok.vocab.length);
   if (tok.vocab.length > vocabSize || vocabSize - tok.vocab.length > VOCAB_PADDING_ALLOWANCE) {
     throw new SemanticFlowError(
       'tokenizer-mismatch',
@@ -106,11 +119,24 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const weightBytes = folder.weightFiles.reduce((n, f) => n + f.bytes, 0);
   if (o.onProgress && weightBytes >= (o.prereadMinBytes ?? PREREAD_MIN_BYTES)) {
     const onProgress = o.onProgress;
-    await prereadWeights(folder.weightFiles.map((f) => f.path), folder.weightFiles.map((f) => f.bytes), (p) => onProgress({ step: 'read', ...p }));
+    await prereadWeights(
+      folder.weightFiles.map((f) => f.path),
+      folder.weightFiles.map((f) => f.bytes),
+      (p) => onProgress({ step: 'read', ...p }),
+    );
   }
   const ledger = new DeviceTensorLedger();
   const create = async (model: Uint8Array, device: ConcreteDevice, fused: boolean): Promise<OrtSession> => {
-    const session = await OrtSession.create(model, { device, threads: o.threads, externalDataDir: dirname(folder.onnxFile), outputLocations: outputLocations(folder, fused) }, ledger);
+    const session = await OrtSession.create(
+      model,
+      {
+        device,
+        threads: o.threads,
+        externalDataDir: dirname(folder.onnxFile),
+        outputLocations: outputLocations(folder, fused),
+      },
+      ledger,
+    );
     return checked(o.onSession ? o.onSession(session) : session);
   };
   /** A GPU session is used only after one pass on it works (selfCheck.ts). */
@@ -168,6 +194,16 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     kvCache: [...session.inputs.keys()].some((n) => n.startsWith('past_key_values.')),
     measureKernel: session.outputs.has(SCORER_OUTPUTS.z) ? 'onnx' : 'js',
   };
-  const chatTemplate = typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
-  return { info, session, ledger, tokenizer, tok, textBytesPerToken: textBytesPerToken(folder.tokenizerJson, tok), chatTemplate, reopen: open };
+  const chatTemplate =
+    typeof folder.tokenizerConfig.chat_template === 'string' ? folder.tokenizerConfig.chat_template : null;
+  return {
+    info,
+    session,
+    ledger,
+    tokenizer,
+    tok,
+    textBytesPerToken: textBytesPerToken(folder.tokenizerJson, tok),
+    chatTemplate,
+    reopen: open,
+  };
 }

@@ -7,7 +7,17 @@
 import { analyzeText, type AnalyzeOptions } from '../../core/analyze';
 import { SemanticFlowError } from '../../core/errors';
 import type { AnalysisResult, ModelInfo, TokenRecord } from '../../core/result';
-import type { ForwardInput, ForwardOutput, HeldLogits, HeldPair, KvCache, MeasureRequest, MeasureRows, ScoringModel, TokenizedText } from '../../core/scoringModel';
+import type {
+  ForwardInput,
+  ForwardOutput,
+  HeldLogits,
+  HeldPair,
+  KvCache,
+  MeasureRequest,
+  MeasureRows,
+  ScoringModel,
+  TokenizedText,
+} from '../../core/scoringModel';
 import type { LanguageModel } from '../languageModel';
 import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
@@ -16,7 +26,16 @@ import { DeviceLogits, DeviceOps } from './deviceOps';
 import { type OnnxKvCache, cacheFromPresents, checkSlice, sliceCacheOnCpu, tileCacheOnCpu } from './onnxKvCache';
 import { openOnnxModel, type OnnxLoadOptions, type OpenedModel } from './onnxLoad';
 import { pairResult } from './pairGraph';
-import { emptyInput, float32Of, int64Rows, int64Vector, tensorOf, type DeviceTensorLedger, type OrtSession, type OrtTensor } from './ortSession';
+import {
+  emptyInput,
+  float32Of,
+  int64Rows,
+  int64Vector,
+  tensorOf,
+  type DeviceTensorLedger,
+  type OrtSession,
+  type OrtTensor,
+} from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';
 import { bytesOfId, displayTextOfId, spansOfIds, type TokenizerInfo } from './tokenizerInfo';
 
@@ -79,12 +98,17 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     // received (the CLI's JSON), so the redo passes on only those after them, each token once, in order.
     const onToken = options?.onToken;
     let sent = 0;
-    const once = onToken && ((t: TokenRecord) => {
-      if (t.index < sent) return;
-      sent = t.index + 1;
-      onToken(t);
-    });
-    return redoOnCpu(() => analyzeText(text, this, { ...options, onToken: once }), () => options?.prefixCache?.dispose());
+    const once =
+      onToken &&
+      ((t: TokenRecord) => {
+        if (t.index < sent) return;
+        sent = t.index + 1;
+        onToken(t);
+      });
+    return redoOnCpu(
+      () => analyzeText(text, this, { ...options, onToken: once }),
+      () => options?.prefixCache?.dispose(),
+    );
   }
 
   /**
@@ -100,7 +124,12 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     await this.session.dispose();
     this.use(cpu);
     const moved = `${DEVICE_NAME[from]} failed during an analysis (${reason.replace(/[.\s]+$/, '')}); it was redone on the CPU, which runs this model from now on.`;
-    this.modelInfo = { ...this.modelInfo, device: 'cpu', measureKernel: this.fused ? 'onnx' : 'js', fallbackReason: [this.modelInfo.fallbackReason, moved].filter(Boolean).join(' ') };
+    this.modelInfo = {
+      ...this.modelInfo,
+      device: 'cpu',
+      measureKernel: this.fused ? 'onnx' : 'js',
+      fallbackReason: [this.modelInfo.fallbackReason, moved].filter(Boolean).join(' '),
+    };
   }
 
   /** Runs GPU work; its errors become DeviceFailures that move the model to the CPU (deviceFailure.ts). */
@@ -141,18 +170,28 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   applyChatTemplate(messages: ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
     if (!this.chatTemplate) {
-      throw new SemanticFlowError('unsupported-model', `The model ${this.info.id} has no chat template in tokenizer_config.json.`);
+      throw new SemanticFlowError(
+        'unsupported-model',
+        `The model ${this.info.id} has no chat template in tokenizer_config.json.`,
+      );
     }
     return this.tokenizer.applyChatTemplate(messages, options.addGenerationPrompt ?? false);
   }
 
   /** Feeds for a pass; the scorer inputs get the cheapest valid values unless `measures` is given. */
-  private feeds(input: ForwardInput, measures?: MeasureRequest): { feeds: Record<string, OrtTensor>; P: number; S: number; B: number } {
-    const B = input.inputIds.length, S = input.inputIds[0].length;
+  private feeds(
+    input: ForwardInput,
+    measures?: MeasureRequest,
+  ): { feeds: Record<string, OrtTensor>; P: number; S: number; B: number } {
+    const B = input.inputIds.length,
+      S = input.inputIds[0].length;
     const past = input.past as OnnxKvCache | null | undefined;
     const P = past?.length ?? 0;
     if (past && this.pastNames.length === 0) {
-      throw new SemanticFlowError('unsupported-model', `The model ${this.info.id} was exported without past_key_values, so it cannot reuse a KV cache.`);
+      throw new SemanticFlowError(
+        'unsupported-model',
+        `The model ${this.info.id} was exported without past_key_values, so it cannot reuse a KV cache.`,
+      );
     }
     if (past && past.batch !== B) throw new Error(`KV cache batch ${past.batch} does not match input batch ${B}.`);
     const feeds: Record<string, OrtTensor> = {
@@ -160,7 +199,9 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       attention_mask: int64Rows(input.attentionMask ?? input.inputIds.map(() => new Array(P + S).fill(1))),
     };
     if (this.session.has('position_ids')) {
-      feeds.position_ids = int64Rows(input.positionIds ?? input.inputIds.map(() => Array.from({ length: S }, (_, i) => P + i)));
+      feeds.position_ids = int64Rows(
+        input.positionIds ?? input.inputIds.map(() => Array.from({ length: S }, (_, i) => P + i)),
+      );
     }
     if (past) Object.assign(feeds, past.tensors);
     else for (const n of this.pastNames) feeds[n] = emptyInput(this.session.inputs.get(n)!, B);
@@ -168,7 +209,8 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       // Without a measure request the scorer still runs (ONNX Runtime does not prune it), so it gets
       // the cheapest valid work: the last row only. Never an empty slice: some kernels fault on it.
       const m = measures ?? { firstRow: S - 1, targets: input.inputIds.map(() => [0]), topK: 1 };
-      if (m.firstRow >= S || m.targets[0].length !== S - m.firstRow) throw new Error('forwardMeasures: firstRow/targets do not match the input');
+      if (m.firstRow >= S || m.targets[0].length !== S - m.firstRow)
+        throw new Error('forwardMeasures: firstRow/targets do not match the input');
       feeds[SCORER_INPUTS.firstRow] = int64Vector([m.firstRow]);
       feeds[SCORER_INPUTS.targets] = int64Rows(m.targets);
       feeds[SCORER_INPUTS.k] = int64Vector([Math.min(Math.max(1, m.topK), this.info.vocabSize)]);
@@ -177,8 +219,14 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   /** The pass's cache when it is to be kept; otherwise its present tensors are released. */
-  private cacheFrom(out: Record<string, OrtTensor>, keep: boolean | undefined, length: number, batch: number): OnnxKvCache | null {
-    if (keep && this.presentNames.length > 0) return cacheFromPresents(out, this.presentNames, length, batch, this.release);
+  private cacheFrom(
+    out: Record<string, OrtTensor>,
+    keep: boolean | undefined,
+    length: number,
+    batch: number,
+  ): OnnxKvCache | null {
+    if (keep && this.presentNames.length > 0)
+      return cacheFromPresents(out, this.presentNames, length, batch, this.release);
     for (const n of this.presentNames) if (out[n]) this.release(out[n]);
     return null;
   }
@@ -193,7 +241,11 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     want: { logits: boolean; measures: boolean; presents: boolean; hold?: boolean },
   ): Promise<{ out: Record<string, OrtTensor>; logits: Float32Array | null; held?: DeviceLogits }> {
     if (!this.device) {
-      const fetches = [...(want.logits ? ['logits'] : []), ...(want.measures ? MEASURE_FETCHES : []), ...(want.presents ? this.presentNames : [])];
+      const fetches = [
+        ...(want.logits ? ['logits'] : []),
+        ...(want.measures ? MEASURE_FETCHES : []),
+        ...(want.presents ? this.presentNames : []),
+      ];
       const out = await this.session.run(feeds, fetches.length ? fetches : ['logits']);
       const logits = want.logits ? float32Of(out.logits) : null;
       if (!want.logits) this.release(out.logits);
@@ -221,17 +273,33 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     const V = this.info.vocabSize;
     const wantLogits = input.wantLogits !== false;
     const into = wantLogits ? input.logitsInto : undefined;
-    if (into && into.length !== B * S * V) throw new Error(`forward: logitsInto holds ${into.length} floats, the pass gives ${B * S * V}`);
+    if (into && into.length !== B * S * V)
+      throw new Error(`forward: logitsInto holds ${into.length} floats, the pass gives ${B * S * V}`);
     if (into && !this.device && this.session.outputs.get('logits')?.type === 'float32') {
       // ONNX Runtime writes the logits straight into the caller's buffer.
       const presents = input.keepCache ? this.presentNames : [];
-      const out = await this.session.runInto(feeds, { logits: tensorOf('float32', into, [B, S, V]), ...Object.fromEntries(presents.map((n) => [n, null])) });
+      const out = await this.session.runInto(feeds, {
+        logits: tensorOf('float32', into, [B, S, V]),
+        ...Object.fromEntries(presents.map((n) => [n, null])),
+      });
       return { logits: into, batch: B, seq: S, vocab: V, cache: this.cacheFrom(out, input.keepCache, P + S, B) };
     }
-    const { out, logits, held } = await this.pass(feeds, { logits: wantLogits, measures: false, presents: !!input.keepCache, hold: input.holdLogits });
+    const { out, logits, held } = await this.pass(feeds, {
+      logits: wantLogits,
+      measures: false,
+      presents: !!input.keepCache,
+      hold: input.holdLogits,
+    });
     const cache = this.cacheFrom(out, input.keepCache, P + S, B);
     if (into && logits) into.set(logits);
-    return { logits: into ?? logits ?? new Float32Array(0), batch: B, seq: S, vocab: V, cache, ...(held ? { held } : {}) };
+    return {
+      logits: into ?? logits ?? new Float32Array(0),
+      batch: B,
+      seq: S,
+      vocab: V,
+      cache,
+      ...(held ? { held } : {}),
+    };
   }
 
   /** Present only when the model was fused (core checks for it). */
@@ -241,15 +309,27 @@ export class OnnxModel implements LanguageModel, ScoringModel {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
     const { feeds, P, S, B } = this.feeds(request, request);
     const O = SCORER_OUTPUTS;
-    const { out, held } = await this.pass(feeds, { logits: false, measures: true, presents: !!request.keepCache, hold: request.holdLogits });
-    const z = out[O.z].data as Float32Array, s1 = out[O.s1].data as Float32Array, s2 = out[O.s2].data as Float32Array;
-    const targetD = out[O.targetD].data as Float32Array, topkD = out[O.topkD].data as Float32Array;
-    const n = z.length, k = out[O.topkD].dims[2];
-    const targetLogProb = new Float32Array(n), negEntropy = new Float32Array(n), secondMoment = new Float32Array(n);
+    const { out, held } = await this.pass(feeds, {
+      logits: false,
+      measures: true,
+      presents: !!request.keepCache,
+      hold: request.holdLogits,
+    });
+    const z = out[O.z].data as Float32Array,
+      s1 = out[O.s1].data as Float32Array,
+      s2 = out[O.s2].data as Float32Array;
+    const targetD = out[O.targetD].data as Float32Array,
+      topkD = out[O.topkD].data as Float32Array;
+    const n = z.length,
+      k = out[O.topkD].dims[2];
+    const targetLogProb = new Float32Array(n),
+      negEntropy = new Float32Array(n),
+      secondMoment = new Float32Array(n);
     const topkLogProb = new Float32Array(topkD.length);
     for (let i = 0; i < n; i++) {
       // float64 from here on: ln p = d − ln z
-      const lz = Math.log(z[i]), m1 = s1[i] / z[i];
+      const lz = Math.log(z[i]),
+        m1 = s1[i] / z[i];
       targetLogProb[i] = targetD[i] - lz;
       negEntropy[i] = m1 - lz;
       secondMoment[i] = s2[i] / z[i] - 2 * lz * m1 + lz * lz;
@@ -273,7 +353,11 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   /** Present only on a GPU (core checks for it): pairs of held rows compared there (pairGraph.ts). */
   compareHeld?: (pairs: HeldPair[], signal?: AbortSignal) => Promise<{ logRatioBits: number; klBits: number }[]>;
 
-  private async compareOnDevice(device: DeviceOps, pairs: HeldPair[], signal?: AbortSignal): Promise<{ logRatioBits: number; klBits: number }[]> {
+  private async compareOnDevice(
+    device: DeviceOps,
+    pairs: HeldPair[],
+    signal?: AbortSignal,
+  ): Promise<{ logRatioBits: number; klBits: number }[]> {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
     const results: { logRatioBits: number; klBits: number }[] = new Array(pairs.length);
     // One run per pair of held tensors (an occluded forward against the clean chunks it needs).
@@ -289,7 +373,13 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       for (const [p, byQ] of groups) {
         for (const [q, members] of byQ) {
           const at = members.map((i) => pairs[i]);
-          const r = await device.comparePairs((p as DeviceLogits).tensor, (q as DeviceLogits).tensor, at.map((x) => x.pRow), at.map((x) => x.qRow), at.map((x) => x.target));
+          const r = await device.comparePairs(
+            (p as DeviceLogits).tensor,
+            (q as DeviceLogits).tensor,
+            at.map((x) => x.pRow),
+            at.map((x) => x.qRow),
+            at.map((x) => x.target),
+          );
           members.forEach((i, m) => {
             results[i] = pairResult(r, m);
           });
@@ -301,13 +391,17 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   async tileCache(cache: KvCache, batch: number): Promise<KvCache> {
     const device = this.device;
-    return device ? this.onDevice(() => device.tileCache(cache as OnnxKvCache, batch)) : tileCacheOnCpu(cache as OnnxKvCache, batch);
+    return device
+      ? this.onDevice(() => device.tileCache(cache as OnnxKvCache, batch))
+      : tileCacheOnCpu(cache as OnnxKvCache, batch);
   }
 
   async sliceCache(cache: KvCache, length: number): Promise<KvCache> {
     checkSlice(cache, length);
     const device = this.device;
-    return device ? this.onDevice(() => device.sliceCache(cache as OnnxKvCache, length)) : sliceCacheOnCpu(cache as OnnxKvCache, length);
+    return device
+      ? this.onDevice(() => device.sliceCache(cache as OnnxKvCache, length))
+      : sliceCacheOnCpu(cache as OnnxKvCache, length);
   }
 
   async dispose(): Promise<void> {

@@ -41,7 +41,10 @@ export function onnxSignature(model: Uint8Array): OnnxSignature {
     fields.filter((f) => f.field === 5).map((f) => utf8String(readFields(f.bytes!).find((x) => x.field === 8)?.bytes)),
   );
   return {
-    inputs: fields.filter((f) => f.field === 11).map((f) => valueInfo(f.bytes!)).filter((v) => !initializers.has(v.name)),
+    inputs: fields
+      .filter((f) => f.field === 11)
+      .map((f) => valueInfo(f.bytes!))
+      .filter((v) => !initializers.has(v.name)),
     outputs: fields.filter((f) => f.field === 12).map((f) => valueInfo(f.bytes!)),
   };
 }

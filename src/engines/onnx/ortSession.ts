@@ -68,7 +68,13 @@ export class DeviceTensorLedger {
   }
 }
 
-const EXECUTION_PROVIDER: Record<ConcreteDevice, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };
+const EXECUTION_PROVIDER: Record<ConcreteDevice, string> = {
+  cpu: 'cpu',
+  webgpu: 'webgpu',
+  cuda: 'cuda',
+  dml: 'dml',
+  coreml: 'coreml',
+};
 
 export class OrtSession {
   readonly inputs: ReadonlyMap<string, ValueInfo>;
@@ -80,7 +86,12 @@ export class OrtSession {
     private readonly ledger: DeviceTensorLedger,
   ) {
     const infos = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
-      new Map(list.map((m) => [m.name, { name: m.name, type: m.isTensor ? m.type : 'float32', shape: m.isTensor ? m.shape : [] }]));
+      new Map(
+        list.map((m) => [
+          m.name,
+          { name: m.name, type: m.isTensor ? m.type : 'float32', shape: m.isTensor ? m.shape : [] },
+        ]),
+      );
     this.inputs = infos(session.inputMetadata);
     this.outputs = infos(session.outputMetadata);
   }
@@ -91,10 +102,15 @@ export class OrtSession {
       executionProviders: [EXECUTION_PROVIDER[o.device]],
       logSeverityLevel: 3,
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      ...(o.externalDataDir ? { extra: { session: { model_external_initializers_file_folder_path: o.externalDataDir } } } : {}),
+      ...(o.externalDataDir
+        ? { extra: { session: { model_external_initializers_file_folder_path: o.externalDataDir } } }
+        : {}),
       ...(o.device !== 'cpu' && o.outputLocations ? { preferredOutputLocation: o.outputLocations } : {}),
     };
-    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, options)
+        : await ort.InferenceSession.create(model, options);
     return new OrtSession(session, o.device, ledger);
   }
 
@@ -108,7 +124,10 @@ export class OrtSession {
   }
 
   /** Runs writing `into` in place for the named CPU outputs (the rest allocated by ONNX Runtime). */
-  async runInto(feeds: Record<string, OrtTensor>, into: Record<string, OrtTensor | null>): Promise<Record<string, OrtTensor>> {
+  async runInto(
+    feeds: Record<string, OrtTensor>,
+    into: Record<string, OrtTensor | null>,
+  ): Promise<Record<string, OrtTensor>> {
     return this.account(await this.session.run(feeds, into as Record<string, OrtTensor>));
   }
 
@@ -130,21 +149,33 @@ export class OrtSession {
 }
 
 export const int64Rows = (rows: readonly (readonly number[])[]): OrtTensor => {
-  const B = rows.length, S = rows[0]?.length ?? 0;
+  const B = rows.length,
+    S = rows[0]?.length ?? 0;
   const data = new BigInt64Array(B * S);
   for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) data[b * S + s] = BigInt(rows[b][s]);
   return new ort.Tensor('int64', data, [B, S]);
 };
 
-export const int64Vector = (values: readonly number[]): OrtTensor => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [values.length]);
+export const int64Vector = (values: readonly number[]): OrtTensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    [values.length],
+  );
 
 /** A tensor of `type` with `dims`, sharing `data` (no copy). */
-export const tensorOf = (type: 'float32' | 'float16', data: Float32Array | Uint16Array, dims: readonly number[]): OrtTensor => new ort.Tensor(type, data, dims);
+export const tensorOf = (
+  type: 'float32' | 'float16',
+  data: Float32Array | Uint16Array,
+  dims: readonly number[],
+): OrtTensor => new ort.Tensor(type, data, dims);
 
 /** An empty tensor for an input such as past_key_values: `batch` rows, every symbolic dimension 0. */
 export function emptyInput(info: ValueInfo, batch: number): OrtTensor {
   const dims = info.shape.map((d, i) => (i === 0 ? batch : typeof d === 'number' ? d : 0));
-  return info.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+  return info.type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
 }
 
 /** The float32 values of a CPU tensor (float16 converted). */
@@ -158,7 +189,9 @@ export function float32Of(t: OrtTensor): Float32Array {
 }
 
 function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1, exponent = (h >> 10) & 0x1f, fraction = h & 0x3ff;
+  const sign = h & 0x8000 ? -1 : 1,
+    exponent = (h >> 10) & 0x1f,
+    fraction = h & 0x3ff;
   if (exponent === 0) return sign * fraction * 2 ** -24;
   if (exponent === 31) return fraction ? NaN : sign * Infinity;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);

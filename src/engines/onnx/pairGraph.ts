@@ -31,7 +31,10 @@ export function pairGraph(logitsType: 'float32' | 'float16', vocab: number): Uin
   const side = (x: 'p' | 'q') => [
     node('Reshape', [x, 'rows_shape'], [`${x}_flat`]),
     ...(T === ONNX_TYPE.FLOAT16
-      ? [node('Gather', [`${x}_flat`, `${x}_rows`], [`${x}_picked16`], [attrInt('axis', 0)]), node('Cast', [`${x}_picked16`], [`${x}_picked`], [attrInt('to', ONNX_TYPE.FLOAT)])]
+      ? [
+          node('Gather', [`${x}_flat`, `${x}_rows`], [`${x}_picked16`], [attrInt('axis', 0)]),
+          node('Cast', [`${x}_picked16`], [`${x}_picked`], [attrInt('to', ONNX_TYPE.FLOAT)]),
+        ]
       : [node('Gather', [`${x}_flat`, `${x}_rows`], [`${x}_picked`], [attrInt('axis', 0)])]),
     node('Pad', [`${x}_picked`, 'pads', 'pad_value'], [`${x}_padded`]),
     reduce('ReduceMax', `${x}_padded`, `${x}_max`, 1),
@@ -56,9 +59,13 @@ export function pairGraph(logitsType: 'float32' | 'float16', vocab: number): Uin
   ];
   const logits = (name: string) => valueInfo(11, name, T, [`${name}_batch`, `${name}_seq`, vocab]);
   const index = (name: string) => valueInfo(11, name, ONNX_TYPE.INT64, ['pairs']);
-  return modelOf('sf_pairs', {
-    nodes,
-    inputs: [logits('p'), logits('q'), index('p_rows'), index('q_rows'), index('targets')],
-    outputs: PAIR_OUTPUTS.map((n) => valueInfo(12, n, ONNX_TYPE.FLOAT, ['pairs'])),
-  }, OPSET);
+  return modelOf(
+    'sf_pairs',
+    {
+      nodes,
+      inputs: [logits('p'), logits('q'), index('p_rows'), index('q_rows'), index('targets')],
+      outputs: PAIR_OUTPUTS.map((n) => valueInfo(12, n, ONNX_TYPE.FLOAT, ['pairs'])),
+    },
+    OPSET,
+  );
 }

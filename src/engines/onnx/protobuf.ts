@@ -15,7 +15,8 @@ export interface PbField {
 }
 
 function readVarint(buf: Uint8Array, pos: number): [bigint, number] {
-  let result = 0n, shift = 0n;
+  let result = 0n,
+    shift = 0n;
   for (;;) {
     if (pos >= buf.length) throw new Error('truncated varint');
     const b = buf[pos++];
@@ -34,7 +35,8 @@ export function readFields(buf: Uint8Array): PbField[] {
     const start = pos;
     const [key, p1] = readVarint(buf, pos);
     pos = p1;
-    const field = Number(key >> 3n), wire = Number(key & 7n);
+    const field = Number(key >> 3n),
+      wire = Number(key & 7n);
     if (wire === 0) {
       const [v, p2] = readVarint(buf, pos);
       out.push({ field, wire, start, end: p2, varint: v });
@@ -71,7 +73,10 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   const n = parts.reduce((a, p) => a + p.length, 0);
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

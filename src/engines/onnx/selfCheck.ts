@@ -25,13 +25,19 @@ function checkFeeds(session: OrtSession): Record<string, OrtTensor> {
  * Runs the check; throws an Error whose message says what failed. `readLogits` brings a GPU logits
  * tensor to the CPU (the engine's cast graph), for a model without the fused scorer.
  */
-export async function selfCheck(session: OrtSession, readLogits: (t: OrtTensor) => Promise<Float32Array>): Promise<void> {
+export async function selfCheck(
+  session: OrtSession,
+  readLogits: (t: OrtTensor) => Promise<Float32Array>,
+): Promise<void> {
   const out = await session.run(checkFeeds(session), [...session.outputs.keys()]);
   try {
     const values = session.outputs.has(SCORER_OUTPUTS.z)
       ? [...(out[SCORER_OUTPUTS.z].data as Float32Array), ...(out[SCORER_OUTPUTS.targetD].data as Float32Array)]
-      : out.logits.location === 'gpu-buffer' ? [...(await readLogits(out.logits))] : [...float32Of(out.logits)];
-    if (values.length === 0 || !values.every(Number.isFinite)) throw new Error('the self-check pass gave values that are not finite numbers');
+      : out.logits.location === 'gpu-buffer'
+        ? [...(await readLogits(out.logits))]
+        : [...float32Of(out.logits)];
+    if (values.length === 0 || !values.every(Number.isFinite))
+      throw new Error('the self-check pass gave values that are not finite numbers');
   } finally {
     for (const t of Object.values(out)) session.release(t);
   }

@@ -31,11 +31,15 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   try {
     t = (await AutoTokenizer.from_pretrained(dir, { local_files_only: true })) as unknown as PreTrainedTokenizer;
   } catch (e) {
-    throw new SemanticFlowError('model-corrupt', `The tokenizer in ${dir} could not be loaded (${String((e as Error).message).split('\n')[0]}).`);
+    throw new SemanticFlowError(
+      'model-corrupt',
+      `The tokenizer in ${dir} could not be loaded (${String((e as Error).message).split('\n')[0]}).`,
+    );
   }
   return {
     encode: (text) => t.encode(text, { add_special_tokens: false }),
     vocab: () => t.get_vocab(),
-    applyChatTemplate: (messages, addGenerationPrompt) => t.apply_chat_template(messages, { tokenize: false, add_generation_prompt: addGenerationPrompt }),
+    applyChatTemplate: (messages, addGenerationPrompt) =>
+      t.apply_chat_template(messages, { tokenize: false, add_generation_prompt: addGenerationPrompt }),
   };
 }

@@ -18,13 +18,21 @@ function normalizerShrink(n: Json): number {
   switch (n.type) {
     case 'Sequence':
       return Math.max(1, ...((n.normalizers ?? []) as Json[]).map(normalizerShrink));
-    case 'NFC': case 'NFD': case 'NFKC': case 'NFKD': case 'Lowercase':
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+    case 'Lowercase':
       return UNICODE_SHRINK;
     case 'Prepend':
       return 1;
     case 'Replace': {
       const pattern = (n.pattern as { String?: unknown } | undefined)?.String;
-      return typeof pattern === 'string' && typeof n.content === 'string' && utf8Length(n.content) >= utf8Length(pattern) ? 1 : Infinity;
+      return typeof pattern === 'string' &&
+        typeof n.content === 'string' &&
+        utf8Length(n.content) >= utf8Length(pattern)
+        ? 1
+        : Infinity;
     }
     default:
       return Infinity;
@@ -37,9 +45,13 @@ function preTokenizerKeeps(p: Json): boolean {
   switch (p.type) {
     case 'Sequence':
       return ((p.pretokenizers ?? []) as Json[]).every(preTokenizerKeeps);
-    case 'ByteLevel': case 'Metaspace': case 'Digits': case 'UnicodeScripts':
+    case 'ByteLevel':
+    case 'Metaspace':
+    case 'Digits':
+    case 'UnicodeScripts':
       return true;
-    case 'Split': case 'Punctuation':
+    case 'Split':
+    case 'Punctuation':
       return p.behavior !== 'Removed';
     default:
       return false;

@@ -4,9 +4,20 @@
  */
 import { SemanticFlowError } from '../../core/errors';
 import type { NormalizationForm } from '../../core/normalizedText';
-import { spansFromTokenBytes, tokenBytes, type PrependedSpace, type TokenizerKind, type TokenSpan } from '../../core/spans';
+import {
+  spansFromTokenBytes,
+  tokenBytes,
+  type PrependedSpace,
+  type TokenizerKind,
+  type TokenSpan,
+} from '../../core/spans';
 
-interface AddedToken { id: number; content: string; special?: boolean; normalized?: boolean }
+interface AddedToken {
+  id: number;
+  content: string;
+  special?: boolean;
+  normalized?: boolean;
+}
 
 export interface TokenizerInfo {
   kind: TokenizerKind;
@@ -25,11 +36,19 @@ export interface TokenizerInfo {
 const json = (v: unknown): string => JSON.stringify(v ?? null);
 
 export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: Map<string, number>): TokenizerInfo {
-  const pre = json(tokenizerJson.pre_tokenizer), dec = json(tokenizerJson.decoder), norm = json(tokenizerJson.normalizer);
+  const pre = json(tokenizerJson.pre_tokenizer),
+    dec = json(tokenizerJson.decoder),
+    norm = json(tokenizerJson.normalizer);
   const model = (tokenizerJson.model ?? {}) as Record<string, unknown>;
   let kind: TokenizerKind;
   if (pre.includes('"ByteLevel"') || dec.includes('"ByteLevel"')) kind = 'byte-level';
-  else if (model.byte_fallback === true || dec.includes('ByteFallback') || pre.includes('Metaspace') || dec.includes('Metaspace')) kind = 'sentencepiece';
+  else if (
+    model.byte_fallback === true ||
+    dec.includes('ByteFallback') ||
+    pre.includes('Metaspace') ||
+    dec.includes('Metaspace')
+  )
+    kind = 'sentencepiece';
   else {
     throw new SemanticFlowError(
       'unsupported-model',
@@ -42,7 +61,9 @@ export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: 
   for (const id of vocabMap.values()) size = Math.max(size, id + 1);
   const vocab = new Array<string>(size).fill('');
   for (const [s, id] of vocabMap) vocab[id] = s;
-  const specialIds = new Set<number>(), addedIds = new Set<number>(), cuttingIds = new Set<number>();
+  const specialIds = new Set<number>(),
+    addedIds = new Set<number>(),
+    cuttingIds = new Set<number>();
   for (const t of (tokenizerJson.added_tokens ?? []) as AddedToken[]) {
     addedIds.add(t.id);
     if (!t.normalized || tokenizerJson.normalizer == null) cuttingIds.add(t.id);
@@ -82,9 +103,13 @@ export function displayTextOfId(info: TokenizerInfo, id: number): string {
 
 /** UTF-16 spans in `text` of the `ids` this tokenizer gave for exactly that text (core/spans.ts). */
 export function spansOfIds(info: TokenizerInfo, text: string, ids: readonly number[]): TokenSpan[] {
-  return spansFromTokenBytes(text, ids.map((id) => bytesOfId(info, id)), {
-    prependedSpace: info.prependedSpace,
-    normalization: info.normalization,
-    added: ids.map((id) => info.cuttingIds.has(id)),
-  });
+  return spansFromTokenBytes(
+    text,
+    ids.map((id) => bytesOfId(info, id)),
+    {
+      prependedSpace: info.prependedSpace,
+      normalization: info.normalization,
+      added: ids.map((id) => info.cuttingIds.has(id)),
+    },
+  );
 }

@@ -62,7 +62,8 @@ class FileFields {
       const n = readSync(this.fd, this.head, 0, Math.min(this.head.length, end - pos), pos);
       let i = 0;
       const varint = (): number => {
-        let v = 0, scale = 1;
+        let v = 0,
+          scale = 1;
         for (;;) {
           if (i >= n) throw new Error('truncated varint');
           const b = this.head[i++];
@@ -72,8 +73,10 @@ class FileFields {
         }
       };
       const key = varint();
-      const field = Math.floor(key / 8), wire = key % 8;
-      let valueStart = pos + i, next: number;
+      const field = Math.floor(key / 8),
+        wire = key % 8;
+      let valueStart = pos + i,
+        next: number;
       if (wire === 0) next = pos + (varint(), i);
       else if (wire === 2) {
         const len = varint();
@@ -96,7 +99,12 @@ class FileFields {
 const entry = (key: string, value: string) => pbMessage(TENSOR.externalData, [pbString(1, key), pbString(2, value)]);
 
 /** The initializer as it is, or with its raw data replaced by a reference into the file. */
-function initializer(f: FileFields, span: FieldSpan, location: string, counts: { tensors: number; bytes: number }): Uint8Array {
+function initializer(
+  f: FileFields,
+  span: FieldSpan,
+  location: string,
+  counts: { tensors: number; bytes: number },
+): Uint8Array {
   const kept: Uint8Array[] = [];
   let raw: FieldSpan | null = null;
   for (const t of f.entries(span.valueStart, span.end)) {
@@ -106,7 +114,11 @@ function initializer(f: FileFields, span: FieldSpan, location: string, counts: {
   if (!raw) return f.bytes(span.start, span.end);
   counts.tensors++;
   counts.bytes += raw.end - raw.valueStart;
-  const reference = [entry('location', location), entry('offset', String(raw.valueStart)), entry('length', String(raw.end - raw.valueStart))];
+  const reference = [
+    entry('location', location),
+    entry('offset', String(raw.valueStart)),
+    entry('length', String(raw.end - raw.valueStart)),
+  ];
   return pbMessage(GRAPH_INITIALIZER, [...kept, ...reference, pbVarint(TENSOR.dataLocation, DATA_LOCATION_EXTERNAL)]);
 }
 

@@ -18,10 +18,15 @@ export interface ReadProgress {
 }
 
 /** Reads `files` (`sizes` bytes each) front to back; `onProgress` at most every 100 ms and at the end. */
-export async function prereadWeights(files: readonly string[], sizes: readonly number[], onProgress: (p: ReadProgress) => void): Promise<void> {
+export async function prereadWeights(
+  files: readonly string[],
+  sizes: readonly number[],
+  onProgress: (p: ReadProgress) => void,
+): Promise<void> {
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const buffer = Buffer.allocUnsafe(PIECE);
-  let doneBytes = 0, reported = 0;
+  let doneBytes = 0,
+    reported = 0;
   onProgress({ doneBytes, totalBytes });
   for (const file of files) {
     const handle = await open(file, 'r');

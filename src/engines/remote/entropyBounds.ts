@@ -19,7 +19,8 @@ export interface EntropyBoundsInput {
 const h = (p: number): number => (p > 0 ? -p * Math.log2(p) : 0);
 
 export function entropyBoundsBits({ known, vocabSize, cap }: EntropyBoundsInput): { lower: number; upper: number } {
-  let mass = 0, knownBits = 0;
+  let mass = 0,
+    knownBits = 0;
   for (const q of known) {
     mass += q;
     knownBits += h(q);
@@ -31,7 +32,10 @@ export function entropyBoundsBits({ known, vocabSize, cap }: EntropyBoundsInput)
   const c = cap === null || cap <= 0 ? r : Math.min(cap, r);
   let full = Math.floor(r / c + 1e-12);
   let rest = r - full * c;
-  if (full >= others) { full = others; rest = 0; }
+  if (full >= others) {
+    full = others;
+    rest = 0;
+  }
   if (rest < 1e-15) rest = 0;
   const lower = knownBits + full * h(c) + h(rest);
   return { lower: Math.min(lower, upper), upper: Math.max(lower, upper) };

@@ -79,8 +79,14 @@ const cancelled = () => new SemanticFlowError('cancelled', 'The analysis was can
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelled());
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(cancelled()); };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(cancelled());
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -88,7 +94,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 export class RemoteHttp {
   readonly baseUrl: string;
   private reachable = false;
-  constructor(baseUrl: string, private readonly o: HttpOptions = {}) {
+  constructor(
+    baseUrl: string,
+    private readonly o: HttpOptions = {},
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -101,7 +110,12 @@ export class RemoteHttp {
    * Sends one request; retries what is worth retrying and returns any other answer (4xx included)
    * for the caller to classify. Throws `server-unreachable`, `server-error` or `cancelled`.
    */
-  async request(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<HttpResponse> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<HttpResponse> {
     const url = this.baseUrl + path;
     const shown = displayUrl(url);
     const retries = this.o.retries ?? DEFAULT_RETRIES;
@@ -127,7 +141,13 @@ export class RemoteHttp {
         reason = `HTTP ${res.status}`;
         delay = retryAfterMs(res.headers.get('retry-after'));
         if (attempt >= retries) {
-          throw new SemanticFlowError('server-error', `The server at ${shown} answered ${reason} ${this.scrub(serverMessage(text)).slice(0, 200)} after ${attempt + 1} attempts; try again later or lower --concurrency.`.replace(/\s+/g, ' '));
+          throw new SemanticFlowError(
+            'server-error',
+            `The server at ${shown} answered ${reason} ${this.scrub(serverMessage(text)).slice(0, 200)} after ${attempt + 1} attempts; try again later or lower --concurrency.`.replace(
+              /\s+/g,
+              ' ',
+            ),
+          );
         }
       } catch (e) {
         if (e instanceof SemanticFlowError) throw e;
@@ -139,15 +159,25 @@ export class RemoteHttp {
         else reason = code ?? networkMessage(e);
         // Never reached: fail at once (a wrong URL should not sit through backoff). Once reached, a
         // dropped or refused connection (a restart) is retried like a 503.
-        const unreachable = !timeout.signal.aborted && !answered && !this.reachable && (code === null || UNREACHABLE.has(code));
+        const unreachable =
+          !timeout.signal.aborted && !answered && !this.reachable && (code === null || UNREACHABLE.has(code));
         if (unreachable || attempt >= retries) {
           if (timeout.signal.aborted) {
-            throw new SemanticFlowError('server-error', `The server at ${shown} gave ${reason} (${attempt + 1} attempts); raise --timeout or send shorter texts.`);
+            throw new SemanticFlowError(
+              'server-error',
+              `The server at ${shown} gave ${reason} (${attempt + 1} attempts); raise --timeout or send shorter texts.`,
+            );
           }
           if (dropped) {
-            throw new SemanticFlowError('server-error', `The server at ${shown} closed the connection ${answered ? 'in the middle of its answer' : 'without answering'} (${attempt + 1} attempts); check the server's log.`);
+            throw new SemanticFlowError(
+              'server-error',
+              `The server at ${shown} closed the connection ${answered ? 'in the middle of its answer' : 'without answering'} (${attempt + 1} attempts); check the server's log.`,
+            );
           }
-          throw new SemanticFlowError('server-unreachable', `Cannot reach the server at ${shown} (${reason}); check --endpoint and that the server is running.`);
+          throw new SemanticFlowError(
+            'server-unreachable',
+            `Cannot reach the server at ${shown} (${reason}); check --endpoint and that the server is running.`,
+          );
         }
       } finally {
         clearTimeout(timer);
@@ -169,7 +199,8 @@ export function serverMessage(text: string): string {
     if (typeof e === 'string') return e;
     if (e && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
     if (typeof j.detail === 'string') return j.detail;
-    if (Array.isArray(j.detail)) return j.detail.map((d) => (d as { msg?: string }).msg ?? JSON.stringify(d)).join('; ');
+    if (Array.isArray(j.detail))
+      return j.detail.map((d) => (d as { msg?: string }).msg ?? JSON.stringify(d)).join('; ');
   } catch {
     /* not JSON */
   }

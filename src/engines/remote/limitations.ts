@@ -32,7 +32,10 @@ export const limitations = {
         'Use vLLM (vllm serve MODEL --max-logprobs 20), SGLang, TGI with --enable-prefill-logprobs, or llama-cpp-python with logits_all=True.',
     ),
   echoRefused: (url: string, model: string, message: string) =>
-    new SemanticFlowError('server-limitation', `The server at ${displayUrl(url)} does not score prompt tokens for model ${model}: "${message.slice(0, 200)}".`),
+    new SemanticFlowError(
+      'server-limitation',
+      `The server at ${displayUrl(url)} does not score prompt tokens for model ${model}: "${message.slice(0, 200)}".`,
+    ),
   topKTooLarge: (url: string, asked: number, max: number) =>
     new SemanticFlowError(
       'server-limitation',
@@ -54,15 +57,34 @@ export const limitations = {
 export function errorFromResponse(res: HttpResponse, scrub: (s: string) => string = (s) => s): SemanticFlowError {
   const url = displayUrl(res.url);
   const msg = scrub(serverMessage(res.text)).replace(/\s+/g, ' ').slice(0, 300);
-  const ctx = /maximum context length is (\d+)/i.exec(msg) ?? /(?:max_model_len|max_input_tokens|context length)\D{0,40}(\d+)/i.exec(msg);
+  const ctx =
+    /maximum context length is (\d+)/i.exec(msg) ??
+    /(?:max_model_len|max_input_tokens|context length)\D{0,40}(\d+)/i.exec(msg);
   if (ctx && res.status < 500) {
-    return new SemanticFlowError('too-large', `The text has more tokens than the context window of the model at ${url} (${ctx[1]} tokens); split it, or analyze it locally (sliding window).`);
+    return new SemanticFlowError(
+      'too-large',
+      `The text has more tokens than the context window of the model at ${url} (${ctx[1]} tokens); split it, or analyze it locally (sliding window).`,
+    );
   }
   const max = maxTopKFromMessage(msg);
-  if (max !== null && res.status < 500) return new SemanticFlowError('server-limitation', `The server at ${url} allows at most ${max} log-probs per token: ${msg}`);
+  if (max !== null && res.status < 500)
+    return new SemanticFlowError(
+      'server-limitation',
+      `The server at ${url} allows at most ${max} log-probs per token: ${msg}`,
+    );
   if (res.status === 401 || res.status === 403) {
-    return new SemanticFlowError('server-error', `The server at ${url} refused the request (HTTP ${res.status}): check the API key${msg ? ` (${msg})` : ''}.`);
+    return new SemanticFlowError(
+      'server-error',
+      `The server at ${url} refused the request (HTTP ${res.status}): check the API key${msg ? ` (${msg})` : ''}.`,
+    );
   }
-  if (res.status === 404) return new SemanticFlowError('server-error', `The server at ${url} has no such route (HTTP 404)${msg ? `: ${msg}` : ''}.`);
-  return new SemanticFlowError('server-error', `The server at ${url} answered HTTP ${res.status}${msg ? `: ${msg}` : ''}.`);
+  if (res.status === 404)
+    return new SemanticFlowError(
+      'server-error',
+      `The server at ${url} has no such route (HTTP 404)${msg ? `: ${msg}` : ''}.`,
+    );
+  return new SemanticFlowError(
+    'server-error',
+    `The server at ${url} answered HTTP ${res.status}${msg ? `: ${msg}` : ''}.`,
+  );
 }

@@ -22,7 +22,10 @@ export function parseJsonBody(body: string | unknown, keepIntegerKeyOrder = fals
   try {
     return JSON.parse(text);
   } catch {
-    throw new SemanticFlowError('protocol-mismatch', `The server's answer is not JSON (it starts with ${JSON.stringify(body.slice(0, 80))}).`);
+    throw new SemanticFlowError(
+      'protocol-mismatch',
+      `The server's answer is not JSON (it starts with ${JSON.stringify(body.slice(0, 80))}).`,
+    );
   }
 }
 
@@ -38,7 +41,10 @@ function logprobOf(v: unknown): number | null {
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function mismatch(what: string): SemanticFlowError {
-  return new SemanticFlowError('protocol-mismatch', `The server's answer has no ${what}; it does not look like the expected server.`);
+  return new SemanticFlowError(
+    'protocol-mismatch',
+    `The server's answer has no ${what}; it does not look like the expected server.`,
+  );
 }
 
 /**
@@ -47,7 +53,11 @@ function mismatch(what: string): SemanticFlowError {
  */
 export function isSelf(row: Pick<RemoteRow, 'id' | 'piece' | 'logprob'>, e: RemoteTopEntry): boolean {
   if (row.id !== null && e.id !== null) return e.id === row.id;
-  return e.piece === row.piece && row.logprob !== null && Math.abs(e.logprob - row.logprob) <= 1e-9 * Math.max(1, Math.abs(row.logprob));
+  return (
+    e.piece === row.piece &&
+    row.logprob !== null &&
+    Math.abs(e.logprob - row.logprob) <= 1e-9 * Math.max(1, Math.abs(row.logprob))
+  );
 }
 
 /** 1 + #(alternatives strictly more probable), when the token is among its alternatives (exact then). */
@@ -76,7 +86,7 @@ export function parseVllmPromptLogprobs(body: string | unknown): RemoteRow[] {
     if (!isObj(entry)) return { id: ids?.[i] ?? null, piece: null, logprob: null, rank: null, top: null };
     const keys = Object.keys(entry);
     if (keys.length === 0) return { id: ids?.[i] ?? null, piece: null, logprob: null, rank: null, top: null };
-    const actualKey = ids ? keys.find((k) => keyId(k) === ids[i]) ?? keys[0] : keys[0];
+    const actualKey = ids ? (keys.find((k) => keyId(k) === ids[i]) ?? keys[0]) : keys[0];
     const get = (k: string) => entry[k] as { logprob?: unknown; rank?: unknown; decoded_token?: unknown };
     const a = get(actualKey);
     const id = keyId(actualKey);
@@ -84,12 +94,26 @@ export function parseVllmPromptLogprobs(body: string | unknown): RemoteRow[] {
     const rank = typeof a.rank === 'number' ? a.rank : null;
     const others: RemoteTopEntry[] = keys
       .filter((k) => k !== actualKey)
-      .map((k) => ({ id: keyId(k), piece: String(get(k).decoded_token ?? ''), logprob: logprobOf(get(k).logprob) ?? -Infinity }));
+      .map((k) => ({
+        id: keyId(k),
+        piece: String(get(k).decoded_token ?? ''),
+        logprob: logprobOf(get(k).logprob) ?? -Infinity,
+      }));
     const self: RemoteTopEntry = { id, piece: String(a.decoded_token ?? ''), logprob: logprob ?? -Infinity };
     // The prompt token belongs to the list when it is among the n most probable of the n entries.
-    const selfInTop = rank !== null ? rank <= keys.length : others.length === 0 || self.logprob >= Math.min(...others.map((o) => o.logprob));
+    const selfInTop =
+      rank !== null
+        ? rank <= keys.length
+        : others.length === 0 || self.logprob >= Math.min(...others.map((o) => o.logprob));
     const top = (selfInTop ? [...others, self] : others).sort(byLogprob);
-    return { id, piece: typeof a.decoded_token === 'string' ? a.decoded_token : null, logprob, rank, top, topComplete: true };
+    return {
+      id,
+      piece: typeof a.decoded_token === 'string' ? a.decoded_token : null,
+      logprob,
+      rank,
+      top,
+      topComplete: true,
+    };
   });
 }
 
@@ -108,7 +132,8 @@ export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}):
   if (!isObj(j)) throw mismatch('JSON object');
   const choice = Array.isArray(j.choices) && isObj(j.choices[0]) ? (j.choices[0] as Json) : null;
   const lp = choice && isObj(choice.logprobs) ? (choice.logprobs as Json) : null;
-  if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs)) throw mismatch('`choices[0].logprobs.tokens` (echo form)');
+  if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs))
+    throw mismatch('`choices[0].logprobs.tokens` (echo form)');
   const tokens = lp.tokens as string[];
   const usage = isObj(j.usage) ? j.usage : {};
   const generated = typeof usage.completion_tokens === 'number' ? Math.min(usage.completion_tokens, tokens.length) : 0;
@@ -120,7 +145,9 @@ export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}):
     const piece = String(tokens[i]);
     const t = tops[i];
     let top = isObj(t)
-      ? Object.entries(t).map(([k, v]) => ({ id: idOfPiece(k), piece: k, logprob: logprobOf(v) ?? -Infinity })).sort(byLogprob)
+      ? Object.entries(t)
+          .map(([k, v]) => ({ id: idOfPiece(k), piece: k, logprob: logprobOf(v) ?? -Infinity }))
+          .sort(byLogprob)
       : null;
     // vLLM adds the prompt token to the top-k dict. Keyed by text, colliding alternatives collapse, so
     // the entry count cannot tell that extra from a top-k member: the prompt token counts as one only
@@ -130,7 +157,14 @@ export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}):
       const self = top.findIndex((e) => isSelf({ id: idOfPiece(piece), piece, logprob }, e));
       if (self >= 0 && self === top.length - 1) top = top.slice(0, self);
     }
-    const row: RemoteRow = { id: idOfPiece(piece), piece, logprob, rank: null, top, topComplete: top !== null && o.topK !== undefined && top.length >= o.topK };
+    const row: RemoteRow = {
+      id: idOfPiece(piece),
+      piece,
+      logprob,
+      rank: null,
+      top,
+      topComplete: top !== null && o.topK !== undefined && top.length >= o.topK,
+    };
     row.rank = rankFromTop(row);
     if (offsets && typeof offsets[i] === 'number') row.textOffset = offsets[i];
     rows.push(row);
@@ -141,7 +175,12 @@ export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}):
 /** SGLang entries are `[logprob, token_id, text_or_null]`. */
 function sglangEntry(e: unknown): RemoteTopEntry & { hasText: boolean } {
   const a = Array.isArray(e) ? e : [];
-  return { logprob: logprobOf(a[0]) ?? -Infinity, id: typeof a[1] === 'number' ? a[1] : null, piece: typeof a[2] === 'string' ? a[2] : '', hasText: typeof a[2] === 'string' };
+  return {
+    logprob: logprobOf(a[0]) ?? -Infinity,
+    id: typeof a[1] === 'number' ? a[1] : null,
+    piece: typeof a[2] === 'string' ? a[2] : '',
+    hasText: typeof a[2] === 'string',
+  };
 }
 
 /** SGLang native `/generate` with `return_logprob`, `logprob_start_len: 0`: `meta_info.input_token_logprobs` / `input_top_logprobs`. */
@@ -149,14 +188,30 @@ export function parseSglangGenerate(body: string | unknown): RemoteRow[] {
   let j = parseJsonBody(body);
   if (Array.isArray(j)) j = j[0];
   const meta = isObj(j) && isObj(j.meta_info) ? (j.meta_info as Json) : null;
-  if (!meta || !Array.isArray(meta.input_token_logprobs)) throw mismatch('`meta_info.input_token_logprobs` (SGLang return_logprob)');
+  if (!meta || !Array.isArray(meta.input_token_logprobs))
+    throw mismatch('`meta_info.input_token_logprobs` (SGLang return_logprob)');
   const tops = Array.isArray(meta.input_top_logprobs) ? (meta.input_top_logprobs as unknown[]) : [];
   return (meta.input_token_logprobs as unknown[]).map((e, i): RemoteRow => {
     const a = Array.isArray(e) ? e : [];
     const s = sglangEntry(e);
     const t = tops[i];
-    const top = Array.isArray(t) && t.length > 0 ? t.map((x) => { const y = sglangEntry(x); return { id: y.id, piece: y.piece, logprob: y.logprob }; }).sort(byLogprob) : null;
-    const row: RemoteRow = { id: s.id, piece: s.hasText ? s.piece : null, logprob: logprobOf(a[0]), rank: null, top, topComplete: true };
+    const top =
+      Array.isArray(t) && t.length > 0
+        ? t
+            .map((x) => {
+              const y = sglangEntry(x);
+              return { id: y.id, piece: y.piece, logprob: y.logprob };
+            })
+            .sort(byLogprob)
+        : null;
+    const row: RemoteRow = {
+      id: s.id,
+      piece: s.hasText ? s.piece : null,
+      logprob: logprobOf(a[0]),
+      rank: null,
+      top,
+      topComplete: true,
+    };
     row.rank = rankFromTop(row);
     return row;
   });
@@ -180,9 +235,13 @@ export function parseTgiGenerate(body: string | unknown): RemoteRow[] {
 
 export function parseResponse(flavor: RemoteFlavor, body: string | unknown, o: ParseOptions = {}): RemoteRow[] {
   switch (flavor) {
-    case 'vllm': return parseVllmPromptLogprobs(body);
-    case 'echo': return parseEchoLogprobs(body, o);
-    case 'sglang': return parseSglangGenerate(body);
-    case 'tgi': return parseTgiGenerate(body);
+    case 'vllm':
+      return parseVllmPromptLogprobs(body);
+    case 'echo':
+      return parseEchoLogprobs(body, o);
+    case 'sglang':
+      return parseSglangGenerate(body);
+    case 'tgi':
+      return parseTgiGenerate(body);
   }
 }

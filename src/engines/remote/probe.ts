@@ -43,8 +43,22 @@ interface Card {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-async function readCard(http: RemoteHttp, wanted: string | undefined, notices: string[], signal?: AbortSignal): Promise<Card> {
-  const card: Card = { model: wanted ?? null, ownedBy: null, contextWindow: null, vocabSize: null, maxTopK: null, bosTokenId: null, eosTokenId: null, tgi: false };
+async function readCard(
+  http: RemoteHttp,
+  wanted: string | undefined,
+  notices: string[],
+  signal?: AbortSignal,
+): Promise<Card> {
+  const card: Card = {
+    model: wanted ?? null,
+    ownedBy: null,
+    contextWindow: null,
+    vocabSize: null,
+    maxTopK: null,
+    bosTokenId: null,
+    eosTokenId: null,
+    tgi: false,
+  };
   const res = await http.request('GET', '/v1/models', undefined, { signal });
   if (res.status === 401 || res.status === 403) throw errorFromResponse(res, (s) => http.scrub(s));
   if (res.status === 200) {
@@ -55,10 +69,15 @@ async function readCard(http: RemoteHttp, wanted: string | undefined, notices: s
     if (wanted !== undefined) {
       m = data.find((d) => d.id === wanted) as Record<string, unknown>;
       if (!m && data.length > 0) {
-        throw new SemanticFlowError('bad-argument', `The server at ${displayUrl(http.baseUrl)} serves ${ids.join(', ')}, not ${wanted}; choose one of those with --remote-model.`);
+        throw new SemanticFlowError(
+          'bad-argument',
+          `The server at ${displayUrl(http.baseUrl)} serves ${ids.join(', ')}, not ${wanted}; choose one of those with --remote-model.`,
+        );
       }
     } else if (data.length > 1) {
-      notices.push(`The server serves several models (${ids.join(', ')}); using ${ids[0]} (choose with --remote-model).`);
+      notices.push(
+        `The server serves several models (${ids.join(', ')}); using ${ids[0]} (choose with --remote-model).`,
+      );
     }
     if (m) {
       card.model = String(m.id);
@@ -115,11 +134,15 @@ export async function probeServer(http: RemoteHttp, o: ProbeOptions): Promise<Pr
       ({ path, body } = req());
       res = await http.request('POST', path, body, { signal: o.signal });
     }
-    if (res.status === 404 || res.status === 405) { tried.push(`${flavor}: no ${path}`); continue; }
+    if (res.status === 404 || res.status === 405) {
+      tried.push(`${flavor}: no ${path}`);
+      continue;
+    }
     if (res.status >= 400) {
       const e = errorFromResponse(res, (s) => http.scrub(s));
-      if (e.code === 'too-large' || (res.status === 401 || res.status === 403)) throw e;
-      if (flavor === 'echo' && /echo/i.test(e.message)) refusal = limitations.echoRefused(http.baseUrl, model, serverMessage(res.text));
+      if (e.code === 'too-large' || res.status === 401 || res.status === 403) throw e;
+      if (flavor === 'echo' && /echo/i.test(e.message))
+        refusal = limitations.echoRefused(http.baseUrl, model, serverMessage(res.text));
       tried.push(`${flavor}: HTTP ${res.status}`);
       continue;
     }
@@ -152,12 +175,22 @@ export async function probeServer(http: RemoteHttp, o: ProbeOptions): Promise<Pr
       eosTokenId: card.eosTokenId,
       ownedBy: card.ownedBy,
     };
-    if (flavor === 'tgi' && o.topK > 0) notices.push('TGI gives no alternatives for prompt tokens: top-k and rank are unavailable, and entropy bounds are wide.');
-    if (caps.vocabSize === null) notices.push(`The server does not report the vocabulary size of ${model}; pass --vocab-size N (config.json vocab_size) to get entropy bounds.`);
+    if (flavor === 'tgi' && o.topK > 0)
+      notices.push(
+        'TGI gives no alternatives for prompt tokens: top-k and rank are unavailable, and entropy bounds are wide.',
+      );
+    if (caps.vocabSize === null)
+      notices.push(
+        `The server does not report the vocabulary size of ${model}; pass --vocab-size N (config.json vocab_size) to get entropy bounds.`,
+      );
     return { caps, topK, notices };
   }
   if (refusal) throw refusal;
-  if (generatedOnly || card.ownedBy === 'llamacpp') throw limitations.generatedOnly(http.baseUrl, card.ownedBy === 'llamacpp' ? 'llama.cpp' : card.ownedBy ?? 'OpenAI-compatible');
+  if (generatedOnly || card.ownedBy === 'llamacpp')
+    throw limitations.generatedOnly(
+      http.baseUrl,
+      card.ownedBy === 'llamacpp' ? 'llama.cpp' : (card.ownedBy ?? 'OpenAI-compatible'),
+    );
   throw limitations.noFlavor(http.baseUrl, tried);
 }
 

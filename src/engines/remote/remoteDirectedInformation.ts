@@ -29,11 +29,18 @@ const scored = (t: TokenRecord) => !t.special && t.surprisalBits !== null;
 const sameToken = (a: TokenRecord, b: TokenRecord) => (a.id >= 0 && b.id >= 0 ? a.id === b.id : a.text === b.text);
 
 function checkInput(o: TwoPassDiOptions): { baseText: string } {
-  if (o.response.length === 0) throw new SemanticFlowError('bad-input', 'Directed information needs a response: it is empty.');
-  if (o.prompt.length === 0) throw new SemanticFlowError('bad-input', 'Directed information needs a prompt: it is empty.');
+  if (o.response.length === 0)
+    throw new SemanticFlowError('bad-input', 'Directed information needs a response: it is empty.');
+  if (o.prompt.length === 0)
+    throw new SemanticFlowError('bad-input', 'Directed information needs a prompt: it is empty.');
   const baseline = o.baseline ?? 'bos';
-  if ((baseline as string) === 'neutral') throw new SemanticFlowError('bad-argument', 'The neutral (chat template) baseline needs the local engine; use bos or text remotely.');
-  if (baseline === 'text' && !o.baselineText) throw new SemanticFlowError('bad-argument', 'The text baseline needs a baseline text.');
+  if ((baseline as string) === 'neutral')
+    throw new SemanticFlowError(
+      'bad-argument',
+      'The neutral (chat template) baseline needs the local engine; use bos or text remotely.',
+    );
+  if (baseline === 'text' && !o.baselineText)
+    throw new SemanticFlowError('bad-argument', 'The text baseline needs a baseline text.');
   return { baseText: baseline === 'text' ? (o.baselineText as string) : '' };
 }
 
@@ -53,20 +60,39 @@ function baselineResponse(r: AnalysisResult, from: number): TokenRecord[] | null
 }
 
 function aligned(a: TokenRecord[], b: TokenRecord[] | null): b is TokenRecord[] {
-  return b !== null && a.length === b.length && a.every((t, i) => sameToken(t, b[i]) && t.end - t.start === b[i].end - b[i].start);
+  return (
+    b !== null &&
+    a.length === b.length &&
+    a.every((t, i) => sameToken(t, b[i]) && t.end - t.start === b[i].end - b[i].start)
+  );
 }
 
 /** The tokens of a pass before `baseLength` (the BOS the engine added first, empty): ids and spans. */
-function baselinePart(model: LanguageModel, B: AnalysisResult, baseLength: number): { ids: number[]; spans: TokenSpan[] } {
+function baselinePart(
+  model: LanguageModel,
+  B: AnalysisResult,
+  baseLength: number,
+): { ids: number[]; spans: TokenSpan[] } {
   const bos = B.options?.bos && model.info.bosTokenId !== null ? [model.info.bosTokenId] : [];
   const own = B.tokens.filter((t) => t.end <= baseLength && !t.special);
-  return { ids: [...bos, ...own.map((t) => t.id)], spans: [...bos.map(() => ({ start: 0, end: 0 })), ...own.map((t) => ({ start: t.start, end: t.end }))] };
+  return {
+    ids: [...bos, ...own.map((t) => t.id)],
+    spans: [...bos.map(() => ({ start: 0, end: 0 })), ...own.map((t) => ({ start: t.start, end: t.end }))],
+  };
 }
 
 /** The di object from the prompted result and the paired baseline tokens. */
-function buildDi(o: TwoPassDiOptions, prompted: AnalysisResult, respA: TokenRecord[], respB: TokenRecord[], baselineTokenIds: number[]): DirectedInformation {
+function buildDi(
+  o: TwoPassDiOptions,
+  prompted: AnalysisResult,
+  respA: TokenRecord[],
+  respB: TokenRecord[],
+  baselineTokenIds: number[],
+): DirectedInformation {
   const tokens: DiTokenRecord[] = [];
-  let total = 0, promptedBits = 0, baselineBits = 0;
+  let total = 0,
+    promptedBits = 0,
+    baselineBits = 0;
   respA.forEach((a, i) => {
     const b = respB[i];
     if (!scored(a) || !scored(b)) return;
@@ -75,9 +101,18 @@ function buildDi(o: TwoPassDiOptions, prompted: AnalysisResult, respA: TokenReco
     promptedBits += a.surprisalBits as number;
     baselineBits += b.surprisalBits as number;
     tokens.push({
-      index: a.index, id: a.id, text: a.text, start: a.start, end: a.end,
-      iotaBits: iota, klBits: NaN, compensatorBits: NaN, residualBits: NaN, z: null,
-      surprisalBits: a.surprisalBits as number, baselineSurprisalBits: b.surprisalBits as number,
+      index: a.index,
+      id: a.id,
+      text: a.text,
+      start: a.start,
+      end: a.end,
+      iotaBits: iota,
+      klBits: NaN,
+      compensatorBits: NaN,
+      residualBits: NaN,
+      z: null,
+      surprisalBits: a.surprisalBits as number,
+      baselineSurprisalBits: b.surprisalBits as number,
     });
   });
   return {
@@ -125,7 +160,10 @@ async function twoPasses(model: LanguageModel, o: TwoPassDiOptions, passes: Pass
   }
   if (!aligned(respA, respB)) {
     if (!passes.ids || respA.some((t) => t.id < 0)) {
-      throw new SemanticFlowError('bad-input', 'The response tokenizes differently after the baseline than after the prompt, so the two passes would score different tokens (a server that takes token ids avoids this); end the baseline text with a space or newline.');
+      throw new SemanticFlowError(
+        'bad-input',
+        'The response tokenizes differently after the baseline than after the prompt, so the two passes would score different tokens (a server that takes token ids avoids this); end the baseline text with a space or newline.',
+      );
     }
     // The baseline's own tokens (tokenized alone, as core does), then the prompted pass's response ids.
     const base = baselinePart(model, baseText.length > 0 ? await passes.text(baseText) : B, baseText.length);
@@ -133,7 +171,11 @@ async function twoPasses(model: LanguageModel, o: TwoPassDiOptions, passes: Pass
     const spans = [...base.spans, ...respA.map((t) => ({ start: t.start + shift, end: t.end + shift }))];
     B = await passes.ids([...base.ids, ...respA.map((t) => t.id)], baseText + full.slice(from), spans);
     respB = baselineResponse(B, baseText.length);
-    if (!aligned(respA, respB)) throw new SemanticFlowError('protocol-mismatch', 'The server scored different response tokens in the two passes.');
+    if (!aligned(respA, respB))
+      throw new SemanticFlowError(
+        'protocol-mismatch',
+        'The server scored different response tokens in the two passes.',
+      );
   }
   return { ...A, di: buildDi(o, A, respA, respB, baselinePart(model, B, baseText.length).ids) };
 }
@@ -145,5 +187,8 @@ async function twoPasses(model: LanguageModel, o: TwoPassDiOptions, passes: Pass
 export async function twoPassDirectedInformation(model: LanguageModel, o: TwoPassDiOptions): Promise<AnalysisResult> {
   const opts = { topK: o.topK ?? 5, bos: true, signal: o.signal };
   const byIds = model.analyzeIds;
-  return twoPasses(model, o, { text: (t) => model.analyze(t, opts), ids: byIds ? (ids, text, spans) => byIds(ids, text, spans, opts) : null });
+  return twoPasses(model, o, {
+    text: (t) => model.analyze(t, opts),
+    ids: byIds ? (ids, text, spans) => byIds(ids, text, spans, opts) : null,
+  });
 }

@@ -58,7 +58,8 @@ export class RemoteModel implements LanguageModel {
   ) {
     this.maxTopK = caps.maxTopK;
     this.analyzeIds = caps.idPrompts
-      ? async (ids, text, spans, so) => this.resultOfRows(text, await this.scoreRows(ids, { topK: so.topK, signal: so.signal }), so.topK, spans)
+      ? async (ids, text, spans, so) =>
+          this.resultOfRows(text, await this.scoreRows(ids, { topK: so.topK, signal: so.signal }), so.topK, spans)
       : undefined;
     this.info = {
       id: caps.model,
@@ -77,13 +78,25 @@ export class RemoteModel implements LanguageModel {
   /** Probes the server and returns a model bound to the request form it answers. */
   static async connect(o: RemoteModelOptions): Promise<RemoteModel> {
     const base = o.endpoint.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
-    if (!/^https?:\/\//i.test(base)) throw new SemanticFlowError('bad-argument', `The endpoint ${JSON.stringify(o.endpoint)} is not an http(s) URL (e.g. http://127.0.0.1:8000).`);
+    if (!/^https?:\/\//i.test(base))
+      throw new SemanticFlowError(
+        'bad-argument',
+        `The endpoint ${JSON.stringify(o.endpoint)} is not an http(s) URL (e.g. http://127.0.0.1:8000).`,
+      );
     const http = new RemoteHttp(base, {
       ...o,
-      onRetry: o.onRetry ?? ((r) => o.onNotice?.(`retrying in ${(r.delayMs / 1000).toFixed(1)} s after ${r.reason} (attempt ${r.attempt})`)),
+      onRetry:
+        o.onRetry ??
+        ((r) =>
+          o.onNotice?.(`retrying in ${(r.delayMs / 1000).toFixed(1)} s after ${r.reason} (attempt ${r.attempt})`)),
     });
     const probe = await probeServer(http, {
-      model: o.model, flavor: o.flavor, topK: o.topK ?? DEFAULT_REMOTE_TOP_K, topKPolicy: o.topKPolicy, vocabSize: o.vocabSize, signal: o.signal,
+      model: o.model,
+      flavor: o.flavor,
+      topK: o.topK ?? DEFAULT_REMOTE_TOP_K,
+      topKPolicy: o.topKPolicy,
+      vocabSize: o.vocabSize,
+      signal: o.signal,
     });
     const m = new RemoteModel(probe.caps, http, o);
     for (const n of probe.notices) m.notice(n);
@@ -110,15 +123,23 @@ export class RemoteModel implements LanguageModel {
   /** One scoring request: the server's rows for `prompt` (text, or ids where the flavor takes them). */
   async scoreRows(prompt: string | number[], so: ScoreOptions = {}): Promise<RemoteRow[]> {
     if (typeof prompt !== 'string' && !this.caps.idPrompts) throw limitations.idPrompts(this.http.baseUrl);
-    const asked = this.caps.topK ? so.topK ?? DEFAULT_REMOTE_TOP_K : 0;
+    const asked = this.caps.topK ? (so.topK ?? DEFAULT_REMOTE_TOP_K) : 0;
     for (let again = 0; ; again++) {
       const topK = this.effectiveTopK(asked);
-      const { path, body } = scoringRequest(this.caps.flavor, { model: this.caps.model, prompt, topK, bos: so.bos ?? true });
+      const { path, body } = scoringRequest(this.caps.flavor, {
+        model: this.caps.model,
+        prompt,
+        topK,
+        bos: so.bos ?? true,
+      });
       const res = await this.http.request('POST', path, body, { signal: so.signal ?? this.o.signal });
       if (res.status >= 400) {
         const e = errorFromResponse(res, (s) => this.http.scrub(s));
         const max = e.code === 'server-limitation' ? maxTopKFromMessage(e.message) : null;
-        if (max !== null && max < topK && again === 0) { this.maxTopK = max; continue; }
+        if (max !== null && max < topK && again === 0) {
+          this.maxTopK = max;
+          continue;
+        }
         throw e;
       }
       const rows = parseResponse(this.caps.flavor, res.text, { topK });
@@ -128,7 +149,13 @@ export class RemoteModel implements LanguageModel {
   }
 
   /** The result for `text` from rows of one scoring request (spans given when the prompt was sent as ids). */
-  resultOfRows(text: string, rows: readonly RemoteRow[], topK: number, spans?: readonly TokenSpan[], extra: Pick<AnalyzeOptions, 'units' | 'source'> = {}): AnalysisResult {
+  resultOfRows(
+    text: string,
+    rows: readonly RemoteRow[],
+    topK: number,
+    spans?: readonly TokenSpan[],
+    extra: Pick<AnalyzeOptions, 'units' | 'source'> = {},
+  ): AnalysisResult {
     const k = this.caps.topK ? Math.min(topK, this.maxTopK !== null && this.maxTopK >= 0 ? this.maxTopK : topK) : 0;
     return rowsToResult(text, rows, this.info, { topK: k, spans, units: extra.units, source: extra.source });
   }

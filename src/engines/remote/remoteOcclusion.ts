@@ -20,16 +20,29 @@ export interface OcclusionOptions {
   onProgress?: (p: { doneSources: number; totalSources: number }) => void;
 }
 
-interface Source { start: number; end: number; text: string; tokenStart: number; tokenEnd: number }
+interface Source {
+  start: number;
+  end: number;
+  text: string;
+  tokenStart: number;
+  tokenEnd: number;
+}
 
 function sourcesOf(base: AnalysisResult, unit: NonNullable<OcclusionOptions['unit']>): Source[] {
   const { text, tokens } = base;
   if (unit === 'token') {
-    return tokens.filter((t) => !t.special && t.end > t.start).map((t) => ({ start: t.start, end: t.end, text: t.text, tokenStart: t.index, tokenEnd: t.index + 1 }));
+    return tokens
+      .filter((t) => !t.special && t.end > t.start)
+      .map((t) => ({ start: t.start, end: t.end, text: t.text, tokenStart: t.index, tokenEnd: t.index + 1 }));
   }
   return unitSpans(text, unit).map((s) => {
     const inside = tokens.filter((t) => t.start >= s.start && t.start < s.end);
-    return { ...s, text: text.slice(s.start, s.end), tokenStart: inside[0]?.index ?? -1, tokenEnd: inside.length ? inside[inside.length - 1].index + 1 : -1 };
+    return {
+      ...s,
+      text: text.slice(s.start, s.end),
+      tokenStart: inside[0]?.index ?? -1,
+      tokenEnd: inside.length ? inside[inside.length - 1].index + 1 : -1,
+    };
   });
 }
 
@@ -47,20 +60,29 @@ function phiRow(targets: TokenRecord[], src: Source, occluded: AnalysisResult | 
   });
 }
 
-export async function occlusionFlow(model: LanguageModel, text: string, o: OcclusionOptions = {}): Promise<AnalysisResult> {
+export async function occlusionFlow(
+  model: LanguageModel,
+  text: string,
+  o: OcclusionOptions = {},
+): Promise<AnalysisResult> {
   if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to analyze: the input is empty.');
   const unit = o.unit ?? 'word';
   const base = await model.analyze(text, { topK: o.topK ?? 5, signal: o.signal });
   const targets = base.tokens.filter((t) => !t.special);
   const sources = sourcesOf(base, unit);
   let done = 0;
-  const rows = await mapWithConcurrency(sources, o.concurrency ?? 4, async (src, _i, signal) => {
-    throwIfAborted(signal);
-    const rest = text.slice(0, src.start) + text.slice(src.end);
-    const occluded = rest.length === 0 ? null : await model.analyze(rest, { topK: 0, signal });
-    o.onProgress?.({ doneSources: ++done, totalSources: sources.length });
-    return phiRow(targets, src, occluded);
-  }, o.signal);
+  const rows = await mapWithConcurrency(
+    sources,
+    o.concurrency ?? 4,
+    async (src, _i, signal) => {
+      throwIfAborted(signal);
+      const rest = text.slice(0, src.start) + text.slice(src.end);
+      const occluded = rest.length === 0 ? null : await model.analyze(rest, { topK: 0, signal });
+      o.onProgress?.({ doneSources: ++done, totalSources: sources.length });
+      return phiRow(targets, src, occluded);
+    },
+    o.signal,
+  );
   const flow: FlowResult = {
     unit,
     method: 'delete',

@@ -22,24 +22,37 @@ export function scoringRequest(flavor: RemoteFlavor, r: ScoringRequestInput): Sc
       return {
         path: '/v1/completions',
         body: {
-          model: r.model, prompt: r.prompt, max_tokens: 1, temperature: 0, prompt_logprobs: r.topK,
+          model: r.model,
+          prompt: r.prompt,
+          max_tokens: 1,
+          temperature: 0,
+          prompt_logprobs: r.topK,
           ...(typeof r.prompt === 'string' ? { add_special_tokens: r.bos } : {}),
           return_token_ids: true,
         },
       };
     case 'echo':
-      return { path: '/v1/completions', body: { model: r.model, prompt: r.prompt, max_tokens: 0, temperature: 0, echo: true, logprobs: r.topK } };
+      return {
+        path: '/v1/completions',
+        body: { model: r.model, prompt: r.prompt, max_tokens: 0, temperature: 0, echo: true, logprobs: r.topK },
+      };
     case 'sglang':
       return {
         path: '/generate',
         body: {
           ...(typeof r.prompt === 'string' ? { text: r.prompt } : { input_ids: r.prompt }),
           sampling_params: { max_new_tokens: 0, temperature: 0 },
-          return_logprob: true, logprob_start_len: 0, top_logprobs_num: r.topK, return_text_in_logprobs: true,
+          return_logprob: true,
+          logprob_start_len: 0,
+          top_logprobs_num: r.topK,
+          return_text_in_logprobs: true,
         },
       };
     case 'tgi':
-      return { path: '/generate', body: { inputs: r.prompt, parameters: { max_new_tokens: 1, details: true, decoder_input_details: true } } };
+      return {
+        path: '/generate',
+        body: { inputs: r.prompt, parameters: { max_new_tokens: 1, details: true, decoder_input_details: true } },
+      };
   }
 }
 

@@ -24,13 +24,20 @@ export interface RowsToResultOptions {
 const bitsOf = (logprob: number): number => -logprob / LN2;
 
 /** Per-token record of one row (index and span given). */
-export function tokenOfRow(row: RemoteRow, index: number, span: { start: number; end: number }, text: string, topK: number, vocabSize: number | null): TokenRecord {
+export function tokenOfRow(
+  row: RemoteRow,
+  index: number,
+  span: { start: number; end: number },
+  text: string,
+  topK: number,
+  vocabSize: number | null,
+): TokenRecord {
   const lp = row.logprob;
   const top = row.top;
   const t: TokenRecord = {
     index,
     id: row.id ?? -1,
-    text: span.end > span.start ? text.slice(span.start, span.end) : row.piece ?? '',
+    text: span.end > span.start ? text.slice(span.start, span.end) : (row.piece ?? ''),
     start: span.start,
     end: span.end,
     surprisalBits: lp === null ? null : bitsOf(lp),
@@ -38,8 +45,13 @@ export function tokenOfRow(row: RemoteRow, index: number, span: { start: number;
     entropyBits: null,
     varentropyBits2: null,
     surpriseExcessBits: null,
-    rank: lp === null ? null : row.rank ?? rankFromTop(row),
-    topK: lp === null || top === null ? null : top.slice(0, topK).map((e) => ({ id: e.id ?? -1, text: e.piece, probability: Math.exp(e.logprob), bits: bitsOf(e.logprob) })),
+    rank: lp === null ? null : (row.rank ?? rankFromTop(row)),
+    topK:
+      lp === null || top === null
+        ? null
+        : top
+            .slice(0, topK)
+            .map((e) => ({ id: e.id ?? -1, text: e.piece, probability: Math.exp(e.logprob), bits: bitsOf(e.logprob) })),
   };
   if (lp !== null && vocabSize !== null) {
     const known = (top ?? []).map((e) => Math.exp(e.logprob));
@@ -59,10 +71,18 @@ export interface RowsToTokens {
 }
 
 /** `known`: spans already known (one per row), e.g. when the prompt was sent as token ids. */
-export function rowsToTokens(text: string, rows: readonly RemoteRow[], topK: number, vocabSize: number | null, known?: readonly TokenSpan[]): RowsToTokens {
-  const { spans, exact } = known && known.length === rows.length ? { spans: known, exact: true } : spansOfPieces(text, rows);
+export function rowsToTokens(
+  text: string,
+  rows: readonly RemoteRow[],
+  topK: number,
+  vocabSize: number | null,
+  known?: readonly TokenSpan[],
+): RowsToTokens {
+  const { spans, exact } =
+    known && known.length === rows.length ? { spans: known, exact: true } : spansOfPieces(text, rows);
   let skip = 0;
-  while (skip < rows.length - 1 && rows[skip].logprob === null && spans[skip].start === 0 && spans[skip].end === 0) skip++;
+  while (skip < rows.length - 1 && rows[skip].logprob === null && spans[skip].start === 0 && spans[skip].end === 0)
+    skip++;
   const tokens: TokenRecord[] = [];
   for (let i = skip; i < rows.length; i++) {
     const t = tokenOfRow(rows[i], i - skip, spans[i], text, topK, vocabSize);
@@ -72,8 +92,19 @@ export function rowsToTokens(text: string, rows: readonly RemoteRow[], topK: num
   return { tokens, bos: skip > 0, exactSpans: exact };
 }
 
-export function rowsToResult(text: string, rows: readonly RemoteRow[], info: ModelInfo, o: RowsToResultOptions): AnalysisResult {
+export function rowsToResult(
+  text: string,
+  rows: readonly RemoteRow[],
+  info: ModelInfo,
+  o: RowsToResultOptions,
+): AnalysisResult {
   const vocab = info.vocabSize > 0 ? info.vocabSize : null;
   const { tokens, bos } = rowsToTokens(text, rows, o.topK, vocab, o.spans);
-  return resultObject(info, text, tokens, { topK: o.topK, bos, chunkSize: rows.length }, { source: o.source, units: o.units });
+  return resultObject(
+    info,
+    text,
+    tokens,
+    { topK: o.topK, bos, chunkSize: rows.length },
+    { source: o.source, units: o.units },
+  );
 }

@@ -51,7 +51,12 @@ export interface ServeEngine {
 }
 
 /** One completion job on a loaded model (in this process or in the engine's child). */
-export async function runCompletion(model: LocalEngine, job: CompletionJob, onEvent: (e: CompletionEvent) => void, signal?: AbortSignal): Promise<CompletionOutcome> {
+export async function runCompletion(
+  model: LocalEngine,
+  job: CompletionJob,
+  onEvent: (e: CompletionEvent) => void,
+  signal?: AbortSignal,
+): Promise<CompletionOutcome> {
   throwIfAborted(signal);
   const p = servedPrompt(model, job.prompt, job.bos);
   const long = tooLong(model.info.contextWindow, p.ids.length);
@@ -67,10 +72,26 @@ export async function runCompletion(model: LocalEngine, job: CompletionJob, onEv
   // The prompt's log-probs by the engine's scoring pass (fused measures), then decoding from a cache-only pass.
   if (k !== null) positions = await scorePrompt(model, job.prompt, p, { topK: k, bos: job.bos, signal });
   const out = job.decode
-    ? await decodeCompletion(model, p.ids, job.decode, (token) => { tellPrompt(); onEvent({ kind: 'token', token }); }, signal)
+    ? await decodeCompletion(
+        model,
+        p.ids,
+        job.decode,
+        (token) => {
+          tellPrompt();
+          onEvent({ kind: 'token', token });
+        },
+        signal,
+      )
     : { tokens: [], finishReason: 'length' as const, stopReason: null };
   tellPrompt();
-  return { promptIds: p.ids, promptText: p.text, positions, tokens: out.tokens, finishReason: out.finishReason, stopReason: out.stopReason };
+  return {
+    promptIds: p.ids,
+    promptText: p.text,
+    positions,
+    tokens: out.tokens,
+    finishReason: out.finishReason,
+    stopReason: out.stopReason,
+  };
 }
 
 /** A counting semaphore: at most `n` jobs on the engine at once. */

@@ -9,8 +9,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { isSemanticFlowError, SemanticFlowError } from '../../core/errors';
-import { choiceContent, codePointIndex, completionBody, errorBody, modelsBody, streamChunk, usageChunk } from './serverBodies';
-import { checkModel, completionRequest, HttpError, onePrompt, type Body, type CompletionRequest } from './serverRequest';
+import {
+  choiceContent,
+  codePointIndex,
+  completionBody,
+  errorBody,
+  modelsBody,
+  streamChunk,
+  usageChunk,
+} from './serverBodies';
+import {
+  checkModel,
+  completionRequest,
+  HttpError,
+  onePrompt,
+  type Body,
+  type CompletionRequest,
+} from './serverRequest';
 import { inProcessEngine, type ServeEngine } from './serveEngine';
 import type { CompletionToken } from './serverGeneration';
 import { tooLong, type LocalEngine, type ScoredPosition } from './serverScoring';
@@ -60,7 +75,9 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       else if (n > max * DRAIN_FACTOR) req.destroy();
     });
     req.on('end', () => (n > max ? reject(tooLarge(max)) : resolve(Buffer.concat(parts).toString('utf8'))));
-    req.on('close', () => { if (!req.complete) reject(n > max ? tooLarge(max) : new HttpError(400, 'The request body ended early.')); });
+    req.on('close', () => {
+      if (!req.complete) reject(n > max ? tooLarge(max) : new HttpError(400, 'The request body ended early.'));
+    });
     req.on('error', reject);
   });
 }
@@ -75,7 +92,14 @@ function statusOf(e: unknown): number {
 function errorOf(e: unknown): { status: number; body: string } {
   const status = statusOf(e);
   const msg = e instanceof Error ? e.message : String(e);
-  return { status, body: errorBody(status, status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg, e instanceof HttpError ? e.param : null) };
+  return {
+    status,
+    body: errorBody(
+      status,
+      status === 500 ? `Internal error: ${msg.split('\n')[0]}` : msg,
+      e instanceof HttpError ? e.param : null,
+    ),
+  };
 }
 
 export function startServer(o: ServeOptions): Promise<RunningServer> {
@@ -89,16 +113,24 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
 
   /** Refuses a prompt that is surely over the context window, counting its tokens from its bytes (before any tokenizing). */
   function checkLength(prompt: string | number[], bos: boolean): void {
-    const n = typeof prompt === 'string'
-      ? Math.ceil(Buffer.byteLength(prompt, 'utf8') / engine.textBytesPerToken) + (bos && engine.info.bosTokenId !== null ? 1 : 0)
-      : prompt.length;
+    const n =
+      typeof prompt === 'string'
+        ? Math.ceil(Buffer.byteLength(prompt, 'utf8') / engine.textBytesPerToken) +
+          (bos && engine.info.bosTokenId !== null ? 1 : 0)
+        : prompt.length;
     const long = tooLong(engine.info.contextWindow, n, typeof prompt === 'string');
     if (long) throw new HttpError(400, long.message, 'prompt');
   }
 
   async function complete(r: CompletionRequest, signal: AbortSignal): Promise<string> {
     const outcome = await engine.complete(r.job, () => undefined, signal);
-    return completionBody({ id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000), request: r, outcome });
+    return completionBody({
+      id: `cmpl-sf-${++seq}`,
+      model: name,
+      created: Math.floor(Date.now() / 1000),
+      request: r,
+      outcome,
+    });
   }
 
   /**
@@ -109,13 +141,21 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
   async function stream(r: CompletionRequest, res: ServerResponse, signal: AbortSignal): Promise<{ tokens: number }> {
     const head = { id: `cmpl-sf-${++seq}`, model: name, created: Math.floor(Date.now() / 1000) };
     const open = () => {
-      if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      if (!res.headersSent)
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
     };
     let prompt: { text: string; positions: ScoredPosition[] } = { text: '', positions: [] };
-    let echoed = !r.echo, tokens = 0;
+    let echoed = !r.echo,
+      tokens = 0;
     const from = { generated: 0, sentChars: 0 };
     const send = (tokens: CompletionToken[], finishReason?: string | null, stopReason?: string | number | null) => {
-      const lead = echoed ? { echo: false, text: '', positions: [] } : { echo: true, text: prompt.text, positions: prompt.positions };
+      const lead = echoed
+        ? { echo: false, text: '', positions: [] }
+        : { echo: true, text: prompt.text, positions: prompt.positions };
       const delta = tokens.map((t) => t.delta).join('');
       const c = choiceContent({ ...r, echo: lead.echo }, lead.text, lead.positions, tokens, delta, from);
       echoed = true;
@@ -125,14 +165,18 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       res.write(streamChunk(head, { ...c, finishReason, stopReason }));
     };
     try {
-      const outcome = await engine.complete(r.job, (e) => {
-        open();
-        if (e.kind === 'prompt') prompt = { text: e.promptText, positions: e.positions };
-        else {
-          tokens++;
-          send([e.token], e.token.finishReason, e.token.stopReason);
-        }
-      }, signal);
+      const outcome = await engine.complete(
+        r.job,
+        (e) => {
+          open();
+          if (e.kind === 'prompt') prompt = { text: e.promptText, positions: e.positions };
+          else {
+            tokens++;
+            send([e.token], e.token.finishReason, e.token.stopReason);
+          }
+        },
+        signal,
+      );
       if (outcome.tokens.length === 0) send([], outcome.finishReason, outcome.stopReason);
       if (r.includeUsage) res.write(usageChunk(head, outcome.promptIds.length, outcome.tokens.length));
     } catch (e) {
@@ -148,9 +192,14 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     checkModel(body, name);
     const prompt = onePrompt(body);
     checkLength(prompt, body.add_special_tokens !== false);
-    const t = typeof prompt === 'string' ? await engine.tokenize(prompt, body.add_special_tokens !== false, signal) : { ids: prompt, texts: null };
+    const t =
+      typeof prompt === 'string'
+        ? await engine.tokenize(prompt, body.add_special_tokens !== false, signal)
+        : { ids: prompt, texts: null };
     return JSON.stringify({
-      count: t.ids.length, max_model_len: engine.info.contextWindow, tokens: t.ids,
+      count: t.ids.length,
+      max_model_len: engine.info.contextWindow,
+      tokens: t.ids,
       ...(body.return_token_strs === true && t.texts ? { token_strs: t.texts } : {}),
     });
   }
@@ -162,7 +211,9 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
     let out: string | null = null;
     let note = '';
     const abort = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`) {
         status = 401;
@@ -171,7 +222,15 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         out = '';
       } else if (req.method === 'GET' && path === '/v1/models') {
         const i = engine.info;
-        out = modelsBody({ model: name, created, maxModelLen: i.contextWindow, vocabSize: i.vocabSize, maxLogprobs, bosTokenId: i.bosTokenId, eosTokenId: i.eosTokenId });
+        out = modelsBody({
+          model: name,
+          created,
+          maxModelLen: i.contextWindow,
+          vocabSize: i.vocabSize,
+          maxLogprobs,
+          bosTokenId: i.bosTokenId,
+          eosTokenId: i.eosTokenId,
+        });
       } else if (req.method === 'POST' && (path === '/v1/completions' || path === '/tokenize')) {
         const raw = await readBody(req, maxBody);
         let body: Body;
@@ -180,14 +239,17 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         } catch {
           throw new HttpError(400, 'The request body is not JSON.');
         }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          throw new HttpError(400, 'The request body must be a JSON object.');
         if (path === '/tokenize') out = await tokenize(body, abort.signal);
         else {
           const r = completionRequest(body, limits);
           checkLength(r.job.prompt, r.job.bos);
           if (r.stream) {
             const { tokens } = await stream(r, res, abort.signal);
-            [status, note] = abort.signal.aborted ? [499, ', client gone: stopped'] : [200, `, ${tokens} tokens streamed`];
+            [status, note] = abort.signal.aborted
+              ? [499, ', client gone: stopped']
+              : [200, `, ${tokens} tokens streamed`];
           } else out = await complete(r, abort.signal);
         }
       } else {
@@ -205,7 +267,9 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
   }
 
   const maxBody = o.maxBodyBytes ?? 16 * 1024 * 1024;
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
   // `Expect: 100-continue` (curl, for large bodies): a body declared too large is refused before it is sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) <= maxBody) {
@@ -214,16 +278,25 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
       return;
     }
     const out = errorBody(413, tooLarge(maxBody).message);
-    res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), connection: 'close' });
+    res.writeHead(413, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(out),
+      connection: 'close',
+    });
     res.end(out);
     o.log?.(`${req.method} ${req.url} 413 0 ms, body not sent`);
   });
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'EADDRINUSE'
-        ? new SemanticFlowError('bad-argument', `Port ${o.port} on ${host} is already in use; choose another with --port.`)
-        : new SemanticFlowError('internal', `Cannot listen on ${host}:${o.port ?? 0}: ${e.message}`));
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new SemanticFlowError(
+              'bad-argument',
+              `Port ${o.port} on ${host} is already in use; choose another with --port.`,
+            )
+          : new SemanticFlowError('internal', `Cannot listen on ${host}:${o.port ?? 0}: ${e.message}`),
+      );
     });
     server.listen(o.port ?? 0, host, () => {
       const port = (server.address() as AddressInfo).port;
@@ -232,10 +305,11 @@ export function startServer(o: ServeOptions): Promise<RunningServer> {
         url: `http://${shownHost}:${port}`,
         port,
         host,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeIdleConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
       });
     });
   });

@@ -40,10 +40,14 @@ export function codePointIndex(text: string): Uint32Array {
 function promptLogprobsText(positions: ScoredPosition[], k: number): string {
   const items = positions.map((p) => {
     if (p.logprob === null) return 'null';
-    const entries: string[] = [`${JSON.stringify(String(p.id))}:${JSON.stringify({ logprob: finite(p.logprob), rank: p.rank, decoded_token: p.text })}`];
+    const entries: string[] = [
+      `${JSON.stringify(String(p.id))}:${JSON.stringify({ logprob: finite(p.logprob), rank: p.rank, decoded_token: p.text })}`,
+    ];
     p.top.slice(0, k).forEach((a, i) => {
       if (a.id === p.id) return;
-      entries.push(`${JSON.stringify(String(a.id))}:${JSON.stringify({ logprob: finite(a.logprob), rank: i + 1, decoded_token: a.text })}`);
+      entries.push(
+        `${JSON.stringify(String(a.id))}:${JSON.stringify({ logprob: finite(a.logprob), rank: i + 1, decoded_token: a.text })}`,
+      );
     });
     return `{${entries.join(',')}}`;
   });
@@ -78,20 +82,31 @@ export interface ChunkStart {
  * text_offset counts characters (code points, as Python's len) of the whole text, streamed chunks
  * before this one included.
  */
-export function choiceContent(req: CompletionBodyInput['request'], promptText: string, prompt: ScoredPosition[], tokens: CompletionToken[], generated: string, from: ChunkStart = { generated: 0, sentChars: 0 }) {
+export function choiceContent(
+  req: CompletionBodyInput['request'],
+  promptText: string,
+  prompt: ScoredPosition[],
+  tokens: CompletionToken[],
+  generated: string,
+  from: ChunkStart = { generated: 0, sentChars: 0 },
+) {
   const lead = req.echo ? promptText : '';
   const text = lead + generated;
   if (req.logprobs === null) return { text, logprobs: null };
   const at = codePointIndex(text);
-  const inText = (t: CompletionToken) => lead.length + Math.max(0, Math.min(t.start - from.generated, generated.length));
+  const inText = (t: CompletionToken) =>
+    lead.length + Math.max(0, Math.min(t.start - from.generated, generated.length));
   const scored: Scored[] = [...(req.echo ? prompt : []), ...tokens];
-  const offsets = [...(req.echo ? prompt.map((p) => at[p.start]) : []), ...tokens.map((t) => at[inText(t)])].map((o) => from.sentChars + o);
+  const offsets = [...(req.echo ? prompt.map((p) => at[p.start]) : []), ...tokens.map((t) => at[inText(t)])].map(
+    (o) => from.sentChars + o,
+  );
   return { text, logprobs: completionLogprobs(scored, offsets, req.logprobs, req.tokensAsIds) };
 }
 
 export function completionBody(c: CompletionBodyInput): string {
   const o = c.outcome;
-  const n = o.promptIds.length, generated = o.tokens.length;
+  const n = o.promptIds.length,
+    generated = o.tokens.length;
   const choice: Record<string, unknown> = {
     index: 0,
     ...choiceContent(c.request, o.promptText, o.positions, o.tokens, o.tokens.map((t) => t.delta).join('')),
@@ -109,22 +124,50 @@ export function completionBody(c: CompletionBodyInput): string {
     usage: { prompt_tokens: n, total_tokens: n + generated, completion_tokens: generated, prompt_tokens_details: null },
   };
   const text = JSON.stringify(body);
-  return c.request.promptLogprobs !== null ? text.replace('"__PROMPT_LOGPROBS__"', promptLogprobsText(o.positions, c.request.promptLogprobs)) : text;
+  return c.request.promptLogprobs !== null
+    ? text.replace('"__PROMPT_LOGPROBS__"', promptLogprobsText(o.positions, c.request.promptLogprobs))
+    : text;
 }
 
 /** One server-sent event of a streamed completion (vLLM's CompletionStreamResponse). */
-export function streamChunk(head: { id: string; model: string; created: number }, choice: { text: string; logprobs: unknown; finishReason?: string | null; stopReason?: string | number | null }): string {
+export function streamChunk(
+  head: { id: string; model: string; created: number },
+  choice: { text: string; logprobs: unknown; finishReason?: string | null; stopReason?: string | number | null },
+): string {
   return `data: ${JSON.stringify({
-    id: head.id, object: 'text_completion', created: head.created, model: head.model,
-    choices: [{ index: 0, text: choice.text, logprobs: choice.logprobs, finish_reason: choice.finishReason ?? null, stop_reason: choice.stopReason ?? null }],
+    id: head.id,
+    object: 'text_completion',
+    created: head.created,
+    model: head.model,
+    choices: [
+      {
+        index: 0,
+        text: choice.text,
+        logprobs: choice.logprobs,
+        finish_reason: choice.finishReason ?? null,
+        stop_reason: choice.stopReason ?? null,
+      },
+    ],
   })}\n\n`;
 }
 
 /** The last chunk when stream_options.include_usage: no choices, the usage of the whole completion. */
-export function usageChunk(head: { id: string; model: string; created: number }, promptTokens: number, completionTokens: number): string {
+export function usageChunk(
+  head: { id: string; model: string; created: number },
+  promptTokens: number,
+  completionTokens: number,
+): string {
   return `data: ${JSON.stringify({
-    id: head.id, object: 'text_completion', created: head.created, model: head.model, choices: [],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    id: head.id,
+    object: 'text_completion',
+    created: head.created,
+    model: head.model,
+    choices: [],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   })}\n\n`;
 }
 
@@ -141,16 +184,32 @@ export interface ModelCardInput {
 export function modelsBody(m: ModelCardInput): string {
   return JSON.stringify({
     object: 'list',
-    data: [{
-      id: m.model, object: 'model', created: m.created, owned_by: 'semantic-flow', root: m.model, parent: null,
-      max_model_len: m.maxModelLen, vocab_size: m.vocabSize, max_logprobs: m.maxLogprobs, bos_token_id: m.bosTokenId, eos_token_id: m.eosTokenId,
-    }],
+    data: [
+      {
+        id: m.model,
+        object: 'model',
+        created: m.created,
+        owned_by: 'semantic-flow',
+        root: m.model,
+        parent: null,
+        max_model_len: m.maxModelLen,
+        vocab_size: m.vocabSize,
+        max_logprobs: m.maxLogprobs,
+        bos_token_id: m.bosTokenId,
+        eos_token_id: m.eosTokenId,
+      },
+    ],
   });
 }
 
 /** vLLM's error type for an HTTP status: the class name its exception handlers use, else the status phrase. */
 const ERROR_TYPES: Record<number, string> = {
-  400: 'BadRequestError', 401: 'AuthenticationError', 404: 'NotFoundError', 413: 'RequestEntityTooLargeError', 500: 'InternalServerError', 501: 'NotImplementedError',
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  404: 'NotFoundError',
+  413: 'RequestEntityTooLargeError',
+  500: 'InternalServerError',
+  501: 'NotImplementedError',
 };
 
 /** vLLM's ErrorResponse (the OpenAI shape): `{"error": {message, type, param, code}}`, code = the HTTP status. */

@@ -84,11 +84,16 @@ export async function decodeCompletion(
   const decoder = new TextDecoder('utf-8');
   const holdBack = o.stop.length > 0 ? Math.max(...o.stop.map((s) => s.length)) - 1 : 0;
   const tokens: CompletionToken[] = [];
-  let text = '', released = 0;
-  let finishReason: FinishReason = 'length', stopReason: string | number | null = null;
+  let text = '',
+    released = 0;
+  let finishReason: FinishReason = 'length',
+    stopReason: string | number | null = null;
   try {
     while (tokens.length < limit) {
-      const y = o.temperature < GREEDY_BELOW ? argmax(row) : sampleIdFiltered(row, o.temperature, rng(), { topP: o.topP, topK: o.topK });
+      const y =
+        o.temperature < GREEDY_BELOW
+          ? argmax(row)
+          : sampleIdFiltered(row, o.temperature, rng(), { topP: o.topP, topK: o.topK });
       const before = text.length;
       text += decoder.decode(model.decodedBytes(y), { stream: true });
       let finish: FinishReason | null = null;
@@ -101,7 +106,10 @@ export async function decodeCompletion(
       }
       if (finish && stopReason === null) text += decoder.decode();
       const end = finish ? text.length : releasable(text, holdBack);
-      const t: CompletionToken = { ...positionOf(model, y, before, row, o.logprobs), delta: text.slice(released, Math.max(released, end)) };
+      const t: CompletionToken = {
+        ...positionOf(model, y, before, row, o.logprobs),
+        delta: text.slice(released, Math.max(released, end)),
+      };
       released = Math.max(released, end);
       if (finish) Object.assign(t, { finishReason: finish, stopReason });
       tokens.push(t);

@@ -32,7 +32,8 @@ export interface ScoredPosition {
 }
 
 /** The local engine as serve uses it: scoring, passes, and the bytes each id adds to decoded text. */
-export type LocalEngine = LanguageModel & ScoringModel & { decodedBytes(id: number): Uint8Array; readonly textBytesPerToken: number };
+export type LocalEngine = LanguageModel &
+  ScoringModel & { decodedBytes(id: number): Uint8Array; readonly textBytesPerToken: number };
 
 export interface ServedPrompt {
   ids: number[];
@@ -49,10 +50,15 @@ export function servedPrompt(model: ScoringModel, prompt: string | number[], bos
   const bosIds = bos && model.info.bosTokenId !== null ? [model.info.bosTokenId] : [];
   if (typeof prompt === 'string') {
     const tok = model.tokenize(prompt);
-    return { ids: [...bosIds, ...tok.ids], starts: [...bosIds.map(() => 0), ...tok.spans.map((s) => s.start)], text: prompt };
+    return {
+      ids: [...bosIds, ...tok.ids],
+      starts: [...bosIds.map(() => 0), ...tok.spans.map((s) => s.start)],
+      text: prompt,
+    };
   }
   const V = model.info.vocabSize;
-  if (prompt.some((id) => !Number.isInteger(id) || id < 0 || id >= V)) throw new SemanticFlowError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
+  if (prompt.some((id) => !Number.isInteger(id) || id < 0 || id >= V))
+    throw new SemanticFlowError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
   const starts: number[] = [];
   let text = '';
   for (const id of prompt) {
@@ -65,17 +71,28 @@ export function servedPrompt(model: ScoringModel, prompt: string | number[], bos
 /** vLLM's refusal of a prompt longer than the context window `w` (`atLeast`: counted without tokenizing it all). */
 export function tooLong(w: number | null, n: number, atLeast = false): SemanticFlowError | null {
   return w !== null && n > w
-    ? new SemanticFlowError('too-large', `This model's maximum context length is ${w} tokens. However, your prompt contains ${atLeast ? 'at least ' : ''}${n} input tokens. Please reduce the length of the input prompt.`)
+    ? new SemanticFlowError(
+        'too-large',
+        `This model's maximum context length is ${w} tokens. However, your prompt contains ${atLeast ? 'at least ' : ''}${n} input tokens. Please reduce the length of the input prompt.`,
+      )
     : null;
 }
 
 /** A position from the logits row that predicts it (null: nothing conditions it). */
-export function positionOf(model: ScoringModel, id: number, start: number, row: Float32Array | null, k: number): ScoredPosition {
+export function positionOf(
+  model: ScoringModel,
+  id: number,
+  start: number,
+  row: Float32Array | null,
+  k: number,
+): ScoredPosition {
   const text = model.tokenText(id);
   if (!row) return { id, text, start, logprob: null, rank: null, top: [] };
   const m = positionMeasures(row, id, k);
   return {
-    id, text, start,
+    id,
+    text,
+    start,
     logprob: natsOfBits(m.surprisalBits as number),
     rank: m.rank,
     top: m.topK.map((e) => ({ id: e.id, text: model.tokenText(e.id), logprob: natsOfBits(e.bits) })),
@@ -91,7 +108,12 @@ export interface ScorePromptOptions {
 }
 
 /** Every position of the prompt `p` (servedPrompt of `prompt`), scored. */
-export async function scorePrompt(model: LocalEngine, prompt: string | number[], p: ServedPrompt, o: ScorePromptOptions): Promise<ScoredPosition[]> {
+export async function scorePrompt(
+  model: LocalEngine,
+  prompt: string | number[],
+  p: ServedPrompt,
+  o: ScorePromptOptions,
+): Promise<ScoredPosition[]> {
   if (typeof prompt === 'string') {
     const r = await model.analyze(prompt, { topK: o.topK, bos: o.bos, signal: o.signal, chunkSize: o.chunkSize });
     const rows: ScoredPosition[] = r.options?.bos ? [positionOf(model, p.ids[0], 0, null, 0)] : [];
@@ -108,7 +130,9 @@ export async function scorePrompt(model: LocalEngine, prompt: string | number[],
     return rows;
   }
   const rows: ScoredPosition[] = [positionOf(model, p.ids[0], 0, null, 0)];
-  const done = await prefill(model, p.ids, o.chunkSize ?? 128, o.signal, (target, row) => rows.push(positionOf(model, p.ids[target], p.starts[target], row, o.topK)));
+  const done = await prefill(model, p.ids, o.chunkSize ?? 128, o.signal, (target, row) =>
+    rows.push(positionOf(model, p.ids[target], p.starts[target], row, o.topK)),
+  );
   done.cache?.dispose();
   return rows;
 }

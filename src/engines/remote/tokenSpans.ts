@@ -29,7 +29,6 @@ export interface MappedSpans {
 const utf8 = new TextEncoder();
 const REPLACEMENT = '\uFFFD';
 
-
 const isSpecialLike = (p: string): boolean => /^<[^<>]*>$/.test(p) || /^<\|.*\|>$/.test(p) || /^\[[A-Z_]+\]$/.test(p);
 
 /** Byte positions reachable by matching `piece` from byte `p`. */
@@ -89,9 +88,12 @@ function rowOptions(L: Utf8Layout, row: PieceRow, p: number, lenient: boolean, f
  * pair is explored once. Returns each row's byte range, or null when no segmentation reproduces the text.
  */
 function walk(L: Utf8Layout, rows: readonly PieceRow[], lenient: boolean): [number, number][] | null {
-  const R = rows.length, n = L.bytes.length;
+  const R = rows.length,
+    n = L.bytes.length;
   if (R === 0) return n === 0 ? [] : null;
-  const starts = new Array<number>(R), opts = new Array<number[]>(R), idx = new Int32Array(R);
+  const starts = new Array<number>(R),
+    opts = new Array<number[]>(R),
+    idx = new Int32Array(R);
   const failed = new Set<number>();
   const key = (i: number, p: number) => i * (n + 1) + p;
   const options = (i: number, p: number) => rowOptions(L, rows[i], p, lenient, p === 0).sort((x, y) => y - x);
@@ -110,7 +112,10 @@ function walk(L: Utf8Layout, rows: readonly PieceRow[], lenient: boolean): [numb
       idx[i]++;
       continue;
     }
-    if (failed.has(key(i + 1, e))) { idx[i]++; continue; }
+    if (failed.has(key(i + 1, e))) {
+      idx[i]++;
+      continue;
+    }
     i++;
     starts[i] = e;
     opts[i] = options(i, e);
@@ -129,7 +134,10 @@ function spanOfBytes(L: Utf8Layout, text: string, s: number, e: number): TokenSp
 function codePointToUtf16(text: string): (cp: number) => number {
   const map: number[] = [];
   let u = 0;
-  for (const ch of text) { map.push(u); u += ch.length; }
+  for (const ch of text) {
+    map.push(u);
+    u += ch.length;
+  }
   map.push(u);
   return (cp) => (cp >= 0 && cp < map.length ? map[cp] : -1);
 }
@@ -140,7 +148,8 @@ function fromOffsets(text: string, rows: readonly PieceRow[]): TokenSpan[] | nul
   const starts = rows.map((r) => toU16(r.textOffset as number));
   const spans: TokenSpan[] = [];
   for (let i = 0; i < rows.length; i++) {
-    const start = starts[i], end = i + 1 < rows.length ? starts[i + 1] : text.length;
+    const start = starts[i],
+      end = i + 1 < rows.length ? starts[i + 1] : text.length;
     if (start < 0 || end < start) return null;
     const piece = rows[i].piece ?? '';
     const slice = text.slice(start, end);
@@ -158,7 +167,10 @@ function greedy(text: string, rows: readonly PieceRow[]): TokenSpan[] {
     let end = c;
     if (r.piece !== null && !isSpecialLike(r.piece)) {
       const at = piece.length > 0 ? text.indexOf(piece, c) : -1;
-      end = at >= 0 && at - c <= 8 ? at + piece.length : Math.min(text.length, c + Math.max(1, [...(r.piece ?? '')].length));
+      end =
+        at >= 0 && at - c <= 8
+          ? at + piece.length
+          : Math.min(text.length, c + Math.max(1, [...(r.piece ?? '')].length));
     }
     if (i === rows.length - 1) end = text.length;
     spans.push({ start: c, end });

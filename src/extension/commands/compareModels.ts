@@ -18,7 +18,11 @@ export async function compareModels(s: Services): Promise<boolean> {
   const engineB = await s.models.engineConfig(config, other);
   const version = doc.version;
   const result = await withEngineProgress('Semantic Flow: comparing models', (signal, onProgress) =>
-    s.engine.request('compare', { engine, engineB, text, source: sourceOf(doc, offset), options: { topK: config.topK } }, { signal, onProgress }),
+    s.engine.request(
+      'compare',
+      { engine, engineB, text, source: sourceOf(doc, offset), options: { topK: config.topK } },
+      { signal, onProgress },
+    ),
   );
   storeResult(s, { doc, version, offset, result, kind: 'compare' });
   s.panel.show();

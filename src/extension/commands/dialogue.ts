@@ -21,7 +21,10 @@ export async function dialogue(s: Services): Promise<boolean> {
   );
   storeResult(s, { offset: 0, result, kind: 'dialogue' });
   const d = result.dialogue;
-  if (d) s.log.info(`dialogue: I(X→Y) ${d.userToAssistant.totalBits.toFixed(3)} bits, I(0Y→X) ${d.assistantToUser.totalBits.toFixed(3)} bits over ${d.turns.length} turns; conservation gap ${d.conservation.gapBits.toExponential(2)} bits`);
+  if (d)
+    s.log.info(
+      `dialogue: I(X→Y) ${d.userToAssistant.totalBits.toFixed(3)} bits, I(0Y→X) ${d.assistantToUser.totalBits.toFixed(3)} bits over ${d.turns.length} turns; conservation gap ${d.conservation.gapBits.toExponential(2)} bits`,
+    );
   s.panel.show();
   return true;
 }

@@ -18,14 +18,18 @@ export async function directedInformation(s: Services): Promise<boolean> {
   const engine = await s.models.engineConfig(config);
   const version = doc.version;
   const result = await withEngineProgress('Semantic Flow: directed information', (signal, onProgress) =>
-    s.engine.request('di', {
-      engine,
-      text,
-      prompt: { start: 0, end: prompt.end - offset },
-      response: { start: response.start - offset, end: response.end - offset },
-      source: sourceOf(doc, offset),
-      options: { topK: config.topK },
-    }, { signal, onProgress }),
+    s.engine.request(
+      'di',
+      {
+        engine,
+        text,
+        prompt: { start: 0, end: prompt.end - offset },
+        response: { start: response.start - offset, end: response.end - offset },
+        source: sourceOf(doc, offset),
+        options: { topK: config.topK },
+      },
+      { signal, onProgress },
+    ),
   );
   storeResult(s, { doc, version, offset, result, kind: 'di' });
   const di = result.di;

@@ -26,7 +26,10 @@ export async function toggleLiveMode(s: Services): Promise<boolean> {
   const next = !s.config().liveMode;
   const cfg = vscode.workspace.getConfiguration('semanticFlow');
   // A workspace value would override a user-level toggle, so change the layer that is in effect.
-  const target = cfg.inspect('liveMode')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target =
+    cfg.inspect('liveMode')?.workspaceValue !== undefined
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
   await cfg.update('liveMode', next, target);
   if (!next) s.liveMode.cancelAll();
   void vscode.window.setStatusBarMessage(`Semantic Flow live mode ${next ? 'on' : 'off'}`, 2500);
@@ -54,12 +57,18 @@ export async function selectTokenInEditor(s: Services, e: { uri: string; tokenIn
   const stored = s.store.get(e.uri);
   const t = stored?.result.tokens.find((x) => x.index === e.tokenIndex);
   if (!stored || !t || stored.uri.startsWith('semantic-flow:')) return;
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.uri) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(e.uri)));
+  const doc =
+    vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.uri) ??
+    (await vscode.workspace.openTextDocument(vscode.Uri.parse(e.uri)));
   if (doc.version !== stored.documentVersion) return;
   // In the group that already shows it (else the first), keeping focus in the panel: without a column
   // VS Code opens the document in the active group, which is the panel's, and covers the panel.
   const shown = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.uri);
-  const editor = await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: true, preview: false });
+  const editor = await vscode.window.showTextDocument(doc, {
+    viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+    preserveFocus: true,
+    preview: false,
+  });
   const range = new vscode.Range(doc.positionAt(stored.offset + t.start), doc.positionAt(stored.offset + t.end));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);

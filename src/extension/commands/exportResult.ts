@@ -10,8 +10,8 @@ import { saveExport } from '../panel/panelSave';
 import type { Services } from '../services';
 
 const FORMATS: (vscode.QuickPickItem & { format: ExportFormat })[] = [
-  { label: 'JSON', detail: 'the whole result (as the CLI\'s --format json)', format: 'json' },
-  { label: 'CSV', detail: 'one row per token (as the CLI\'s --format csv)', format: 'csv' },
+  { label: 'JSON', detail: "the whole result (as the CLI's --format json)", format: 'json' },
+  { label: 'CSV', detail: "one row per token (as the CLI's --format csv)", format: 'csv' },
 ];
 
 export async function exportResult(s: Services): Promise<boolean> {

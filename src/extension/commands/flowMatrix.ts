@@ -26,7 +26,11 @@ export async function flowMatrix(s: Services): Promise<boolean> {
   const engine = await s.models.engineConfig(config);
   const version = doc.version;
   const result = await withEngineProgress('Semantic Flow: token flow matrix', (signal, onProgress) =>
-    s.engine.request('flow', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, unit: unit.label } }, { signal, onProgress }),
+    s.engine.request(
+      'flow',
+      { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK, unit: unit.label } },
+      { signal, onProgress },
+    ),
   );
   storeResult(s, { doc, version, offset, result, kind: 'flow' });
   s.panel.show();

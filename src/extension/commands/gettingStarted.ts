@@ -25,7 +25,10 @@ export async function analyzeSample(s: Services): Promise<boolean> {
 /** The Settings editor showing this extension's settings, or one of them (`key` without the section prefix). */
 export async function openSettings(s: Services, key?: unknown): Promise<boolean> {
   if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z][\w.]*$/.test(key))) {
-    throw new SemanticFlowError('bad-argument', `Open Settings was given ${JSON.stringify(key)}, which is not a setting name.`);
+    throw new SemanticFlowError(
+      'bad-argument',
+      `Open Settings was given ${JSON.stringify(key)}, which is not a setting name.`,
+    );
   }
   const query = key ? `${SECTION}.${key}` : `@ext:${s.context.extension.id}`;
   await vscode.commands.executeCommand('workbench.action.openSettings', query);

@@ -19,11 +19,17 @@ export async function rateDistortion(s: Services): Promise<boolean> {
   const engine = await s.models.engineConfig(config);
   const version = doc.version;
   const result = await withEngineProgress('Semantic Flow: quantisation rate–distortion', (signal, onProgress) =>
-    s.engine.request('rateDistortion', { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK } }, { signal, onProgress }),
+    s.engine.request(
+      'rateDistortion',
+      { engine, text, source: sourceOf(doc, offset), options: { topK: config.topK } },
+      { signal, onProgress },
+    ),
   );
   storeResult(s, { doc, version, offset, result, kind: 'rateDistortion' });
   const points = result.rateDistortion?.points ?? [];
-  s.log.info(`rate–distortion: ${points.map((p) => `${p.variant} ${p.bitsPerWeight.toFixed(2)} bits/weight, KL ${p.meanKlBits.toFixed(4)} bits/token`).join('; ')}`);
+  s.log.info(
+    `rate–distortion: ${points.map((p) => `${p.variant} ${p.bitsPerWeight.toFixed(2)} bits/weight, KL ${p.meanKlBits.toFixed(4)} bits/token`).join('; ')}`,
+  );
   s.panel.show();
   return true;
 }

@@ -20,7 +20,10 @@ import type { Services } from '../services';
  */
 export async function selectModel(s: Services, id?: unknown): Promise<boolean> {
   const config = s.config();
-  const choice = id === undefined ? await s.models.pick(config, 'Semantic Flow: Select Model', { offerDownloads: true }) : catalogChoice(id);
+  const choice =
+    id === undefined
+      ? await s.models.pick(config, 'Semantic Flow: Select Model', { offerDownloads: true })
+      : catalogChoice(id);
   if (!choice) return false;
   if (choice.kind === 'hub' && s.models.needsDownload(choice.id, config)) return downloadAndSelect(s, choice.id);
   await s.models.setPick(choice);
@@ -31,7 +34,11 @@ export async function selectModel(s: Services, id?: unknown): Promise<boolean> {
 /** Only catalog models can be chosen through an argument: a link never names an arbitrary download. */
 function catalogChoice(id: unknown): ModelChoice {
   const entry = typeof id === 'string' ? findCatalogEntry(id) : undefined;
-  if (!entry) throw new SemanticFlowError('bad-argument', `Select Model was given ${JSON.stringify(id)}, which is not a catalog model (${CATALOG.map((e) => e.id).join(', ')}).`);
+  if (!entry)
+    throw new SemanticFlowError(
+      'bad-argument',
+      `Select Model was given ${JSON.stringify(id)}, which is not a catalog model (${CATALOG.map((e) => e.id).join(', ')}).`,
+    );
   return { kind: 'hub', id: entry.id };
 }
 
@@ -45,35 +52,47 @@ export async function downloadAndSelect(s: Services, id: string): Promise<boolea
   const entry = entryFor(id);
   const dtype = s.models.downloadDtype(entry, config);
   if (!dtype) {
-    throw new SemanticFlowError('bad-argument', `${entry.label} (${entry.id}) has no ${config.dtype} export; set semanticFlow.dtype to ${Object.keys(entry.dtypes).join(' or ')}, or remove the setting.`);
+    throw new SemanticFlowError(
+      'bad-argument',
+      `${entry.label} (${entry.id}) has no ${config.dtype} export; set semanticFlow.dtype to ${Object.keys(entry.dtypes).join(' or ')}, or remove the setting.`,
+    );
   }
   const destRoot = s.models.modelsRoot();
   const choice: ModelChoice = { kind: 'hub', id: entry.id };
   let downloaded: { bytes: number; dir: string } | undefined;
   s.log.info(`downloading ${entry.id} (${dtype}) into ${destRoot}`);
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${entry.label}`, cancellable: true }, async (progress, token) => {
-      const signal = toAbortSignal(token);
-      let pct = 0;
-      const onProgress = (p: Progress): void => {
-        if (p.stage !== 'download') return;
-        const now = downloadPercent(p) ?? pct;
-        progress.report({ message: downloadMessage(p), increment: Math.max(0, now - pct) });
-        pct = Math.max(pct, now);
-      };
-      // VS Code's proxy setting, from the user's settings only (a workspace must not route downloads through a
-      // proxy of its choosing); without it the engine uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY from its environment.
-      const proxy = vscode.workspace.getConfiguration('http').inspect<string>('proxy')?.globalValue?.trim();
-      downloaded = await s.engine.request('download', { hubId: entry.id, dtype, destRoot, ...(proxy ? { proxy } : {}) }, { signal, onProgress });
-      s.log.info(`downloaded ${entry.id} (${dtype}, ${downloaded.bytes} bytes) into ${downloaded.dir}`);
-      progress.report({ message: `Loading ${entry.label}…` });
-      await s.engine.request('load', { engine: await s.models.engineConfig(s.config(), choice) }, { signal });
-    });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Downloading ${entry.label}`, cancellable: true },
+      async (progress, token) => {
+        const signal = toAbortSignal(token);
+        let pct = 0;
+        const onProgress = (p: Progress): void => {
+          if (p.stage !== 'download') return;
+          const now = downloadPercent(p) ?? pct;
+          progress.report({ message: downloadMessage(p), increment: Math.max(0, now - pct) });
+          pct = Math.max(pct, now);
+        };
+        // VS Code's proxy setting, from the user's settings only (a workspace must not route downloads through a
+        // proxy of its choosing); without it the engine uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY from its environment.
+        const proxy = vscode.workspace.getConfiguration('http').inspect<string>('proxy')?.globalValue?.trim();
+        downloaded = await s.engine.request(
+          'download',
+          { hubId: entry.id, dtype, destRoot, ...(proxy ? { proxy } : {}) },
+          { signal, onProgress },
+        );
+        s.log.info(`downloaded ${entry.id} (${dtype}, ${downloaded.bytes} bytes) into ${downloaded.dir}`);
+        progress.report({ message: `Loading ${entry.label}…` });
+        await s.engine.request('load', { engine: await s.models.engineConfig(s.config(), choice) }, { signal });
+      },
+    );
   } catch (e) {
     if (isSemanticFlowError(e) && e.code === 'cancelled') {
-      s.errors.info(downloaded
-        ? `${entry.label} is downloaded, but loading it was cancelled; choose it again in Select Model to use it.`
-        : `The download of ${entry.label} was cancelled; its partial files are kept, and choosing it again resumes the download.`);
+      s.errors.info(
+        downloaded
+          ? `${entry.label} is downloaded, but loading it was cancelled; choose it again in Select Model to use it.`
+          : `The download of ${entry.label} was cancelled; its partial files are kept, and choosing it again resumes the download.`,
+      );
       return false;
     }
     if (isSemanticFlowError(e) && e.code === 'server-unreachable') {
@@ -84,7 +103,9 @@ export async function downloadAndSelect(s: Services, id: string): Promise<boolea
   }
   await s.models.setPick(choice);
   s.log.info(`model selected: ${s.models.label(s.config())}`);
-  void vscode.window.showInformationMessage(`${entry.label} is downloaded${downloaded ? ` (${formatBytes(downloaded.bytes)})` : ''} and selected.`);
+  void vscode.window.showInformationMessage(
+    `${entry.label} is downloaded${downloaded ? ` (${formatBytes(downloaded.bytes)})` : ''} and selected.`,
+  );
   return true;
 }
 
@@ -107,7 +128,8 @@ export async function connectServer(s: Services): Promise<boolean> {
     prompt: 'Base URL of a vLLM-compatible server',
     value: config.remoteEndpoint || 'http://127.0.0.1:8000',
     ignoreFocusOut: true,
-    validateInput: (v) => (/^https?:\/\/\S+$/i.test(v.trim()) ? undefined : 'Enter an http(s) URL, e.g. http://127.0.0.1:8000'),
+    validateInput: (v) =>
+      /^https?:\/\/\S+$/i.test(v.trim()) ? undefined : 'Enter an http(s) URL, e.g. http://127.0.0.1:8000',
   });
   if (endpoint === undefined) return false;
   const model = await vscode.window.showInputBox({
@@ -130,6 +152,8 @@ export async function connectServer(s: Services): Promise<boolean> {
   await cfg.update('remote.model', model.trim(), vscode.ConfigurationTarget.Global);
   await s.models.setApiKey(url, key.trim() || undefined);
   await s.models.setPick({ kind: 'remote' });
-  s.log.info(`remote server set: ${url} (${model.trim() || 'first listed model'}), API key ${key.trim() ? 'stored' : 'none'}`);
+  s.log.info(
+    `remote server set: ${url} (${model.trim() || 'first listed model'}), API key ${key.trim() ? 'stored' : 'none'}`,
+  );
   return true;
 }

@@ -24,7 +24,11 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** "notes.md" for file:///x/notes.md, "untitled-1" for untitled:Untitled-1; safe as a file name. */
 export function baseNameOf(uri: string): string {
-  const last = uri.split(/[/\\:]/).filter(Boolean).pop() ?? 'result';
+  const last =
+    uri
+      .split(/[/\\:]/)
+      .filter(Boolean)
+      .pop() ?? 'result';
   const name = (() => {
     try {
       return decodeURIComponent(last);
@@ -32,7 +36,12 @@ export function baseNameOf(uri: string): string {
       return last;
     }
   })();
-  return name.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^[.-]+/, '').slice(0, 80) || 'result';
+  return (
+    name
+      .replace(/[^\p{L}\p{N}._-]+/gu, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 80) || 'result'
+  );
 }
 
 export function resultExport(result: AnalysisResult, format: ExportFormat, uri: string): ExportFile {
@@ -48,11 +57,13 @@ export function resultExport(result: AnalysisResult, format: ExportFormat, uri: 
 /** The PNG bytes of a `data:image/png;base64,` URL, or an error message saying what is wrong with it. */
 export function decodePngDataUrl(dataUrl: string): { bytes: Uint8Array } | { error: string } {
   if (!dataUrl.startsWith(PNG_PREFIX)) return { error: 'The panel sent an image that is not a PNG data URL.' };
-  if (dataUrl.length > MAX_PNG_DATA_URL) return { error: `The chart image is larger than ${MAX_PNG_DATA_URL / 1024 / 1024} MiB.` };
+  if (dataUrl.length > MAX_PNG_DATA_URL)
+    return { error: `The chart image is larger than ${MAX_PNG_DATA_URL / 1024 / 1024} MiB.` };
   const b64 = dataUrl.slice(PNG_PREFIX.length);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { error: 'The chart image is not valid base64.' };
   const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
-  if (bytes.length < PNG_SIGNATURE.length || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return { error: 'The chart image does not start with a PNG signature.' };
+  if (bytes.length < PNG_SIGNATURE.length || PNG_SIGNATURE.some((b, i) => bytes[i] !== b))
+    return { error: 'The chart image does not start with a PNG signature.' };
   return { bytes };
 }
 

@@ -56,7 +56,11 @@ export class PanelHost implements vscode.Disposable {
     private readonly store: ResultStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.scope.push(this.selected, store.onDidChange((uri) => this.onStoreChange(uri)), store.onDidStream((e) => this.onStream(e.reset)));
+    this.scope.push(
+      this.selected,
+      store.onDidChange((uri) => this.onStoreChange(uri)),
+      store.onDidStream((e) => this.onStream(e.reset)),
+    );
   }
 
   /** Creates the panel beside the editor, or reveals it; it shows store.latest() (or the running stream). */
@@ -70,7 +74,8 @@ export class PanelHost implements vscode.Disposable {
     }
     // Beside the editor that shows the result: when a walkthrough or another non-text editor is the active one,
     // "beside the active group" would be the result's own group, and the panel would cover it.
-    const shownIn = latest && vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === latest.uri)?.viewColumn;
+    const shownIn =
+      latest && vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === latest.uri)?.viewColumn;
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
       'Semantic Flow',
@@ -123,7 +128,11 @@ export class PanelHost implements vscode.Disposable {
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     // Roots are folders (VS Code appends a separator): dist/webview holds only the panel's built assets.
-    return { enableScripts: true, enableFindWidget: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')] };
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')],
+    };
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -177,7 +186,8 @@ export class PanelHost implements vscode.Disposable {
     this.mode = 'stream';
     if (!this.panel || !this.ready) return;
     if (reset || !wasStreaming) this.postStream(stream);
-    else this.post({ kind: 'stream', uri: stream.uri, tokens: stream.tokens.slice(-1).map(toStreamToken), reset: false });
+    else
+      this.post({ kind: 'stream', uri: stream.uri, tokens: stream.tokens.slice(-1).map(toStreamToken), reset: false });
   }
 
   private postStream(stream: LiveStream): void {
@@ -192,13 +202,15 @@ export class PanelHost implements vscode.Disposable {
     }
     switch (msg.kind) {
       case 'ready':
-        if (msg.stateVersion !== PANEL_STATE_VERSION) this.log.info(`Semantic Flow panel: state version ${msg.stateVersion}, expected ${PANEL_STATE_VERSION}.`);
+        if (msg.stateVersion !== PANEL_STATE_VERSION)
+          this.log.info(`Semantic Flow panel: state version ${msg.stateVersion}, expected ${PANEL_STATE_VERSION}.`);
         this.ready = true;
         this.pushAll();
         return;
       case 'selectToken': {
         const s = this.shown;
-        if (this.mode === 'result' && s && msg.tokenIndex < s.stored.result.tokens.length) this.selected.fire({ uri: s.stored.uri, tokenIndex: msg.tokenIndex });
+        if (this.mode === 'result' && s && msg.tokenIndex < s.stored.result.tokens.length)
+          this.selected.fire({ uri: s.stored.uri, tokenIndex: msg.tokenIndex });
         return;
       }
       case 'export':
@@ -208,7 +220,9 @@ export class PanelHost implements vscode.Disposable {
         void this.exportPng(msg.dataUrl);
         return;
       case 'runCommand':
-        vscode.commands.executeCommand(msg.command).then(undefined, (e: unknown) => this.log.error(`Semantic Flow panel: ${msg.command} failed`, e));
+        vscode.commands
+          .executeCommand(msg.command)
+          .then(undefined, (e: unknown) => this.log.error(`Semantic Flow panel: ${msg.command} failed`, e));
         return;
       default: {
         const unreachable: never = msg;
@@ -226,7 +240,14 @@ export class PanelHost implements vscode.Disposable {
     } else if (this.shown) {
       const { stored, stale } = this.shown;
       const resultKey = `${stored.uri}@${stored.documentVersion}:${stored.result.createdAt ?? stored.result.tokens.length}`;
-      this.post({ kind: 'show', uri: stored.uri, resultKey, result: this.toJsonSafe(stored.result), stale, reveal: this.pendingReveal });
+      this.post({
+        kind: 'show',
+        uri: stored.uri,
+        resultKey,
+        result: this.toJsonSafe(stored.result),
+        stale,
+        reveal: this.pendingReveal,
+      });
       this.pendingReveal = undefined;
     } else {
       this.post({ kind: 'empty', reason: 'no-result' });
@@ -239,8 +260,14 @@ export class PanelHost implements vscode.Disposable {
     if (!state) return;
     const json = resultToJson(stored.result);
     const value: PersistedResult | undefined =
-      json.length <= MAX_PERSISTED_JSON ? { uri: stored.uri, documentVersion: stored.documentVersion, offset: stored.offset, kind: stored.kind, json } : undefined;
-    state.update(LAST_RESULT_KEY, value).then(undefined, (e: unknown) => this.log.warn(`Semantic Flow panel: could not keep the result for a reload: ${String(e)}`));
+      json.length <= MAX_PERSISTED_JSON
+        ? { uri: stored.uri, documentVersion: stored.documentVersion, offset: stored.offset, kind: stored.kind, json }
+        : undefined;
+    state
+      .update(LAST_RESULT_KEY, value)
+      .then(undefined, (e: unknown) =>
+        this.log.warn(`Semantic Flow panel: could not keep the result for a reload: ${String(e)}`),
+      );
   }
 
   /** The result shown before a window reload, marked stale (the document may have changed since). */
@@ -250,7 +277,10 @@ export class PanelHost implements vscode.Disposable {
     try {
       const result = JSON.parse(p.json) as AnalysisResult;
       if (!Array.isArray(result.tokens) || typeof result.text !== 'string') return undefined;
-      return { stored: { uri: p.uri, documentVersion: p.documentVersion, offset: p.offset, kind: p.kind, result }, stale: true };
+      return {
+        stored: { uri: p.uri, documentVersion: p.documentVersion, offset: p.offset, kind: p.kind, result },
+        stale: true,
+      };
     } catch {
       this.log.warn('Semantic Flow panel: the result kept from before the reload is unreadable; showing none.');
       return undefined;

@@ -85,7 +85,9 @@ export function parseFromPanel(msg: unknown): FromPanel | undefined {
     case 'exportPng':
       return typeof msg.dataUrl === 'string' ? { kind: 'exportPng', dataUrl: msg.dataUrl } : undefined;
     case 'runCommand':
-      return (PANEL_COMMANDS as readonly unknown[]).includes(msg.command) ? { kind: 'runCommand', command: msg.command as PanelCommand } : undefined;
+      return (PANEL_COMMANDS as readonly unknown[]).includes(msg.command)
+        ? { kind: 'runCommand', command: msg.command as PanelCommand }
+        : undefined;
     default:
       return undefined;
   }

@@ -13,7 +13,11 @@ export interface SaveOutcome {
   message: string;
 }
 
-export async function saveExport(file: ExportFile, sourceUri: string, log: vscode.LogOutputChannel): Promise<SaveOutcome | undefined> {
+export async function saveExport(
+  file: ExportFile,
+  sourceUri: string,
+  log: vscode.LogOutputChannel,
+): Promise<SaveOutcome | undefined> {
   const target = await vscode.window.showSaveDialog({
     defaultUri: defaultSaveUri(sourceUri, file.fileName),
     filters: file.filters,

@@ -11,10 +11,32 @@ const io = (env: Record<string, string>) => ({ env }) as unknown as CliIo;
 const flags = (...argv: string[]) => parseArgs(argv, engineFlags, 'analyze').flags;
 
 test('remote flags become a remote EngineConfig: seconds to milliseconds, the key from the environment only', () => {
-  const f = flags('--endpoint', 'http://127.0.0.1:8000', '--remote-model', 'gpt2', '--flavor', 'echo', '--vocab-size', '50257', '--timeout', '7', '--retries', '2', '--strict-top-k');
+  const f = flags(
+    '--endpoint',
+    'http://127.0.0.1:8000',
+    '--remote-model',
+    'gpt2',
+    '--flavor',
+    'echo',
+    '--vocab-size',
+    '50257',
+    '--timeout',
+    '7',
+    '--retries',
+    '2',
+    '--strict-top-k',
+  );
   assert.deepEqual(remoteConfigFromFlags(f, io({ SEMANTIC_FLOW_API_KEY: 'sk-test' }), { topK: 9 }), {
-    kind: 'remote', endpoint: 'http://127.0.0.1:8000', model: 'gpt2', flavor: 'echo', vocabSize: 50257, topK: 9,
-    topKPolicy: 'error', timeoutMs: 7000, retries: 2, apiKey: 'sk-test',
+    kind: 'remote',
+    endpoint: 'http://127.0.0.1:8000',
+    model: 'gpt2',
+    flavor: 'echo',
+    vocabSize: 50257,
+    topK: 9,
+    topKPolicy: 'error',
+    timeoutMs: 7000,
+    retries: 2,
+    apiKey: 'sk-test',
   });
   const d = remoteConfigFromFlags(flags(), io({ SEMANTIC_FLOW_ENDPOINT: 'http://h:1' }), { topK: 5 });
   assert.deepEqual([d.endpoint, d.model, d.topKPolicy, d.apiKey], ['http://h:1', '', 'clamp', undefined]);
@@ -23,5 +45,12 @@ test('remote flags become a remote EngineConfig: seconds to milliseconds, the ke
 
 test('model flags become a local EngineConfig: no --model is the built-in model', () => {
   const c = onnxConfigFromFlags(flags('--device', 'cpu', '--threads', '2', '--dtype', 'q8'), io({}));
-  assert.deepEqual(c, { kind: 'onnx', id: BUILTIN_MODEL_NAME, modelDir: builtinModelDir(), device: 'cpu', dtype: 'q8', threads: 2 });
+  assert.deepEqual(c, {
+    kind: 'onnx',
+    id: BUILTIN_MODEL_NAME,
+    modelDir: builtinModelDir(),
+    device: 'cpu',
+    dtype: 'q8',
+    threads: 2,
+  });
 });

@@ -8,9 +8,18 @@ import { DEFAULT_MAX_INPUT_BYTES } from '../../../src/cli/input';
 
 function fakeIo(): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; } },
-    stderr: { write: (s: string) => { io.err += s; } },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
     readStdin: async () => new TextEncoder().encode('x'),
     env: {},
   };
@@ -25,7 +34,16 @@ async function help(command: string): Promise<string> {
 
 test('help analyze names every option it accepts, including --stride, --flavor and --vocab-size', async () => {
   const out = await help('analyze');
-  for (const flag of ['--stride N', '--flavor vllm|echo|sglang|tgi', '--vocab-size V', '--units', '--max-bytes N', '--endpoint URL', '--strict-top-k', '--color']) {
+  for (const flag of [
+    '--stride N',
+    '--flavor vllm|echo|sglang|tgi',
+    '--vocab-size V',
+    '--units',
+    '--max-bytes N',
+    '--endpoint URL',
+    '--strict-top-k',
+    '--color',
+  ]) {
     assert.ok(out.includes(`\n  ${flag} `) || out.includes(`\n  ${flag}\n`), `help analyze lists ${flag}`);
   }
   assert.match(out, /Stride: a text longer than the model's context window W is scored by sliding windows/);
@@ -46,9 +64,17 @@ test("every command's help lists every option its parser accepts, and no other",
 
 test("defaults shown are core's constants", async () => {
   const out = await help('analyze');
-  assert.match(out, new RegExp(`--top-k K +most likely alternatives kept per token \\[0–100, default ${DEFAULT_TOP_K}\\]`));
+  assert.match(
+    out,
+    new RegExp(`--top-k K +most likely alternatives kept per token \\[0–100, default ${DEFAULT_TOP_K}\\]`),
+  );
   assert.match(out, new RegExp(`--chunk-size N [^\\[]+\\[1–8,192, default ${DEFAULT_CHUNK_SIZE}\\]`));
-  assert.match(out, new RegExp(`--max-bytes N [^\\[]+\\[1–2,147,483,647, default ${DEFAULT_MAX_INPUT_BYTES.toLocaleString('en-US')}\\]`));
+  assert.match(
+    out,
+    new RegExp(
+      `--max-bytes N [^\\[]+\\[1–2,147,483,647, default ${DEFAULT_MAX_INPUT_BYTES.toLocaleString('en-US')}\\]`,
+    ),
+  );
 });
 
 test('help for an unknown command is an error (exit 2), not the general help', async () => {
@@ -62,7 +88,10 @@ test("--stride outside 1 … context window − 1 is refused with the model's re
   for (const stride of ['9999', '512', '0']) {
     const io = fakeIo();
     assert.equal(await run(['analyze', '--stride', stride, '-'], io), 2, stride);
-    assert.equal(io.err, `semantic-flow: Option \`--stride\` takes a whole number from 1 to 511 (semantic-flow-mini's context window is 512 tokens), not \`${stride}\`.\n`);
+    assert.equal(
+      io.err,
+      `semantic-flow: Option \`--stride\` takes a whole number from 1 to 511 (semantic-flow-mini's context window is 512 tokens), not \`${stride}\`.\n`,
+    );
   }
   const ok = fakeIo();
   assert.equal(await run(['analyze', '--stride', '511', '--format', 'csv', '-'], ok), 0, ok.err);

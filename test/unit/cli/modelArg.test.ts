@@ -24,20 +24,40 @@ test("the README's `--model-b models/semantic-flow-mini` from outside the reposi
   try {
     process.chdir(away);
     const m = errorOf(() => resolveModelArg('models/semantic-flow-mini', 'q8', env));
-    assert.match(m, /^Model folder not found: models\/semantic-flow-mini \(from .*sf-elsewhere-\w+\); no downloaded model has that id either/);
+    assert.match(
+      m,
+      /^Model folder not found: models\/semantic-flow-mini \(from .*sf-elsewhere-\w+\); no downloaded model has that id either/,
+    );
     assert.match(m, /The built-in model is named semantic-flow-mini, which works from any folder\./);
-    assert.deepEqual(resolveModelArg('semantic-flow-mini', 'q8', env), { dir: builtinModelDir(), dtype: 'q8', id: 'semantic-flow-mini' });
+    assert.deepEqual(resolveModelArg('semantic-flow-mini', 'q8', env), {
+      dir: builtinModelDir(),
+      dtype: 'q8',
+      id: 'semantic-flow-mini',
+    });
   } finally {
     process.chdir(here);
   }
-  assert.equal(resolveModelArg('models/semantic-flow-mini', 'q8', env).dir, 'models/semantic-flow-mini', 'from the repository root it is the folder');
+  assert.equal(
+    resolveModelArg('models/semantic-flow-mini', 'q8', env).dir,
+    'models/semantic-flow-mini',
+    'from the repository root it is the folder',
+  );
 });
 
 test('owner/name that is no folder and no model on disk is reported as a missing folder; a catalog id or a partial download as a model', () => {
-  assert.match(errorOf(() => resolveModelArg('someone/nothing', undefined, env)), /^Model folder not found: someone\/nothing .*For a Hugging Face model: semantic-flow models download someone\/nothing\.$/);
-  assert.match(errorOf(() => resolveModelArg('Xenova/distilgpt2', undefined, env)), /^The model "Xenova\/distilgpt2" is not on this machine .*Run semantic-flow models download Xenova\/distilgpt2/);
+  assert.match(
+    errorOf(() => resolveModelArg('someone/nothing', undefined, env)),
+    /^Model folder not found: someone\/nothing .*For a Hugging Face model: semantic-flow models download someone\/nothing\.$/,
+  );
+  assert.match(
+    errorOf(() => resolveModelArg('Xenova/distilgpt2', undefined, env)),
+    /^The model "Xenova\/distilgpt2" is not on this machine .*Run semantic-flow models download Xenova\/distilgpt2/,
+  );
   const partial = join(cache, 'models', 'someone', 'partial');
   mkdirSync(join(partial, 'onnx'), { recursive: true });
   writeFileSync(join(partial, 'config.json'), '{}');
-  assert.match(errorOf(() => resolveModelArg('someone/partial', 'fp32', env)), /^The model "someone\/partial" in .* is not complete for fp32/);
+  assert.match(
+    errorOf(() => resolveModelArg('someone/partial', 'fp32', env)),
+    /^The model "someone\/partial" in .* is not complete for fp32/,
+  );
 });

@@ -9,9 +9,18 @@ import type { CliIo } from '../../../src/cli/io';
 
 function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
   const io = {
-    out: '', err: '',
-    stdout: { write: (s: string) => { io.out += s; } },
-    stderr: { write: (s: string) => { io.err += s; } },
+    out: '',
+    err: '',
+    stdout: {
+      write: (s: string) => {
+        io.out += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        io.err += s;
+      },
+    },
     readStdin: async () => new TextEncoder().encode(stdin),
     env: {},
   };
@@ -19,7 +28,11 @@ function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-cli-'));
-const file = (name: string, data: string | Uint8Array) => { const p = join(tmp, name); writeFileSync(p, data); return p; };
+const file = (name: string, data: string | Uint8Array) => {
+  const p = join(tmp, name);
+  writeFileSync(p, data);
+  return p;
+};
 
 test('analyze FILE --format json prints a schema-1 result whose tokens cover the text', async () => {
   const io = fakeIo();
@@ -52,11 +65,26 @@ test('table output shows tokens, bits and a summary line', async () => {
 
 const errors: [string, string[], string | Uint8Array | null, RegExp][] = [
   ['empty input', ['analyze', '-'], '', /^semantic-flow: Standard input is empty: there is no text to analyze\.\n$/],
-  ['binary input', ['analyze', 'BIN'], Uint8Array.of(0x41, 0, 0x42), /looks like a binary file \(it contains a NUL byte at offset 1\)/],
+  [
+    'binary input',
+    ['analyze', 'BIN'],
+    Uint8Array.of(0x41, 0, 0x42),
+    /looks like a binary file \(it contains a NUL byte at offset 1\)/,
+  ],
   ['not UTF-8', ['analyze', 'LATIN1'], Uint8Array.of(0x63, 0x61, 0x66, 0xe9), /is not valid UTF-8 text/],
-  ['missing model folder', ['analyze', '--model', '/no/such/model', '-'], 'x', /^semantic-flow: Model folder not found: \/no\/such\/model\.\n$/],
+  [
+    'missing model folder',
+    ['analyze', '--model', '/no/such/model', '-'],
+    'x',
+    /^semantic-flow: Model folder not found: \/no\/such\/model\.\n$/,
+  ],
   ['unknown option', ['analyze', '--colour'], null, /Unknown option `--colour` for `analyze`/],
-  ['bad choice', ['analyze', '--format', 'xml'], null, /Invalid value `xml` for `--format`. Should be one of: json, csv, table/],
+  [
+    'bad choice',
+    ['analyze', '--format', 'xml'],
+    null,
+    /Invalid value `xml` for `--format`. Should be one of: json, csv, table/,
+  ],
   ['bad number', ['analyze', '--top-k', '-3', '-'], 'x', /`--top-k` takes a whole number from 0 to 100/],
   ['missing file', ['analyze', '/no/such/file.txt'], null, /File not found: \/no\/such\/file\.txt/],
 ];
@@ -89,21 +117,34 @@ test('UTF-16 with a byte-order mark is decoded (LE and BE); without one it is na
   };
   for (const le of [true, false]) {
     const io = fakeIo();
-    assert.equal(await run(['analyze', '--format', 'json', '--top-k', '0', file(`u16${le ? 'le' : 'be'}.txt`, utf16(le))], io), 0, io.err);
+    assert.equal(
+      await run(['analyze', '--format', 'json', '--top-k', '0', file(`u16${le ? 'le' : 'be'}.txt`, utf16(le))], io),
+      0,
+      io.err,
+    );
     assert.equal(JSON.parse(io.out).text, text, le ? 'LE' : 'BE');
   }
   const bare = fakeIo();
   assert.equal(await run(['analyze', file('u16-nobom.txt', Buffer.from('Hello there, world', 'utf16le'))], bare), 2);
-  assert.equal(bare.err, `semantic-flow: ${join(tmp, 'u16-nobom.txt')} looks like UTF-16 text without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8).\n`);
+  assert.equal(
+    bare.err,
+    `semantic-flow: ${join(tmp, 'u16-nobom.txt')} looks like UTF-16 text without a byte-order mark; convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8).\n`,
+  );
 });
 
 test('reading a terminal says how to end the text; a pipe or a file says nothing', async () => {
   const tty = { ...fakeIo('The cat.'), stdinIsTTY: true };
   const errs: string[] = [];
-  tty.stderr = { write: (s: string) => { errs.push(s); } };
+  tty.stderr = {
+    write: (s: string) => {
+      errs.push(s);
+    },
+  };
   tty.stdout = { write: () => {} };
   assert.equal(await run(['analyze', '--format', 'csv'], tty), 0, errs.join(''));
-  assert.deepEqual(errs, ['semantic-flow: reading the text from the terminal; end it with Ctrl+D (Ctrl+Z then Enter on Windows), or give a FILE.\n']);
+  assert.deepEqual(errs, [
+    'semantic-flow: reading the text from the terminal; end it with Ctrl+D (Ctrl+Z then Enter on Windows), or give a FILE.\n',
+  ]);
   const pipe = fakeIo('The cat.');
   assert.equal(await run(['analyze', '--format', 'csv'], pipe), 0);
   assert.equal(pipe.err, '');

@@ -77,12 +77,21 @@ test('past the context window a sliding window scores each token once and flags 
 
 test('progress reaches the total, and an aborted signal cancels with a cancelled error', async () => {
   const seen: number[] = [];
-  await analyzeText(TEXT, new FakeModel(), { chunkSize: 5, onProgress: (p) => seen.push(p.doneTokens / p.totalTokens) });
+  await analyzeText(TEXT, new FakeModel(), {
+    chunkSize: 5,
+    onProgress: (p) => seen.push(p.doneTokens / p.totalTokens),
+  });
   assert.equal(seen[seen.length - 1], 1);
   assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]));
   const ac = new AbortController();
   const model = new FakeModel();
-  const p = analyzeText(TEXT, model, { chunkSize: 2, signal: ac.signal, onProgress: (x) => { if (x.doneTokens >= 4) ac.abort(); } });
+  const p = analyzeText(TEXT, model, {
+    chunkSize: 2,
+    signal: ac.signal,
+    onProgress: (x) => {
+      if (x.doneTokens >= 4) ac.abort();
+    },
+  });
   await assert.rejects(p, (e: Error & { code?: string }) => e.code === 'cancelled');
   assert.equal(model.leakedCaches(), 0);
 });
@@ -105,9 +114,17 @@ test('keepTokens: false streams every token in order (unscored ones too) and kee
   for (const info of [fakeInfo(), fakeInfo({ bosTokenId: null }), fakeInfo({ contextWindow: 8 })]) {
     const kept = await analyzeText(TEXT, new FakeModel(info), { chunkSize: 3 });
     const seen: unknown[] = [];
-    const streamed = await analyzeText(TEXT, new FakeModel(info), { chunkSize: 3, keepTokens: false, onToken: (t) => seen.push(structuredClone(t)) });
+    const streamed = await analyzeText(TEXT, new FakeModel(info), {
+      chunkSize: 3,
+      keepTokens: false,
+      onToken: (t) => seen.push(structuredClone(t)),
+    });
     assert.deepEqual(streamed.tokens, [], 'nothing kept');
-    assert.deepEqual(seen, kept.tokens, `every token once, in order, as kept (bos ${info.bosTokenId}, window ${info.contextWindow})`);
+    assert.deepEqual(
+      seen,
+      kept.tokens,
+      `every token once, in order, as kept (bos ${info.bosTokenId}, window ${info.contextWindow})`,
+    );
     assert.deepEqual(streamed.summary, kept.summary);
   }
   const withUnits = await analyzeText(TEXT, new FakeModel(), { keepTokens: false, units: true });

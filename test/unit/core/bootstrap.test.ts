@@ -25,7 +25,7 @@ test('the interval of a mean has the normal-theory width for a large sample, and
   const [lo, hi] = bootstrapRatio(x, null, { resamples: 800, seed: 7 });
   const mean = x.reduce((a, b) => a + b, 0) / n;
   assert.ok(lo < mean && mean < hi, `${lo} < ${mean} < ${hi}`);
-  const expected = 2 * 1.96 * sd / Math.sqrt(n);
+  const expected = (2 * 1.96 * sd) / Math.sqrt(n);
   assert.ok(Math.abs((hi - lo) / expected - 1) < 0.15, `width ${hi - lo} vs ${expected}`);
   assert.deepEqual(bootstrapRatio(x, null, { resamples: 800, seed: 7 }), [lo, hi]);
   assert.notDeepEqual(bootstrapRatio(x, null, { resamples: 800, seed: 8 }), [lo, hi]);
@@ -34,5 +34,12 @@ test('the interval of a mean has the normal-theory width for a large sample, and
 test('a ratio resamples value and weight together', () => {
   // value_i = 2·weight_i exactly: every resample's ratio is 2, whatever the weights
   const w = [1, 5, 2, 9, 3];
-  assert.deepEqual(bootstrapRatio(w.map((x) => 2 * x), w, { resamples: 200 }), [2, 2]);
+  assert.deepEqual(
+    bootstrapRatio(
+      w.map((x) => 2 * x),
+      w,
+      { resamples: 200 },
+    ),
+    [2, 2],
+  );
 });

@@ -18,7 +18,8 @@ class BiasedFake extends FakeModel {
   }
 }
 
-const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-9, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 test('kappa = KL(p_A || p_B) and delta = log2 p_A − log2 p_B per token, and their totals', async () => {
   const text = 'abcabdhgfe';
@@ -26,16 +27,19 @@ test('kappa = KL(p_A || p_B) and delta = log2 p_A − log2 p_B per token, and th
   const c = r.comparison!;
   assert.equal(c.modelB.id, 'fake-b');
   const seq = [7, ...new FakeModel().tokenize(text).ids];
-  let kl = 0, delta = 0;
+  let kl = 0,
+    delta = 0;
   c.tokens.forEach((t, k) => {
     const ctx = seq.slice(0, k + 1).map((id, pos) => ({ id, visible: true, pos }));
     const la = fakeLogits(ctx);
     const lb = Float32Array.from(la, (l, v) => l + BIAS[v]);
-    const pa = log2Softmax(la), pb = log2Softmax(lb);
+    const pa = log2Softmax(la),
+      pb = log2Softmax(lb);
     const refKl = pa.reduce((a, l, v) => a + 2 ** l * (l - pb[v]), 0);
     close(t.klBits!, refKl, 1e-9, `kappa ${k}`);
     close(t.deltaBits!, pa[seq[k + 1]] - pb[seq[k + 1]], 1e-9, `delta ${k}`);
-    kl += refKl; delta += pa[seq[k + 1]] - pb[seq[k + 1]];
+    kl += refKl;
+    delta += pa[seq[k + 1]] - pb[seq[k + 1]];
   });
   close(c.totalKlBits, kl);
   close(c.totalDeltaBits!, delta);
@@ -52,22 +56,38 @@ class OtherTokenizer extends FakeModel {
 
 test('models with different tokenizers are refused before any pass', async () => {
   const b = new FakeModel(fakeInfo({ vocabSize: 9, id: 'wide' }));
-  await assert.rejects(compareModels(new FakeModel(), b, 'abc'), (e: Error & { code?: string }) => e.code === 'tokenizer-mismatch' && /vocabularies of 8 and 9 tokens/.test(e.message));
+  await assert.rejects(
+    compareModels(new FakeModel(), b, 'abc'),
+    (e: Error & { code?: string }) =>
+      e.code === 'tokenizer-mismatch' && /vocabularies of 8 and 9 tokens/.test(e.message),
+  );
   assert.equal(b.forwardCalls, 0);
-  await assert.rejects(compareModels(new FakeModel(), new OtherTokenizer(), 'abc'), (e: Error & { code?: string }) => e.code === 'tokenizer-mismatch' && /first differing at token 0/.test(e.message));
-  await assert.rejects(compareModels(new FakeModel(), new FakeModel(fakeInfo({ bosTokenId: 3 })), 'abc'), /BOS ids 7 and 3/);
+  await assert.rejects(
+    compareModels(new FakeModel(), new OtherTokenizer(), 'abc'),
+    (e: Error & { code?: string }) => e.code === 'tokenizer-mismatch' && /first differing at token 0/.test(e.message),
+  );
+  await assert.rejects(
+    compareModels(new FakeModel(), new FakeModel(fakeInfo({ bosTokenId: 3 })), 'abc'),
+    /BOS ids 7 and 3/,
+  );
 });
 
 test('the divergence helpers agree with the plain KL of tokenMeasures', () => {
-  const p = Float32Array.from([1, 2, -3, 0.5, 4]), q = Float32Array.from([0, 2.5, -1, 1, 3]);
+  const p = Float32Array.from([1, 2, -3, 0.5, 4]),
+    q = Float32Array.from([0, 2.5, -1, 1, 3]);
   const m = pairMeasures(p, q, 1);
   close(m.klBits, klBits(p, q), 1e-12);
-  const lp = log2Softmax(p), lq = log2Softmax(q);
+  const lp = log2Softmax(p),
+    lq = log2Softmax(q);
   close(m.log2P, lp[1], 1e-12);
   close(m.log2Q, lq[1], 1e-12);
   const ratio = lp.map((l, v) => l - lq[v]);
   const mean = ratio.reduce((a, d, v) => a + 2 ** lp[v] * d, 0);
-  close(m.logRatioVarBits2, ratio.reduce((a, d, v) => a + 2 ** lp[v] * (d - mean) ** 2, 0), 1e-12);
+  close(
+    m.logRatioVarBits2,
+    ratio.reduce((a, d, v) => a + 2 ** lp[v] * (d - mean) ** 2, 0),
+    1e-12,
+  );
   const ref = againstReference(referenceRow(p), q, 1);
   close(ref.klBits, m.klBits, 1e-6);
   close(ref.logRatioBits, m.log2P - m.log2Q, 1e-6);

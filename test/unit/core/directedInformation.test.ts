@@ -11,27 +11,39 @@ const ctx = (xs: number[]) => xs.map((id, pos) => ({ id, visible: true, pos }));
 
 /** iota, KL and log-ratio variance of one response token from the model's definition. */
 function reference(prompted: number[], baseline: number[], y: number) {
-  const lp = log2Softmax(fakeLogits(ctx(prompted))), lq = log2Softmax(fakeLogits(ctx(baseline)));
-  let kl = 0, m2 = 0;
-  lp.forEach((l, v) => { const p = 2 ** l; kl += p * (l - lq[v]); m2 += p * (l - lq[v]) ** 2; });
+  const lp = log2Softmax(fakeLogits(ctx(prompted))),
+    lq = log2Softmax(fakeLogits(ctx(baseline)));
+  let kl = 0,
+    m2 = 0;
+  lp.forEach((l, v) => {
+    const p = 2 ** l;
+    kl += p * (l - lq[v]);
+    m2 += p * (l - lq[v]) ** 2;
+  });
   return { iota: lp[y] - lq[y], kl, variance: m2 - kl * kl, sp: -lp[y], sq: -lq[y] };
 }
 
-const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-9, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 test('iota, KL, A_t, M_t and z of every response token match the definitions (BOS baseline)', async () => {
-  const prompt = 'abcab', response = 'dhgfeabc';
+  const prompt = 'abcab',
+    response = 'dhgfeabc';
   const r = await directedInformation(new FakeModel(), { prompt, response }, { chunkSize: 3 });
   const di = r.di!;
   assert.equal(di.baseline, 'bos');
   assert.equal(di.tokens.length, response.length);
   assert.equal(di.responseTokenStart, prompt.length);
   assert.deepEqual(di.promptTokenIds, ids(prompt));
-  let A = 0, S = 0, V = 0;
+  let A = 0,
+    S = 0,
+    V = 0;
   const y = ids(response);
   di.tokens.forEach((t, k) => {
     const ref = reference([7, ...ids(prompt), ...y.slice(0, k)], [7, ...y.slice(0, k)], y[k]);
-    A += ref.kl; S += ref.iota; V += ref.variance;
+    A += ref.kl;
+    S += ref.iota;
+    V += ref.variance;
     close(t.iotaBits, ref.iota, 1e-9, `iota ${k}`);
     close(t.klBits, ref.kl, 1e-9, `KL ${k}`);
     close(t.logRatioVarBits2!, ref.variance, 1e-9, `var ${k}`);
@@ -50,7 +62,8 @@ test('iota, KL, A_t, M_t and z of every response token match the definitions (BO
 });
 
 test('identity 5: Σ iota equals the difference of the two passes’ total surprisal over the response', async () => {
-  const prompt = 'hgfedcba', response = 'abcabcabd';
+  const prompt = 'hgfedcba',
+    response = 'abcabcabd';
   const r = await directedInformation(new FakeModel(), { prompt, response });
   const withPrompt = await analyzeText(prompt + response, new FakeModel());
   const alone = await analyzeText(response, new FakeModel());
@@ -76,8 +89,13 @@ test('chunked passes give the same directed information as one pass, with no cac
 });
 
 test('neutral and user-text baselines replace the prompt and are named in the result', async () => {
-  const prompt = 'abc', response = 'defa';
-  const neutral = await directedInformation(new FakeModel(), { prompt, response }, { baseline: 'text', baselineText: 'hh' });
+  const prompt = 'abc',
+    response = 'defa';
+  const neutral = await directedInformation(
+    new FakeModel(),
+    { prompt, response },
+    { baseline: 'text', baselineText: 'hh' },
+  );
   assert.equal(neutral.di!.baseline, 'text');
   assert.equal(neutral.di!.baselineText, 'hh');
   assert.deepEqual(neutral.di!.baselineTokenIds, ids('hh'));
@@ -90,7 +108,10 @@ test('neutral and user-text baselines replace the prompt and are named in the re
   const n = await directedInformation(new FakeModel(), { prompt, response }, { baseline: 'neutral' });
   assert.equal(n.di!.baseline, 'neutral');
   assert.equal(typeof n.di!.baselineText, 'string');
-  await assert.rejects(directedInformation(new FakeModel(), { prompt, response }, { baseline: 'text' }), /needs a non-empty baseline text/);
+  await assert.rejects(
+    directedInformation(new FakeModel(), { prompt, response }, { baseline: 'text' }),
+    /needs a non-empty baseline text/,
+  );
 });
 
 /** A fake whose tokenizer merges "ab" into one token (id 0, two characters), like a BPE merge. */
@@ -114,7 +135,10 @@ test('the response is cut at a token boundary of the whole text, and the baselin
   const di = r.di!;
   assert.equal(di.cutInsideToken, true);
   assert.deepEqual(di.promptTokenIds, [2]);
-  assert.deepEqual(di.tokens.map((t) => t.text), ['ab', 'd']);
+  assert.deepEqual(
+    di.tokens.map((t) => t.text),
+    ['ab', 'd'],
+  );
   assert.equal(di.responseStart, 2);
   // the baseline pass saw [BOS, ab, d], not a re-tokenized "bd"
   const ref = reference([7, 2], [7], 0);
@@ -125,36 +149,71 @@ test('the response is cut at a token boundary of the whole text, and the baselin
 
 test('two ranges of one text: the prompted context is prompt tokens then response tokens', async () => {
   const text = 'hhabcggdefahh';
-  const r = await directedInformation(new FakeModel(), { text, promptRange: { start: 2, end: 5 }, responseRange: { start: 7, end: 11 } });
+  const r = await directedInformation(new FakeModel(), {
+    text,
+    promptRange: { start: 2, end: 5 },
+    responseRange: { start: 7, end: 11 },
+  });
   const di = r.di!;
   assert.equal(di.promptText, 'abc');
-  assert.deepEqual(di.tokens.map((t) => t.text), ['d', 'e', 'f', 'a']);
+  assert.deepEqual(
+    di.tokens.map((t) => t.text),
+    ['d', 'e', 'f', 'a'],
+  );
   assert.equal(di.tokens[0].start, 7);
   assert.equal(r.tokens.length, 7);
   const same = await directedInformation(new FakeModel(), { prompt: 'abc', response: 'defa' });
   di.tokens.forEach((t, k) => close(t.iotaBits, same.di!.tokens[k].iotaBits, 1e-12));
-  await assert.rejects(directedInformation(new FakeModel(), { text, promptRange: { start: 5, end: 9 }, responseRange: { start: 7, end: 11 } }), /must end before the response starts/);
-  await assert.rejects(directedInformation(new FakeModel(), { text, promptRange: { start: 0, end: 2 }, responseRange: { start: 7, end: 99 } }), /not inside the text/);
+  await assert.rejects(
+    directedInformation(new FakeModel(), {
+      text,
+      promptRange: { start: 5, end: 9 },
+      responseRange: { start: 7, end: 11 },
+    }),
+    /must end before the response starts/,
+  );
+  await assert.rejects(
+    directedInformation(new FakeModel(), {
+      text,
+      promptRange: { start: 0, end: 2 },
+      responseRange: { start: 7, end: 99 },
+    }),
+    /not inside the text/,
+  );
 });
 
 class ChatFake extends FakeModel {
   applyChatTemplate(messages: { role: string; content: string }[], o: { addGenerationPrompt?: boolean } = {}): string {
-    return messages.map((m) => (m.role === 'user' ? 'g' : 'h') + m.content).join('') + (o.addGenerationPrompt ? 'h' : '');
+    return (
+      messages.map((m) => (m.role === 'user' ? 'g' : 'h') + m.content).join('') + (o.addGenerationPrompt ? 'h' : '')
+    );
   }
 }
 
 test('a chat transcript is scored through the chat template; the last assistant message is the response', async () => {
-  const messages = [{ role: 'user', content: 'abc' }, { role: 'assistant', content: 'dea' }];
+  const messages = [
+    { role: 'user', content: 'abc' },
+    { role: 'assistant', content: 'dea' },
+  ];
   const r = await directedInformation(new ChatFake(), { messages });
   assert.equal(r.text, 'gabchdea');
   assert.equal(r.di!.input, 'chat');
-  assert.deepEqual(r.di!.tokens.map((t) => t.text), ['d', 'e', 'a']);
+  assert.deepEqual(
+    r.di!.tokens.map((t) => t.text),
+    ['d', 'e', 'a'],
+  );
   const direct = await directedInformation(new FakeModel(), { prompt: 'gabch', response: 'dea' });
   r.di!.tokens.forEach((t, k) => close(t.iotaBits, direct.di!.tokens[k].iotaBits, 1e-12));
   const neutral = await directedInformation(new ChatFake(), { messages }, { baseline: 'neutral' });
   assert.equal(neutral.di!.baselineText, 'gh'); // the template with an empty user turn
-  await assert.rejects(directedInformation(new FakeModel(), { messages }), (e: Error & { code?: string }) => e.code === 'unsupported-model');
-  await assert.rejects(directedInformation(new ChatFake(), { messages: [{ role: 'user', content: 'a' }] }), /last message from the assistant/);
+  await assert.rejects(
+    directedInformation(new FakeModel(), { messages }),
+    (e: Error & { code?: string }) => e.code === 'unsupported-model',
+  );
+  await assert.rejects(
+    directedInformation(new ChatFake(), { messages: [{ role: 'user', content: 'a' }] }),
+    /last message from the assistant/,
+  );
 });
 
 /**
@@ -164,12 +223,20 @@ test('a chat transcript is scored through the chat template; the last assistant 
  */
 class ClosingChatFake extends FakeModel {
   applyChatTemplate(messages: { role: string; content: string }[], o: { addGenerationPrompt?: boolean } = {}): string {
-    return messages.map((m) => (m.role === 'user' ? `g${m.content}` : `hh${m.content}e`)).join('') + (o.addGenerationPrompt ? 'f' : '');
+    return (
+      messages.map((m) => (m.role === 'user' ? `g${m.content}` : `hh${m.content}e`)).join('') +
+      (o.addGenerationPrompt ? 'f' : '')
+    );
   }
 }
 
 test('the response is the assistant content where the template put it, not where the same text occurs last', async () => {
-  const r = await directedInformation(new ClosingChatFake(), { messages: [{ role: 'user', content: 'abc' }, { role: 'assistant', content: 'e' }] });
+  const r = await directedInformation(new ClosingChatFake(), {
+    messages: [
+      { role: 'user', content: 'abc' },
+      { role: 'assistant', content: 'e' },
+    ],
+  });
   assert.equal(r.text, 'gabchhee');
   assert.deepEqual([r.di!.responseStart, r.di!.responseEnd], [6, 7]);
   assert.equal(r.di!.promptText, 'gabchh');
@@ -179,7 +246,10 @@ test('without BOS the first response token has no baseline prediction and is lef
   const model = new FakeModel(fakeInfo({ bosTokenId: null }));
   const r = await directedInformation(model, { prompt: 'abc', response: 'defg' });
   assert.equal(r.di!.bos, false);
-  assert.deepEqual(r.di!.tokens.map((t) => t.text), ['e', 'f', 'g']);
+  assert.deepEqual(
+    r.di!.tokens.map((t) => t.text),
+    ['e', 'f', 'g'],
+  );
   const y = ids('defg');
   const ref = reference([...ids('abc'), y[0]], [y[0]], y[1]);
   close(r.di!.tokens[0].iotaBits, ref.iota);
@@ -187,12 +257,26 @@ test('without BOS the first response token has no baseline prediction and is lef
 
 test('progress reaches the total; an aborted signal settles with a cancelled error and closes every cache', async () => {
   const seen: number[] = [];
-  await directedInformation(new FakeModel(), { prompt: 'abcd', response: 'efgh' }, { chunkSize: 2, onProgress: (p) => seen.push(p.doneTokens / p.totalTokens) });
+  await directedInformation(
+    new FakeModel(),
+    { prompt: 'abcd', response: 'efgh' },
+    { chunkSize: 2, onProgress: (p) => seen.push(p.doneTokens / p.totalTokens) },
+  );
   assert.equal(seen[seen.length - 1], 1);
   const ac = new AbortController();
   const model = new FakeModel();
   await assert.rejects(
-    directedInformation(model, { prompt: 'abcdabcd', response: 'efghefgh' }, { chunkSize: 2, signal: ac.signal, onProgress: (p) => { if (p.doneTokens >= 5) ac.abort(); } }),
+    directedInformation(
+      model,
+      { prompt: 'abcdabcd', response: 'efghefgh' },
+      {
+        chunkSize: 2,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.doneTokens >= 5) ac.abort();
+        },
+      },
+    ),
     (e: Error & { code?: string }) => e.code === 'cancelled',
   );
   assert.equal(model.leakedCaches(), 0);

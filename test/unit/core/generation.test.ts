@@ -9,7 +9,8 @@ import { FAKE_VOCAB, FakeModel, fakeInfo, fakeLogits, log2Softmax } from '../../
 
 const ids = (s: string) => new FakeModel().tokenize(s).ids;
 const ctx = (xs: number[]) => xs.map((id, pos) => ({ id, visible: true, pos }));
-const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-9, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 function klOf(p: number[], q: number[]): number {
   return p.reduce((a, lp, v) => a + 2 ** lp * (lp - q[v]), 0);
@@ -23,14 +24,16 @@ test('greedy: each step is the argmax, and iota, KL, surprisal and entropy match
   assert.equal(g.tokens.length, 6);
   assert.equal(g.stopReason, 'max-tokens');
   const gen: number[] = [];
-  let A = 0, S = 0;
+  let A = 0,
+    S = 0;
   g.tokens.forEach((t, k) => {
     const lp = log2Softmax(fakeLogits(ctx([7, ...ids(prompt), ...gen])));
     const lq = log2Softmax(fakeLogits(ctx([7, ...gen])));
     const y = lp.indexOf(Math.max(...lp));
     assert.equal(t.id, y, `step ${k}`);
     const kl = klOf(lp, lq);
-    A += kl; S += lp[y] - lq[y];
+    A += kl;
+    S += lp[y] - lq[y];
     close(t.iotaBits, lp[y] - lq[y], 1e-9, `iota ${k}`);
     close(t.klBits, kl, 1e-9, `KL ${k}`);
     close(t.surprisalBits, -lp[y], 1e-9, `s ${k}`);
@@ -57,12 +60,29 @@ test('teacher-forcing the generated tokens through directed information gives th
 
 test('sampling is deterministic for a seed, tokens arrive through onToken as produced, EOS stops', async () => {
   const seen: number[] = [];
-  const a = await generate(new FakeModel(), 'abc', { seed: 42, temperature: 0.7, maxTokens: 12, onToken: (t) => seen.push(t.id) });
+  const a = await generate(new FakeModel(), 'abc', {
+    seed: 42,
+    temperature: 0.7,
+    maxTokens: 12,
+    onToken: (t) => seen.push(t.id),
+  });
   const b = await generate(new FakeModel(), 'abc', { seed: 42, temperature: 0.7, maxTokens: 12 });
-  assert.deepEqual(a.generation!.tokens.map((t) => t.id), b.generation!.tokens.map((t) => t.id));
-  assert.deepEqual(seen, a.generation!.tokens.map((t) => t.id));
-  const others = await Promise.all([1, 2, 3, 4].map((seed) => generate(new FakeModel(), 'abc', { seed, maxTokens: 12, stopAtEos: false })));
-  assert.ok(others.some((o) => o.generation!.tokens.map((t) => t.id).join() !== others[0].generation!.tokens.map((t) => t.id).join()));
+  assert.deepEqual(
+    a.generation!.tokens.map((t) => t.id),
+    b.generation!.tokens.map((t) => t.id),
+  );
+  assert.deepEqual(
+    seen,
+    a.generation!.tokens.map((t) => t.id),
+  );
+  const others = await Promise.all(
+    [1, 2, 3, 4].map((seed) => generate(new FakeModel(), 'abc', { seed, maxTokens: 12, stopAtEos: false })),
+  );
+  assert.ok(
+    others.some(
+      (o) => o.generation!.tokens.map((t) => t.id).join() !== others[0].generation!.tokens.map((t) => t.id).join(),
+    ),
+  );
   // greedy from "f" goes to g then h (= EOS id 7 in the fake): it stops there
   const e = await generate(new FakeModel(), 'ef', { greedy: true, maxTokens: 10 });
   assert.equal(e.generation!.stopReason, 'eos');
@@ -73,10 +93,11 @@ test('sampling is deterministic for a seed, tokens arrive through onToken as pro
 test('the sampler draws from softmax(l/T): frequencies match the probabilities', () => {
   const row = Float32Array.from([0, 1, 2, -1]);
   const rng = mulberry32(9);
-  const n = 40000, counts = [0, 0, 0, 0];
+  const n = 40000,
+    counts = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) counts[sampleId(row, 1, rng())]++;
   const p = log2Softmax(row).map((l) => 2 ** l);
-  p.forEach((pv, v) => assert.ok(Math.abs(counts[v] / n - pv) < 4 * Math.sqrt(pv * (1 - pv) / n), `id ${v}`));
+  p.forEach((pv, v) => assert.ok(Math.abs(counts[v] / n - pv) < 4 * Math.sqrt((pv * (1 - pv)) / n), `id ${v}`));
 });
 
 test('Monte Carlo: F(t) is non-decreasing with a spread, samples do not depend on batching', async () => {
@@ -90,7 +111,10 @@ test('Monte Carlo: F(t) is non-decreasing with a spread, samples do not depend o
   assert.equal(g.expectedFlowStdBits!.length, g.expectedFlowBits.length);
   assert.equal(model.leakedCaches(), 0);
   const unbatched = await generate(new FakeModel(), 'abc', { samples: 40, maxTokens: 6, seed: 5, maxBatch: 1 });
-  assert.deepEqual(unbatched.generation!.sampleDetails!.map((s) => s.tokenIds), g.sampleDetails!.map((s) => s.tokenIds));
+  assert.deepEqual(
+    unbatched.generation!.sampleDetails!.map((s) => s.tokenIds),
+    g.sampleDetails!.map((s) => s.tokenIds),
+  );
   unbatched.generation!.expectedFlowBits.forEach((f, t) => close(f, g.expectedFlowBits[t], 1e-9));
   await assert.rejects(generate(new FakeModel(), 'abc', { samples: 4, temperature: 0.5 }), /temperature 1/);
   await assert.rejects(generate(new FakeModel(), 'abc', { samples: 4, greedy: true }), /temperature 1/);
@@ -101,7 +125,9 @@ function maxMartingaleZ(samples: { iota: number[]; kl: number[] }[]): number {
   const T = Math.min(...samples.map((s) => s.iota.length));
   let worst = 0;
   for (let t = 0; t < T; t++) {
-    const m = samples.map((s) => s.iota.slice(0, t + 1).reduce((a, b) => a + b, 0) - s.kl.slice(0, t + 1).reduce((a, b) => a + b, 0));
+    const m = samples.map(
+      (s) => s.iota.slice(0, t + 1).reduce((a, b) => a + b, 0) - s.kl.slice(0, t + 1).reduce((a, b) => a + b, 0),
+    );
     const mean = m.reduce((a, b) => a + b, 0) / m.length;
     const sd = Math.sqrt(m.reduce((a, b) => a + (b - mean) ** 2, 0) / (m.length - 1));
     worst = Math.max(worst, Math.abs(mean) / (sd / Math.sqrt(m.length)));
@@ -111,7 +137,13 @@ function maxMartingaleZ(samples: { iota: number[]; kl: number[] }[]): number {
 
 test('identity 6: under the model’s own samples the mean of Σ iota matches the mean of Σ KL; a wrong KL fails the same check', async () => {
   const prompt = 'abc';
-  const r = await generate(new FakeModel(), prompt, { samples: 8000, maxTokens: 5, seed: 11, stopAtEos: false, maxBatch: 1000 });
+  const r = await generate(new FakeModel(), prompt, {
+    samples: 8000,
+    maxTokens: 5,
+    seed: 11,
+    stopAtEos: false,
+    maxBatch: 1000,
+  });
   const details = r.generation!.sampleDetails!;
   const right = details.map((s) => ({ iota: s.iotaBits, kl: s.klBits }));
   assert.ok(maxMartingaleZ(right) < 4.5, `|z| = ${maxMartingaleZ(right)}`);
@@ -135,7 +167,14 @@ test('cancellation returns the tokens produced so far with stopReason cancelled 
   const ac = new AbortController();
   const model = new FakeModel();
   let produced = 0;
-  const r = await generate(model, 'abc', { maxTokens: 50, stopAtEos: false, signal: ac.signal, onToken: () => { if (++produced === 4) ac.abort(); } });
+  const r = await generate(model, 'abc', {
+    maxTokens: 50,
+    stopAtEos: false,
+    signal: ac.signal,
+    onToken: () => {
+      if (++produced === 4) ac.abort();
+    },
+  });
   assert.equal(r.generation!.stopReason, 'cancelled');
   assert.equal(r.generation!.tokens.length, 4);
   assert.equal(model.leakedCaches(), 0);
@@ -143,7 +182,12 @@ test('cancellation returns the tokens produced so far with stopReason cancelled 
 
 test('no BOS and an empty baseline: refused with a clear message; the context window stops generation', async () => {
   await assert.rejects(generate(new FakeModel(fakeInfo({ bosTokenId: null })), 'abc'), /no BOS token/);
-  const ok = await generate(new FakeModel(fakeInfo({ bosTokenId: null })), 'abc', { baseline: 'text', baselineText: 'g', maxTokens: 3, stopAtEos: false });
+  const ok = await generate(new FakeModel(fakeInfo({ bosTokenId: null })), 'abc', {
+    baseline: 'text',
+    baselineText: 'g',
+    maxTokens: 3,
+    stopAtEos: false,
+  });
   assert.equal(ok.generation!.tokens.length, 3);
   const w = await generate(new FakeModel(fakeInfo({ contextWindow: 8 })), 'abc', { maxTokens: 50, stopAtEos: false });
   assert.equal(w.generation!.stopReason, 'context-window');
@@ -163,12 +207,24 @@ test('the prompt tokens get their measures at every chunk boundary: equal to a p
 });
 
 test('each id of a list of EOS ids ends a generation (Llama 3 Instruct: end_of_text, eom, eot)', async () => {
-  const free = (await generate(new FakeModel(fakeInfo({ eosTokenId: null })), 'abc', { greedy: true, maxTokens: 4 })).generation!.tokens.map((t) => t.id);
+  const free = (
+    await generate(new FakeModel(fakeInfo({ eosTokenId: null })), 'abc', { greedy: true, maxTokens: 4 })
+  ).generation!.tokens.map((t) => t.id);
   const k = free.findIndex((id, i) => i >= 2 && free.indexOf(id) === i); // first produced at step k ≥ 2
   const unused = Array.from({ length: FAKE_VOCAB }, (_, id) => id).find((id) => !free.includes(id) && id !== 7)!;
   assert.ok(k >= 2 && unused !== undefined);
-  const r = await generate(new FakeModel(fakeInfo({ eosTokenId: unused, eosTokenIds: [unused, free[k]] })), 'abc', { greedy: true, maxTokens: 4 });
+  const r = await generate(new FakeModel(fakeInfo({ eosTokenId: unused, eosTokenIds: [unused, free[k]] })), 'abc', {
+    greedy: true,
+    maxTokens: 4,
+  });
   assert.equal(r.generation!.stopReason, 'eos');
-  assert.deepEqual(r.generation!.tokens.map((t) => t.id), free.slice(0, k + 1));
-  assert.equal(r.generation!.tokens[k].text.length > 0 && r.text.endsWith(r.generation!.tokens[k].text), false, 'the EOS token adds no text');
+  assert.deepEqual(
+    r.generation!.tokens.map((t) => t.id),
+    free.slice(0, k + 1),
+  );
+  assert.equal(
+    r.generation!.tokens[k].text.length > 0 && r.text.endsWith(r.generation!.tokens[k].text),
+    false,
+    'the EOS token adds no text',
+  );
 });

@@ -8,7 +8,8 @@ import { FakeModel, fakeInfo, fakeLogits, log2Softmax } from '../../helpers/fake
 
 const TEXT = 'abcab dhg fe. abcaa cbd';
 // Reference rows keep probabilities in float32, so hand checks hold to ~1e-7 bits (the contract is 1e-4).
-const close = (a: number, b: number, tol = 1e-6, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-6, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 /** The fake with every character a token (ids mod 8, so spaces and periods too): words and sentences exist. */
 class TextFake extends FakeModel {
@@ -23,7 +24,10 @@ const ids = (s: string) => new TextFake().tokenize(s).ids;
 class SlicingFake extends TextFake {
   async sliceCache(cache: KvCache, length: number): Promise<KvCache> {
     const c = cache as unknown as { rows: { id: number; visible: boolean; pos: number }[][] };
-    const out = (await this.tileCache({ ...cache, batch: 1, rows: c.rows } as unknown as KvCache, 1)) as unknown as { rows: unknown[][]; length: number };
+    const out = (await this.tileCache({ ...cache, batch: 1, rows: c.rows } as unknown as KvCache, 1)) as unknown as {
+      rows: unknown[][];
+      length: number;
+    };
     return Object.assign(out, { length, rows: c.rows.map((r) => r.slice(0, length)) }) as unknown as KvCache;
   }
 }
@@ -32,7 +36,8 @@ class SlicingFake extends TextFake {
 function cell(seq: number[], unit: [number, number], target: number) {
   const clean = seq.slice(0, target).map((id, pos) => ({ id, visible: true, pos }));
   const occl = clean.map((c) => ({ ...c, visible: !(c.pos >= unit[0] && c.pos < unit[1]) }));
-  const lp = log2Softmax(fakeLogits(clean)), lq = log2Softmax(fakeLogits(occl));
+  const lp = log2Softmax(fakeLogits(clean)),
+    lq = log2Softmax(fakeLogits(occl));
   const y = seq[target];
   return { phi: lp[y] - lq[y], kl: lp.reduce((a, l, v) => a + 2 ** l * (l - lq[v]), 0) };
 }
@@ -43,7 +48,10 @@ test('every cell matches the definition; cells at or before the unit are exactly
   const seq = [7, ...ids(TEXT)];
   assert.equal(f.method, 'attention-mask');
   assert.equal(f.sources.length, TEXT.length);
-  assert.deepEqual(f.targets, Array.from({ length: TEXT.length }, (_, i) => i));
+  assert.deepEqual(
+    f.targets,
+    Array.from({ length: TEXT.length }, (_, i) => i),
+  );
   f.sources.forEach((s, j) => {
     f.targets.forEach((t, c) => {
       if (t < s.tokenEnd!) {
@@ -56,7 +64,10 @@ test('every cell matches the definition; cells at or before the unit are exactly
       close(f.expectedBits[j][c], ref.kl, 1e-6, `Phi ${j}->${t}`);
     });
   });
-  assert.ok(f.expectedBits.flat().some((x) => x > 0.01), 'some flow is non-zero');
+  assert.ok(
+    f.expectedBits.flat().some((x) => x > 0.01),
+    'some flow is non-zero',
+  );
   assert.ok(f.expectedBits.flat().every((x) => x >= 0));
 });
 
@@ -64,12 +75,21 @@ test('KV-cache reuse equals independent full passes, for every method, batch siz
   for (const method of ['attention-mask', 'replace', 'delete'] as const) {
     for (const unit of ['token', 'word'] as const) {
       const ref = await occlusionFlow(new TextFake(), TEXT, { unit, method, reuse: false, maxBatch: 1 });
-      for (const [Model, maxBatch] of [[TextFake, 1], [TextFake, 3], [SlicingFake, 1], [SlicingFake, 4]] as const) {
+      for (const [Model, maxBatch] of [
+        [TextFake, 1],
+        [TextFake, 3],
+        [SlicingFake, 1],
+        [SlicingFake, 4],
+      ] as const) {
         const model = new Model();
         const r = await occlusionFlow(model, TEXT, { unit, method, maxBatch, maxLogitFloats: 8 * 5 });
         const what = `${method}/${unit}/${Model.name}/${maxBatch}`;
-        r.flow!.phiBits.forEach((row, j) => row.forEach((v, c) => close(v, ref.flow!.phiBits[j][c], 1e-9, `${what} phi ${j},${c}`)));
-        r.flow!.expectedBits.forEach((row, j) => row.forEach((v, c) => close(v, ref.flow!.expectedBits[j][c], 1e-9, `${what} Phi ${j},${c}`)));
+        r.flow!.phiBits.forEach((row, j) =>
+          row.forEach((v, c) => close(v, ref.flow!.phiBits[j][c], 1e-9, `${what} phi ${j},${c}`)),
+        );
+        r.flow!.expectedBits.forEach((row, j) =>
+          row.forEach((v, c) => close(v, ref.flow!.expectedBits[j][c], 1e-9, `${what} Phi ${j},${c}`)),
+        );
         assert.equal(model.leakedCaches(), 0, `${what}: caches closed`);
         assert.equal(r.flow!.method, method);
       }
@@ -79,12 +99,20 @@ test('KV-cache reuse equals independent full passes, for every method, batch siz
 
 test('the cost estimate is known before running and equals the token-steps the model actually ran', async () => {
   for (const reuse of [true, false]) {
-    for (const [Model, maxBatch] of [[TextFake, 1], [SlicingFake, 3]] as const) {
+    for (const [Model, maxBatch] of [
+      [TextFake, 1],
+      [SlicingFake, 3],
+    ] as const) {
       const model = new Model();
       const cost = estimateOcclusionCost(model, TEXT, { unit: 'token', reuse, maxBatch });
       assert.equal(model.tokenSteps, 0);
       const announced: { cost: typeof cost; stepsRun: number }[] = [];
-      const r = await occlusionFlow(model, TEXT, { unit: 'token', reuse, maxBatch, onPlan: (c) => announced.push({ cost: c, stepsRun: model.tokenSteps }) });
+      const r = await occlusionFlow(model, TEXT, {
+        unit: 'token',
+        reuse,
+        maxBatch,
+        onPlan: (c) => announced.push({ cost: c, stepsRun: model.tokenSteps }),
+      });
       assert.deepEqual(announced, [{ cost, stepsRun: 0 }], 'onPlan: the same cost, once, before any pass');
       assert.equal(model.tokenSteps, cost.tokenSteps, `reuse ${reuse}, batch ${maxBatch}`);
       assert.equal(r.flow!.tokenSteps, cost.tokenSteps);
@@ -96,11 +124,26 @@ test('the cost estimate is known before running and equals the token-steps the m
   const plan = estimateOcclusionCost(split, TEXT, { unit: 'token', maxBatch: 3 });
   const calls = { n: 0 };
   const forward = split.forward.bind(split);
-  split.forward = (input) => { calls.n++; return forward(input); };
-  const r = await occlusionFlow(split, TEXT, { unit: 'token', maxBatch: 3, chunkSize: 4, maxLogitFloats: 3 * 2 * split.info.vocabSize });
+  split.forward = (input) => {
+    calls.n++;
+    return forward(input);
+  };
+  const r = await occlusionFlow(split, TEXT, {
+    unit: 'token',
+    maxBatch: 3,
+    chunkSize: 4,
+    maxLogitFloats: 3 * 2 * split.info.vocabSize,
+  });
   assert.equal(r.flow!.passes, plan.passes);
-  assert.equal(plan.passes, planOcclusion(new SlicingFake(), TEXT, { unit: 'token', maxBatch: 3 }).batches.length + 1, 'the clean pass and one per batch');
-  assert.ok(calls.n > plan.passes, `more forward calls (${calls.n}) than passes (${plan.passes}): the case that used to differ`);
+  assert.equal(
+    plan.passes,
+    planOcclusion(new SlicingFake(), TEXT, { unit: 'token', maxBatch: 3 }).batches.length + 1,
+    'the clean pass and one per batch',
+  );
+  assert.ok(
+    calls.n > plan.passes,
+    `more forward calls (${calls.n}) than passes (${plan.passes}): the case that used to differ`,
+  );
   const c = estimateOcclusionCost(new TextFake(), TEXT, { maxBatch: 1 });
   const n = TEXT.length;
   assert.equal(c.independentTokenSteps, n + (n - 1) * n); // clean pass + one full pass per source that has a later target
@@ -120,25 +163,49 @@ test('a later unit has exactly zero flow on earlier targets; target ranges and u
   assert.deepEqual(ranged.flow!.targets, [14, 15, 16, 17, 18]);
   const full = await occlusionFlow(new TextFake(), TEXT, { unit: 'word' });
   ranged.flow!.phiBits.forEach((row, j) => row.forEach((v, c) => close(v, full.flow!.phiBits[j][14 + c], 1e-12)));
-  const spans = await occlusionFlow(new TextFake(), TEXT, { spans: [{ start: 6, end: 9 }, { start: 0, end: 2 }] });
+  const spans = await occlusionFlow(new TextFake(), TEXT, {
+    spans: [
+      { start: 6, end: 9 },
+      { start: 0, end: 2 },
+    ],
+  });
   assert.equal(spans.flow!.unit, 'span');
-  assert.deepEqual(spans.flow!.sources.map((s) => s.text), ['dhg', 'ab']);
+  assert.deepEqual(
+    spans.flow!.sources.map((s) => s.text),
+    ['dhg', 'ab'],
+  );
   const seq = [7, ...ids(TEXT)];
   close(spans.flow!.expectedBits[0][12], cell(seq, [7, 10], 13).kl);
-  await assert.rejects(occlusionFlow(new TextFake(), TEXT, { spans: [{ start: 5, end: 5 }] }), /empty or outside the text/);
+  await assert.rejects(
+    occlusionFlow(new TextFake(), TEXT, { spans: [{ start: 5, end: 5 }] }),
+    /empty or outside the text/,
+  );
 });
 
 test('rows arrive progressively, one per source; cancellation settles and closes every cache', async () => {
   const rows: number[] = [];
   const steps: number[] = [];
-  await occlusionFlow(new SlicingFake(), TEXT, { unit: 'word', onRow: (e) => rows.push(e.source), onProgress: (p) => steps.push(p.doneSteps / p.totalSteps) });
-  assert.deepEqual([...rows].sort((a, b) => a - b), Array.from({ length: rows.length }, (_, i) => i));
+  await occlusionFlow(new SlicingFake(), TEXT, {
+    unit: 'word',
+    onRow: (e) => rows.push(e.source),
+    onProgress: (p) => steps.push(p.doneSteps / p.totalSteps),
+  });
+  assert.deepEqual(
+    [...rows].sort((a, b) => a - b),
+    Array.from({ length: rows.length }, (_, i) => i),
+  );
   assert.equal(steps[steps.length - 1], 1);
   for (const Model of [TextFake, SlicingFake]) {
     const ac = new AbortController();
     const model = new Model();
     await assert.rejects(
-      occlusionFlow(model, TEXT, { unit: 'token', signal: ac.signal, onRow: (e) => { if (e.doneRows === 3) ac.abort(); } }),
+      occlusionFlow(model, TEXT, {
+        unit: 'token',
+        signal: ac.signal,
+        onRow: (e) => {
+          if (e.doneRows === 3) ac.abort();
+        },
+      }),
       (e: Error & { code?: string }) => e.code === 'cancelled',
     );
     assert.equal(model.leakedCaches(), 0);
@@ -146,7 +213,10 @@ test('rows arrive progressively, one per source; cancellation settles and closes
 });
 
 test('text past the context window is refused before any pass; no BOS leaves the cell after a first-token unit undefined', async () => {
-  await assert.rejects(occlusionFlow(new TextFake(fakeInfo({ contextWindow: 10 })), TEXT), (e: Error & { code?: string }) => e.code === 'too-large');
+  await assert.rejects(
+    occlusionFlow(new TextFake(fakeInfo({ contextWindow: 10 })), TEXT),
+    (e: Error & { code?: string }) => e.code === 'too-large',
+  );
   const r = await occlusionFlow(new TextFake(fakeInfo({ bosTokenId: null })), 'abcd', { unit: 'token' });
   assert.deepEqual(r.flow!.targets, [1, 2, 3]);
   assert.ok(Number.isNaN(r.flow!.phiBits[0][0]));

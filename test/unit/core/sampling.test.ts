@@ -14,7 +14,8 @@ function shares(draw: (u: number) => number, n = 20000): number[] {
   return count.map((c) => c / n);
 }
 
-const close = (a: number[], b: number[], tol = 1e-3) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `id ${i}: ${x} vs ${b[i]} (${a} vs ${b})`));
+const close = (a: number[], b: number[], tol = 1e-3) =>
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `id ${i}: ${x} vs ${b[i]} (${a} vs ${b})`));
 
 test('no restriction draws exactly what sampleId draws (the same seed gives the same tokens as generate)', () => {
   const rng = mulberry32(11);
@@ -26,10 +27,22 @@ test('no restriction draws exactly what sampleId draws (the same seed gives the 
 
 test('top-p keeps the fewest most probable ids whose mass reaches p, renormalised', () => {
   // sorted: id1 0.5, id3 0.3, id2 0.15, id0 0.05
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.5 })), [0, 1, 0, 0]);
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.6 })), [0, 0.5 / 0.8, 0, 0.3 / 0.8]);
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.9 })), [0, 0.5 / 0.95, 0.15 / 0.95, 0.3 / 0.95]);
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 1e-9 })), [0, 1, 0, 0]);
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.5 })),
+    [0, 1, 0, 0],
+  );
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.6 })),
+    [0, 0.5 / 0.8, 0, 0.3 / 0.8],
+  );
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 0.9 })),
+    [0, 0.5 / 0.95, 0.15 / 0.95, 0.3 / 0.95],
+  );
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topP: 1e-9 })),
+    [0, 1, 0, 0],
+  );
 });
 
 test('top-p applies to the tempered distribution; top-k first, then top-p over what top-k kept', () => {
@@ -39,8 +52,17 @@ test('top-p applies to the tempered distribution; top-k first, then top-p over w
   const q = t.map((x) => x / z); // id1 .372, id3 .288, id2 .205, id0 .118
   assert.ok(q[1] + q[3] < 0.7 && q[1] + q[3] + q[2] >= 0.7);
   const m3 = q[1] + q[3] + q[2];
-  close(shares((u) => sampleIdFiltered(ROW, 2, u, { topP: 0.7 })), [0, q[1] / m3, q[2] / m3, q[3] / m3]);
+  close(
+    shares((u) => sampleIdFiltered(ROW, 2, u, { topP: 0.7 })),
+    [0, q[1] / m3, q[2] / m3, q[3] / m3],
+  );
   // top-k 2 at T = 1 keeps {id1, id3}: 0.5/0.8 and 0.3/0.8; top-p 0.6 of that (0.625 ≥ 0.6) keeps id1 alone
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topK: 2 })), [0, 0.5 / 0.8, 0, 0.3 / 0.8]);
-  close(shares((u) => sampleIdFiltered(ROW, 1, u, { topK: 2, topP: 0.6 })), [0, 1, 0, 0]);
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topK: 2 })),
+    [0, 0.5 / 0.8, 0, 0.3 / 0.8],
+  );
+  close(
+    shares((u) => sampleIdFiltered(ROW, 1, u, { topK: 2, topP: 0.6 })),
+    [0, 1, 0, 0],
+  );
 });

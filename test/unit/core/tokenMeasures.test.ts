@@ -22,7 +22,10 @@ test('[1/2, 1/4, 1/4] gives 1.5 bits of entropy and 0.25 bits² of varentropy (b
   close(m.varentropyBits2, 0.25, 1e-6);
   close(m.surprisalBits!, 2, 1e-6);
   assert.equal(m.rank, 2);
-  assert.deepEqual(m.topK.map((t) => t.id), [0, 1]);
+  assert.deepEqual(
+    m.topK.map((t) => t.id),
+    [0, 1],
+  );
   close(m.topK[0].bits, 1, 1e-6);
 });
 
@@ -49,7 +52,10 @@ test('topK returns the k largest in order and its probabilities sum to at most 1
   const row = Float32Array.from([0.1, 2, -1, 2, 5, 0]);
   const logZ = Math.log(Array.from(row).reduce((a, l) => a + Math.exp(l), 0));
   const k = topKOfRow(row, 3, logZ);
-  assert.deepEqual(k.map((e) => e.id), [4, 1, 3]);
+  assert.deepEqual(
+    k.map((e) => e.id),
+    [4, 1, 3],
+  );
   assert.ok(k.reduce((a, e) => a + e.probability, 0) <= 1);
   assert.deepEqual(topKOfRow(row, 0, logZ), []);
   assert.equal(topKOfRow(row, 10, logZ).length, 6);

@@ -16,7 +16,21 @@ test('the same transcript as a JSON array, an object with messages, JSON Lines a
   const md = 'System: Be brief.\n\n**User:** Hi there.\nTwo lines.\n\n## Assistant:\nHello.\n';
   assert.deepEqual(parseTranscript(md), EXPECTED);
   // OpenAI-style text parts are joined
-  assert.deepEqual(parseTranscript(JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, { role: 'assistant', content: 'c' }]))[0].content, 'ab');
+  assert.deepEqual(
+    parseTranscript(
+      JSON.stringify([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+        { role: 'assistant', content: 'c' },
+      ]),
+    )[0].content,
+    'ab',
+  );
 });
 
 test('what is not a two-sided transcript gets one message naming the problem', () => {
@@ -29,5 +43,10 @@ test('what is not a two-sided transcript gets one message naming the problem', (
     ['User: only one side', /has no assistant turn with text/],
     ['[]', /has no messages/],
   ];
-  for (const [text, message] of cases) assert.throws(() => parseTranscript(text), (e: Error & { code?: string }) => e.code === 'bad-input' && message.test(e.message), text);
+  for (const [text, message] of cases)
+    assert.throws(
+      () => parseTranscript(text),
+      (e: Error & { code?: string }) => e.code === 'bad-input' && message.test(e.message),
+      text,
+    );
 });

@@ -12,7 +12,11 @@ import { createModel } from '../../../src/engines/createModel';
 test('the newest snapshot holding a config.json is found in the Hub cache layout', () => {
   const root = mkdtempSync(join(tmpdir(), 'sf-hub-'));
   const snaps = join(root, 'models--Xenova--gpt2', 'snapshots');
-  for (const [rev, withConfig, mtime] of [['old', true, 1000], ['new', true, 2000], ['broken', false, 3000]] as const) {
+  for (const [rev, withConfig, mtime] of [
+    ['old', true, 1000],
+    ['new', true, 2000],
+    ['broken', false, 3000],
+  ] as const) {
     mkdirSync(join(snaps, rev), { recursive: true });
     if (withConfig) writeFileSync(join(snaps, rev, 'config.json'), '{}');
     utimesSync(join(snaps, rev), mtime, mtime);
@@ -29,8 +33,20 @@ test('HF_HUB_CACHE and HF_HOME come before the default cache', () => {
 test('a Hub id that is nowhere on disk fails as model-not-found, naming where it looked', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-models-'));
   await assert.rejects(
-    createModel({ kind: 'onnx', id: 'nobody/none', modelDir: null, hubId: 'nobody/none', modelsDirs: [dir], device: 'cpu', dtype: 'fp32' }),
-    (e) => e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) && /not on this machine/.test(e.message),
+    createModel({
+      kind: 'onnx',
+      id: 'nobody/none',
+      modelDir: null,
+      hubId: 'nobody/none',
+      modelsDirs: [dir],
+      device: 'cpu',
+      dtype: 'fp32',
+    }),
+    (e) =>
+      e instanceof SemanticFlowError &&
+      e.code === 'model-not-found' &&
+      e.message.includes(dir) &&
+      /not on this machine/.test(e.message),
   );
 });
 
@@ -44,26 +60,65 @@ function modelsFolder(files: string[]): { root: string; dir: string } {
   }
   return { root, dir };
 }
-const hubEngine = (root: string, dtype: 'fp32' | 'q8' = 'fp32') =>
-  ({ kind: 'onnx' as const, id: 'o/m', modelDir: null, hubId: 'o/m', modelsDirs: [root], device: 'cpu' as const, dtype });
+const hubEngine = (root: string, dtype: 'fp32' | 'q8' = 'fp32') => ({
+  kind: 'onnx' as const,
+  id: 'o/m',
+  modelDir: null,
+  hubId: 'o/m',
+  modelsDirs: [root],
+  device: 'cpu' as const,
+  dtype,
+});
 
 test('a downloaded folder is complete for a dtype only with config, tokenizer and that ONNX file, and no external data in .part', () => {
-  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('fp32'), true);
-  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('q8'), false);
-  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx.part']).dir).includes('fp32'), false);
+  assert.equal(
+    completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('fp32'),
+    true,
+  );
+  assert.equal(
+    completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx']).dir).includes('q8'),
+    false,
+  );
+  assert.equal(
+    completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx.part']).dir).includes('fp32'),
+    false,
+  );
   assert.equal(completeDtypes(modelsFolder(['config.json', 'onnx/model.onnx']).dir).includes('fp32'), false);
-  assert.equal(completeDtypes(modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part']).dir).includes('fp32'), false);
+  assert.equal(
+    completeDtypes(
+      modelsFolder(['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model.onnx_data.part']).dir,
+    ).includes('fp32'),
+    false,
+  );
 });
 
 test('an interrupted download is never loaded: model-not-found says it is partial and how to resume', async () => {
-  const { root, dir } = modelsFolder(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx.part']);
-  await assert.rejects(createModel(hubEngine(root)), (e) =>
-    e instanceof SemanticFlowError && e.code === 'model-not-found' && e.message.includes(dir) &&
-    /not complete for fp32: its download was interrupted \(onnx\/model\.onnx is still partial\)/.test(e.message) && /Select Model/.test(e.message) && /resumed/.test(e.message));
+  const { root, dir } = modelsFolder([
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/model.onnx.part',
+  ]);
+  await assert.rejects(
+    createModel(hubEngine(root)),
+    (e) =>
+      e instanceof SemanticFlowError &&
+      e.code === 'model-not-found' &&
+      e.message.includes(dir) &&
+      /not complete for fp32: its download was interrupted \(onnx\/model\.onnx is still partial\)/.test(e.message) &&
+      /Select Model/.test(e.message) &&
+      /resumed/.test(e.message),
+  );
 });
 
 test('a folder complete for another dtype names it', async () => {
   const { root } = modelsFolder(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']);
-  await assert.rejects(createModel(hubEngine(root, 'fp32')), (e) =>
-    e instanceof SemanticFlowError && e.code === 'model-not-found' && /onnx\/model\.onnx is missing/.test(e.message) && /complete for q8 \(setting semanticFlow\.dtype\)/.test(e.message));
+  await assert.rejects(
+    createModel(hubEngine(root, 'fp32')),
+    (e) =>
+      e instanceof SemanticFlowError &&
+      e.code === 'model-not-found' &&
+      /onnx\/model\.onnx is missing/.test(e.message) &&
+      /complete for q8 \(setting semanticFlow\.dtype\)/.test(e.message),
+  );
 });

@@ -20,18 +20,29 @@ function scorer(vocab: number, method: TopKMethod): Uint8Array {
   return fuseScorer(identity, vocab, method);
 }
 
-async function topK(vocab: number, method: TopKMethod, rows: Float32Array[], k: number): Promise<{ ids: number[]; d: number[] }> {
+async function topK(
+  vocab: number,
+  method: TopKMethod,
+  rows: Float32Array[],
+  k: number,
+): Promise<{ ids: number[]; d: number[] }> {
   const s = await ort.InferenceSession.create(scorer(vocab, method));
   const x = new Float32Array(rows.length * vocab);
   rows.forEach((r, i) => x.set(r, i * vocab));
-  const out = await s.run({
-    x: new ort.Tensor('float32', x, [1, rows.length, vocab]),
-    sf_first_row: new ort.Tensor('int64', BigInt64Array.of(0n), [1]),
-    sf_targets: new ort.Tensor('int64', new BigInt64Array(rows.length), [1, rows.length]),
-    sf_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
-  }, [SCORER_OUTPUTS.topkIds, SCORER_OUTPUTS.topkD]);
+  const out = await s.run(
+    {
+      x: new ort.Tensor('float32', x, [1, rows.length, vocab]),
+      sf_first_row: new ort.Tensor('int64', BigInt64Array.of(0n), [1]),
+      sf_targets: new ort.Tensor('int64', new BigInt64Array(rows.length), [1, rows.length]),
+      sf_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    },
+    [SCORER_OUTPUTS.topkIds, SCORER_OUTPUTS.topkD],
+  );
   await s.release();
-  return { ids: Array.from(out[SCORER_OUTPUTS.topkIds].data as BigInt64Array, Number), d: Array.from(out[SCORER_OUTPUTS.topkD].data as Float32Array) };
+  return {
+    ids: Array.from(out[SCORER_OUTPUTS.topkIds].data as BigInt64Array, Number),
+    d: Array.from(out[SCORER_OUTPUTS.topkD].data as Float32Array),
+  };
 }
 
 function rows(vocab: number): Float32Array[] {
@@ -45,7 +56,10 @@ function rows(vocab: number): Float32Array[] {
 test('grouped top-k equals the direct TopK: the same ids in the same order and the same values', async () => {
   for (const vocab of [400, 50257]) {
     for (const k of [1, 5, 50]) {
-      const [direct, grouped] = [await topK(vocab, 'direct', rows(vocab), k), await topK(vocab, 'grouped', rows(vocab), k)];
+      const [direct, grouped] = [
+        await topK(vocab, 'direct', rows(vocab), k),
+        await topK(vocab, 'grouped', rows(vocab), k),
+      ];
       assert.deepEqual(grouped.ids, direct.ids, `vocab ${vocab}, k ${k}`);
       assert.deepEqual(grouped.d, direct.d, `vocab ${vocab}, k ${k}`);
     }

@@ -20,19 +20,34 @@ import { resultOf } from './results';
 const root = packageRoot(__dirname);
 const { vscode, control } = createFakeVscode(root);
 installFakeVscode(vscode);
-const { BuiltinModelNotice, BUILTIN_NOTICE_KEY } = require('../../../src/extension/builtinModelNotice') as typeof import('../../../src/extension/builtinModelNotice');
-const { ModelSelection } = require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
+const { BuiltinModelNotice, BUILTIN_NOTICE_KEY } =
+  require('../../../src/extension/builtinModelNotice') as typeof import('../../../src/extension/builtinModelNotice');
+const { ModelSelection } =
+  require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
 const { StatusBar } = require('../../../src/extension/statusBar') as typeof import('../../../src/extension/statusBar');
-const { ResultStore } = require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
+const { ResultStore } =
+  require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
 
 const config: Config = DEFAULT_CONFIG;
 // SmolLM2 135M Instruct as the catalog states it (catalogModels.ts): 134.5e6 parameters, q4 (its default download:
 // no q8 export) 200e6 bytes on the Hub listing, Apache-2.0.
 const FACTS = '135M parameters, about 200 MB to download, Apache-2.0 licence';
-const MESSAGE = 'semantic-flow-mini is the tiny built-in model: it runs offline, but finds much ordinary text surprising, so its colours say more about the model than about the text. '
-  + `For meaningful bits, download SmolLM2 135M Instruct (${FACTS}).`;
+const MESSAGE =
+  'semantic-flow-mini is the tiny built-in model: it runs offline, but finds much ordinary text surprising, so its colours say more about the model than about the text. ' +
+  `For meaningful bits, download SmolLM2 135M Instruct (${FACTS}).`;
 
-const storedBy = (id: string): StoredResult => ({ uri: 'file:///a.txt', documentVersion: 1, offset: 0, result: resultOf([['The', null], [' cat', 9.5]], { model: fakeInfo({ id }) }) });
+const storedBy = (id: string): StoredResult => ({
+  uri: 'file:///a.txt',
+  documentVersion: 1,
+  offset: 0,
+  result: resultOf(
+    [
+      ['The', null],
+      [' cat', 9.5],
+    ],
+    { model: fakeInfo({ id }) },
+  ),
+});
 const storage = mkdtempSync(join(tmpdir(), 'sf-notice-'));
 
 /** A session: a notice on `state` (the same globalState object stands for the same user profile). */
@@ -43,7 +58,14 @@ function session(state: ReturnType<typeof newState>) {
 }
 function newState() {
   const m = new Map<string, unknown>();
-  return { get: (k: string, d?: unknown) => m.get(k) ?? d, update: async (k: string, v: unknown) => { if (v === undefined) m.delete(k); else m.set(k, v); }, keys: () => [...m.keys()] };
+  return {
+    get: (k: string, d?: unknown) => m.get(k) ?? d,
+    update: async (k: string, v: unknown) => {
+      if (v === undefined) m.delete(k);
+      else m.set(k, v);
+    },
+    keys: () => [...m.keys()],
+  };
 }
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const infos = () => control.notifications.filter((n) => n.kind === 'info');
@@ -59,7 +81,9 @@ test('the first built-in result shows one notification naming the suggested mode
   notice.onResult(storedBy('semantic-flow-mini'));
   notice.onResult(storedBy('semantic-flow-mini'));
   await settle();
-  assert.deepEqual(infos(), [{ kind: 'info', message: MESSAGE, items: ['Download SmolLM2 135M Instruct', "Don't Show Again"] }]);
+  assert.deepEqual(infos(), [
+    { kind: 'info', message: MESSAGE, items: ['Download SmolLM2 135M Instruct', "Don't Show Again"] },
+  ]);
 });
 
 test('"Don\'t Show Again" is kept in globalState: the next session says nothing; closing the toast is not an answer', async () => {
@@ -98,13 +122,21 @@ test('results of another model, or of a folder that happens to be called semanti
 
 test('the status bar tooltip offers the suggested download while the built-in model is chosen, and not after another is', async () => {
   const { models } = session(newState());
-  const engine = { status: { health: 'stopped' }, model: undefined, onDidChangeStatus: () => new vscode.Disposable(() => undefined) };
+  const engine = {
+    status: { health: 'stopped' },
+    model: undefined,
+    onDidChangeStatus: () => new vscode.Disposable(() => undefined),
+  };
   control.statusBarItems.length = 0;
   const bar = new StatusBar(engine as never, new ResultStore(), models, () => config);
-  const tooltip = () => (control.statusBarItems[0].tooltip as { value: string; isTrusted: { enabledCommands: string[] } });
+  const tooltip = () =>
+    control.statusBarItems[0].tooltip as { value: string; isTrusted: { enabledCommands: string[] } };
   const link = `[Download SmolLM2 135M Instruct](command:semanticFlow.selectModel?${encodeURIComponent(JSON.stringify([SUGGESTED_MODEL_ID]))})`;
   assert.ok(tooltip().value.includes(link), tooltip().value);
-  assert.ok(tooltip().value.includes('135M parameters, about 200 MB to download, Apache\\-2\\.0 licence'), tooltip().value);
+  assert.ok(
+    tooltip().value.includes('135M parameters, about 200 MB to download, Apache\\-2\\.0 licence'),
+    tooltip().value,
+  );
   assert.ok(tooltip().isTrusted.enabledCommands.includes('semanticFlow.selectModel'), 'the link is allowed to run');
   await models.setPick({ kind: 'hub', id: 'Xenova/gpt2' });
   assert.ok(!tooltip().value.includes('Download'), tooltip().value);

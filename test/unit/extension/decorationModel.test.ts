@@ -6,7 +6,13 @@ import { SCALE_BUCKETS } from '../../../src/core/scale';
 import { resultOf } from './results';
 
 // SURPRISAL_EDGES = [1, 2, 4, 6, 8, 11, 14]: 0.5 → 0, 3 → 2, 7 → 4, 20 → 7; null → no bucket.
-const r = resultOf([['The', null], [' cat', 0.5], [' sat', 3], [' on', 7], [' zxq', 20]]);
+const r = resultOf([
+  ['The', null],
+  [' cat', 0.5],
+  [' sat', 3],
+  [' on', 7],
+  [' zxq', 20],
+]);
 
 test('surprisal: each token in its bucket, the first token without a prediction in none', () => {
   const m = decorationModel(r, 'surprisal');
@@ -27,7 +33,10 @@ test('surprise excess uses the signed edges: 0.25 bits lands just above 0 (bucke
 });
 
 test('special and zero-width tokens are never painted', () => {
-  const x = resultOf([['<s>', 9], ['a', 9]]);
+  const x = resultOf([
+    ['<s>', 9],
+    ['a', 9],
+  ]);
   x.tokens[0].special = true;
   x.tokens[1].end = x.tokens[1].start;
   assert.deepEqual(bucketCounts(decorationModel(x, 'surprisal')), [0, 0, 0, 0, 0, 0, 0, 0]);
@@ -41,25 +50,68 @@ test('a metric the result cannot give falls back to surprisal and says why', () 
 });
 
 test('directed information paints the response tokens by iota', () => {
-  const x = resultOf([['Q', null], [' A', 1]], {
-    di: {
-      baseline: 'bos', promptText: 'Q', promptTokenIds: [100], baselineTokenIds: [], responseStart: 1, responseEnd: 3, totalBits: 2.5, totalKlBits: 2,
-      tokens: [{ index: 0, id: 101, text: ' A', start: 1, end: 3, iotaBits: 2.5, klBits: 2, compensatorBits: 2, residualBits: 0.5, z: null }],
+  const x = resultOf(
+    [
+      ['Q', null],
+      [' A', 1],
+    ],
+    {
+      di: {
+        baseline: 'bos',
+        promptText: 'Q',
+        promptTokenIds: [100],
+        baselineTokenIds: [],
+        responseStart: 1,
+        responseEnd: 3,
+        totalBits: 2.5,
+        totalKlBits: 2,
+        tokens: [
+          {
+            index: 0,
+            id: 101,
+            text: ' A',
+            start: 1,
+            end: 3,
+            iotaBits: 2.5,
+            klBits: 2,
+            compensatorBits: 2,
+            residualBits: 0.5,
+            z: null,
+          },
+        ],
+      },
     },
-  });
+  );
   assert.deepEqual(decorationModel(x, 'directedInformation').buckets[5], [[1, 3]]); // 1 ≤ 2.5 < 3
 });
 
 test('flow into the selection sums each source row over the selected target columns', () => {
-  const x = resultOf([['a', null], ['b', 1], ['c', 1]], {
-    flow: {
-      unit: 'token', method: 'attention-mask',
-      sources: [{ start: 0, end: 1, text: 'a' }, { start: 1, end: 2, text: 'b' }],
-      targets: [1, 2],
-      phiBits: [[0.5, 3], [0, 9]],
-      expectedBits: [[0.5, 3], [0, 9]],
+  const x = resultOf(
+    [
+      ['a', null],
+      ['b', 1],
+      ['c', 1],
+    ],
+    {
+      flow: {
+        unit: 'token',
+        method: 'attention-mask',
+        sources: [
+          { start: 0, end: 1, text: 'a' },
+          { start: 1, end: 2, text: 'b' },
+        ],
+        targets: [1, 2],
+        phiBits: [
+          [0.5, 3],
+          [0, 9],
+        ],
+        expectedBits: [
+          [0.5, 3],
+          [0, 9],
+        ],
+      },
     },
-  });
+  );
   const onC = decorationModel(x, 'flowIntoSelection', { start: 2, end: 3 });
   assert.deepEqual(onC.buckets[2], [[0, 1]]); // a → c: 3 bits
   assert.deepEqual(onC.buckets[5], [[1, 2]]); // b → c: 9 bits (8 ≤ 9 < 11)
@@ -71,13 +123,33 @@ test('flow into the selection sums each source row over the selected target colu
 });
 
 test('metricNote is the note decorationModel draws with, for every metric and selection, without the ranges', () => {
-  const flowing = resultOf([['a', null], ['b', 1], ['c', 1]], {
-    flow: { unit: 'token', method: 'attention-mask', sources: [{ start: 0, end: 1, text: 'a' }], targets: [1, 2], phiBits: [[0.5, 3]], expectedBits: [[0.5, 3]] },
-  });
+  const flowing = resultOf(
+    [
+      ['a', null],
+      ['b', 1],
+      ['c', 1],
+    ],
+    {
+      flow: {
+        unit: 'token',
+        method: 'attention-mask',
+        sources: [{ start: 0, end: 1, text: 'a' }],
+        targets: [1, 2],
+        phiBits: [[0.5, 3]],
+        expectedBits: [[0.5, 3]],
+      },
+    },
+  );
   const notes = new Set<string | undefined>();
   for (const result of [r, flowing]) {
     for (const metric of DECORATION_METRICS) {
-      for (const sel of [undefined, { start: 0, end: 0 }, { start: 1, end: 1 }, { start: 2, end: 3 }, { start: 9, end: 12 }]) {
+      for (const sel of [
+        undefined,
+        { start: 0, end: 0 },
+        { start: 1, end: 1 },
+        { start: 2, end: 3 },
+        { start: 9, end: 12 },
+      ]) {
         const note = metricNote(result, metric, sel);
         assert.equal(note, decorationModel(result, metric, sel).note, `${metric} ${JSON.stringify(sel)}`);
         notes.add(note);

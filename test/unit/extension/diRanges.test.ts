@@ -25,12 +25,33 @@ test('one selection is split inside itself, at document offsets', () => {
 });
 
 test('two selections: the earlier is the prompt, whatever order they were made in', () => {
-  const r = diRangesFrom([{ start: 26, end: 35 }, { start: 0, end: 21 }], doc, '---');
+  const r = diRangesFrom(
+    [
+      { start: 26, end: 35 },
+      { start: 0, end: 21 },
+    ],
+    doc,
+    '---',
+  );
   assert.deepEqual(r, { prompt: { start: 0, end: 21 }, response: { start: 26, end: 35 } });
 });
 
 test('no marker and one selection: the message says how to mark prompt and response', () => {
-  assert.throws(() => diRangesFrom([{ start: 0, end: 5 }], 'hello world', '---'), /two selections.*or put a line "---" between them/);
+  assert.throws(
+    () => diRangesFrom([{ start: 0, end: 5 }], 'hello world', '---'),
+    /two selections.*or put a line "---" between them/,
+  );
   assert.throws(() => diRangesFrom([], '---\nanswer', '---'), /no prompt above/);
-  assert.throws(() => diRangesFrom([{ start: 0, end: 4 }, { start: 2, end: 6 }], 'abcdefg', '---'), /overlap/);
+  assert.throws(
+    () =>
+      diRangesFrom(
+        [
+          { start: 0, end: 4 },
+          { start: 2, end: 6 },
+        ],
+        'abcdefg',
+        '---',
+      ),
+    /overlap/,
+  );
 });

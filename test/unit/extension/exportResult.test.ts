@@ -41,7 +41,7 @@ describe('Export Result', () => {
     assert.equal(fake.rec.saveDialogs.length, 0);
   });
 
-  it('proposes a name beside the source and writes the CLI\'s CSV to the confirmed path, without a second prompt', async () => {
+  it("proposes a name beside the source and writes the CLI's CSV to the confirmed path, without a second prompt", async () => {
     const t = setup();
     fake.rec.quickPickAnswer = 'CSV';
     fake.rec.saveAnswer = fake.uri('file', '/tmp/out.csv');

@@ -21,15 +21,24 @@ import { resultOf } from './results';
 const root = packageRoot(__dirname);
 const { vscode, control } = createFakeVscode(root);
 installFakeVscode(vscode);
-const { analyzeSample, openSettings, SAMPLE_PATH } = require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
-const { activeEditor } = require('../../../src/extension/commands/shared') as typeof import('../../../src/extension/commands/shared');
-const { ContextKeys } = require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
-const { ModelSelection } = require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
-const { ResultStore } = require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
-const { UserErrors } = require('../../../src/extension/userErrors') as typeof import('../../../src/extension/userErrors');
+const { analyzeSample, openSettings, SAMPLE_PATH } =
+  require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
+const { activeEditor } =
+  require('../../../src/extension/commands/shared') as typeof import('../../../src/extension/commands/shared');
+const { ContextKeys } =
+  require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
+const { ModelSelection } =
+  require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
+const { ResultStore } =
+  require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
+const { UserErrors } =
+  require('../../../src/extension/userErrors') as typeof import('../../../src/extension/userErrors');
 
 const config: Config = DEFAULT_CONFIG;
-const context = { ...(control.context() as object), globalStorageUri: vscode.Uri.file(mkdtempSync(join(tmpdir(), 'sf-walkthrough-'))) } as never;
+const context = {
+  ...(control.context() as object),
+  globalStorageUri: vscode.Uri.file(mkdtempSync(join(tmpdir(), 'sf-walkthrough-'))),
+} as never;
 const log = vscode.window.createOutputChannel('test') as never;
 const SAMPLE = readFileSync(join(root, SAMPLE_PATH), 'utf8');
 
@@ -44,7 +53,16 @@ function services() {
       return resultOf(params.text.split(/(?<= )/).map((w) => [w, 3] as [string, number]));
     },
   };
-  const s = { context, store, engine, log, errors: new UserErrors(log), models: new ModelSelection(context, []), config: () => config, liveMode: { cancel: () => undefined } } as unknown as Services;
+  const s = {
+    context,
+    store,
+    engine,
+    log,
+    errors: new UserErrors(log),
+    models: new ModelSelection(context, []),
+    config: () => config,
+    liveMode: { cancel: () => undefined },
+  } as unknown as Services;
   return { s, store, requests };
 }
 
@@ -64,17 +82,27 @@ test('Analyze Sample opens the bundled prompt/response sample as an untitled Mar
   assert.equal(doc.languageId, 'markdown');
   assert.equal(doc.getText(), SAMPLE);
   assert.equal(requests[0].text, SAMPLE);
-  assert.equal(store.get(doc.uri.toString())?.result.text, SAMPLE, 'stored against the document (decorated, hoverable)');
+  assert.equal(
+    store.get(doc.uri.toString())?.result.text,
+    SAMPLE,
+    'stored against the document (decorated, hoverable)',
+  );
   assert.equal(await analyzeSample(s), true);
   assert.equal(control.window.activeTextEditor!.document, doc, 'the open, unchanged copy is shown again');
 });
 
-test('Open Settings shows this extension\'s settings, or one setting; anything but a setting name is refused', async () => {
+test("Open Settings shows this extension's settings, or one setting; anything but a setting name is refused", async () => {
   const { s } = services();
   await openSettings(s);
   await openSettings(s, 'device');
-  assert.deepEqual(control.executed.map((e) => e.args), [['@ext:semantic-flow.semantic-flow'], ['semanticFlow.device']]);
-  assert.deepEqual(control.executed.map((e) => e.id), ['workbench.action.openSettings', 'workbench.action.openSettings']);
+  assert.deepEqual(
+    control.executed.map((e) => e.args),
+    [['@ext:semantic-flow.semantic-flow'], ['semanticFlow.device']],
+  );
+  assert.deepEqual(
+    control.executed.map((e) => e.id),
+    ['workbench.action.openSettings', 'workbench.action.openSettings'],
+  );
   await assert.rejects(openSettings(s, 'device"; rm'), /not a setting name/);
 });
 
@@ -86,7 +114,10 @@ test('with focus in a non-text view, a command acts on the one text editor on sc
   control.open('Other text.', 'file:///two.txt');
   control.window.activeTextEditor = undefined;
   assert.equal(activeEditor(s, 'Analyze Selection'), undefined);
-  assert.equal(control.notifications.at(-1)?.message, 'Open a text editor first, then run Semantic Flow: Analyze Selection.');
+  assert.equal(
+    control.notifications.at(-1)?.message,
+    'Open a text editor first, then run Semantic Flow: Analyze Selection.',
+  );
 });
 
 test('context keys follow what happened: a result, a directed-information result, a non-built-in model, an accelerator', async () => {
@@ -95,13 +126,30 @@ test('context keys follow what happened: a result, a directed-information result
   const engine = { model: undefined as ReturnType<typeof fakeInfo> | undefined, onDidChangeStatus: status.event };
   const keys = new ContextKeys(store, s.models, engine as never, () => config);
   const key = (k: string) => control.contextKeys.get(`semanticFlow.${k}`);
-  assert.deepEqual(['hasResult', 'hasDirectedInformation', 'externalModel', 'onAccelerator'].map(key), [false, false, false, false]);
+  assert.deepEqual(['hasResult', 'hasDirectedInformation', 'externalModel', 'onAccelerator'].map(key), [
+    false,
+    false,
+    false,
+    false,
+  ]);
 
   store.set({ uri: 'file:///a.txt', documentVersion: 1, offset: 0, result: resultOf([['a', 1]]) });
   assert.equal(key('hasResult'), true);
   assert.equal(key('hasDirectedInformation'), false);
   const di = { prompt: { start: 0, end: 1 }, response: { start: 1, end: 2 }, tokens: [], totalBits: 0.5 } as never;
-  store.set({ uri: 'file:///b.txt', documentVersion: 1, offset: 0, result: resultOf([['a', 1], ['b', 2]], { di }), kind: 'di' });
+  store.set({
+    uri: 'file:///b.txt',
+    documentVersion: 1,
+    offset: 0,
+    result: resultOf(
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+      { di },
+    ),
+    kind: 'di',
+  });
   assert.equal(key('hasDirectedInformation'), true);
   store.clear();
   assert.equal(key('hasResult'), false);
@@ -119,6 +167,10 @@ test('context keys follow what happened: a result, a directed-information result
   assert.equal(key('onAccelerator'), true);
   const sets = control.executed.filter((e) => e.id === 'setContext').length;
   status.fire({ health: 'ready', model: engine.model });
-  assert.equal(control.executed.filter((e) => e.id === 'setContext').length, sets, 'an unchanged value is not set again');
+  assert.equal(
+    control.executed.filter((e) => e.id === 'setContext').length,
+    sets,
+    'an unchanged value is not set again',
+  );
   keys.dispose();
 });

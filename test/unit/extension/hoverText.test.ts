@@ -2,7 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { analyzeThisText, escapeMarkdown, hoverText, visibleText, HOVER_COMMANDS } from '../../../src/extension/hoverText';
+import {
+  analyzeThisText,
+  escapeMarkdown,
+  hoverText,
+  visibleText,
+  HOVER_COMMANDS,
+} from '../../../src/extension/hoverText';
 import { resultOf } from './results';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -25,11 +31,19 @@ test('escapeMarkdown turns an HTML payload into plain characters', () => {
 });
 
 test('markdown syntax in document text does not become links, emphasis, code or icons', () => {
-  assert.equal(escapeMarkdown('[click](command:evil) *b* `c` $(zap) a|b'), '\\[click\\]\\(command:evil\\) \\*b\\* \\`c\\` $\\(zap\\) a\\|b');
+  assert.equal(
+    escapeMarkdown('[click](command:evil) *b* `c` $(zap) a|b'),
+    '\\[click\\]\\(command:evil\\) \\*b\\* \\`c\\` $\\(zap\\) a\\|b',
+  );
 });
 
-test('rendered, the hover of a token whose text is an HTML payload shows the payload as text', { skip: md === null && 'markdown-it not installed' }, () => {
-  const r = resultOf([['say ', null], [XSS, 12.5]]);
+test('rendered, the hover of a token whose text is an HTML payload shows the payload as text', {
+  skip: md === null && 'markdown-it not installed',
+}, () => {
+  const r = resultOf([
+    ['say ', null],
+    [XSS, 12.5],
+  ]);
   const html = md!.render(hoverText(r, 1, 'file:///x.html'));
   assert.ok(!/<img/i.test(html), html);
   assert.ok(html.includes('&lt;img'), 'the payload is visible as text');
@@ -37,7 +51,10 @@ test('rendered, the hover of a token whose text is an HTML payload shows the pay
 });
 
 test('the hover shows id, surprisal, probability, entropy, rank and the top alternatives, with units', () => {
-  const r = resultOf([['The', null], [' cat', 3]]);
+  const r = resultOf([
+    ['The', null],
+    [' cat', 3],
+  ]);
   const h = hoverText(r, 1, 'file:///a.txt');
   assert.match(h, /token 1 · “·cat” · id 101/);
   assert.match(h, /\| surprisal \| 3\\\.00 bits \|/);
@@ -52,16 +69,53 @@ test('the hover shows id, surprisal, probability, entropy, rank and the top alte
 });
 
 test('flow and directed information appear when the result has them', () => {
-  const r = resultOf([['a', null], ['b', 1], ['c', 2]], {
-    flow: { unit: 'token', method: 'attention-mask', sources: [{ start: 0, end: 1, text: 'a' }, { start: 1, end: 2, text: 'b' }], targets: [2], phiBits: [[0.25], [1.5]], expectedBits: [[0], [0]] },
-    di: {
-      baseline: 'bos', promptText: 'a', promptTokenIds: [], baselineTokenIds: [], responseStart: 1, responseEnd: 3, totalBits: 4, totalKlBits: 0,
-      tokens: [{ index: 1, id: 102, text: 'c', start: 2, end: 3, iotaBits: 1, klBits: 0, compensatorBits: 0, residualBits: 0, z: null }],
+  const r = resultOf(
+    [
+      ['a', null],
+      ['b', 1],
+      ['c', 2],
+    ],
+    {
+      flow: {
+        unit: 'token',
+        method: 'attention-mask',
+        sources: [
+          { start: 0, end: 1, text: 'a' },
+          { start: 1, end: 2, text: 'b' },
+        ],
+        targets: [2],
+        phiBits: [[0.25], [1.5]],
+        expectedBits: [[0], [0]],
+      },
+      di: {
+        baseline: 'bos',
+        promptText: 'a',
+        promptTokenIds: [],
+        baselineTokenIds: [],
+        responseStart: 1,
+        responseEnd: 3,
+        totalBits: 4,
+        totalKlBits: 0,
+        tokens: [
+          {
+            index: 1,
+            id: 102,
+            text: 'c',
+            start: 2,
+            end: 3,
+            iotaBits: 1,
+            klBits: 0,
+            compensatorBits: 0,
+            residualBits: 0,
+            z: null,
+          },
+        ],
+      },
     },
-  });
+  );
   const h = hoverText(r, 2, 'u');
   assert.ok(h.indexOf('“b” → 1\\.500 bits') < h.indexOf('“a” → 0\\.250 bits'), 'strongest first');
-  assert.ok(h.includes("**Directed information** from the prompt: 1\\.000 bits (25.0% of 4\\.00 bits)"), h);
+  assert.ok(h.includes('**Directed information** from the prompt: 1\\.000 bits (25.0% of 4\\.00 bits)'), h);
 });
 
 test('whitespace and control characters are made visible', () => {

@@ -23,26 +23,33 @@ test('the registration table in commands.ts covers every id (checked in its sour
 });
 
 test('menus name only contributed commands; internal commands are hidden from the palette', () => {
-  for (const [menu, items] of Object.entries(pkg.contributes.menus as Record<string, { command: string; when?: string }[]>)) {
+  for (const [menu, items] of Object.entries(
+    pkg.contributes.menus as Record<string, { command: string; when?: string }[]>,
+  )) {
     for (const it of items) assert.ok(contributed.includes(it.command), `${menu}: ${it.command}`);
   }
   const palette = pkg.contributes.menus.commandPalette as { command: string; when?: string }[];
   for (const id of INTERNAL_COMMANDS) assert.equal(palette.find((p) => p.command === id)?.when, 'false', id);
   const ctx = (pkg.contributes.menus['editor/context'] as { command: string }[]).map((m) => m.command);
-  for (const id of [CommandId.analyzeSelection, CommandId.directedInformation, CommandId.flowMatrix]) assert.ok(ctx.includes(id), id);
+  for (const id of [CommandId.analyzeSelection, CommandId.directedInformation, CommandId.flowMatrix])
+    assert.ok(ctx.includes(id), id);
 });
 
 test('activation is lazy: commands and the panel serializer only', () => {
   const events: string[] = pkg.activationEvents;
   assert.ok(!events.includes('*') && !events.includes('onStartupFinished'));
   assert.ok(events.includes('onWebviewPanel:semanticFlow.panel'));
-  for (const e of events.filter((x) => x.startsWith('onCommand:'))) assert.ok(contributed.includes(e.slice('onCommand:'.length)), e);
+  for (const e of events.filter((x) => x.startsWith('onCommand:')))
+    assert.ok(contributed.includes(e.slice('onCommand:'.length)), e);
 });
 
 test('every setting config.ts reads is contributed with a description, and vice versa', () => {
   const src = readFileSync(join(root, 'src/extension/config.ts'), 'utf8');
   const read = [...src.matchAll(/(?:get<[^>]+>|oneOf<[^>]+>|int)\('([\w.]+)'/g)].map((m) => `semanticFlow.${m[1]}`);
-  const props = pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string; description?: string; enum?: string[] }>;
+  const props = pkg.contributes.configuration.properties as Record<
+    string,
+    { markdownDescription?: string; description?: string; enum?: string[] }
+  >;
   assert.deepEqual([...new Set(read)].sort(), Object.keys(props).sort());
   for (const [k, p] of Object.entries(props)) assert.ok((p.markdownDescription ?? p.description ?? '').length > 20, k);
   assert.deepEqual(props['semanticFlow.decoration.metric'].enum, [...DECORATION_METRICS]);
@@ -51,9 +58,13 @@ test('every setting config.ts reads is contributed with a description, and vice 
 
 test('one theme colour per scale bucket, with light, dark and high-contrast defaults', () => {
   const ids = pkg.contributes.colors.map((c: { id: string }) => c.id);
-  assert.deepEqual(ids, Array.from({ length: SCALE_BUCKETS }, (_, i) => `semanticFlow.bucket${i}`));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: SCALE_BUCKETS }, (_, i) => `semanticFlow.bucket${i}`),
+  );
   for (const c of pkg.contributes.colors) {
-    for (const theme of ['light', 'dark', 'highContrast']) assert.match(c.defaults[theme], /^#[0-9a-f]{8}$/i, `${c.id} ${theme} is a translucent #rrggbbaa`);
+    for (const theme of ['light', 'dark', 'highContrast'])
+      assert.match(c.defaults[theme], /^#[0-9a-f]{8}$/i, `${c.id} ${theme} is a translucent #rrggbbaa`);
   }
 });
 

@@ -22,7 +22,10 @@ describe('ResultStore stream', () => {
     // Generated tokens carry their index in the result: after a 4-token prompt, 4, 5, …
     store.streamToken(GEN, generatedToken(4, 'a'));
     store.streamToken(GEN, generatedToken(5, 'b'));
-    assert.deepEqual(store.stream()?.tokens.map((t) => t.text), ['a', 'b']);
+    assert.deepEqual(
+      store.stream()?.tokens.map((t) => t.text),
+      ['a', 'b'],
+    );
     store.streamToken(GEN, generatedToken(4, 'c'));
     store.streamToken('semantic-flow:/generation/2', generatedToken(1, 'd'));
     assert.deepEqual(events, [
@@ -43,7 +46,7 @@ describe('ResultStore stream', () => {
     assert.equal(fired, MAX_STREAM_TOKENS);
   });
 
-  it('ends the stream when its result is stored, not when another document\'s is', () => {
+  it("ends the stream when its result is stored, not when another document's is", () => {
     const store = new ResultStore();
     store.streamToken(GEN, generatedToken(0, 'a'));
     store.set({ uri: 'file:///other.md', documentVersion: 1, offset: 0, result: plainResult() });

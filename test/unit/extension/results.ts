@@ -8,9 +8,17 @@ export function resultOf(pieces: [string, number | null][], extra: Partial<Analy
   let at = 0;
   const tokens: TokenRecord[] = pieces.map(([text, bits], index) => {
     const t: TokenRecord = {
-      index, id: 100 + index, text, start: at, end: at + text.length,
-      surprisalBits: bits, probability: bits === null ? null : 2 ** -bits, entropyBits: bits === null ? null : bits / 2,
-      varentropyBits2: null, surpriseExcessBits: bits === null ? null : bits / 2, rank: bits === null ? null : 1 + Math.floor(bits),
+      index,
+      id: 100 + index,
+      text,
+      start: at,
+      end: at + text.length,
+      surprisalBits: bits,
+      probability: bits === null ? null : 2 ** -bits,
+      entropyBits: bits === null ? null : bits / 2,
+      varentropyBits2: null,
+      surpriseExcessBits: bits === null ? null : bits / 2,
+      rank: bits === null ? null : 1 + Math.floor(bits),
       topK: bits === null ? null : [{ id: 100 + index, text, probability: 2 ** -bits, bits }],
     };
     at += text.length;

@@ -18,24 +18,40 @@ import { createFakeVscode, installFakeVscode } from './fakeVscode';
 const root = join(__dirname, '../../..');
 installFakeVscode(createFakeVscode(root).vscode);
 // Loaded after the fake is installed, through require so the CommonJS hook sees `vscode`.
-const { SAMPLE_PATH } = require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
-const { ContextKey } = require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
+const { SAMPLE_PATH } =
+  require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
+const { ContextKey } =
+  require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-interface Step { id: string; title: string; description: string; media: { image?: string; markdown?: string; svg?: string; altText?: string }; completionEvents: string[] }
+interface Step {
+  id: string;
+  title: string;
+  description: string;
+  media: { image?: string; markdown?: string; svg?: string; altText?: string };
+  completionEvents: string[];
+}
 const walkthroughs: { id: string; title: string; description: string; steps: Step[] }[] = pkg.contributes.walkthroughs;
 const steps = walkthroughs.flatMap((w) => w.steps);
 const commands: string[] = pkg.contributes.commands.map((c: { command: string }) => c.command);
 const settings = Object.keys(pkg.contributes.configuration.properties);
 /** `[label](command:id?args)` links of a step description, `toSide:` removed. */
-const links = (d: string) => [...d.matchAll(/\[([^\]]+)\]\(command:(?:toSide:)?([\w.]+)(?:\?([^)]*))?\)/g)].map((m) => ({ label: m[1], id: m[2], args: m[3] }));
+const links = (d: string) =>
+  [...d.matchAll(/\[([^\]]+)\]\(command:(?:toSide:)?([\w.]+)(?:\?([^)]*))?\)/g)].map((m) => ({
+    label: m[1],
+    id: m[2],
+    args: m[3],
+  }));
 
 test('one walkthrough: analyse, panel, directed information, a real model, live mode, the device', () => {
   assert.equal(walkthroughs.length, 1);
-  assert.deepEqual(steps.map((s) => s.id), ['analyze', 'panel', 'directedInformation', 'chooseModel', 'liveMode', 'device']);
+  assert.deepEqual(
+    steps.map((s) => s.id),
+    ['analyze', 'panel', 'directedInformation', 'chooseModel', 'liveMode', 'device'],
+  );
   for (const s of steps) assert.ok(s.title && s.description.length > 80, s.id);
 });
 
-test('every step has an image (a PNG from the real UI, in the package\'s media folder) with alt text', () => {
+test("every step has an image (a PNG from the real UI, in the package's media folder) with alt text", () => {
   for (const s of steps) {
     const file = s.media.image ?? s.media.svg ?? s.media.markdown;
     assert.ok(file, `${s.id} has no media`);
@@ -44,7 +60,11 @@ test('every step has an image (a PNG from the real UI, in the package\'s media f
     assert.match(file, /^media\//, `${s.id}: media must be under media/ (the .vsix allow-list)`);
     if (s.media.image) {
       assert.ok((s.media.altText ?? '').length > 20, `${s.id}: alt text`);
-      assert.deepEqual([...readFileSync(join(root, file)).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${s.id}: ${file} is a PNG`);
+      assert.deepEqual(
+        [...readFileSync(join(root, file)).subarray(0, 8)],
+        [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+        `${s.id}: ${file} is a PNG`,
+      );
     }
   }
 });
@@ -52,7 +72,10 @@ test('every step has an image (a PNG from the real UI, in the package\'s media f
 test('every completion event can happen: contributed commands, contributed settings, context keys the extension sets', () => {
   const keys = Object.values(ContextKey) as string[];
   for (const s of steps) {
-    assert.ok(s.completionEvents.length > 0, `${s.id}: no completion event (VS Code would complete it on a click on any link)`);
+    assert.ok(
+      s.completionEvents.length > 0,
+      `${s.id}: no completion event (VS Code would complete it on a click on any link)`,
+    );
     for (const e of s.completionEvents) {
       const [kind, arg] = [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1)];
       if (kind === 'onCommand') assert.ok(commands.includes(arg), `${s.id}: ${e}`);
@@ -74,13 +97,16 @@ test('every button runs a contributed command, with JSON arguments', () => {
   }
 });
 
-test('the model step suggests the catalog\'s suggested model with its parameters, download size and licence, and downloads it in one click', () => {
+test("the model step suggests the catalog's suggested model with its parameters, download size and licence, and downloads it in one click", () => {
   const step = steps.find((s) => s.id === 'chooseModel')!;
   const entry = suggestedModel();
   assert.ok(CATALOG.some((e) => e.id === SUGGESTED_MODEL_ID));
   // a download fetches the catalog's default dtype (q4 here: no q8 export) unless semanticFlow.dtype says otherwise
   const facts = modelFacts(entry, downloadDtypeFor(entry, 'fp32', false));
-  assert.ok(step.description.includes(`**${entry.label}** (${facts})`), `the step should say "**${entry.label}** (${facts})" as the catalog does:\n${step.description}`);
+  assert.ok(
+    step.description.includes(`**${entry.label}** (${facts})`),
+    `the step should say "**${entry.label}** (${facts})" as the catalog does:\n${step.description}`,
+  );
   const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
   assert.ok(readme.includes(`**${entry.label}** (${facts})`), `the README should say "**${entry.label}** (${facts})"`);
   const download = links(step.description).find((l) => l.label === `Download ${entry.label}`);
@@ -89,7 +115,11 @@ test('the model step suggests the catalog\'s suggested model with its parameters
 
 test('the sample is a prompt and a response split at the directed-information marker line', () => {
   const text = readFileSync(join(root, SAMPLE_PATH), 'utf8');
-  const { prompt, response } = diRangesFrom([{ start: 0, end: 0 }], text, pkg.contributes.configuration.properties['semanticFlow.di.marker'].default);
+  const { prompt, response } = diRangesFrom(
+    [{ start: 0, end: 0 }],
+    text,
+    pkg.contributes.configuration.properties['semanticFlow.di.marker'].default,
+  );
   assert.match(text.slice(prompt.start, prompt.end), /Question: .+\?\n$/);
   assert.ok(response.end - response.start > 20, text.slice(response.start, response.end));
 });

@@ -19,14 +19,23 @@ async function server(handler: Handler): Promise<{ url: string; hits: string[]; 
   const hits: string[] = [];
   const srv = createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { hits.push(req.url ?? ''); handler(req, res, body, hits.length); });
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      hits.push(req.url ?? '');
+      handler(req, res, body, hits.length);
+    });
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
   };
 }
 
@@ -49,10 +58,20 @@ test('a server that always drops mid-answer: retried as designed, then one clear
   try {
     const reasons: string[] = [];
     const http = new RemoteHttp(s.url, { retries: 2, backoffMs: 1, onRetry: (r) => reasons.push(r.reason) });
-    await assert.rejects(http.request('POST', '/v1/completions', { prompt: 'x' }),
-      oneLine('server-error', new RegExp(`^The server at ${s.url}/v1/completions closed the connection in the middle of its answer \\(3 attempts\\); check the server's log\\.$`)));
+    await assert.rejects(
+      http.request('POST', '/v1/completions', { prompt: 'x' }),
+      oneLine(
+        'server-error',
+        new RegExp(
+          `^The server at ${s.url}/v1/completions closed the connection in the middle of its answer \\(3 attempts\\); check the server's log\\.$`,
+        ),
+      ),
+    );
     assert.equal(s.hits.length, 3, 'first attempt + 2 retries');
-    assert.deepEqual(reasons, ['connection closed in the middle of the answer', 'connection closed in the middle of the answer']);
+    assert.deepEqual(reasons, [
+      'connection closed in the middle of the answer',
+      'connection closed in the middle of the answer',
+    ]);
   } finally {
     await s.close();
   }
@@ -61,8 +80,15 @@ test('a server that always drops mid-answer: retried as designed, then one clear
 test('a server that closes the connection without answering, from the very first contact: retried, then one clear error', async () => {
   const s = await server((req) => req.socket.destroy());
   try {
-    await assert.rejects(RemoteModel.connect({ endpoint: s.url, retries: 1, backoffMs: 1 }),
-      oneLine('server-error', new RegExp(`^The server at ${s.url}/v1/models closed the connection without answering \\(2 attempts\\); check the server's log\\.$`)));
+    await assert.rejects(
+      RemoteModel.connect({ endpoint: s.url, retries: 1, backoffMs: 1 }),
+      oneLine(
+        'server-error',
+        new RegExp(
+          `^The server at ${s.url}/v1/models closed the connection without answering \\(2 attempts\\); check the server's log\\.$`,
+        ),
+      ),
+    );
     assert.equal(s.hits.length, 2, 'a dropped connection is retried, unlike a refused one');
   } finally {
     await s.close();
@@ -92,7 +118,10 @@ test('one drop in the middle of a scoring answer, then a good answer: the result
     assert.equal(completions, 2, 'the dropped request was sent again');
     assert.equal(r.tokens.map((t) => text.slice(t.start, t.end)).join(''), text);
     assert.equal(r.tokens.length, [...text].length);
-    assert.ok(notices.some((n) => /retrying in .* after connection closed in the middle of the answer \(attempt 1\)/.test(n)), notices.join('\n'));
+    assert.ok(
+      notices.some((n) => /retrying in .* after connection closed in the middle of the answer \(attempt 1\)/.test(n)),
+      notices.join('\n'),
+    );
   } finally {
     await s.close();
   }

@@ -11,7 +11,7 @@ import { asHtml, FakeDocument } from './fakeDom';
 import { dialogueResult, HOSTILE, plainResult, rdResult } from './fixtures';
 
 describe('dialogue view', () => {
-  it('each curve keeps its direction\'s cumulative value through the other side\'s turns', () => {
+  it("each curve keeps its direction's cumulative value through the other side's turns", () => {
     const c = dialogueCurves(dialogueResult())!;
     assert.deepEqual(c.labels, ['1 system', '2 user', '3 assistant']);
     assert.deepEqual(c.toAssistant, [0, 0, 7.5]);
@@ -23,18 +23,35 @@ describe('dialogue view', () => {
   it('turn rows, totals and conservation lines read the result', () => {
     const r = dialogueResult();
     const rows = turnRows(r);
-    assert.deepEqual(rows.map((x) => x[1]), ['system', 'user', 'assistant']);
+    assert.deepEqual(
+      rows.map((x) => x[1]),
+      ['system', 'user', 'assistant'],
+    );
     assert.deepEqual(rows[2].slice(4), ['12.00 bits', '22.00 bits', '7.500 bits', '7.500 bits', 'user → assistant']);
     assert.equal(rows[0][6], '—');
     const lines = dialogueLines(r);
-    assert.match(lines[0], /^I\(X → Y\), user → assistant = 7\.500 bits \(compensator 1\.250 bits, residual 6\.250 bits\)$/);
+    assert.match(
+      lines[0],
+      /^I\(X → Y\), user → assistant = 7\.500 bits \(compensator 1\.250 bits, residual 6\.250 bits\)$/,
+    );
     assert.match(lines[2], /gap 1\.00e-13 bits \(exact\)\. Exact by construction\./);
     assert.ok(lines[3].includes(JSON.stringify(HOSTILE[3])), 'baseline text quoted as data');
   });
 
-  it('the strip colours content tokens by iota on the signed scale, template tokens not at all, and names each token\'s turn', () => {
+  it("the strip colours content tokens by iota on the signed scale, template tokens not at all, and names each token's turn", () => {
     const s = dialogueStrip(dialogueResult());
-    assert.deepEqual(s.map((t) => t.bucket), [null, bucketOf(0, SIGNED_EDGES), bucketOf(-2, SIGNED_EDGES), bucketOf(0.5, SIGNED_EDGES), bucketOf(7, SIGNED_EDGES), bucketOf(0.5, SIGNED_EDGES), null]);
+    assert.deepEqual(
+      s.map((t) => t.bucket),
+      [
+        null,
+        bucketOf(0, SIGNED_EDGES),
+        bucketOf(-2, SIGNED_EDGES),
+        bucketOf(0.5, SIGNED_EDGES),
+        bucketOf(7, SIGNED_EDGES),
+        bucketOf(0.5, SIGNED_EDGES),
+        null,
+      ],
+    );
     assert.match(s[0].title, /· turn 1 \(system\) · surprisal/);
     assert.match(s[4].title, /· turn 3 \(assistant\) · iota 7\.000 bits from the user · KL 0\.500 bits/);
     assert.match(s[6].title, /· template · /);
@@ -51,9 +68,19 @@ describe('rate–distortion view', () => {
   it('points, rows and the default variant come from the result as given', () => {
     const r = rdResult();
     assert.deepEqual(rdPoints(r)[0], { label: HOSTILE[0], x: 4, y: 0.25, low: 0.125, high: 0.5 });
-    assert.deepEqual(rdRows(r)[1], ['fp32', 'onnx/fp32.onnx', '4.0 kB', '32.000', '0.0000 [0.0000, 0.0000]', '0.0100 [-0.0100, 0.0300]']);
+    assert.deepEqual(rdRows(r)[1], [
+      'fp32',
+      'onnx/fp32.onnx',
+      '4.0 kB',
+      '32.000',
+      '0.0000 [0.0000, 0.0000]',
+      '0.0100 [-0.0100, 0.0300]',
+    ]);
     assert.equal(defaultVariant(r), HOSTILE[0]);
-    assert.deepEqual(worstItems(r, HOSTILE[0]).map((w) => w.tokenIndex), [4, 3]);
+    assert.deepEqual(
+      worstItems(r, HOSTILE[0]).map((w) => w.tokenIndex),
+      [4, 3],
+    );
     assert.deepEqual(worstItems(r, 'fp32'), []);
   });
 

@@ -97,7 +97,13 @@ export class FakeElement {
   }
   /** Dispatches an event at this element and bubbles it up the parents. */
   fire(type: string, extra: { key?: string } = {}): FakeEvent {
-    const e: FakeEvent = { type, target: this, ...extra, defaultPrevented: false, preventDefault: () => (e.defaultPrevented = true) };
+    const e: FakeEvent = {
+      type,
+      target: this,
+      ...extra,
+      defaultPrevented: false,
+      preventDefault: () => (e.defaultPrevented = true),
+    };
     for (let n: FakeElement | null = this; n; n = n.parentElement) for (const fn of n.listeners.get(type) ?? []) fn(e);
     return e;
   }

@@ -28,7 +28,12 @@ export interface FakeUri {
   fsPath: string;
   toString(skipEncoding?: boolean): string;
 }
-const uri = (scheme: string, path: string): FakeUri => ({ scheme, path, fsPath: path, toString: () => `${scheme}://${path}` });
+const uri = (scheme: string, path: string): FakeUri => ({
+  scheme,
+  path,
+  fsPath: path,
+  toString: () => `${scheme}://${path}`,
+});
 
 export class FakeWebview {
   options: Record<string, unknown> = {};
@@ -109,7 +114,8 @@ export function makeFakeVscode() {
     },
     window: {
       activeTextEditor: undefined,
-      showQuickPick: async <T extends { label: string }>(items: T[]) => items.find((i) => i.label === rec.quickPickAnswer),
+      showQuickPick: async <T extends { label: string }>(items: T[]) =>
+        items.find((i) => i.label === rec.quickPickAnswer),
       /** Text editors on screen: the panel opens beside the one that shows its result. */
       visibleTextEditors: [] as { document: { uri: { toString(): string } }; viewColumn: number }[],
       createWebviewPanel: (viewType: string, title: string, show: unknown, options: Record<string, unknown>) => {
@@ -117,7 +123,10 @@ export function makeFakeVscode() {
         rec.panels.push(p);
         return p;
       },
-      registerWebviewPanelSerializer: (viewType: string, s: { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> }) => {
+      registerWebviewPanelSerializer: (
+        viewType: string,
+        s: { deserializeWebviewPanel(p: FakePanel, state: unknown): Promise<void> },
+      ) => {
         rec.serializers.set(viewType, s);
         return { dispose: () => rec.serializers.delete(viewType) };
       },
@@ -159,6 +168,12 @@ export function installFakeVscode(api: unknown): void {
 
 export function fakeLog() {
   const lines: string[] = [];
-  const at = (level: string) => (msg: string, ...rest: unknown[]) => lines.push(`${level} ${msg}${rest.length ? ` ${rest.map(String).join(' ')}` : ''}`);
-  return { lines, log: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), trace: at('trace') } };
+  const at =
+    (level: string) =>
+    (msg: string, ...rest: unknown[]) =>
+      lines.push(`${level} ${msg}${rest.length ? ` ${rest.map(String).join(' ')}` : ''}`);
+  return {
+    lines,
+    log: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), trace: at('trace') },
+  };
 }

@@ -6,9 +6,20 @@
 import type { GeneratedToken } from '../../../src/core/generation';
 import type { AnalysisResult, TokenRecord } from '../../../src/core/result';
 
-export const HOSTILE = ['<img src=x onerror=alert(1)>', '</script><script>alert(1)</script>', '"><svg onload=alert(1)>', '&lt;b&gt;'] as const;
+export const HOSTILE = [
+  '<img src=x onerror=alert(1)>',
+  '</script><script>alert(1)</script>',
+  '"><svg onload=alert(1)>',
+  '&lt;b&gt;',
+] as const;
 
-const tok = (index: number, text: string, surprisalBits: number | null, entropyBits: number | null, extra: Partial<TokenRecord> = {}): TokenRecord => ({
+const tok = (
+  index: number,
+  text: string,
+  surprisalBits: number | null,
+  entropyBits: number | null,
+  extra: Partial<TokenRecord> = {},
+): TokenRecord => ({
   index,
   id: 100 + index,
   text,
@@ -36,7 +47,17 @@ export function plainResult(): AnalysisResult {
   ];
   return {
     schemaVersion: 1,
-    model: { id: HOSTILE[2], device: 'cpu', requestedDevice: 'webgpu', dtype: 'q8', fallbackReason: 'WebGPU adapter not found', vocabSize: 50257, contextWindow: 1024, bosTokenId: null, eosTokenId: 50256 },
+    model: {
+      id: HOSTILE[2],
+      device: 'cpu',
+      requestedDevice: 'webgpu',
+      dtype: 'q8',
+      fallbackReason: 'WebGPU adapter not found',
+      vocabSize: 50257,
+      contextWindow: 1024,
+      bosTokenId: null,
+      eosTokenId: 50256,
+    },
     text: tokens.map((t) => t.text).join(''),
     tokens,
     summary: {
@@ -73,7 +94,18 @@ export function diFlowResult(): AnalysisResult {
     tokens: iota.map((io, i) => {
       a += kl[i];
       s += io;
-      return { index: i + 3, id: 200 + i, text: i === 0 ? HOSTILE[0] : `r${i}`, start: 0, end: 1, iotaBits: io, klBits: kl[i], compensatorBits: a, residualBits: s - a, z: null };
+      return {
+        index: i + 3,
+        id: 200 + i,
+        text: i === 0 ? HOSTILE[0] : `r${i}`,
+        start: 0,
+        end: 1,
+        iotaBits: io,
+        klBits: kl[i],
+        compensatorBits: a,
+        residualBits: s - a,
+        z: null,
+      };
     }),
     totalBits: 3.25,
     totalKlBits: 2.25,
@@ -101,9 +133,20 @@ export function diFlowResult(): AnalysisResult {
 /** A generated token as the engine streams it (core/generation's GeneratedToken); `extra` overrides fields. */
 export function generatedToken(index: number, text: string, extra: Partial<GeneratedToken> = {}): GeneratedToken {
   return {
-    index, id: 300 + index, text, start: 2 + index, end: 3 + index,
-    iotaBits: 0.25 * index, klBits: 0.5, compensatorBits: 0.5 * (index + 1), residualBits: 0.25 * index - 0.5 * (index + 1), z: null,
-    surprisalBits: 1 + index, baselineSurprisalBits: 2 + index, entropyBits: 3 + index, logRatioVarBits2: 0.125,
+    index,
+    id: 300 + index,
+    text,
+    start: 2 + index,
+    end: 3 + index,
+    iotaBits: 0.25 * index,
+    klBits: 0.5,
+    compensatorBits: 0.5 * (index + 1),
+    residualBits: 0.25 * index - 0.5 * (index + 1),
+    z: null,
+    surprisalBits: 1 + index,
+    baselineSurprisalBits: 2 + index,
+    entropyBits: 3 + index,
+    logRatioVarBits2: 0.125,
     ...extra,
   };
 }
@@ -111,21 +154,88 @@ export function generatedToken(index: number, text: string, extra: Partial<Gener
 /** A dialogue result over plainResult's tokens: system turn = token 0, user = 1–3, assistant = 4–5; hand-set sums. */
 export function dialogueResult(): AnalysisResult {
   const r = plainResult();
-  const rec = (index: number, turn: number, direction: 'user-to-assistant' | 'assistant-to-user', iotaBits: number) => ({
-    index, id: 100 + index, text: r.tokens[index].text, start: r.tokens[index].start, end: r.tokens[index].end,
-    iotaBits, klBits: 0.5, compensatorBits: 0, residualBits: 0, z: null, surprisalBits: 2, baselineSurprisalBits: 2 + iotaBits, turn, direction,
+  const rec = (
+    index: number,
+    turn: number,
+    direction: 'user-to-assistant' | 'assistant-to-user',
+    iotaBits: number,
+  ) => ({
+    index,
+    id: 100 + index,
+    text: r.tokens[index].text,
+    start: r.tokens[index].start,
+    end: r.tokens[index].end,
+    iotaBits,
+    klBits: 0.5,
+    compensatorBits: 0,
+    residualBits: 0,
+    z: null,
+    surprisalBits: 2,
+    baselineSurprisalBits: 2 + iotaBits,
+    turn,
+    direction,
   });
-  const turn = (message: number, role: 'system' | 'user' | 'assistant', tokenStart: number, tokenEnd: number, iotaBits: number, cumulativeBits: number, cumulativeKlBits: number) => ({
-    message, role, start: r.tokens[tokenStart].start, end: r.tokens[tokenEnd - 1].end, tokenStart, tokenEnd, bits: 10 + message, baselineBits: 20 + message, iotaBits, klBits: 1, cumulativeBits, cumulativeKlBits,
+  const turn = (
+    message: number,
+    role: 'system' | 'user' | 'assistant',
+    tokenStart: number,
+    tokenEnd: number,
+    iotaBits: number,
+    cumulativeBits: number,
+    cumulativeKlBits: number,
+  ) => ({
+    message,
+    role,
+    start: r.tokens[tokenStart].start,
+    end: r.tokens[tokenEnd - 1].end,
+    tokenStart,
+    tokenEnd,
+    bits: 10 + message,
+    baselineBits: 20 + message,
+    iotaBits,
+    klBits: 1,
+    cumulativeBits,
+    cumulativeKlBits,
   });
   r.dialogue = {
     baseline: 'text',
     baselineText: HOSTILE[3],
-    turns: [turn(0, 'system', 0, 1, 0, 0, 0), turn(1, 'user', 1, 4, 0, 0, 0), turn(2, 'assistant', 4, 6, 7.5, 7.5, 1.25)],
-    tokens: [rec(1, 1, 'assistant-to-user', 0), rec(2, 1, 'assistant-to-user', -2), rec(3, 1, 'assistant-to-user', 0.5), rec(4, 2, 'user-to-assistant', 7), rec(5, 2, 'user-to-assistant', 0.5)],
-    userToAssistant: { totalBits: 7.5, totalKlBits: 1.25, totalResidualBits: 6.25, finalZ: 1, jointBits: 4, baselineBits: 11.5 },
-    assistantToUser: { totalBits: -1.5, totalKlBits: 1.5, totalResidualBits: -3, finalZ: null, jointBits: 6, baselineBits: 4.5 },
-    conservation: { mutualInformationBits: 6, directedSumBits: 6, gapBits: 1e-13, exact: true, note: 'Exact by construction.', templateBits: 3.25 },
+    turns: [
+      turn(0, 'system', 0, 1, 0, 0, 0),
+      turn(1, 'user', 1, 4, 0, 0, 0),
+      turn(2, 'assistant', 4, 6, 7.5, 7.5, 1.25),
+    ],
+    tokens: [
+      rec(1, 1, 'assistant-to-user', 0),
+      rec(2, 1, 'assistant-to-user', -2),
+      rec(3, 1, 'assistant-to-user', 0.5),
+      rec(4, 2, 'user-to-assistant', 7),
+      rec(5, 2, 'user-to-assistant', 0.5),
+    ],
+    userToAssistant: {
+      totalBits: 7.5,
+      totalKlBits: 1.25,
+      totalResidualBits: 6.25,
+      finalZ: 1,
+      jointBits: 4,
+      baselineBits: 11.5,
+    },
+    assistantToUser: {
+      totalBits: -1.5,
+      totalKlBits: 1.5,
+      totalResidualBits: -3,
+      finalZ: null,
+      jointBits: 6,
+      baselineBits: 4.5,
+    },
+    conservation: {
+      mutualInformationBits: 6,
+      directedSumBits: 6,
+      gapBits: 1e-13,
+      exact: true,
+      note: 'Exact by construction.',
+      templateBits: 3.25,
+    },
     bos: false,
   };
   return r;
@@ -135,9 +245,24 @@ export function dialogueResult(): AnalysisResult {
 export function rdResult(): AnalysisResult {
   const r = plainResult();
   const point = (variant: string, bytes: number, meanKlBits: number, worst: number[]) => ({
-    variant, file: `onnx/${variant}.onnx`, bytes, bitsPerWeight: bytes * 8 / 1000, tokens: 6, meanKlBits, klInterval: [meanKlBits / 2, meanKlBits * 2] as [number, number],
-    deltaBitsPerByte: 0.01, deltaInterval: [-0.01, 0.03] as [number, number],
-    worst: worst.map((index, k) => ({ text: 0, index, start: r.tokens[index].start, end: r.tokens[index].end, token: r.tokens[index].text, klBits: 1 - k / 10, deltaBits: -0.5 })),
+    variant,
+    file: `onnx/${variant}.onnx`,
+    bytes,
+    bitsPerWeight: (bytes * 8) / 1000,
+    tokens: 6,
+    meanKlBits,
+    klInterval: [meanKlBits / 2, meanKlBits * 2] as [number, number],
+    deltaBitsPerByte: 0.01,
+    deltaInterval: [-0.01, 0.03] as [number, number],
+    worst: worst.map((index, k) => ({
+      text: 0,
+      index,
+      start: r.tokens[index].start,
+      end: r.tokens[index].end,
+      token: r.tokens[index].text,
+      klBits: 1 - k / 10,
+      deltaBits: -0.5,
+    })),
   });
   r.rateDistortion = {
     reference: 'onnx/model.onnx',

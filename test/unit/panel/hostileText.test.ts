@@ -24,7 +24,10 @@ describe('document text stays text', () => {
     const texts = root.children.map((c) => c.textContent);
     assert.ok(texts.includes(HOSTILE[0]));
     assert.ok(texts.includes(HOSTILE[1]));
-    assert.ok(root.children.every((c) => c.children.length === 0), 'a token span has no child elements');
+    assert.ok(
+      root.children.every((c) => c.children.length === 0),
+      'a token span has no child elements',
+    );
   });
 
   it('summary, detail and legend tables: hostile model id, baseline and token text stay text', () => {
@@ -43,11 +46,18 @@ describe('document text stays text', () => {
   });
 
   it('no webview or panel source uses an HTML sink', () => {
-    const dirs = [new URL('../../../webview/', import.meta.url), new URL('../../../src/extension/panel/', import.meta.url)];
+    const dirs = [
+      new URL('../../../webview/', import.meta.url),
+      new URL('../../../src/extension/panel/', import.meta.url),
+    ];
     for (const dir of dirs) {
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
         const src = readFileSync(new URL(f, dir), 'utf8');
-        assert.doesNotMatch(src, /\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|DOMParser|createContextualFragment/, f);
+        assert.doesNotMatch(
+          src,
+          /\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|DOMParser|createContextualFragment/,
+          f,
+        );
       }
     }
   });
@@ -109,6 +119,9 @@ describe('token strip keyboard and mouse', () => {
   it('colours each token with its bucket class', () => {
     const { root } = setup();
     const expected = stripTokens(diFlowResult(), 'surprisal').map((t) => (t.bucket === null ? 'nob' : `b${t.bucket}`));
-    assert.deepEqual(root.children.map((c) => c.className.split(' ')[1]), expected);
+    assert.deepEqual(
+      root.children.map((c) => c.className.split(' ')[1]),
+      expected,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toCsv, toJson } from '../../../src/core/exportFormats';
-import { baseNameOf, decodePngDataUrl, MAX_PNG_DATA_URL, pngExport, resultExport } from '../../../src/extension/panel/panelExport';
+import {
+  baseNameOf,
+  decodePngDataUrl,
+  MAX_PNG_DATA_URL,
+  pngExport,
+  resultExport,
+} from '../../../src/extension/panel/panelExport';
 import { plainResult } from './fixtures';
 
 // The 8-byte PNG signature (PNG spec §5.2) followed by the start of an IHDR chunk.
@@ -35,10 +41,17 @@ describe('panel export', () => {
   });
 
   it('refuses anything that is not a PNG data URL', () => {
-    const err = (s: string) => ('error' in decodePngDataUrl(s) ? (decodePngDataUrl(s) as { error: string }).error : 'accepted');
+    const err = (s: string) =>
+      'error' in decodePngDataUrl(s) ? (decodePngDataUrl(s) as { error: string }).error : 'accepted';
     assert.equal(err('data:image/svg+xml;base64,PHN2Zz4='), 'The panel sent an image that is not a PNG data URL.');
     assert.equal(err('data:image/png;base64,@@@'), 'The chart image is not valid base64.');
-    assert.equal(err(`data:image/png;base64,${Buffer.from('GIF89a....').toString('base64')}`), 'The chart image does not start with a PNG signature.');
-    assert.equal(err(`data:image/png;base64,${'A'.repeat(MAX_PNG_DATA_URL)}`), 'The chart image is larger than 32 MiB.');
+    assert.equal(
+      err(`data:image/png;base64,${Buffer.from('GIF89a....').toString('base64')}`),
+      'The chart image does not start with a PNG signature.',
+    );
+    assert.equal(
+      err(`data:image/png;base64,${'A'.repeat(MAX_PNG_DATA_URL)}`),
+      'The chart image is larger than 32 MiB.',
+    );
   });
 });

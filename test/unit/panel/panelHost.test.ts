@@ -31,7 +31,8 @@ function setup() {
   const host = new PanelHost(context as never, store, log as never);
   const selected: { uri: string; tokenIndex: number }[] = [];
   host.onDidSelectToken((e) => selected.push(e));
-  const put = (r: AnalysisResult = plainResult(), uri = DOC, documentVersion = 1) => store.set({ uri, documentVersion, offset: 0, result: r });
+  const put = (r: AnalysisResult = plainResult(), uri = DOC, documentVersion = 1) =>
+    store.set({ uri, documentVersion, offset: 0, result: r });
   const panel = (): FakePanel => fake.rec.panels.at(-1)!;
   const posted = () => panel().webview.posted;
   return { context, store, host, log, lines, selected, put, panel, posted };
@@ -65,7 +66,10 @@ describe('PanelHost', () => {
     assert.equal(p.title, 'Semantic Flow');
     assert.equal(p.webview.options.enableScripts, true);
     assert.equal(p.webview.options.retainContextWhenHidden, undefined);
-    assert.deepEqual((p.webview.options.localResourceRoots as { path: string }[]).map((u) => u.path), ['/ext/dist/webview']);
+    assert.deepEqual(
+      (p.webview.options.localResourceRoots as { path: string }[]).map((u) => u.path),
+      ['/ext/dist/webview'],
+    );
     assert.match(p.webview.html, /script-src 'nonce-/);
     assert.match(p.webview.html, /src="https:\/\/fake\.vscode-cdn\.net\/ext\/dist\/webview\/webview\.js"/);
     assert.match(p.webview.html, /href="https:\/\/fake\.vscode-cdn\.net\/ext\/dist\/webview\/webview\.css"/);
@@ -139,21 +143,42 @@ describe('PanelHost', () => {
     assert.equal(t.lines.filter((l) => l.startsWith('warn')).length, 2);
   });
 
-  it('streams the store\'s live generation and hands over to the final result', () => {
+  it("streams the store's live generation and hands over to the final result", () => {
     const t = setup();
     t.host.show();
     const w = t.panel().webview;
     const GEN = 'semantic-flow:/generation/1';
     t.store.streamToken(GEN, generatedToken(0, 'a', { entropyBits: Number.NaN }));
     w.send({ kind: 'ready', stateVersion: 1 });
-    assert.deepEqual(t.posted().at(-1), { kind: 'stream', uri: GEN, reset: true, tokens: [{ index: 0, text: 'a', surprisalBits: 1, entropyBits: null, iotaBits: 0, compensatorBits: 0.5, residualBits: -0.5 }] });
+    assert.deepEqual(t.posted().at(-1), {
+      kind: 'stream',
+      uri: GEN,
+      reset: true,
+      tokens: [
+        {
+          index: 0,
+          text: 'a',
+          surprisalBits: 1,
+          entropyBits: null,
+          iotaBits: 0,
+          compensatorBits: 0.5,
+          residualBits: -0.5,
+        },
+      ],
+    });
     t.store.streamToken(GEN, generatedToken(1, 'b'));
     const last = t.posted().at(-1)!;
     assert.equal(last.reset, false);
-    assert.deepEqual((last.tokens as { index: number; text: string }[]).map((x) => [x.index, x.text]), [[1, 'b']]);
+    assert.deepEqual(
+      (last.tokens as { index: number; text: string }[]).map((x) => [x.index, x.text]),
+      [[1, 'b']],
+    );
     t.store.streamToken(GEN, generatedToken(0, 'again'));
     assert.equal(t.posted().at(-1)!.reset, true, 'index 0 starts a new stream');
-    assert.deepEqual((t.posted().at(-1)!.tokens as { text: string }[]).map((x) => x.text), ['again']);
+    assert.deepEqual(
+      (t.posted().at(-1)!.tokens as { text: string }[]).map((x) => x.text),
+      ['again'],
+    );
     t.put(plainResult(), GEN);
     assert.equal(t.posted().at(-1)!.kind, 'show');
     assert.equal(t.store.stream(), undefined, 'the stored result ends its stream');
@@ -227,7 +252,10 @@ describe('PanelHost', () => {
 
   it('shows the last result again after a window reload, marked stale, and keeps none too large', async () => {
     const saved = new Map<string, unknown>();
-    const workspaceState = { get: (k: string) => saved.get(k), update: async (k: string, v: unknown) => void (v === undefined ? saved.delete(k) : saved.set(k, v)) };
+    const workspaceState = {
+      get: (k: string) => saved.get(k),
+      update: async (k: string, v: unknown) => void (v === undefined ? saved.delete(k) : saved.set(k, v)),
+    };
     const before = setup();
     (before.context as Record<string, unknown>).workspaceState = workspaceState;
     const shown = plainResult();
@@ -245,7 +273,10 @@ describe('PanelHost', () => {
     assert.equal(msg.stale, true);
     assert.equal(msg.uri, DOC);
     assert.equal(msg.result.text, shown.text);
-    assert.deepEqual(msg.result.tokens.map((t) => t.surprisalBits), shown.tokens.map((t) => t.surprisalBits));
+    assert.deepEqual(
+      msg.result.tokens.map((t) => t.surprisalBits),
+      shown.tokens.map((t) => t.surprisalBits),
+    );
     // A result whose JSON is over the limit replaces the kept one with nothing.
     const huge = plainResult();
     huge.text = 'x'.repeat(4 * 1024 * 1024 + 1);

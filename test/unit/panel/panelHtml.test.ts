@@ -16,7 +16,10 @@ describe('panelHtml', () => {
       cspOf(html),
       `default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource}; font-src ${cspSource}; script-src 'nonce-abcDEF123+/xyz_-09AB'`,
     );
-    assert.equal(panelCsp('S', 'N'), "default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-N'");
+    assert.equal(
+      panelCsp('S', 'N'),
+      "default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-N'",
+    );
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
     assert.equal(html.match(/Content-Security-Policy/g)?.length, 1);
   });
@@ -40,11 +43,15 @@ describe('panelHtml', () => {
     assert.equal(nonces.size, 500);
     const n = makeNonce();
     assert.match(n, /^[A-Za-z0-9+/]{24}$/, '18 random bytes in base64');
-    assert.doesNotMatch(readFileSync(new URL('../../../src/extension/panel/panelHtml.ts', import.meta.url), 'utf8'), /Math\.random/);
+    assert.doesNotMatch(
+      readFileSync(new URL('../../../src/extension/panel/panelHtml.ts', import.meta.url), 'utf8'),
+      /Math\.random/,
+    );
   });
 
   it('rejects a nonce that could break out of the attribute or the policy', () => {
-    for (const bad of ['', 'a b', "x'; script-src *", 'x"><script>', 'abc;']) assert.throws(() => render(bad), /Invalid CSP nonce/);
+    for (const bad of ['', 'a b', "x'; script-src *", 'x"><script>', 'abc;'])
+      assert.throws(() => render(bad), /Invalid CSP nonce/);
   });
 
   it('has no inline handlers, inline styles, <style> blocks or javascript: URLs', () => {
@@ -59,7 +66,10 @@ describe('panelHtml', () => {
     const html = render();
     const urls = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
     assert.deepEqual(urls.sort(), [scriptUri, styleUri].sort());
-    assert.doesNotMatch(html.replaceAll(scriptUri, '').replaceAll(styleUri, '').replaceAll(cspSource, ''), /https?:\/\//);
+    assert.doesNotMatch(
+      html.replaceAll(scriptUri, '').replaceAll(styleUri, '').replaceAll(cspSource, ''),
+      /https?:\/\//,
+    );
   });
 
   it('escapes the asset URIs it is given', () => {
@@ -70,7 +80,27 @@ describe('panelHtml', () => {
 
   it('has the element ids the webview and the e2e harness look up', () => {
     const html = render();
-    for (const id of ['token-strip', 'summary-table', 'chart-surprisal', 'chart-di', 'flow-heatmap', 'flow-scale', 'legend', 'export-json', 'export-csv', 'export-png', 'empty-state', 'token-detail-body', 'summary-body', 'stale-banner', 'status', 'flow-threshold', 'measure-select', 'flow-matrix', 'run-analyze']) {
+    for (const id of [
+      'token-strip',
+      'summary-table',
+      'chart-surprisal',
+      'chart-di',
+      'flow-heatmap',
+      'flow-scale',
+      'legend',
+      'export-json',
+      'export-csv',
+      'export-png',
+      'empty-state',
+      'token-detail-body',
+      'summary-body',
+      'stale-banner',
+      'status',
+      'flow-threshold',
+      'measure-select',
+      'flow-matrix',
+      'run-analyze',
+    ]) {
       assert.equal(html.match(new RegExp(`\\sid="${id}"`, 'g'))?.length, 1, id);
     }
   });
@@ -83,9 +113,13 @@ describe('panelHtml ↔ webview', () => {
     const html = render();
     const ids = new Set<string>();
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
-      for (const m of readFileSync(new URL(f, dir), 'utf8').matchAll(/\b(?:id|byId)(?:<[^>]*>)?\((?:[a-z.]+, )?'([a-z-]+)'\)/g)) ids.add(m[1]);
+      for (const m of readFileSync(new URL(f, dir), 'utf8').matchAll(
+        /\b(?:id|byId)(?:<[^>]*>)?\((?:[a-z.]+, )?'([a-z-]+)'\)/g,
+      ))
+        ids.add(m[1]);
     }
     assert.ok(ids.size > 15, `found ${ids.size} ids`);
-    for (const id of ids) assert.match(html, new RegExp(`\\sid="${id}"`), `#${id} used by webview/ but missing from panelHtml`);
+    for (const id of ids)
+      assert.match(html, new RegExp(`\\sid="${id}"`), `#${id} used by webview/ but missing from panelHtml`);
   });
 });

@@ -1,23 +1,50 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketLabel, bucketOf, SCALE_BUCKETS } from '../../../src/core/scale';
-import { diSeries, heatmapCellText, heatmapModel, heatmapScale, legendItems, shortLabel, streamPoint, streamStripToken, stripTokens, summaryRows, tokenDetailRows, tokenSeries, visibleText } from '../../../webview/viewModel';
+import {
+  diSeries,
+  heatmapCellText,
+  heatmapModel,
+  heatmapScale,
+  legendItems,
+  shortLabel,
+  streamPoint,
+  streamStripToken,
+  stripTokens,
+  summaryRows,
+  tokenDetailRows,
+  tokenSeries,
+  visibleText,
+} from '../../../webview/viewModel';
 import { diFlowResult, HOSTILE, plainResult } from './fixtures';
 
-const rowValue = (rows: { label: string; value: string }[], label: string) => rows.find((r) => r.label === label)?.value;
+const rowValue = (rows: { label: string; value: string }[], label: string) =>
+  rows.find((r) => r.label === label)?.value;
 
 describe('token strip model', () => {
   it('buckets every token exactly as core/scale.ts does, for both measures', () => {
     const r = plainResult();
-    assert.deepEqual(stripTokens(r, 'surprisal').map((t) => t.bucket), r.tokens.map((t) => bucketOf(t.surprisalBits)));
-    assert.deepEqual(stripTokens(r, 'entropy').map((t) => t.bucket), r.tokens.map((t) => bucketOf(t.entropyBits)));
+    assert.deepEqual(
+      stripTokens(r, 'surprisal').map((t) => t.bucket),
+      r.tokens.map((t) => bucketOf(t.surprisalBits)),
+    );
+    assert.deepEqual(
+      stripTokens(r, 'entropy').map((t) => t.bucket),
+      r.tokens.map((t) => bucketOf(t.entropyBits)),
+    );
     // Hand-checked against SURPRISAL_EDGES [1,2,4,6,8,11,14]: null, 0.5, 1, 7.5, 15.25, 3.9999, 2.
-    assert.deepEqual(stripTokens(r, 'surprisal').map((t) => t.bucket), [null, 0, 1, 4, 7, 2, 2]);
+    assert.deepEqual(
+      stripTokens(r, 'surprisal').map((t) => t.bucket),
+      [null, 0, 1, 4, 7, 2, 2],
+    );
   });
 
   it('keeps index, flags and the raw text (made visible) per token', () => {
     const s = stripTokens(plainResult(), 'surprisal');
-    assert.deepEqual(s.map((t) => t.index), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      s.map((t) => t.index),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
     assert.equal(s[2].display, '↵\n');
     assert.equal(s[3].display, HOSTILE[0]);
     assert.equal(s[5].display, '→\t\\x01');
@@ -45,17 +72,32 @@ describe('chart series', () => {
   it('copies surprisal and entropy from the tokens (nulls stay gaps)', () => {
     const r = plainResult();
     const s = tokenSeries(r);
-    assert.deepEqual(s.surprisal, r.tokens.map((t) => t.surprisalBits));
-    assert.deepEqual(s.entropy, r.tokens.map((t) => t.entropyBits));
-    assert.deepEqual(s.indices, r.tokens.map((t) => t.index));
+    assert.deepEqual(
+      s.surprisal,
+      r.tokens.map((t) => t.surprisalBits),
+    );
+    assert.deepEqual(
+      s.entropy,
+      r.tokens.map((t) => t.entropyBits),
+    );
+    assert.deepEqual(
+      s.indices,
+      r.tokens.map((t) => t.index),
+    );
     assert.equal(s.labels.length, r.tokens.length);
   });
 
   it('plots A_t and M_t as given and Σ iota as A_t + M_t', () => {
     const r = diFlowResult();
     const s = diSeries(r)!;
-    assert.deepEqual(s.compensator, r.di!.tokens.map((t) => t.compensatorBits));
-    assert.deepEqual(s.residual, r.di!.tokens.map((t) => t.residualBits));
+    assert.deepEqual(
+      s.compensator,
+      r.di!.tokens.map((t) => t.compensatorBits),
+    );
+    assert.deepEqual(
+      s.residual,
+      r.di!.tokens.map((t) => t.residualBits),
+    );
     // Σ iota by hand from the fixture: 1.5, 1.25, 3.25 (= di.totalBits).
     assert.deepEqual(s.sumIota, [1.5, 1.25, 3.25]);
     assert.equal(s.sumIota.at(-1), r.di!.totalBits);
@@ -70,8 +112,34 @@ describe('chart series', () => {
       samples: 4,
       expectedFlowBits: [0.5, 1.5],
       tokens: [
-        { index: 0, id: 1, text: 'a', start: 0, end: 1, iotaBits: 1, klBits: 0.5, compensatorBits: 0.5, residualBits: 0.5, z: null, surprisalBits: 2, entropyBits: 3 },
-        { index: 1, id: 2, text: 'b', start: 1, end: 2, iotaBits: 0.5, klBits: 1, compensatorBits: 1.5, residualBits: 0, z: null, surprisalBits: 1, entropyBits: 1 },
+        {
+          index: 0,
+          id: 1,
+          text: 'a',
+          start: 0,
+          end: 1,
+          iotaBits: 1,
+          klBits: 0.5,
+          compensatorBits: 0.5,
+          residualBits: 0.5,
+          z: null,
+          surprisalBits: 2,
+          entropyBits: 3,
+        },
+        {
+          index: 1,
+          id: 2,
+          text: 'b',
+          start: 1,
+          end: 2,
+          iotaBits: 0.5,
+          klBits: 1,
+          compensatorBits: 1.5,
+          residualBits: 0,
+          z: null,
+          surprisalBits: 1,
+          entropyBits: 1,
+        },
       ],
     };
     const s = diSeries(r)!;
@@ -81,8 +149,21 @@ describe('chart series', () => {
   });
 
   it('turns a streamed token into one point per series', () => {
-    const t = { index: 3, text: 'x', surprisalBits: 2.5, entropyBits: 1, iotaBits: 0.25, compensatorBits: 1, residualBits: -0.5 };
-    assert.deepEqual(streamPoint(t), { label: 'x', surprisal: 2.5, entropy: 1, di: { sumIota: 0.5, compensator: 1, residual: -0.5 } });
+    const t = {
+      index: 3,
+      text: 'x',
+      surprisalBits: 2.5,
+      entropyBits: 1,
+      iotaBits: 0.25,
+      compensatorBits: 1,
+      residualBits: -0.5,
+    };
+    assert.deepEqual(streamPoint(t), {
+      label: 'x',
+      surprisal: 2.5,
+      entropy: 1,
+      di: { sumIota: 0.5, compensator: 1, residual: -0.5 },
+    });
     assert.equal(streamPoint({ ...t, compensatorBits: null, residualBits: null }).di, null);
     assert.equal(streamStripToken(t).bucket, bucketOf(2.5));
   });
@@ -98,7 +179,10 @@ describe('flow heatmap model', () => {
     ]);
     assert.equal(phi.maxAbs, 4);
     assert.deepEqual(phi.rowLabels, ['Hello', shortLabel(HOSTILE[1], 18)]);
-    assert.deepEqual(phi.colLabels, [r.tokens[3], r.tokens[4], r.tokens[5]].map((t) => shortLabel(t.text)));
+    assert.deepEqual(
+      phi.colLabels,
+      [r.tokens[3], r.tokens[4], r.tokens[5]].map((t) => shortLabel(t.text)),
+    );
     assert.deepEqual(phi.colTokens, r.flow!.targets);
     const expected = heatmapModel(r, 'expected')!;
     assert.deepEqual(expected.values, r.flow!.expectedBits);
@@ -143,7 +227,12 @@ describe('summary table', () => {
 
   it('says auto chose the device, without the reasons no GPU was used (they are in the status bar tooltip)', () => {
     const r = plainResult();
-    r.model = { ...r.model, device: 'cpu', requestedDevice: 'auto', fallbackReason: 'CUDA was not used: this machine has no NVIDIA GPU (/dev/nvidia0).' };
+    r.model = {
+      ...r.model,
+      device: 'cpu',
+      requestedDevice: 'auto',
+      fallbackReason: 'CUDA was not used: this machine has no NVIDIA GPU (/dev/nvidia0).',
+    };
     assert.equal(rowValue(summaryRows(r), 'Device'), 'cpu (chosen by auto)');
   });
 

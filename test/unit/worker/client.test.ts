@@ -14,7 +14,9 @@ const model = fakeLanguageModel();
 
 /** Handlers whose analyze waits `delay:N` ms (or until aborted for `hang`) and records concurrency. */
 function scriptedHandlers(log: { active: number; maxActive: number; started: string[]; aborted: string[] }): Handlers {
-  const fail = async (): Promise<never> => { throw new Error('not used'); };
+  const fail = async (): Promise<never> => {
+    throw new Error('not used');
+  };
   return {
     load: async () => model.info,
     unload: async () => null,
@@ -37,18 +39,37 @@ function scriptedHandlers(log: { active: number; maxActive: number; started: str
         log.active--;
       }
     },
-    di: fail, flow: fail, generate: fail, compare: fail, download: fail, dialogue: fail, rateDistortion: fail, serveLoad: fail, serveTokenize: fail, serveComplete: fail,
+    di: fail,
+    flow: fail,
+    generate: fail,
+    compare: fail,
+    download: fail,
+    dialogue: fail,
+    rateDistortion: fail,
+    serveLoad: fail,
+    serveTokenize: fail,
+    serveComplete: fail,
   };
 }
 
 function setup() {
   const log = { active: 0, maxActive: 0, started: [] as string[], aborted: [] as string[] };
   const workers: ChannelWorker[] = [];
-  const client = new WorkerClient({ spawn: () => { const w = channelWorker(scriptedHandlers(log)); workers.push(w); return w; } });
+  const client = new WorkerClient({
+    spawn: () => {
+      const w = channelWorker(scriptedHandlers(log));
+      workers.push(w);
+      return w;
+    },
+  });
   const statuses: EngineStatus[] = [];
   client.onStatus((s) => statuses.push(s));
   const analyze = (text: string, opts: Parameters<WorkerClient['request']>[2] = {}, uri?: string) =>
-    client.request('analyze', { engine: FAKE_ENGINE, text, options: { topK: 3 }, ...(uri ? { source: { uri, version: 1, offset: 0 } } : {}) }, opts);
+    client.request(
+      'analyze',
+      { engine: FAKE_ENGINE, text, options: { topK: 3 }, ...(uri ? { source: { uri, version: 1, offset: 0 } } : {}) },
+      opts,
+    );
   return { client, log, workers, statuses, analyze };
 }
 
@@ -109,11 +130,22 @@ test('one request runs at a time and every answer reaches its own caller (no int
 test('a download runs beside the model queue: an analysis sent during it is answered first, and the download can still be cancelled', async () => {
   const log = { active: 0, maxActive: 0, started: [] as string[], aborted: [] as string[] };
   let release!: () => void;
-  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   const handlers: Handlers = {
     ...scriptedHandlers(log),
     async download(p, ctx) {
-      const aborted = new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => { log.aborted.push(p.hubId); reject(new SemanticFlowError('cancelled', 'stopped')); }, { once: true }));
+      const aborted = new Promise<never>((_, reject) =>
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            log.aborted.push(p.hubId);
+            reject(new SemanticFlowError('cancelled', 'stopped'));
+          },
+          { once: true },
+        ),
+      );
       await Promise.race([p.hubId === 'org/hang' ? aborted : gate, aborted]);
       return { hubId: p.hubId, dtype: p.dtype, dir: `/models/${p.hubId}`, bytes: 1 };
     },
@@ -121,8 +153,16 @@ test('a download runs beside the model queue: an analysis sent during it is answ
   const client = new WorkerClient({ spawn: () => channelWorker(handlers) });
   try {
     const order: string[] = [];
-    const download = client.request('download', { hubId: 'org/model', dtype: 'q8', destRoot: '/models' }).then((r) => { order.push('download'); return r; });
-    const analysis = client.request('analyze', { engine: FAKE_ENGINE, text: 'delay:1', options: { topK: 3 } }).then((r) => { order.push('analyze'); return r; });
+    const download = client.request('download', { hubId: 'org/model', dtype: 'q8', destRoot: '/models' }).then((r) => {
+      order.push('download');
+      return r;
+    });
+    const analysis = client
+      .request('analyze', { engine: FAKE_ENGINE, text: 'delay:1', options: { topK: 3 } })
+      .then((r) => {
+        order.push('analyze');
+        return r;
+      });
     const first = await Promise.race([analysis.then(() => 'analysis'), sleep(5000).then(() => 'nothing within 5 s')]);
     release();
     assert.equal(first, 'analysis', 'the analysis did not wait for the download');
@@ -131,7 +171,11 @@ test('a download runs beside the model queue: an analysis sent during it is answ
     assert.deepEqual(order, ['analyze', 'download']);
 
     const ac = new AbortController();
-    const hanging = client.request('download', { hubId: 'org/hang', dtype: 'q8', destRoot: '/models' }, { signal: ac.signal });
+    const hanging = client.request(
+      'download',
+      { hubId: 'org/hang', dtype: 'q8', destRoot: '/models' },
+      { signal: ac.signal },
+    );
     await client.request('analyze', { engine: FAKE_ENGINE, text: 'delay:0', options: { topK: 3 } });
     ac.abort();
     await assert.rejects(hanging, (e) => code(e) === 'cancelled');
@@ -157,7 +201,11 @@ test('a new analysis of the same document cancels the older one, whether queued 
   assert.ok(!log.started.includes('delay:1-queued'), 'the superseded queued request never ran');
   await until(() => log.started.includes('hang-newest'));
   const newer = analyze('delay:1-newer', {}, 'file:///a.txt');
-  await assert.rejects(newest, (e) => code(e) === 'cancelled', 'the running one is aborted by the next for its document');
+  await assert.rejects(
+    newest,
+    (e) => code(e) === 'cancelled',
+    'the running one is aborted by the next for its document',
+  );
   assert.deepEqual(log.aborted, ['hang-blocker', 'hang-newest']);
   assert.equal((await newer).source?.uri, 'file:///a.txt');
   await client.dispose();
@@ -170,7 +218,10 @@ test('a crash rejects every pending request, reports an error status, and the ne
   await until(() => log.started.includes('hang-a'));
   workers[0].crash('segfault in a native addon');
   for (const p of [a, b]) {
-    await assert.rejects(p, (e) => code(e) === 'internal' && /stopped unexpectedly: it crashed: segfault/.test((e as Error).message));
+    await assert.rejects(
+      p,
+      (e) => code(e) === 'internal' && /stopped unexpectedly: it crashed: segfault/.test((e as Error).message),
+    );
   }
   assert.equal(statuses.at(-1)?.health, 'error');
   assert.equal(client.pendingCount, 0);
@@ -183,7 +234,13 @@ test('a crash rejects every pending request, reports an error status, and the ne
 
 test('an unexpected handler error comes back as an internal error with the worker stack; the worker survives', async () => {
   const { client, workers, analyze } = setup();
-  await assert.rejects(analyze('boom'), (e) => code(e) === 'internal' && /a bug in a handler/.test((e as Error).message) && /in the engine worker/.test((e as Error).stack ?? ''));
+  await assert.rejects(
+    analyze('boom'),
+    (e) =>
+      code(e) === 'internal' &&
+      /a bug in a handler/.test((e as Error).message) &&
+      /in the engine worker/.test((e as Error).stack ?? ''),
+  );
   assert.equal((await analyze('delay:0')).tokens.length, 3);
   assert.equal(workers.length, 1);
   await client.dispose();

@@ -11,8 +11,13 @@ import type { HandlerContext } from '../../../src/worker/dispatcher';
 import { DOWNLOAD_PROGRESS_MS, download, downloadProgress } from '../../../src/worker/handlers';
 import type { Progress } from '../../../src/worker/protocol';
 
-const ev = (file: string, loadedBytes: number, totalBytes: number | null, overallLoaded: number, overallTotal: number): DownloadProgress =>
-  ({ file, loadedBytes, totalBytes, overallLoaded, overallTotal });
+const ev = (
+  file: string,
+  loadedBytes: number,
+  totalBytes: number | null,
+  overallLoaded: number,
+  overallTotal: number,
+): DownloadProgress => ({ file, loadedBytes, totalBytes, overallLoaded, overallTotal });
 
 function context(signal = new AbortController().signal): HandlerContext & { progressSeen: Progress[]; logs: string[] } {
   const progressSeen: Progress[] = [];
@@ -40,7 +45,11 @@ function fakeDownload(sizes: Record<string, number>, calls: { entry: CatalogEntr
 test('progress: the first and the complete event of each file go at once, others at most every DOWNLOAD_PROGRESS_MS', () => {
   let now = 1000;
   const posted: Progress[] = [];
-  const p = downloadProgress('o/m', (q) => posted.push(q), () => now);
+  const p = downloadProgress(
+    'o/m',
+    (q) => posted.push(q),
+    () => now,
+  );
   p.update(ev('config.json', 0, 10, 0, 110));
   p.update(ev('config.json', 10, 10, 10, 110)); // complete: at once
   p.update(ev('onnx/model.onnx', 0, 100, 10, 110)); // a new file: at once
@@ -50,13 +59,16 @@ test('progress: the first and the complete event of each file go at once, others
   p.update(ev('onnx/model.onnx', 60, 100, 70, 110)); // interval over
   p.update(ev('onnx/model.onnx', 100, 100, 110, 110)); // complete
   p.stop();
-  assert.deepEqual(posted.map((q) => q.stage === 'download' && [q.file, q.fileDone, q.fileTotal, q.done, q.total]), [
-    ['config.json', 0, 10, 0, 110],
-    ['config.json', 10, 10, 10, 110],
-    ['onnx/model.onnx', 0, 100, 10, 110],
-    ['onnx/model.onnx', 60, 100, 70, 110],
-    ['onnx/model.onnx', 100, 100, 110, 110],
-  ]);
+  assert.deepEqual(
+    posted.map((q) => q.stage === 'download' && [q.file, q.fileDone, q.fileTotal, q.done, q.total]),
+    [
+      ['config.json', 0, 10, 0, 110],
+      ['config.json', 10, 10, 10, 110],
+      ['onnx/model.onnx', 0, 100, 10, 110],
+      ['onnx/model.onnx', 60, 100, 70, 110],
+      ['onnx/model.onnx', 100, 100, 110, 110],
+    ],
+  );
   assert.ok(posted.every((q) => q.stage === 'download' && q.model === 'o/m'));
 });
 
@@ -68,7 +80,10 @@ test('progress: a held-back event is sent when the interval ends (a stalled file
   p.update(ev('onnx/model.onnx', 50, 100, 50, 100));
   assert.equal(posted.length, 1);
   await sleep(DOWNLOAD_PROGRESS_MS + 50);
-  assert.deepEqual(posted.map((q) => q.stage === 'download' && q.fileDone), [0, 50]);
+  assert.deepEqual(
+    posted.map((q) => q.stage === 'download' && q.fileDone),
+    [0, 50],
+  );
   p.update(ev('onnx/model.onnx', 60, 100, 60, 100));
   p.stop();
   await sleep(DOWNLOAD_PROGRESS_MS + 50);
@@ -81,11 +96,19 @@ test('download: a catalog id uses its catalog entry, the Hub comes from host, el
   const sizes = { 'config.json': 7, 'tokenizer.json': 11, 'onnx/model_quantized.onnx': 1000 };
   const fetchModel = fakeDownload(sizes, calls);
   const ctx = context();
-  const r = await download({ hubId: 'Xenova/gpt2', dtype: 'q8', destRoot, host: 'http://127.0.0.1:9' }, ctx, fetchModel, { HF_ENDPOINT: 'http://env:1' });
+  const r = await download(
+    { hubId: 'Xenova/gpt2', dtype: 'q8', destRoot, host: 'http://127.0.0.1:9' },
+    ctx,
+    fetchModel,
+    { HF_ENDPOINT: 'http://env:1' },
+  );
   assert.deepEqual(r, { hubId: 'Xenova/gpt2', dtype: 'q8', dir: join(destRoot, 'Xenova', 'gpt2'), bytes: 1018 });
   assert.equal(calls[0].entry.licence, 'MIT');
   assert.equal(calls[0].entry.adHoc, undefined);
-  assert.deepEqual([calls[0].o.host, calls[0].o.dtype, calls[0].o.destRoot, calls[0].o.signal], ['http://127.0.0.1:9', 'q8', destRoot, ctx.signal]);
+  assert.deepEqual(
+    [calls[0].o.host, calls[0].o.dtype, calls[0].o.destRoot, calls[0].o.signal],
+    ['http://127.0.0.1:9', 'q8', destRoot, ctx.signal],
+  );
   const last = ctx.progressSeen.at(-1)!;
   assert.ok(last.stage === 'download' && last.done === 1018 && last.total === 1018 && last.model === 'Xenova/gpt2');
 
@@ -100,10 +123,18 @@ test('download: a Hub id outside the catalog is tried with the standard layout (
   const destRoot = mkdtempSync(join(tmpdir(), 'sf-dl-unit-'));
   const calls: { entry: CatalogEntry; o: DownloadOptions }[] = [];
   const ctx = context();
-  await download({ hubId: 'someone/tiny', dtype: 'fp32', destRoot }, ctx, fakeDownload({ 'config.json': 1 }, calls), {});
+  await download(
+    { hubId: 'someone/tiny', dtype: 'fp32', destRoot },
+    ctx,
+    fakeDownload({ 'config.json': 1 }, calls),
+    {},
+  );
   assert.equal(calls[0].entry.adHoc, true);
   assert.ok(ctx.logs.some((l) => /someone\/tiny is not in the catalog/.test(l)));
-  await assert.rejects(download({ hubId: '../etc', dtype: 'fp32', destRoot }, context(), fakeDownload({}, calls), {}), (e: Error & { code?: string }) => e.code === 'bad-argument');
+  await assert.rejects(
+    download({ hubId: '../etc', dtype: 'fp32', destRoot }, context(), fakeDownload({}, calls), {}),
+    (e: Error & { code?: string }) => e.code === 'bad-argument',
+  );
 });
 
 test('downloads of one model into one folder take turns; other models download at the same time', async () => {

@@ -4,7 +4,13 @@ import type { LanguageModel } from '../../../src/engines/languageModel';
 import { FakeModel, fakeInfo } from '../../helpers/fakeModel';
 import type { EngineConfig } from '../../../src/worker/protocol';
 
-export const FAKE_ENGINE: Extract<EngineConfig, { kind: 'onnx' }> = { kind: 'onnx', id: 'fake', modelDir: '/fake', device: 'cpu', dtype: 'fp32' };
+export const FAKE_ENGINE: Extract<EngineConfig, { kind: 'onnx' }> = {
+  kind: 'onnx',
+  id: 'fake',
+  modelDir: '/fake',
+  device: 'cpu',
+  dtype: 'fp32',
+};
 
 export interface FakeLanguageModel extends LanguageModel {
   disposed: boolean;
@@ -18,7 +24,9 @@ export function fakeLanguageModel(id = 'fake'): FakeLanguageModel {
     scoring,
     disposed: false,
     analyze: (text, options) => analyzeText(text, scoring, options),
-    dispose: async () => { m.disposed = true; },
+    dispose: async () => {
+      m.disposed = true;
+    },
   };
   return m;
 }
@@ -26,6 +34,8 @@ export function fakeLanguageModel(id = 'fake'): FakeLanguageModel {
 /** A promise with its resolve function exposed (to hold a handler open). */
 export function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void } {
   let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }

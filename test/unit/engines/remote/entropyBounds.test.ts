@@ -8,21 +8,26 @@ const H = (p: number[]) => p.reduce((a, q) => (q > 0 ? a - q * Math.log2(q) : a)
 
 test('random distributions: lower ≤ H ≤ upper for top-k (+ the scored token outside it) and for the scored token alone', () => {
   fc.assert(
-    fc.property(fc.array(fc.double({ min: -12, max: 6, noNaN: true }), { minLength: 2, maxLength: 300 }), fc.nat(10), fc.nat(299), (logits, k, target) => {
-      const z = logits.reduce((a, l) => a + Math.exp(l), 0);
-      const p = logits.map((l) => Math.exp(l) / z);
-      const V = p.length;
-      const order = p.map((_, i) => i).sort((a, b) => p[b] - p[a]);
-      const kk = Math.min(k, V);
-      const top = order.slice(0, kk);
-      const t = target % V;
-      const known = top.map((i) => p[i]);
-      if (!top.includes(t)) known.push(p[t]);
-      const b = entropyBoundsBits({ known, vocabSize: V, cap: kk > 0 ? p[top[kk - 1]] : null });
-      const h = H(p);
-      assert.ok(b.lower <= h + 1e-9 && h <= b.upper + 1e-9, `${b.lower} ≤ ${h} ≤ ${b.upper}`);
-      assert.ok(b.upper <= Math.log2(V) + 1e-9);
-    }),
+    fc.property(
+      fc.array(fc.double({ min: -12, max: 6, noNaN: true }), { minLength: 2, maxLength: 300 }),
+      fc.nat(10),
+      fc.nat(299),
+      (logits, k, target) => {
+        const z = logits.reduce((a, l) => a + Math.exp(l), 0);
+        const p = logits.map((l) => Math.exp(l) / z);
+        const V = p.length;
+        const order = p.map((_, i) => i).sort((a, b) => p[b] - p[a]);
+        const kk = Math.min(k, V);
+        const top = order.slice(0, kk);
+        const t = target % V;
+        const known = top.map((i) => p[i]);
+        if (!top.includes(t)) known.push(p[t]);
+        const b = entropyBoundsBits({ known, vocabSize: V, cap: kk > 0 ? p[top[kk - 1]] : null });
+        const h = H(p);
+        assert.ok(b.lower <= h + 1e-9 && h <= b.upper + 1e-9, `${b.lower} ≤ ${h} ≤ ${b.upper}`);
+        assert.ok(b.upper <= Math.log2(V) + 1e-9);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -32,7 +37,17 @@ test('a text-keyed top list that collapsed is not a cap: the bounds from rows st
   // true distribution over 6 tokens; two of the top-3 share the text "?" and the server kept one
   const p = [0.4, 0.3, 0.2, 0.05, 0.03, 0.02];
   const lp = (q: number) => Math.log(q);
-  const row = { id: null, piece: 'z', logprob: lp(0.02), rank: null, top: [{ id: null, piece: '?', logprob: lp(0.4) }, { id: null, piece: 'b', logprob: lp(0.05) }], topComplete: false };
+  const row = {
+    id: null,
+    piece: 'z',
+    logprob: lp(0.02),
+    rank: null,
+    top: [
+      { id: null, piece: '?', logprob: lp(0.4) },
+      { id: null, piece: 'b', logprob: lp(0.05) },
+    ],
+    topComplete: false,
+  };
   const t = rowsToTokens('az', [{ id: null, piece: 'a', logprob: null, rank: null, top: null }, row], 3, 6).tokens[1];
   const b = t.entropyBoundsBits!;
   assert.ok(b.lower <= H(p) && H(p) <= b.upper, `${b.lower} ≤ ${H(p)} ≤ ${b.upper}`);

@@ -12,7 +12,11 @@ test('plain pieces, a zero-width BOS, and a null first row (vLLM without prompt_
   const bos = spansOfPieces(text, rows(['<|endoftext|>', 'The', ' cat', ' sat'])).spans;
   assert.deepEqual(bos[0], { start: 0, end: 0 });
   assert.deepEqual(texts(text, spansOfPieces(text, rows([null, ' cat', ' sat'])).spans), ['The', ' cat', ' sat']);
-  assert.deepEqual(spansOfPieces(text, rows([null, 'The', ' cat', ' sat'])).spans[0], { start: 0, end: 0 }, 'null first row = a BOS before the text');
+  assert.deepEqual(
+    spansOfPieces(text, rows([null, 'The', ' cat', ' sat'])).spans[0],
+    { start: 0, end: 0 },
+    'null first row = a BOS before the text',
+  );
 });
 
 test('U+FFFD pieces: bytes of a character split across tokens; a literal U+FFFD in the text still matches', () => {
@@ -27,10 +31,20 @@ test('U+FFFD pieces: bytes of a character split across tokens; a literal U+FFFD 
 
 test('text_offset (code points) is used when it agrees with the pieces, and converted to UTF-16', () => {
   const text = '😀 ok';
-  const r = spansOfPieces(text, [{ piece: '😀', textOffset: 0 }, { piece: ' ok', textOffset: 1 }]);
-  assert.deepEqual(r.spans, [{ start: 0, end: 2 }, { start: 2, end: 5 }]);
+  const r = spansOfPieces(text, [
+    { piece: '😀', textOffset: 0 },
+    { piece: ' ok', textOffset: 1 },
+  ]);
+  assert.deepEqual(r.spans, [
+    { start: 0, end: 2 },
+    { start: 2, end: 5 },
+  ]);
   // offsets that disagree (a BOS string counted in) are ignored in favour of the byte walk
-  const s = spansOfPieces('Hi there', [{ piece: '<s>', textOffset: 0 }, { piece: 'Hi', textOffset: 3 }, { piece: ' there', textOffset: 5 }]);
+  const s = spansOfPieces('Hi there', [
+    { piece: '<s>', textOffset: 0 },
+    { piece: 'Hi', textOffset: 3 },
+    { piece: ' there', textOffset: 5 },
+  ]);
   assert.deepEqual(texts('Hi there', s.spans), ['', 'Hi', ' there']);
 });
 
@@ -51,5 +65,12 @@ test('pieces that cannot reproduce the text fall back to greedy spans that still
 test('a server whose tokenizer composes characters (Qwen2 NFC): composed pieces map to the decomposed characters', () => {
   const text = 'cafe\u0301 x';
   const m = spansOfPieces(text, [{ piece: 'caf' }, { piece: 'é' }, { piece: ' x' }]);
-  assert.deepEqual(m, { spans: [{ start: 0, end: 3 }, { start: 3, end: 5 }, { start: 5, end: 7 }], exact: true });
+  assert.deepEqual(m, {
+    spans: [
+      { start: 0, end: 3 },
+      { start: 3, end: 5 },
+      { start: 5, end: 7 },
+    ],
+    exact: true,
+  });
 });

@@ -11,7 +11,9 @@ export interface FakeRequest {
   body: Record<string, unknown> | null;
 }
 
-export type FakeAnswer = { status?: number; body: string | object; headers?: Record<string, string>; delayMs?: number } | 'hang';
+export type FakeAnswer =
+  | { status?: number; body: string | object; headers?: Record<string, string>; delayMs?: number }
+  | 'hang';
 
 export interface FakeServer {
   url: string;
@@ -21,7 +23,9 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(handler: (r: FakeRequest, n: number) => FakeAnswer | Promise<FakeAnswer>): Promise<FakeServer> {
+export async function startFakeServer(
+  handler: (r: FakeRequest, n: number) => FakeAnswer | Promise<FakeAnswer>,
+): Promise<FakeServer> {
   const state = { requests: [] as FakeRequest[], aborted: 0 };
   const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
@@ -29,11 +33,19 @@ export async function startFakeServer(handler: (r: FakeRequest, n: number) => Fa
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', async () => {
       const raw = Buffer.concat(parts).toString('utf8');
-      const r: FakeRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0], headers: req.headers, body: raw ? JSON.parse(raw) : null };
+      const r: FakeRequest = {
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0],
+        headers: req.headers,
+        body: raw ? JSON.parse(raw) : null,
+      };
       state.requests.push(r);
       const a = await handler(r, state.requests.length);
       open.add(res);
-      res.on('close', () => { open.delete(res); if (!res.writableFinished) state.aborted++; });
+      res.on('close', () => {
+        open.delete(res);
+        if (!res.writableFinished) state.aborted++;
+      });
       if (a === 'hang') return;
       const send = () => {
         if (res.destroyed) return;
@@ -41,20 +53,31 @@ export async function startFakeServer(handler: (r: FakeRequest, n: number) => Fa
         res.writeHead(a.status ?? 200, { 'content-type': 'application/json', ...(a.headers ?? {}) });
         res.end(text);
       };
-      if (a.delayMs) setTimeout(send, a.delayMs); else send();
+      if (a.delayMs) setTimeout(send, a.delayMs);
+      else send();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    get requests() { return state.requests; },
-    get aborted() { return state.aborted; },
-    close: () => new Promise<void>((r) => { for (const s of open) s.destroy(); server.close(() => r()); server.closeAllConnections(); }),
+    get requests() {
+      return state.requests;
+    },
+    get aborted() {
+      return state.aborted;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
-export const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', '..', '..', 'fixtures', 'remote', name), 'utf8');
+export const fixture = (name: string): string =>
+  readFileSync(join(__dirname, '..', '..', '..', '..', 'fixtures', 'remote', name), 'utf8');
 
 /** vLLM prompt_logprobs for a text whose tokens are its code points (id = code point), deterministic. */
 export function charVllmBody(text: string, k: number): string {
@@ -66,14 +89,20 @@ export function charVllmBody(text: string, k: number): string {
     const entries = [`"${id}":${JSON.stringify({ logprob: lp(id), rank: 1 + (id % 13), decoded_token: ch })}`];
     for (let r = 1; r <= k; r++) {
       const alt = 0x4e00 + r;
-      if (alt !== id) entries.push(`"${alt}":${JSON.stringify({ logprob: -0.2 * r, rank: r, decoded_token: String.fromCodePoint(alt) })}`);
+      if (alt !== id)
+        entries.push(
+          `"${alt}":${JSON.stringify({ logprob: -0.2 * r, rank: r, decoded_token: String.fromCodePoint(alt) })}`,
+        );
     }
     return `{${entries.join(',')}}`;
   });
   return `{"id":"cmpl-fake","object":"text_completion","created":0,"model":"fake","choices":[{"index":0,"text":"","logprobs":null,"finish_reason":"length","prompt_logprobs":[${items.join(',')}]}],"usage":{"prompt_tokens":${cps.length},"completion_tokens":0,"total_tokens":${cps.length}}}`;
 }
 
-export const fakeModels = (vocab = 0x110000) => ({ object: 'list', data: [{ id: 'fake', object: 'model', owned_by: 'vllm', max_model_len: 4096, vocab_size: vocab }] });
+export const fakeModels = (vocab = 0x110000) => ({
+  object: 'list',
+  data: [{ id: 'fake', object: 'model', owned_by: 'vllm', max_model_len: 4096, vocab_size: vocab }],
+});
 
 /** A fake vLLM: character tokens, answers after `delayMs`. */
 export function charVllm(delayMs = 0) {
