@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { builtinModelDir } from '../../src/engines/builtinModel';
 import { toCsv, toJson, toTable } from '../../src/cli/output';
@@ -15,25 +15,7 @@ import { toCsv, toJson, toTable } from '../../src/cli/output';
 // About 700 tokens of the built-in model: past its 512-token window, so sliding windows are streamed too.
 const TEXT = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').slice(0, 2600);
 
-function pipeIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode(TEXT),
-    env,
-  };
-  return io;
-}
+const pipeIo = (env: Record<string, string> = {}) => captureIo({ stdin: TEXT, env });
 
 const noTime = (s: string) => s.replace(/"createdAt": "[^"]+"/, '"createdAt": "…"');
 

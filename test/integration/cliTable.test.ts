@@ -6,31 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 
 const TEXT = 'I love 🍕 and 日本語 and 👨‍👩‍👧 family.\nSecond line here.\n';
 
-function terminal(stdin: string, columns = 100): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-      isTTY: true,
-      columns,
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode(stdin),
-    env: { NO_COLOR: '1' },
-  };
-  return io;
-}
+const terminal = (stdin: string, columns = 100) =>
+  captureIo({ stdin, stdoutTTY: true, columns, env: { NO_COLOR: '1' } });
 
 // An oracle for this text's characters only: CJK ideographs and emoji take two columns, the rest one.
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import type { AnalysisResult, DialogueResult } from '../../src/core/result';
 // @ts-expect-error the fixture builder is plain JavaScript
 import { ORDER1_BONUS, ORDER2_BONUS } from '../../tools/fixtures/copyChatOnnx.mjs';
@@ -23,24 +23,7 @@ async function dialogue(
 ): Promise<AnalysisResult & { dialogue: DialogueResult }> {
   const file = join(tmp, `chat-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(messages));
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-      isTTY: false,
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-      isTTY: false,
-    },
-    readStdin: async () => new Uint8Array(),
-    env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
-  } satisfies CliIo & { out: string; err: string };
+  const io = captureIo({ env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') } });
   assert.equal(await run(['dialogue', '--model', MODEL, '--format', 'json', file], io), 0, io.err);
   return JSON.parse(io.out);
 }

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import type { AnalysisResult } from '../../src/core/result';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-dialogue-'));
@@ -35,27 +35,7 @@ const MESSAGES = [
 const JSONL = join(tmp, 'chat.jsonl');
 writeFileSync(JSONL, MESSAGES.map((m) => JSON.stringify(m)).join('\n') + '\n');
 
-function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-      isTTY: false,
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-      isTTY: false,
-    },
-    readStdin: async () => new TextEncoder().encode(stdin),
-    env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
-  };
-  return io;
-}
+const fakeIo = (stdin = '') => captureIo({ stdin, env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') } });
 
 async function dialogue(argv: string[], stdin = ''): Promise<AnalysisResult> {
   const io = fakeIo(stdin);

@@ -6,33 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
 import { hubCacheRoots } from '../../src/engines/catalog/hubCache';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import { closedPort, startFakeHub } from '../fixtures/hub/fakeHub';
 
 const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
 const tmp = mkdtempSync(join(tmpdir(), 'sf-models-cli-'));
 
-function fakeIo(o: { tty?: boolean; signal?: AbortSignal } = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-      isTTY: o.tty,
-    },
-    readStdin: async () => new Uint8Array(),
-    env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') },
-    signal: o.signal,
-  };
-  return io;
-}
+const fakeIo = (o: { tty?: boolean; signal?: AbortSignal } = {}) =>
+  captureIo({ stderrTTY: o.tty, signal: o.signal, env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') } });
 
 const hubPromise = startFakeHub({ root: TINY });
 after(async () => (await hubPromise).close());

@@ -28,7 +28,7 @@ const FILES = [
   DATA,
 ];
 const tmp = mkdtempSync(join(tmpdir(), 'sf-hub-layout-'));
-const io = () => captureIo({ SEMANTIC_FLOW_CACHE: join(tmp, 'cache') });
+const io = () => captureIo({ env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') } });
 const sha256 = (b: Buffer) => `"${createHash('sha256').update(b).digest('hex')}"`;
 const hubs: { close(): Promise<void> }[] = [];
 after(async () => {

@@ -6,32 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
 import { klWorkspace } from '../../src/core/klKernel';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 
 const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
 const TINY_B = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2-b');
 
-function fakeIo(stdin = '', tty = false): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-      isTTY: tty,
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-      isTTY: tty,
-    },
-    readStdin: async () => new TextEncoder().encode(stdin),
-    env: {},
-  };
-  return io;
-}
+const fakeIo = (stdin = '', tty = false) => captureIo({ stdin, stdoutTTY: tty, stderrTTY: tty });
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-flow-cli-'));
 const file = (name: string, data: string) => {

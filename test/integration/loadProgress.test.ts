@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import type { LoadProgress } from '../../src/engines/languageModel';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 
 const TINY = join(__dirname, '..', 'fixtures', 'models', 'tiny-gpt2');
 const BYTES = statSync(join(TINY, 'onnx', 'model.onnx')).size;
@@ -44,45 +44,14 @@ test('a small model is not read twice: only the preparing step is reported', asy
 });
 
 test('the CLI shows the load as one line on a terminal and clears it before the result', async () => {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      isTTY: true,
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode('The cat sat.'),
-    env: {},
-  } as CliIo & { out: string; err: string };
+  const io = captureIo({ stdin: 'The cat sat.', stderrTTY: true });
   assert.equal(await run(['analyze', '--model', TINY, '--device', 'cpu', '--format', 'json', '-'], io), 0, io.err);
   assert.ok(io.err.includes('\r\x1b[Kloading tiny-gpt2: preparing it on cpu…\r\x1b[K'), JSON.stringify(io.err));
   assert.equal(JSON.parse(io.out).model.device, 'cpu');
 });
 
 test('off a terminal the CLI writes no load line (what a log holds does not depend on how long a load took)', async () => {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode('The cat sat.'),
-    env: { SEMANTIC_FLOW_PROGRESS_SECONDS: '0' },
-  } as CliIo & { out: string; err: string };
+  const io = captureIo({ stdin: 'The cat sat.', env: { SEMANTIC_FLOW_PROGRESS_SECONDS: '0' } });
   assert.equal(await run(['analyze', '--model', TINY, '--device', 'cpu', '--format', 'json', '-'], io), 0, io.err);
   assert.ok(!io.err.includes('loading'), JSON.stringify(io.err));
   assert.equal(JSON.parse(io.out).model.device, 'cpu');

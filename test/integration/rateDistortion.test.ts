@@ -9,7 +9,7 @@ import { cpSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import type { AnalysisResult } from '../../src/core/result';
 import { modelVariants, parameterCount, referenceParameters } from '../../src/engines/onnx/modelVariants';
 
@@ -17,27 +17,7 @@ const MODELS = join(__dirname, '..', 'fixtures', 'models');
 const DTYPES = join(MODELS, 'tiny-gpt2-dtypes');
 const BUILTIN = join(__dirname, '..', '..', 'models', 'semantic-flow-mini');
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-      isTTY: false,
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-      isTTY: false,
-    },
-    readStdin: async () => new Uint8Array(),
-    env: { SEMANTIC_FLOW_CACHE: mkdtempSync(join(tmpdir(), 'sf-rd-cache-')) },
-  };
-  return io;
-}
+const fakeIo = () => captureIo({ env: { SEMANTIC_FLOW_CACHE: mkdtempSync(join(tmpdir(), 'sf-rd-cache-')) } });
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-rd-'));
 const TEXT = join(tmp, 'text.txt');

@@ -2,29 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { run, COMMANDS } from '../../../src/cli/run';
-import type { CliIo } from '../../../src/cli/io';
+import { captureIo } from '../../helpers/captureIo';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_TOP_K } from '../../../src/core/analyze';
 import { DEFAULT_MAX_INPUT_BYTES } from '../../../src/cli/input';
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode('x'),
-    env: {},
-  };
-  return io;
-}
+const fakeIo = () => captureIo({ stdin: 'x' });
 
 async function help(command: string): Promise<string> {
   const io = fakeIo();

@@ -5,27 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/cli/run';
-import type { CliIo } from '../../../src/cli/io';
+import { captureIo } from '../../helpers/captureIo';
 
-function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: {
-      write: (s: string) => {
-        io.out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        io.err += s;
-      },
-    },
-    readStdin: async () => new TextEncoder().encode(stdin),
-    env: {},
-  };
-  return io;
-}
+const fakeIo = (stdin = '') => captureIo({ stdin });
 
 const tmp = mkdtempSync(join(tmpdir(), 'sf-cli-'));
 const file = (name: string, data: string | Uint8Array) => {
