@@ -153,6 +153,14 @@ export async function occlusionFlow(
   const totalSteps = plan.cost.tokenSteps;
   let doneSteps = 0,
     doneRows = 0;
+  const rowDone = (j: number) =>
+    options.onRow?.({
+      source: j,
+      phiBits: phi[j],
+      expectedBits: expected[j],
+      doneRows: ++doneRows,
+      totalRows: sources.length,
+    });
   const progress = (n: number) => {
     doneSteps += n;
     options.onProgress?.({ stage: 'flow', doneSteps, totalSteps });
@@ -247,23 +255,9 @@ export async function occlusionFlow(
         base?.dispose();
         held.delete(batch.s0);
       }
-      for (const j of batch.units)
-        options.onRow?.({
-          source: j,
-          phiBits: phi[j],
-          expectedBits: expected[j],
-          doneRows: ++doneRows,
-          totalRows: sources.length,
-        });
+      for (const j of batch.units) rowDone(j);
     }
-    for (const j of plan.idle)
-      options.onRow?.({
-        source: j,
-        phiBits: phi[j],
-        expectedBits: expected[j],
-        doneRows: ++doneRows,
-        totalRows: sources.length,
-      });
+    for (const j of plan.idle) rowDone(j);
   } finally {
     full?.dispose();
     for (const c of held.values()) c.dispose();

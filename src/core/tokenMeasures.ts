@@ -3,6 +3,7 @@
  * Logits are read as float32 (fp16 outputs are converted before they reach here); the log-softmax is
  * accumulated in float64 from the max-shifted float32 values, so nothing is lost to rounding.
  */
+import type { MeasureRows } from './scoringModel';
 import { LN2 } from './units';
 
 export interface TopKEntry {
@@ -115,15 +116,10 @@ export function klBits(p: Float32Array, q: Float32Array): number {
 
 /** Measures of one reduced row from an engine that reduces logits itself (MeasureRows, nats). */
 export function measuresFromRow(
-  m: {
-    targetLogProb: Float32Array;
-    negEntropy: Float32Array;
-    secondMoment: Float32Array;
-    greaterCount: Float32Array;
-    topkLogProb: Float32Array;
-    topkIds: ArrayLike<number | bigint>;
-    k: number;
-  },
+  m: Pick<
+    MeasureRows,
+    'targetLogProb' | 'negEntropy' | 'secondMoment' | 'greaterCount' | 'topkLogProb' | 'topkIds' | 'k'
+  >,
   i: number,
   k: number,
 ): Omit<PositionMeasures, 'logZ' | 'max'> {
