@@ -4,11 +4,12 @@
  * coloured by iota. Values are read from result.dialogue; a direction's curve keeps its last value through
  * the other side's turns, and M is cumulative − A by its definition.
  */
+import { visibleToken } from '../src/core/display';
 import type { AnalysisResult, DialogueTokenRecord, DialogueTurn } from '../src/core/result';
 import { bucketLabel, bucketOf, SCALE_BUCKETS, SIGNED_EDGES } from '../src/core/scale';
 import { formatBits } from '../src/core/units';
 import type { LegendItem, StripToken } from './viewModel';
-import { shortLabel, visibleText } from './viewModel';
+import { shortLabel } from './viewModel';
 
 export interface DialogueCurves {
   /** One label per turn: "2 user". */
@@ -104,7 +105,7 @@ export function dialogueStrip(r: AnalysisResult): StripToken[] {
       : [where, `surprisal ${formatBits(t.surprisalBits, 2)}`];
     return {
       index: t.index,
-      display: visibleText(t.text),
+      display: visibleToken(t.text, 'strip'),
       bucket: rec && !rec.special ? bucketOf(rec.iotaBits, SIGNED_EDGES) : null,
       title: [`#${t.index} ${JSON.stringify(t.text)}`, ...parts].join(' · '),
       special: t.special === true,

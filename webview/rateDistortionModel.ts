@@ -3,9 +3,9 @@
  * points of the curve with their intervals, the table of variants, and a variant's worst tokens. Values
  * are read from result.rateDistortion as they are.
  */
+import { visibleToken } from '../src/core/display';
 import type { AnalysisResult, RateDistortionPoint } from '../src/core/result';
-import { formatBits } from '../src/core/units';
-import { visibleText } from './viewModel';
+import { formatBits, formatBytes } from '../src/core/units';
 
 export interface RdPoint {
   label: string;
@@ -25,8 +25,6 @@ export function rdPoints(r: AnalysisResult): RdPoint[] {
   }));
 }
 
-const kb = (bytes: number): string =>
-  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 const withInterval = (v: number, i: [number, number], d: number): string =>
   `${v.toFixed(d)} [${i[0].toFixed(d)}, ${i[1].toFixed(d)}]`;
 
@@ -34,7 +32,7 @@ export function rdRows(r: AnalysisResult): string[][] {
   return (r.rateDistortion?.points ?? []).map((p) => [
     p.variant,
     p.file,
-    kb(p.bytes),
+    formatBytes(p.bytes),
     p.bitsPerWeight.toFixed(3),
     withInterval(p.meanKlBits, p.klInterval, 4),
     withInterval(p.deltaBitsPerByte, p.deltaInterval, 4),
@@ -70,7 +68,8 @@ export function worstItems(r: AnalysisResult, variant: string): WorstItem[] {
     .filter((w) => w.text === 0)
     .map((w) => ({
       tokenIndex: w.index,
-      text: visibleText(w.token),
+      // one line in a button: the 'label' view (a line break shows as ↵ without breaking the button)
+      text: visibleToken(w.token, 'label'),
       detail: `KL ${formatBits(w.klBits, 4)} · Δ surprisal (variant − fp32) ${formatBits(-w.deltaBits, 3)} · characters ${w.start}–${w.end}`,
     }));
 }

@@ -1,4 +1,5 @@
 /** The webview's small, versioned view state (getState/setState): no result data, the extension re-sends that. */
+import { isJsonObject } from '../src/core/jsonValue';
 import type { PanelState, PanelView } from '../src/extension/panel/panelProtocol';
 
 /** Same value as PANEL_STATE_VERSION in panelProtocol.ts (kept as a literal so the webview imports types only). */
@@ -11,12 +12,10 @@ export const defaultPanelView = (): PanelView => ({
   flowMatrix: 'phi',
 });
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A saved state if this version understands it, else a fresh default (an old shape is dropped, never misread). */
 export function restorePanelState(saved: unknown): PanelState {
   const fresh: PanelState = { version: STATE_VERSION, view: defaultPanelView() };
-  if (!isObj(saved) || saved.version !== STATE_VERSION || !isObj(saved.view)) return fresh;
+  if (!isJsonObject(saved) || saved.version !== STATE_VERSION || !isJsonObject(saved.view)) return fresh;
   const v = saved.view;
   const sel = v.selectedToken;
   const thr = v.flowThreshold;

@@ -4,9 +4,11 @@
  * the editor decorations use). The one derived series, Σ iota_t, is A_t + M_t by the definition of M_t
  * (measures.md, "Compensator"), not a new measurement.
  */
+import { fitLength, visibleToken } from '../src/core/display';
+import { finiteOrNull } from '../src/core/jsonValue';
 import type { AnalysisResult, DiTokenRecord, TokenRecord } from '../src/core/result';
 import { bucketLabel, bucketOf, SCALE_BUCKETS, SURPRISAL_EDGES } from '../src/core/scale';
-import { formatBits, formatProbability } from '../src/core/units';
+import { formatBits, formatProbability, num } from '../src/core/units';
 import type { FlowMatrix, StreamToken, StripMeasure } from '../src/extension/panel/panelProtocol';
 
 export interface Row {
@@ -16,7 +18,7 @@ export interface Row {
 
 export interface StripToken {
   index: number;
-  /** The token text with whitespace and control characters made visible. */
+  /** The token text made visible for the strip (core/display, 'strip'). */
   display: string;
   /** Scale bucket 0..SCALE_BUCKETS-1, or null when the measure does not exist (first token without BOS). */
   bucket: number | null;
@@ -25,23 +27,8 @@ export interface StripToken {
   truncated: boolean;
 }
 
-/** Token text as shown in the strip: a newline shows as ↵ (and still breaks the line), tabs as →, controls as \xNN. */
-export function visibleText(text: string): string {
-  if (text === '') return '∅';
-  return text
-    .replace(/\r\n|\r|\n/g, '↵\n')
-    .replace(/\t/g, '→\t')
-    .replace(
-      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-    );
-}
-
 /** One-line label for charts and heatmap axes (no line breaks, at most `max` characters). */
-export function shortLabel(text: string, max = 14): string {
-  const flat = visibleText(text).replace(/\n/g, '').replace(/\t/g, '');
-  return [...flat].length > max ? [...flat].slice(0, max - 1).join('') + '…' : flat;
-}
+export const shortLabel = (text: string, max = 14): string => fitLength(visibleToken(text, 'label'), max);
 
 export const measureOf = (t: TokenRecord, m: StripMeasure): number | null =>
   m === 'entropy' ? t.entropyBits : t.surprisalBits;
@@ -62,7 +49,7 @@ export function stripTokens(result: AnalysisResult, measure: StripMeasure): Stri
     if (t.truncatedContext) parts.push('scored with a sliding window');
     return {
       index: t.index,
-      display: visibleText(t.text),
+      display: visibleToken(t.text, 'strip'),
       bucket: bucketOf(measureOf(t, measure)),
       title: tokenTitle(t.index, t.text, parts),
       special: t.special === true,
@@ -75,7 +62,7 @@ export function stripTokens(result: AnalysisResult, measure: StripMeasure): Stri
 export function streamStripToken(t: StreamToken): StripToken {
   return {
     index: t.index,
-    display: visibleText(t.text),
+    display: visibleToken(t.text, 'strip'),
     bucket: bucketOf(t.surprisalBits),
     title: tokenTitle(t.index, t.text, [
       `surprisal ${formatBits(t.surprisalBits)}`,
@@ -99,9 +86,6 @@ export function legendItems(): LegendItem[] {
   items.push({ bucket: null, label: 'no value' });
   return items;
 }
-
-const num = (v: number | null | undefined, digits: number): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 
 /**
  * Auto settling on the CPU where no GPU works is no fallback (the status bar says the same): the row says auto
@@ -252,8 +236,6 @@ export interface DiSeries {
   expectedFlow: (number | null)[] | null;
 }
 
-const finiteOrNull = (v: number | null | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
 const sumOrNull = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
 
 /** Cumulative directed information from `di` (or, failing that, a generation's tokens); null when neither exists. */

@@ -2,10 +2,11 @@
  * Layout of the terminal tables: cells padded and cut by display width (core/display), rows, and
  * lines that fit the terminal by breaking between items, never inside a number.
  */
-import { displayWidth, fitWidth, padEnd, padStart, visibleToken } from '../core/display';
+import { visibleToken } from '../core/display';
+import { displayWidth, fitWidth, padEnd, padStart } from '../core/displayWidth';
 import type { CliIo } from './io';
 
-export { num } from '../core/display';
+export { num } from '../core/units';
 
 /** Columns of the terminal output goes to (its width, or $COLUMNS); Infinity for a pipe or a file. */
 export function outputWidth(io: Pick<CliIo, 'stdout' | 'env'>): number {

@@ -2,7 +2,8 @@
 import type { AnalysisResult, TokenRecord, UnitAggregate } from '../core/result';
 export { csvWriter, toCsv, toJson } from '../core/exportFormats';
 import { collect, type ResultWriter, type TextOut } from '../core/resultWriter';
-import { fitWidth, num } from '../core/display';
+import { fitWidth } from '../core/displayWidth';
+import { formatProbability, num } from '../core/units';
 import { bucketOf } from '../core/scale';
 import { fitLine, row, tokenCell, wrapItems } from './columns';
 
@@ -12,7 +13,6 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'csv', 'table'];
 // 256-colour backgrounds from green (predictable) to red (surprising), one per scale bucket.
 const BUCKET_BG = [22, 28, 64, 100, 136, 166, 160, 124];
 
-const fmtP = (p: number | null): string => (p === null ? '—' : p >= 1e-3 ? p.toFixed(4) : p.toExponential(1));
 /** Entropy, or its bounds when a remote engine knows only the top-k. */
 const fmtEntropy = (t: TokenRecord): string =>
   t.entropyBits !== null
@@ -69,7 +69,7 @@ export function tableWriter(out: TextOut, o: { color: boolean; width?: number })
         String(t.index),
         colour(t, tokenCell(t.text, W[1])),
         num(t.surprisalBits),
-        fmtP(t.probability),
+        formatProbability(t.probability),
         fmtEntropy(t),
         t.rank === null ? '—' : String(t.rank),
       ];

@@ -3,7 +3,7 @@
  * few seconds ($SEMANTIC_FLOW_PROGRESS_SECONDS, default 5), so a long run is never silent. Short runs,
  * which finish before the first interval, print nothing.
  */
-import { formatBytes } from '../engines/catalog/formatBytes';
+import { formatBytes } from '../core/units';
 import type { LoadProgress } from '../engines/languageModel';
 import type { CliIo } from './io';
 

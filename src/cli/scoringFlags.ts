@@ -1,7 +1,7 @@
 /** Flags shared by the commands that score text, with core's defaults. */
 import { flagSpecs } from './args';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_TOP_K } from '../core/analyze';
-import { formatBytes } from '../engines/catalog/formatBytes';
+import { formatBytes } from '../core/units';
 import { DEFAULT_MAX_INPUT_BYTES } from './input';
 
 /** The most alternatives the CLI keeps per token (each costs a column of the result). */

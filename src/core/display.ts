@@ -1,65 +1,61 @@
 /**
- * Token text and numbers for fixed-width (terminal) views: display width in columns, padding and
- * truncation by that width, tokens made visible, bytes of a partial character shown as bytes.
+ * How token text looks in every view (terminal, hover, panel): characters a reader could not see made
+ * visible, text cut to a length, a token's bytes shown when they are not whole characters. No Node or DOM
+ * imports: the webview bundles this file too. Numbers for people are in core/units.ts, terminal columns
+ * in core/displayWidth.ts.
  */
-import { eastAsianWidth } from 'get-east-asian-width';
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+export const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: a run of zero-width code points, variation selectors alone included
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]+$/u;
-const EMOJI_PRESENTATION =
-  /\p{Emoji_Presentation}|\u{FE0F}|\p{Extended_Pictographic}\u{200D}|\p{Regional_Indicator}{2}/u;
 
-/** Columns one grapheme takes on a terminal: 0 (joiners, marks), 1, or 2 (wide East Asian, emoji). */
-function graphemeWidth(g: string): number {
-  if (ZERO_WIDTH.test(g)) return 0;
-  if (EMOJI_PRESENTATION.test(g)) return 2;
-  return eastAsianWidth(g.codePointAt(0) as number, { ambiguousAsWide: false });
-}
-
-/** Columns `s` takes on a terminal (East Asian Width, emoji presentation, zero-width marks). */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const { segment } of graphemes.segment(s)) w += graphemeWidth(segment);
-  return w;
-}
-
-/** `s` cut to at most `width` columns, whole graphemes only, ending in … when cut. */
-export function fitWidth(s: string, width: number): string {
-  if (displayWidth(s) <= width) return s;
-  let out = '',
-    w = 0;
-  for (const { segment } of graphemes.segment(s)) {
-    const g = graphemeWidth(segment);
-    if (w + g > width - 1) break;
-    out += segment;
-    w += g;
-  }
-  return out + '…';
-}
-
-export const padEnd = (s: string, width: number): string => s + ' '.repeat(Math.max(0, width - displayWidth(s)));
-export const padStart = (s: string, width: number): string => ' '.repeat(Math.max(0, width - displayWidth(s))) + s;
-
-/** A number with fixed decimals, or — when it does not exist. */
-export const num = (v: number | null | undefined, digits = 2): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
-
-const codePoint = (c: string) => `<U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}>`;
+/** True when `s` has characters but none that draws anything (a zero-width joiner, a lone combining mark). */
+export const isInvisible = (s: string): boolean => ZERO_WIDTH.test(s);
 
 /**
- * Token text safe and visible on a terminal: line breaks and tabs escaped, control characters as \xNN,
- * a leading space as ·, and a token with nothing to see (a zero-width joiner, a lone combining mark)
- * as its code points.
+ * Where a token is shown. The rules for what cannot be seen are the same everywhere: a C0 or C1 control
+ * character (U+0000–U+001F, U+007F–U+009F) as \xNN, a token with nothing to see as its code points
+ * (<U+200D>), an empty token as ∅. What differs is whitespace, because each medium treats it differently:
+ * - terminal: CLI tables, one line per token, often copied into code: line breaks and tabs as the escapes
+ *   \n \r \t a programmer reads; a leading space as · (the word boundary of a BPE token), inner spaces kept
+ *   so a column of words stays readable.
+ * - markdown: a hover, one line in a table where Markdown trims and collapses spaces: every space as ·,
+ *   a tab as →, a line break as ↵.
+ * - strip: the panel's token strip (white-space: pre-wrap), which keeps the text's layout: a line break as
+ *   ↵ that still breaks the line, a tab as → that still tabs, spaces as they are.
+ * - label: chart and heatmap labels, one short line: ↵ and → without the break or the tab.
  */
-export function visibleToken(text: string): string {
-  const v = text
-    .replace(/\r/g, '\\r')
-    .replace(/\n/g, '\\n')
-    .replace(/\t/g, '\\t')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(/^ /, '·');
-  return v !== '' && displayWidth(v) === 0 ? [...v].map(codePoint).join('') : v;
+export type TokenView = 'terminal' | 'markdown' | 'strip' | 'label';
+
+const BREAKS: Record<TokenView, Record<string, string>> = {
+  terminal: { '\r\n': '\\r\\n', '\r': '\\r', '\n': '\\n', '\t': '\\t' },
+  markdown: { '\r\n': '↵', '\r': '↵', '\n': '↵', '\t': '→' },
+  strip: { '\r\n': '↵\n', '\r': '↵\n', '\n': '↵\n', '\t': '→\t' },
+  label: { '\r\n': '↵', '\r': '↵', '\n': '↵', '\t': '→' },
+};
+
+const hex2 = (c: string) => `\\x${(c.codePointAt(0) as number).toString(16).padStart(2, '0')}`;
+const codePoint = (c: string) => `<U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}>`;
+
+/** Token text with whitespace and invisible characters made visible for `view` (see TokenView). */
+export function visibleToken(text: string, view: TokenView = 'terminal'): string {
+  if (text === '') return '∅';
+  const breaks = BREAKS[view];
+  let v = text.replace(/\r\n|[\r\n\t]/g, (b) => breaks[b]).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, hex2);
+  if (view === 'terminal') v = v.replace(/^ /, '·');
+  if (view === 'markdown') v = v.replace(/ /g, '·');
+  return isInvisible(v) ? [...v].map(codePoint).join('') : v;
+}
+
+/** `s` cut to at most `max` graphemes (a ZWJ emoji sequence counts once and is never split), ending in … when cut. */
+export function fitLength(s: string, max: number): string {
+  const parts = [...graphemes.segment(s)];
+  return parts.length <= max
+    ? s
+    : parts
+        .slice(0, Math.max(0, max - 1))
+        .map((p) => p.segment)
+        .join('') + '…';
 }
 
 const byteLabel = (b: number) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;

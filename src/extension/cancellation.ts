@@ -1,6 +1,6 @@
 /** CancellationToken → AbortSignal, and a cancellable progress notification around engine work. */
 import * as vscode from 'vscode';
-import { formatBytes } from '../engines/catalog/formatBytes';
+import { formatBytes } from '../core/units';
 import type { Progress } from '../worker/protocol';
 
 export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {

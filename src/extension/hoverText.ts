@@ -3,6 +3,7 @@
  * every character Markdown or HTML could interpret is escaped, so `<img src=x onerror=alert(1)>` shows
  * as those characters. The only links are command links to the commands in HOVER_COMMANDS.
  */
+import { fitLength, visibleToken } from '../core/display';
 import type { AnalysisResult, TokenRecord } from '../core/result';
 import { formatBits, formatProbability } from '../core/units';
 import { CommandId } from './commandIds';
@@ -21,24 +22,9 @@ export function escapeMarkdown(text: string): string {
     .replace(/\$\(/g, '$\\(');
 }
 
-/** Whitespace and control characters made visible, so a token of spaces or a newline can be seen. */
-export function visibleText(text: string): string {
-  return (
-    text
-      .replace(/ /g, '·')
-      .replace(/\t/g, '→')
-      .replace(/\r\n|\n|\r/g, '↵')
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  );
-}
-
-/** A token's text for a hover: visible whitespace, escaped, at most `max` characters. */
-export function tokenDisplay(text: string, max = 60): string {
-  const v = visibleText(text);
-  const cut = [...v].length > max ? [...v].slice(0, max).join('') + '…' : v;
-  return escapeMarkdown(cut);
-}
+/** A token's text for a hover: made visible for Markdown, escaped, at most `max` characters. */
+export const tokenDisplay = (text: string, max = 60): string =>
+  escapeMarkdown(fitLength(visibleToken(text, 'markdown'), max));
 
 export const commandLink = (label: string, command: string, args: unknown, title = label): string =>
   `[${escapeMarkdown(label)}](command:${command}?${encodeURIComponent(JSON.stringify([args]))} "${title.replace(/"/g, "'")}")`;

@@ -11,7 +11,7 @@ import type { LocalDevice } from '../engines/onnx/deviceFallback';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { EngineConfig } from '../worker/protocol';
 import { defaultDownloadDtype, memoryEstimate, type CatalogEntry } from '../engines/catalog/catalog';
-import { formatBytes } from '../engines/catalog/formatBytes';
+import { formatBytes } from '../core/units';
 
 export type ModelChoice =
   | { kind: 'builtin' }

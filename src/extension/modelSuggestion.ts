@@ -6,7 +6,7 @@
 import type { Dtype } from '../core/result';
 import { BUILTIN_MODEL_NAME } from '../engines/builtinModel';
 import type { CatalogEntry } from '../engines/catalog/catalog';
-import { formatBytes } from '../engines/catalog/formatBytes';
+import { formatBytes } from '../core/units';
 import { CommandId } from './commandIds';
 import { escapeMarkdown } from './hoverText';
 import { formatParameters } from './modelChoice';

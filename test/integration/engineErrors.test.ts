@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { builtinModelDir } from '../../src/engines/builtinModel';
-import { formatBytes } from '../../src/engines/catalog/formatBytes';
+import { formatBytes } from '../../src/core/units';
 
 const DIR = builtinModelDir();
 

@@ -14,7 +14,7 @@ import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
 import { CATALOG, defaultDownloadDtype, memoryEstimate } from '../../engines/catalog/catalog';
 import { downloadModel, downloadSource, type DownloadProgress } from '../../engines/catalog/download';
-import { formatBytes } from '../../engines/catalog/formatBytes';
+import { formatBytes } from '../../core/units';
 import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
 import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
 import { defaultModelsDir } from '../../engines/catalog/modelsDir';

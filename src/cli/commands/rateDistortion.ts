@@ -7,7 +7,7 @@ import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../../core/bootstrap'
 import { SemanticFlowError } from '../../core/errors';
 import { DEFAULT_WORST, rateDistortion } from '../../core/rateDistortion';
 import type { AnalysisResult, RateDistortionPoint } from '../../core/result';
-import { formatBytes } from '../../engines/catalog/formatBytes';
+import { formatBytes } from '../../core/units';
 import { redoOnCpu } from '../../engines/onnx/deviceFailure';
 import { referenceParameters } from '../../engines/onnx/modelVariants';
 import { variantSources } from '../../engines/onnx/variantSources';

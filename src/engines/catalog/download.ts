@@ -13,7 +13,7 @@ import { inspectModelFolder } from '../onnx/modelFolder';
 import { catalogFiles, entryFor, type CatalogEntry } from './catalog';
 import { cancelled, hostOf, httpStatus, type FileContext } from './downloadErrors';
 import { DownloadAborted, fetchFile, partialFilesOf } from './fetchFile';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../../core/units';
 import { modelFolderFor } from './modelsDir';
 import { proxiedFetch, proxyFor, redactedProxy } from './proxy';
 

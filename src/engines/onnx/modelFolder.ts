@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
-import { formatBytes } from '../catalog/formatBytes';
+import { formatBytes } from '../../core/units';
 import { onnxSignature, type OnnxSignature } from './onnxSignature';
 import { readWeightlessModel } from './weightlessModel';
 

@@ -4,6 +4,7 @@
  * key order (JSON.parse would sort integer keys, and the first key is the prompt token itself), and
  * they tolerate Python's non-standard `-Infinity`/`NaN` numbers.
  */
+import { isJsonObject } from '../../core/jsonValue';
 import { SemanticFlowError } from '../../core/errors';
 import type { RemoteFlavor, RemoteRow, RemoteTopEntry } from './types';
 
@@ -37,8 +38,6 @@ function logprobOf(v: unknown): number | null {
   const n = typeof v === 'number' ? v : Number(v);
   return Number.isNaN(n) ? null : n;
 }
-
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function mismatch(what: string): SemanticFlowError {
   return new SemanticFlowError(
@@ -76,14 +75,14 @@ const byLogprob = (a: RemoteTopEntry, b: RemoteTopEntry) => b.logprob - a.logpro
  */
 export function parseVllmPromptLogprobs(body: string | unknown): RemoteRow[] {
   const j = parseJsonBody(body, true);
-  if (!isObj(j)) throw mismatch('JSON object');
-  const choice = Array.isArray(j.choices) && isObj(j.choices[0]) ? (j.choices[0] as Json) : {};
+  if (!isJsonObject(j)) throw mismatch('JSON object');
+  const choice = Array.isArray(j.choices) && isJsonObject(j.choices[0]) ? (j.choices[0] as Json) : {};
   const list = (choice.prompt_logprobs ?? j.prompt_logprobs) as unknown;
   if (!Array.isArray(list)) throw mismatch('`prompt_logprobs` list');
   const idsRaw = (choice.prompt_token_ids ?? j.prompt_token_ids) as unknown;
   const ids = Array.isArray(idsRaw) && idsRaw.length === list.length ? (idsRaw as number[]) : null;
   return list.map((entry, i): RemoteRow => {
-    if (!isObj(entry)) return { id: ids?.[i] ?? null, piece: null, logprob: null, rank: null, top: null };
+    if (!isJsonObject(entry)) return { id: ids?.[i] ?? null, piece: null, logprob: null, rank: null, top: null };
     const keys = Object.keys(entry);
     if (keys.length === 0) return { id: ids?.[i] ?? null, piece: null, logprob: null, rank: null, top: null };
     const actualKey = ids ? (keys.find((k) => keyId(k) === ids[i]) ?? keys[0]) : keys[0];
@@ -129,13 +128,13 @@ function idOfPiece(piece: string): number | null {
  */
 export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}): RemoteRow[] {
   const j = parseJsonBody(body);
-  if (!isObj(j)) throw mismatch('JSON object');
-  const choice = Array.isArray(j.choices) && isObj(j.choices[0]) ? (j.choices[0] as Json) : null;
-  const lp = choice && isObj(choice.logprobs) ? (choice.logprobs as Json) : null;
+  if (!isJsonObject(j)) throw mismatch('JSON object');
+  const choice = Array.isArray(j.choices) && isJsonObject(j.choices[0]) ? (j.choices[0] as Json) : null;
+  const lp = choice && isJsonObject(choice.logprobs) ? (choice.logprobs as Json) : null;
   if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs))
     throw mismatch('`choices[0].logprobs.tokens` (echo form)');
   const tokens = lp.tokens as string[];
-  const usage = isObj(j.usage) ? j.usage : {};
+  const usage = isJsonObject(j.usage) ? j.usage : {};
   const generated = typeof usage.completion_tokens === 'number' ? Math.min(usage.completion_tokens, tokens.length) : 0;
   const n = tokens.length - generated;
   const tops = Array.isArray(lp.top_logprobs) ? (lp.top_logprobs as unknown[]) : [];
@@ -144,7 +143,7 @@ export function parseEchoLogprobs(body: string | unknown, o: ParseOptions = {}):
   for (let i = 0; i < n; i++) {
     const piece = String(tokens[i]);
     const t = tops[i];
-    let top = isObj(t)
+    let top = isJsonObject(t)
       ? Object.entries(t)
           .map(([k, v]) => ({ id: idOfPiece(k), piece: k, logprob: logprobOf(v) ?? -Infinity }))
           .sort(byLogprob)
@@ -187,7 +186,7 @@ function sglangEntry(e: unknown): RemoteTopEntry & { hasText: boolean } {
 export function parseSglangGenerate(body: string | unknown): RemoteRow[] {
   let j = parseJsonBody(body);
   if (Array.isArray(j)) j = j[0];
-  const meta = isObj(j) && isObj(j.meta_info) ? (j.meta_info as Json) : null;
+  const meta = isJsonObject(j) && isJsonObject(j.meta_info) ? (j.meta_info as Json) : null;
   if (!meta || !Array.isArray(meta.input_token_logprobs))
     throw mismatch('`meta_info.input_token_logprobs` (SGLang return_logprob)');
   const tops = Array.isArray(meta.input_top_logprobs) ? (meta.input_top_logprobs as unknown[]) : [];
@@ -221,7 +220,7 @@ export function parseSglangGenerate(body: string | unknown): RemoteRow[] {
 export function parseTgiGenerate(body: string | unknown): RemoteRow[] {
   let j = parseJsonBody(body);
   if (Array.isArray(j)) j = j[0];
-  const details = isObj(j) && isObj(j.details) ? (j.details as Json) : null;
+  const details = isJsonObject(j) && isJsonObject(j.details) ? (j.details as Json) : null;
   if (!details) throw mismatch('`details` (TGI details: true)');
   const prefill = Array.isArray(details.prefill) ? (details.prefill as Json[]) : [];
   return prefill.map((p) => ({

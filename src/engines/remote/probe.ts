@@ -4,6 +4,7 @@
  * flavor to use, how many alternatives the server allows, whether it gives ranks, and turns each known
  * limitation into its one message.
  */
+import { finiteOrNull } from '../../core/jsonValue';
 import { SemanticFlowError } from '../../core/errors';
 import { displayUrl, serverMessage, type RemoteHttp } from './http';
 import { errorFromResponse, limitations, maxTopKFromMessage, topKLowered } from './limitations';
@@ -40,8 +41,6 @@ interface Card {
   eosTokenId: number | null;
   tgi: boolean;
 }
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 async function readCard(
   http: RemoteHttp,
@@ -82,11 +81,12 @@ async function readCard(
     if (m) {
       card.model = String(m.id);
       card.ownedBy = typeof m.owned_by === 'string' ? m.owned_by : null;
-      card.contextWindow = num(m.max_model_len) ?? num(m.context_length) ?? num(m.max_input_tokens);
-      card.vocabSize = num(m.vocab_size);
-      card.maxTopK = num(m.max_logprobs);
-      card.bosTokenId = num(m.bos_token_id);
-      card.eosTokenId = num(m.eos_token_id);
+      card.contextWindow =
+        finiteOrNull(m.max_model_len) ?? finiteOrNull(m.context_length) ?? finiteOrNull(m.max_input_tokens);
+      card.vocabSize = finiteOrNull(m.vocab_size);
+      card.maxTopK = finiteOrNull(m.max_logprobs);
+      card.bosTokenId = finiteOrNull(m.bos_token_id);
+      card.eosTokenId = finiteOrNull(m.eos_token_id);
     }
     if (res.status === 200 && card.model !== null) return card;
   }
@@ -97,7 +97,7 @@ async function readCard(
       card.tgi = true;
       card.ownedBy ??= 'tgi';
       card.model ??= j.model_id;
-      card.contextWindow ??= num(j.max_input_tokens) ?? num(j.max_input_length);
+      card.contextWindow ??= finiteOrNull(j.max_input_tokens) ?? finiteOrNull(j.max_input_length);
     }
   }
   return card;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import { BUILTIN_MODEL_NAME } from '../../engines/builtinModel';
 import { CATALOG, entryFor, findCatalogEntry } from '../../engines/catalog/catalog';
-import { formatBytes } from '../../engines/catalog/formatBytes';
+import { formatBytes } from '../../core/units';
 import type { Progress } from '../../worker/protocol';
 import { downloadMessage, downloadPercent, toAbortSignal } from '../cancellation';
 import type { ModelChoice } from '../modelChoice';

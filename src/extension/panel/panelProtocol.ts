@@ -4,6 +4,7 @@
  * webview posts is untrusted input. No `vscode` import: unit-tested under plain node.
  */
 import type { GeneratedToken } from '../../core/generation';
+import { finiteOrNull, isJsonObject } from '../../core/jsonValue';
 import type { AnalysisResult } from '../../core/result';
 
 /** Bump when PanelState changes shape; older saved states are then dropped, not misread. */
@@ -68,13 +69,11 @@ export type FromPanel =
   /** Sent by the empty-state / stale-banner button. */
   | { kind: 'runCommand'; command: PanelCommand };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Checks a message from the webview; anything malformed is undefined (and gets logged by the caller). */
 export function parseFromPanel(msg: unknown): FromPanel | undefined {
-  if (!isObj(msg)) return undefined;
+  if (!isJsonObject(msg)) return undefined;
   switch (msg.kind) {
     case 'ready':
       return typeof msg.stateVersion === 'number' ? { kind: 'ready', stateVersion: msg.stateVersion } : undefined;
@@ -98,10 +97,10 @@ export function toStreamToken(token: GeneratedToken): StreamToken {
   return {
     index: token.index,
     text: token.text,
-    surprisalBits: numOrNull(token.surprisalBits),
-    entropyBits: numOrNull(token.entropyBits),
-    iotaBits: numOrNull(token.iotaBits),
-    compensatorBits: numOrNull(token.compensatorBits),
-    residualBits: numOrNull(token.residualBits),
+    surprisalBits: finiteOrNull(token.surprisalBits),
+    entropyBits: finiteOrNull(token.entropyBits),
+    iotaBits: finiteOrNull(token.iotaBits),
+    compensatorBits: finiteOrNull(token.compensatorBits),
+    residualBits: finiteOrNull(token.residualBits),
   };
 }

@@ -15,7 +15,7 @@ import {
 } from '../../../src/engines/catalog/catalog';
 import { modelFolderFor, defaultModelsDir } from '../../../src/engines/catalog/modelsDir';
 import { parseContentRange } from '../../../src/engines/catalog/fetchFile';
-import { formatBytes } from '../../../src/engines/catalog/formatBytes';
+import { formatBytes } from '../../../src/core/units';
 import { listLocalModels } from '../../../src/engines/catalog/localModels';
 
 test('catalog: the requested models at each size, unique ids, a licence, a context window and sizes for every dtype', () => {

@@ -6,8 +6,8 @@ import {
   analyzeThisText,
   escapeMarkdown,
   hoverText,
-  visibleText,
   HOVER_COMMANDS,
+  tokenDisplay,
 } from '../../../src/extension/hoverText';
 import { resultOf } from './results';
 
@@ -118,8 +118,9 @@ test('flow and directed information appear when the result has them', () => {
   assert.ok(h.includes('**Directed information** from the prompt: 1\\.000 bits (25.0% of 4\\.00 bits)'), h);
 });
 
-test('whitespace and control characters are made visible', () => {
-  assert.equal(visibleText(' a\tb\r\nc\u0007'), '·a→b↵c\\u0007');
+test('a hover shows a token as core/display makes it visible for Markdown, then escaped (C1 controls too)', () => {
+  assert.equal(tokenDisplay(' a\tb\r\nc\u0085'), '·a→b↵c\\\\x85');
+  assert.equal(tokenDisplay('\u200d'), '&lt;U\\+200D&gt;', 'a lone joiner as its code point, escaped as HTML');
 });
 
 test('"Analyze this" links only to analyzeRange, with the range as its argument', () => {

@@ -71,7 +71,7 @@ describe('rate–distortion view', () => {
     assert.deepEqual(rdRows(r)[1], [
       'fp32',
       'onnx/fp32.onnx',
-      '4.0 kB',
+      '4.00 kB', // core/units formatBytes: 3 significant digits
       '32.000',
       '0.0000 [0.0000, 0.0000]',
       '0.0100 [-0.0100, 0.0300]',

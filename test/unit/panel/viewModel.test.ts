@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { visibleToken } from '../../../src/core/display';
 import { bucketLabel, bucketOf, SCALE_BUCKETS } from '../../../src/core/scale';
 import {
   diSeries,
@@ -14,7 +15,6 @@ import {
   summaryRows,
   tokenDetailRows,
   tokenSeries,
-  visibleText,
 } from '../../../webview/viewModel';
 import { diFlowResult, HOSTILE, plainResult } from './fixtures';
 
@@ -53,9 +53,12 @@ describe('token strip model', () => {
     assert.match(s[1].title, /^#1 " world" · surprisal 0.50 bits · entropy 3.25 bits/);
   });
 
-  it('makes empty and whitespace tokens visible and short labels single-line', () => {
-    assert.equal(visibleText(''), '∅');
-    assert.equal(visibleText('a\r\nb'), 'a↵\nb');
+  it('shows tokens in the strip with the strip view of core/display, and short labels on one line', () => {
+    const s = stripTokens(plainResult(), 'surprisal');
+    assert.deepEqual(
+      s.map((t) => t.display),
+      plainResult().tokens.map((t) => visibleToken(t.text, 'strip')),
+    );
     assert.equal(shortLabel('line\nnext'), 'line↵next');
     assert.equal(shortLabel('abcdefghijklmnopqrstuvwxyz', 5), 'abcd…');
   });
