@@ -6,8 +6,8 @@
  * its sums; and the transcript Massey's conservation check from totals kept apart from the iota sums.
  */
 import { chatLayout, splicedIds, type ChatLayout } from './chatLayout';
-import { CompensatorSums } from './directedInformation';
 import type { ChatCapable, ChatMessage } from './directedInput';
+import { CompensatorSums, diTokenRecord } from './diTokenRecord';
 import { pairMeasures } from './divergence';
 import { SemanticFlowError, throwIfAborted } from './errors';
 import { forcedRows, type ForcedRow } from './forcedRows';
@@ -136,31 +136,12 @@ export async function dialogueInformation(
         const b = await cursors[side].at(prefix.length + position[side][i]);
         truncated ||= b.truncatedContext;
         const pm = pairMeasures(a.row, b.row, t.id);
-        const iotaBits = pm.log2P - pm.log2Q;
-        const rec: DialogueTokenRecord = {
-          index: i,
-          id: t.id,
-          text: t.text,
-          start: t.start,
-          end: t.end,
-          iotaBits,
-          klBits: pm.klBits,
-          compensatorBits: 0,
-          residualBits: 0,
-          z: null,
-          surprisalBits: -pm.log2P,
-          baselineSurprisalBits: -pm.log2Q,
-          entropyBits: m.entropyBits,
-          logRatioVarBits2: pm.logRatioVarBits2,
+        const windowed = a.truncatedContext || b.truncatedContext;
+        records.push({
+          ...diTokenRecord(t, pm, m.entropyBits, windowed, sums[side]),
           turn: message,
           direction: side,
-          ...(a.truncatedContext || b.truncatedContext ? { truncatedContext: true } : {}),
-          ...(t.special ? { special: true } : {}),
-        };
-        const s = sums[side];
-        if (!t.special) Object.assign(rec, s.add(iotaBits, pm.klBits, pm.logRatioVarBits2));
-        else Object.assign(rec, { compensatorBits: s.klBits, residualBits: s.iotaBits - s.klBits });
-        records.push(rec);
+        });
       }
       done += side ? 2 : 1;
       o.onProgress?.({ stage: 'dialogue', doneTokens: Math.min(done, total), totalTokens: total });

@@ -5,7 +5,7 @@
  * iota sums it is compared with.
  */
 import type { ChatLayout } from './chatLayout';
-import type { CompensatorSums } from './directedInformation';
+import type { CompensatorSums } from './diTokenRecord';
 import type { DialogueConservation, DialogueDirection, DialogueTokenRecord, DialogueTurn, TokenRecord } from './result';
 
 export type Side = DialogueTokenRecord['direction'];

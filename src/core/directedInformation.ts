@@ -6,6 +6,7 @@
  */
 import { throwIfAborted } from './errors';
 import { directedContext, type BaselineOptions, type ChatCapable, type DirectedInput } from './directedInput';
+import { CompensatorSums, diTokenRecord } from './diTokenRecord';
 import { pairMeasures } from './divergence';
 import { forcedRows } from './forcedRows';
 import type { AnalysisResult, DiTokenRecord, TokenRecord } from './result';
@@ -29,28 +30,6 @@ export interface DirectedOptions extends BaselineOptions {
   onProgress?: (p: DirectedProgress) => void;
   /** Each response token as soon as both of its rows are reduced. */
   onToken?: (t: DiTokenRecord) => void;
-}
-
-/** Running sums that turn per-token iota, KL and variance into A_t, M_t and z. */
-export class CompensatorSums {
-  iotaBits = 0;
-  klBits = 0;
-  varBits2 = 0;
-  add(
-    iotaBits: number,
-    klBits: number,
-    varBits2: number,
-  ): { compensatorBits: number; residualBits: number; z: number | null } {
-    this.iotaBits += iotaBits;
-    this.klBits += klBits;
-    this.varBits2 += varBits2;
-    const residualBits = this.iotaBits - this.klBits;
-    return {
-      compensatorBits: this.klBits,
-      residualBits,
-      z: this.varBits2 > 0 ? residualBits / Math.sqrt(this.varBits2) : null,
-    };
-  }
 }
 
 export async function directedInformation(
@@ -101,27 +80,9 @@ export async function directedInformation(
           throw new Error('directedInformation: the baseline rows are out of step');
         done++;
         const pm = pairMeasures(a.row, b.value.row, t.id);
-        const iotaBits = pm.log2P - pm.log2Q;
-        const rec: DiTokenRecord = {
-          index: t.index,
-          id: t.id,
-          text: t.text,
-          start: t.start,
-          end: t.end,
-          iotaBits,
-          klBits: pm.klBits,
-          compensatorBits: sums.klBits,
-          residualBits: sums.iotaBits - sums.klBits,
-          z: null,
-          surprisalBits: -pm.log2P,
-          baselineSurprisalBits: -pm.log2Q,
-          entropyBits: m.entropyBits,
-          logRatioVarBits2: pm.logRatioVarBits2,
-          ...(a.truncatedContext || b.value.truncatedContext ? { truncatedContext: true } : {}),
-          ...(t.special ? { special: true } : {}),
-        };
+        const truncated = a.truncatedContext || b.value.truncatedContext;
+        const rec = diTokenRecord(t, pm, m.entropyBits, truncated, sums);
         if (!t.special) {
-          Object.assign(rec, sums.add(iotaBits, pm.klBits, pm.logRatioVarBits2));
           promptedBits -= pm.log2P;
           baselineBits -= pm.log2Q;
         }

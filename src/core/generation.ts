@@ -8,7 +8,7 @@
  */
 import { SemanticFlowError, throwIfAborted } from './errors';
 import { NEUTRAL_TEXT, type BaselineKind, type BaselineOptions } from './directedInput';
-import { CompensatorSums } from './directedInformation';
+import { CompensatorSums } from './diTokenRecord';
 import { pairMeasures } from './divergence';
 import type { AnalysisResult, DiTokenRecord, GenerationResult, GenerationSample, TokenRecord } from './result';
 import { argmax, mulberry32, sampleId, sampleSeed } from './sampling';
