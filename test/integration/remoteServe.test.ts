@@ -20,7 +20,7 @@ import { createModel } from '../../src/engines/createModel';
 import { occlusionFlow, remoteOcclusion } from '../../src/engines/remote/remoteOcclusion';
 import { resultToJson, type AnalysisResult } from '../../src/core/result';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 
 const tiny = join(packageRoot(), 'test', 'fixtures', 'models', 'tiny-gpt2');
 const DIR = existsSync(join(tiny, 'config.json')) ? tiny : builtinModelDir();
@@ -230,21 +230,11 @@ test('batch directed information over serve: a line whose cut falls inside a tok
   const ref = await directedInformation(local, o);
   for (const flavor of ['vllm', 'echo']) {
     const out = join(dir, `${flavor}.jsonl`);
-    let err = '';
-    const io: CliIo = {
-      stdout: { write: () => undefined },
-      stderr: {
-        write: (s: string) => {
-          err += s;
-        },
-      },
-      readStdin: async () => new Uint8Array(),
-      env: {},
-    };
+    const io = captureIo();
     assert.equal(
       await run(['batch', input, '--out', out, '--engine', 'remote', '--endpoint', server.url, '--flavor', flavor], io),
       0,
-      err,
+      io.err,
     );
     const line = JSON.parse(readFileSync(out, 'utf8').trim()) as {
       error?: unknown;
@@ -349,31 +339,15 @@ test('serve speaks vLLM: token-id prompts, /tokenize, max-logprobs, unknown mode
 
 test('`semantic-flow serve --port 0` prints its URL, answers, and stops cleanly on SIGINT (the io signal)', async () => {
   const ac = new AbortController();
-  let out = '',
-    err = '';
-  const io: CliIo = {
-    stdout: {
-      write: (s: string) => {
-        out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-    },
-    readStdin: async () => new Uint8Array(),
-    env: { SEMANTIC_FLOW_MODEL: DIR },
-    signal: ac.signal,
-  };
+  const io = captureIo({ env: { SEMANTIC_FLOW_MODEL: DIR }, signal: ac.signal });
   const running = run(['serve', '--port', '0', '--quiet'], io);
-  while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
-  const url = out.trim();
+  while (!io.out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+  const url = io.out.trim();
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const models = (await (await fetch(url + '/v1/models')).json()) as { data: { id: string; max_logprobs: number }[] };
   assert.equal(models.data[0].max_logprobs, 20);
   ac.abort();
-  assert.equal(await running, 0, err);
-  assert.match(err, /stopping: finishing requests in flight/);
+  assert.equal(await running, 0, io.err);
+  assert.match(io.err, /stopping: finishing requests in flight/);
   await assert.rejects(fetch(url + '/v1/models'));
 });

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { run } from '../../src/cli/run';
-import type { CliIo } from '../../src/cli/io';
+import { captureIo } from '../helpers/captureIo';
 import { packageRoot } from '../../src/engines/builtinModel';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { startServer, type RunningServer } from '../../src/engines/remote/server';
@@ -17,7 +17,7 @@ import { startServer, type RunningServer } from '../../src/engines/remote/server
 const DIR = join(packageRoot(), 'test', 'fixtures', 'models', 'tiny-gpt2');
 const PROMPT = 'The cat sat on the';
 const stop = new AbortController();
-let err = '';
+const io = captureIo({ env: { SEMANTIC_FLOW_MODEL: DIR }, signal: stop.signal });
 let running: Promise<number>;
 let url: string;
 let client: OpenAI;
@@ -25,35 +25,19 @@ let local: OnnxModel;
 let inProcess: RunningServer;
 
 before(async () => {
-  let out = '';
-  const io: CliIo = {
-    stdout: {
-      write: (s: string) => {
-        out += s;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-    },
-    readStdin: async () => new Uint8Array(),
-    env: { SEMANTIC_FLOW_MODEL: DIR },
-    signal: stop.signal,
-  };
   running = run(['serve', '--port', '0'], io);
-  while (!out.includes('\n')) {
+  while (!io.out.includes('\n')) {
     if (await Promise.race([running.then(() => true), new Promise((r) => setTimeout(r, 20, false))]))
-      throw new Error(`serve ended: ${err}`);
+      throw new Error(`serve ended: ${io.err}`);
   }
-  url = out.trim();
+  url = io.out.trim();
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
   local = await OnnxModel.load({ modelDir: DIR });
   inProcess = await startServer({ model: local, port: 0 });
 });
 after(async () => {
   stop.abort();
-  assert.equal(await running, 0, err);
+  assert.equal(await running, 0, io.err);
   await inProcess.close();
   await local.dispose();
 });
@@ -158,5 +142,5 @@ test('a client that leaves cancels its job in the engine process: the next reque
   const r = await client.completions.create({ model: 'tiny-gpt2', prompt: 'Hi', max_tokens: 1, temperature: 0 });
   assert.equal(r.choices[0].finish_reason, 'length');
   await new Promise((r) => setTimeout(r, 100));
-  assert.match(err, /POST \/v1\/completions 499 \d+ ms, client gone: stopped/);
+  assert.match(io.err, /POST \/v1\/completions 499 \d+ ms, client gone: stopped/);
 });

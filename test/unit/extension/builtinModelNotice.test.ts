@@ -8,25 +8,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/engines/builtinModel';
 import { SUGGESTED_MODEL_ID } from '../../../src/engines/catalog/suggestedModel';
 import type { Config } from '../../../src/extension/config';
 import type { StoredResult } from '../../../src/extension/resultStore';
 import { fakeInfo } from '../../helpers/fakeModel';
 import { DEFAULT_CONFIG } from './defaultConfig';
-import { createFakeVscode, installFakeVscode } from './fakeVscode';
+import { control, ModelSelection, ResultStore, vscode } from './onFakeVscode';
 import { resultOf } from './results';
 
-const root = packageRoot(__dirname);
-const { vscode, control } = createFakeVscode(root);
-installFakeVscode(vscode);
+// Loaded after the fake is installed (onFakeVscode), through require so the CommonJS hook sees `vscode`.
 const { BuiltinModelNotice, BUILTIN_NOTICE_KEY } =
   require('../../../src/extension/builtinModelNotice') as typeof import('../../../src/extension/builtinModelNotice');
-const { ModelSelection } =
-  require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
 const { StatusBar } = require('../../../src/extension/statusBar') as typeof import('../../../src/extension/statusBar');
-const { ResultStore } =
-  require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
 
 const config: Config = DEFAULT_CONFIG;
 // SmolLM2 135M Instruct as the catalog states it (catalogModels.ts): 134.5e6 parameters, q4 (its default download:

@@ -9,30 +9,27 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/engines/builtinModel';
 import type { Config } from '../../../src/extension/config';
 import type { Services } from '../../../src/extension/services';
 import type { AnalyzeParams, EngineStatus } from '../../../src/worker/protocol';
 import { fakeInfo } from '../../helpers/fakeModel';
 import { DEFAULT_CONFIG } from './defaultConfig';
-import { createFakeVscode, installFakeVscode } from './fakeVscode';
+import {
+  analyzeSample,
+  ContextKeys,
+  control,
+  ModelSelection,
+  openSettings,
+  ResultStore,
+  root,
+  SAMPLE_PATH,
+  UserErrors,
+  vscode,
+} from './onFakeVscode';
 import { resultOf } from './results';
 
-const root = packageRoot(__dirname);
-const { vscode, control } = createFakeVscode(root);
-installFakeVscode(vscode);
-const { analyzeSample, openSettings, SAMPLE_PATH } =
-  require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
 const { activeEditor } =
   require('../../../src/extension/commands/shared') as typeof import('../../../src/extension/commands/shared');
-const { ContextKeys } =
-  require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
-const { ModelSelection } =
-  require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
-const { ResultStore } =
-  require('../../../src/extension/resultStore') as typeof import('../../../src/extension/resultStore');
-const { UserErrors } =
-  require('../../../src/extension/userErrors') as typeof import('../../../src/extension/userErrors');
 
 const config: Config = DEFAULT_CONFIG;
 const context = {

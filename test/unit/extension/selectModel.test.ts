@@ -11,30 +11,22 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticFlowError } from '../../../src/core/errors';
-import { packageRoot } from '../../../src/engines/builtinModel';
 import { CATALOG } from '../../../src/engines/catalog/catalog';
 import type { Config } from '../../../src/extension/config';
 import type { Services } from '../../../src/extension/services';
 import type { DownloadParams, EngineConfig, Progress } from '../../../src/worker/protocol';
 import { DEFAULT_CONFIG } from './defaultConfig';
-import { createFakeVscode, installFakeVscode } from './fakeVscode';
+import { control, ModelSelection, root, UserErrors, vscode } from './onFakeVscode';
 import { downloadModel } from '../../../src/engines/catalog/download';
 import { OnnxModel } from '../../../src/engines/onnx/onnxModel';
 import { download } from '../../../src/worker/handlers';
 import { startFakeHub, type FakeHub } from '../../fixtures/hub/fakeHub';
 
-const root = packageRoot(__dirname);
-const { vscode, control } = createFakeVscode(root);
-installFakeVscode(vscode);
-// Loaded after the fake is installed, through require so the CommonJS hook sees `vscode`.
-const { ModelSelection } =
-  require('../../../src/extension/modelSelection') as typeof import('../../../src/extension/modelSelection');
+// Loaded after the fake is installed (onFakeVscode), through require so the CommonJS hook sees `vscode`.
 const { selectModel } =
   require('../../../src/extension/commands/selectModel') as typeof import('../../../src/extension/commands/selectModel');
 const { downloadMessage } =
   require('../../../src/extension/cancellation') as typeof import('../../../src/extension/cancellation');
-const { UserErrors } =
-  require('../../../src/extension/userErrors') as typeof import('../../../src/extension/userErrors');
 
 const storage = mkdtempSync(join(tmpdir(), 'sf-global-storage-'));
 const modelsRoot = join(storage, 'models');

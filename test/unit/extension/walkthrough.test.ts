@@ -13,15 +13,8 @@ import { SUGGESTED_MODEL_ID, suggestedModel } from '../../../src/engines/catalog
 import { diRangesFrom } from '../../../src/extension/diRanges';
 import { modelFacts, selectModelUri } from '../../../src/extension/modelSuggestion';
 import { downloadDtypeFor } from '../../../src/extension/modelChoice';
-import { createFakeVscode, installFakeVscode } from './fakeVscode';
+import { ContextKey, root, SAMPLE_PATH } from './onFakeVscode';
 
-const root = join(__dirname, '../../..');
-installFakeVscode(createFakeVscode(root).vscode);
-// Loaded after the fake is installed, through require so the CommonJS hook sees `vscode`.
-const { SAMPLE_PATH } =
-  require('../../../src/extension/commands/gettingStarted') as typeof import('../../../src/extension/commands/gettingStarted');
-const { ContextKey } =
-  require('../../../src/extension/contextKeys') as typeof import('../../../src/extension/contextKeys');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 interface Step {
   id: string;
