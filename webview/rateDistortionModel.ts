@@ -68,8 +68,8 @@ export function worstItems(r: AnalysisResult, variant: string): WorstItem[] {
     .filter((w) => w.text === 0)
     .map((w) => ({
       tokenIndex: w.index,
-      // one line in a button: the 'label' view (a line break shows as ↵ without breaking the button)
-      text: visibleToken(w.token, 'label'),
+      // as in the token strip: a line break shows as ↵ and still breaks (the e2e product check reads it so)
+      text: visibleToken(w.token, 'strip'),
       detail: `KL ${formatBits(w.klBits, 4)} · Δ surprisal (variant − fp32) ${formatBits(-w.deltaBits, 3)} · characters ${w.start}–${w.end}`,
     }));
 }
