@@ -102,7 +102,8 @@ export async function analyzeText(
   }
   const reuseKey = `${topK}|${useBos}`;
   const reuse = keepAll ? await prefixCache.take(model, reuseKey, seq) : null;
-  const measuresBySeq: (TokenMeasureFields | undefined)[] = new Array(seq.length);
+  // Only live mode remembers measures by position; a streamed long text must not hold a slot per token.
+  const measuresBySeq: (TokenMeasureFields | undefined)[] = keepAll ? new Array(seq.length) : [];
   if (reuse) {
     for (let q = plan.windows[0].targetStart; q <= reuse.start; q++) {
       const m = reuse.measures[q];

@@ -37,7 +37,8 @@ import {
   type OrtTensor,
 } from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';
-import { bytesOfId, displayTextOfId, spansOfIds, type TokenizerInfo } from './tokenizerInfo';
+import { bytesOfId, displayTextOfId, type TokenizerInfo } from './tokenizerInfo';
+import { tokenizeInPieces } from './pieceTokenizer';
 
 export type { OnnxLoadOptions } from './onnxLoad';
 
@@ -145,9 +146,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   }
 
   tokenize(text: string): TokenizedText {
-    const ids = this.tokenizer.encode(text);
-    const spans = spansOfIds(this.tok, text, ids);
-    return { ids, spans, special: ids.map((id) => this.tok.specialIds.has(id)) };
+    return tokenizeInPieces((t) => this.tokenizer.encode(t), this.tok, text);
   }
 
   tokenBytes(id: number): Uint8Array {

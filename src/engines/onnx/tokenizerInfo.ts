@@ -31,6 +31,8 @@ export interface TokenizerInfo {
   addedIds: Set<number>;
   /** Added tokens found in the raw text (not normalized first): they cut it into stretches normalized apart. */
   cuttingIds: Set<number>;
+  /** A long text may be tokenized piece by piece, cut at core/textPieces.ts's line starts, with the same tokens. */
+  lineStartCuts: boolean;
 }
 
 const json = (v: unknown): string => JSON.stringify(v ?? null);
@@ -71,7 +73,52 @@ export function tokenizerInfo(tokenizerJson: Record<string, unknown>, vocabMap: 
     if (t.id >= vocab.length) vocab.length = t.id + 1;
     vocab[t.id] = t.content;
   }
-  return { kind, prependedSpace, normalization, vocab, specialIds, addedIds, cuttingIds };
+  const lineStartCuts = cutsAtLineStarts(tokenizerJson, kind);
+  return { kind, prependedSpace, normalization, vocab, specialIds, addedIds, cuttingIds, lineStartCuts };
+}
+
+// Pre-tokenizer regular expressions that end a pre-token at a line break before a letter or digit.
+const LLAMA3_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const KNOWN_SPLITS = new Set([LLAMA3_SPLIT, LLAMA3_SPLIT.replace('\\p{N}{1,3}', '\\p{N}')]);
+
+type Step = {
+  type?: string;
+  normalizers?: Step[];
+  pretokenizers?: Step[];
+  pattern?: { Regex?: string; String?: string };
+  add_prefix_space?: boolean;
+};
+const steps = (s: Step | null | undefined): Step[] =>
+  s ? (s.type === 'Sequence' ? [...(s.normalizers ?? []), ...(s.pretokenizers ?? [])].flatMap(steps) : [s]) : [];
+const newlineSymbol = (kind: TokenizerKind) => (kind === 'byte-level' ? '\u010a' : '\n');
+
+/**
+ * Whether core/textPieces.ts's cuts leave the tokens as they are in the whole text: normalizers and
+ * pre-tokenizers known to keep the cut a boundary (or to leave it inside one word that BPE sees whole),
+ * no added token that a cut could split or strip, and no BPE merge that joins a line break to a letter
+ * or digit after it. Anything else is tokenized in one call.
+ */
+function cutsAtLineStarts(tokenizerJson: Record<string, unknown>, kind: TokenizerKind): boolean {
+  const model = (tokenizerJson.model ?? {}) as { type?: string; merges?: (string | string[])[] };
+  if (model.type !== 'BPE' || !Array.isArray(model.merges)) return false;
+  const normalizersKnown = steps(tokenizerJson.normalizer as Step).every(
+    (n) => n.type === 'NFC' || n.type === 'Prepend' || (n.type === 'Replace' && n.pattern?.String === ' '),
+  );
+  const preTokenizersKnown = steps(tokenizerJson.pre_tokenizer as Step).every(
+    (p) =>
+      (p.type === 'ByteLevel' && p.add_prefix_space !== true) ||
+      p.type === 'Metaspace' ||
+      p.type === 'Digits' ||
+      (p.type === 'Split' && KNOWN_SPLITS.has(p.pattern?.Regex ?? '')),
+  );
+  const added = (tokenizerJson.added_tokens ?? []) as AddedToken[];
+  if (!normalizersKnown || !preTokenizersKnown || added.some((t) => /\n|^[A-Za-z0-9]/.test(t.content))) return false;
+  const nl = newlineSymbol(kind);
+  return !model.merges.some((m) => {
+    const [left, right] = typeof m === 'string' ? m.split(' ', 2) : m;
+    return left.endsWith(nl) && /^[A-Za-z0-9]/.test(right ?? '');
+  });
 }
 
 /** As transformers.js tokenizes: a Prepend("▁") normalizer, else a Metaspace pre-tokenizer (prepend_scheme "always" by default). */
