@@ -26,6 +26,7 @@ import {
   valueInfo,
 } from './onnxGraph';
 import { concat, pbBytes, readFields, utf8String, type PbField } from './protobuf';
+import { rowBlockLoop } from './scorerRowBlocks';
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
 export const SCORER_OUTPUTS = {
@@ -118,57 +119,95 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
   ];
 }
 
-/** The model with the scorer subgraph appended. Throws when the graph cannot take it. */
-export function fuseScorer(model: Uint8Array, vocabSize: number, topK: TopKMethod = 'direct'): Uint8Array {
-  const { opset, logitsElemType } = graphFacts(model);
-  if (opset < 13) throw new Error(`opset ${opset} is older than 13`);
-  if (logitsElemType !== ONNX.FLOAT && logitsElemType !== ONNX.FLOAT16)
-    throw new Error('the model has no float logits output');
+/** What the measure nodes read and write: rows [batch, n, vocab padded to whole groups], targets [batch, n]. */
+interface MeasureIo {
+  rows: string;
+  targets: string;
+  /** The name each of SCORER_OUTPUTS is written under. */
+  out: (name: string) => string;
+}
+
+/** The per-row measures of `io.rows` (the graph defines sf_axis_last and sf_groups). */
+function measureNodes(io: MeasureIo, opset: number, vocabSize: number, topK: TopKMethod): Uint8Array[] {
   const I = SCORER_INPUTS,
     O = SCORER_OUTPUTS;
-  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const { reduce, groupSum: grouped } = reductions(opset);
   const groupSum = (input: string, output: string) => grouped(input, output, 'sf_groups');
-  const nodes = [
-    constInts('sf_axis_last', [-1]),
-    constInts('sf_axis_seq', [1]),
-    constInts('sf_end', [2 ** 62]),
-    // float32 logits are sliced as they are (an Identity would be one more pass over [rows × vocab]).
-    ...(logitsElemType === ONNX.FLOAT16
-      ? [node('Cast', ['logits'], ['sf_logits32'], [attrInt('to', ONNX.FLOAT)])]
-      : []),
-    node(
-      'Slice',
-      [logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits', I.firstRow, 'sf_end', 'sf_axis_seq'],
-      ['sf_sliced'],
-    ),
-    constInts('sf_pads', [0, 0, 0, 0, 0, (GROUP - (vocabSize % GROUP)) % GROUP]),
-    node('Constant', [], ['sf_pad_value'], [attrFloat('value_float', -1e30)]),
-    node('Pad', ['sf_sliced', 'sf_pads', 'sf_pad_value'], ['sf_rows']),
-    constInts('sf_groups', [0, 0, -1, GROUP]),
-    reduce('ReduceMax', 'sf_rows', 'sf_max', 1),
-    node('Sub', ['sf_rows', 'sf_max'], ['sf_d']),
+  return [
+    reduce('ReduceMax', io.rows, 'sf_max', 1),
+    node('Sub', [io.rows, 'sf_max'], ['sf_d']),
     node('Exp', ['sf_d'], ['sf_e']),
-    ...groupSum('sf_e', O.z),
+    ...groupSum('sf_e', io.out(O.z)),
     node('Mul', ['sf_e', 'sf_d'], ['sf_ed']),
-    ...groupSum('sf_ed', O.s1),
+    ...groupSum('sf_ed', io.out(O.s1)),
     node('Mul', ['sf_ed', 'sf_d'], ['sf_edd']),
-    ...groupSum('sf_edd', O.s2),
-    node('Unsqueeze', [I.targets, 'sf_axis_last'], ['sf_targets3']),
+    ...groupSum('sf_edd', io.out(O.s2)),
+    node('Unsqueeze', [io.targets, 'sf_axis_last'], ['sf_targets3']),
     node('GatherElements', ['sf_d', 'sf_targets3'], ['sf_target_d3'], [attrInt('axis', -1)]),
-    node('Squeeze', ['sf_target_d3', 'sf_axis_last'], [O.targetD]),
+    node('Squeeze', ['sf_target_d3', 'sf_axis_last'], [io.out(O.targetD)]),
     node('Greater', ['sf_d', 'sf_target_d3'], ['sf_greater']),
     node('Cast', ['sf_greater'], ['sf_greater_f'], [attrInt('to', ONNX.FLOAT)]),
-    reduce('ReduceSum', 'sf_greater_f', O.rank, 0),
+    reduce('ReduceSum', 'sf_greater_f', io.out(O.rank), 0),
     ...(topK === 'grouped'
       ? groupedTopK(vocabSize, reduce)
       : [
           node(
             'TopK',
             ['sf_d', I.k],
-            [O.topkD, O.topkIds],
+            [io.out(O.topkD), io.out(O.topkIds)],
             [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)],
           ),
+        ]),
+  ];
+}
+
+/**
+ * The model with the scorer subgraph appended. Throws when the graph cannot take it. With `rowBlock`
+ * (the CPU), the rows are reduced `rowBlock` at a time in a Loop (scorerRowBlocks.ts), so the
+ * intermediates are [rowBlock × vocab] instead of [rows × vocab]; without it (a GPU, where a Loop would
+ * run on the CPU) all rows at once.
+ */
+export function fuseScorer(
+  model: Uint8Array,
+  vocabSize: number,
+  topK: TopKMethod = 'direct',
+  rowBlock?: number,
+): Uint8Array {
+  const { opset, logitsElemType } = graphFacts(model);
+  if (opset < 13) throw new Error(`opset ${opset} is older than 13`);
+  if (logitsElemType !== ONNX.FLOAT && logitsElemType !== ONNX.FLOAT16)
+    throw new Error('the model has no float logits output');
+  if (rowBlock && topK !== 'direct') throw new Error('row blocks take the direct top-k');
+  const I = SCORER_INPUTS,
+    O = SCORER_OUTPUTS;
+  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
+  const logits = logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits';
+  const vocabPad = (GROUP - (vocabSize % GROUP)) % GROUP;
+  const nodes = [
+    constInts('sf_axis_last', [-1]),
+    constInts('sf_groups', [0, 0, -1, GROUP]),
+    // float32 logits are read as they are (an Identity would be one more pass over [rows × vocab]).
+    ...(logitsElemType === ONNX.FLOAT16 ? [node('Cast', ['logits'], [logits], [attrInt('to', ONNX.FLOAT)])] : []),
+    node('Constant', [], ['sf_pad_value'], [attrFloat('value_float', -1e30)]),
+    ...(rowBlock
+      ? rowBlockLoop({
+          inputs: I,
+          rowOutputs: [O.z, O.s1, O.s2, O.targetD, O.rank],
+          topkOutputs: [O.topkD, O.topkIds],
+          logits,
+          rowBlock,
+          vocabPad,
+          measures: (io) => measureNodes(io, opset, vocabSize, topK),
+        })
+      : [
+          // One Pad both drops the rows before sf_first_row (a negative pad) and pads the vocabulary to
+          // whole groups (padding gives e^d = 0): a Slice before it would be one more copy of [rows × vocab].
+          node('Neg', [I.firstRow], ['sf_crop']),
+          constInts('sf_pad_zero', [0]),
+          constInts('sf_pad_ends', [0, 0, 0, vocabPad]),
+          node('Concat', ['sf_pad_zero', 'sf_crop', 'sf_pad_ends'], ['sf_pads'], [attrInt('axis', 0)]),
+          node('Pad', [logits, 'sf_pads', 'sf_pad_value'], ['sf_rows']),
+          ...measureNodes({ rows: 'sf_rows', targets: I.targets, out: (n) => n }, opset, vocabSize, topK),
         ]),
   ];
   const inputs = [

@@ -7,7 +7,7 @@ import { concat, pbBytes, pbMessage, pbString, pbVarint } from './protobuf';
 
 /** TensorProto.DataType values used here. */
 export const ONNX_TYPE = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
-const ATTR = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, GRAPH: 5, INTS: 7 } as const;
 const IR_VERSION = 8;
 
 export function attrInt(name: string, v: number): Uint8Array {
@@ -22,6 +22,15 @@ export function attrFloat(name: string, v: number): Uint8Array {
 
 export function attrInts(name: string, vs: number[]): Uint8Array {
   return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.INTS), ...vs.map((v) => pbVarint(8, v))]);
+}
+
+/** A graph attribute (a Loop's body): the graph's nodes, name, inputs and outputs. */
+export function attrGraph(
+  name: string,
+  graph: { name: string; nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] },
+): Uint8Array {
+  const g = concat([...graph.nodes, pbString(2, graph.name), ...graph.inputs, ...graph.outputs]);
+  return pbMessage(5, [pbString(1, name), pbVarint(20, ATTR.GRAPH), pbBytes(6, g)]);
 }
 
 /** A NodeProto named after its first output (prefixed `sf_`, so it never collides with a model's own). */

@@ -21,6 +21,7 @@ import { SCORER_OUTPUTS, fuseScorer } from './fusedScorer';
 import { VOCAB_PADDING_ALLOWANCE, contextWindowOf, inspectModelFolder, type ModelFolder } from './modelFolder';
 import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSession';
 import type { LoadProgress } from '../languageModel';
+import { CPU_ROW_BLOCK } from './scorerRowBlocks';
 import { selfCheck } from './selfCheck';
 import { PREREAD_MIN_BYTES, prereadWeights } from './weightsPreread';
 import { loadTokenizer, type TextTokenizer } from './textTokenizer';
@@ -110,7 +111,9 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const fused = (device: ConcreteDevice): Uint8Array | null => {
     if (o.fuseMeasures === false) return null;
     try {
-      return fuseScorer(folder.weightless, vocabSize, device === 'cpu' ? 'direct' : 'grouped');
+      return device === 'cpu'
+        ? fuseScorer(folder.weightless, vocabSize, 'direct', CPU_ROW_BLOCK)
+        : fuseScorer(folder.weightless, vocabSize, 'grouped');
     } catch (e) {
       o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
       return null;

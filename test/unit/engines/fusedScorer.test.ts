@@ -1,8 +1,10 @@
 /**
- * The fused scorer's two top-k methods give the same alternatives: `grouped` (for GPUs, from the groups
- * with the largest maxima) against `direct` (one TopK over the vocabulary), run by ONNX Runtime on the
- * CPU on a graph whose logits are an input, for vocabularies of one and of many groups, k from 1 to 50,
- * rows with ties and with the top-k crowded into one group.
+ * The fused scorer, run by ONNX Runtime on the CPU on a graph whose logits are an input.
+ * Its two top-k methods give the same alternatives: `grouped` (for GPUs, from the groups with the
+ * largest maxima) against `direct` (one TopK over the vocabulary), for vocabularies of one and of many
+ * groups, k from 1 to 50, rows with ties and with the top-k crowded into one group.
+ * Its sums, target, rank and top-k equal a float64 reduction of the same rows, with all rows at once
+ * (the GPU's graph) and in row blocks (the CPU's Loop), from a first row past 0, over a batch of two.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,13 +13,13 @@ import { SCORER_OUTPUTS, fuseScorer, type TopKMethod } from '../../../src/engine
 import { ONNX_TYPE, modelOf, node, valueInfo } from '../../../src/engines/onnx/onnxGraph';
 
 /** A "model" whose logits output is its input, with the scorer appended. */
-function scorer(vocab: number, method: TopKMethod): Uint8Array {
+function scorer(vocab: number, method: TopKMethod, rowBlock?: number): Uint8Array {
   const identity = modelOf('logits', {
     nodes: [node('Identity', ['x'], ['logits'])],
     inputs: [valueInfo(11, 'x', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
     outputs: [valueInfo(12, 'logits', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
   });
-  return fuseScorer(identity, vocab, method);
+  return fuseScorer(identity, vocab, method, rowBlock);
 }
 
 async function topK(
@@ -62,6 +64,78 @@ test('grouped top-k equals the direct TopK: the same ids in the same order and t
       ];
       assert.deepEqual(grouped.ids, direct.ids, `vocab ${vocab}, k ${k}`);
       assert.deepEqual(grouped.d, direct.d, `vocab ${vocab}, k ${k}`);
+    }
+  }
+});
+
+/** z, s1, s2, d[target], rank and the top-k ids of one row, in float64 (fusedScorer.ts's definitions). */
+function reference(row: Float32Array, target: number, k: number) {
+  const max = row.reduce((m, x) => Math.max(m, x), -Infinity);
+  let z = 0,
+    s1 = 0,
+    s2 = 0,
+    rank = 0;
+  const targetD = row[target] - max;
+  for (const x of row) {
+    const d = x - max,
+      e = Math.exp(d);
+    z += e;
+    s1 += e * d;
+    s2 += e * d * d;
+    if (d > targetD) rank++;
+  }
+  const ids = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+  return { z, s1, s2, targetD, rank, ids };
+}
+
+test('the sums, target, rank and top-k equal float64 sums, all rows at once and in row blocks, from a first row past 0', async () => {
+  const vocab = 1000,
+    seq = 9,
+    firstRow = 2,
+    k = 3;
+  const batch = [0, 1].map((b) =>
+    Array.from({ length: seq }, (_, r) =>
+      Float32Array.from({ length: vocab }, (_, v) => Math.sin(v * 0.37 + r * 1.3 + b * 2.1) * (3 + r) + (v % 7) * 0.1),
+    ),
+  );
+  const targets = batch.map((rows, b) => rows.slice(firstRow).map((_, r) => (r * 131 + b * 17 + 5) % vocab));
+  const x = new Float32Array(2 * seq * vocab);
+  batch.flat().forEach((row, i) => x.set(row, i * vocab));
+  for (const rowBlock of [undefined, 2, 3, 4, 64]) {
+    const s = await ort.InferenceSession.create(scorer(vocab, 'direct', rowBlock));
+    const out = await s.run({
+      x: new ort.Tensor('float32', x, [2, seq, vocab]),
+      sf_first_row: new ort.Tensor('int64', BigInt64Array.of(BigInt(firstRow)), [1]),
+      sf_targets: new ort.Tensor('int64', BigInt64Array.from(targets.flat(), BigInt), [2, seq - firstRow]),
+      sf_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    });
+    await s.release();
+    const O = SCORER_OUTPUTS;
+    const n = seq - firstRow;
+    assert.deepEqual(out[O.z].dims, [2, n], `rowBlock ${rowBlock}`);
+    assert.deepEqual(out[O.topkIds].dims, [2, n, k], `rowBlock ${rowBlock}`);
+    const at = (name: string, i: number) => Number((out[name].data as Float32Array | BigInt64Array)[i]);
+    for (let b = 0; b < 2; b++) {
+      for (let r = 0; r < n; r++) {
+        const ref = reference(batch[b][firstRow + r], targets[b][r], k);
+        const i = b * n + r,
+          where = `rowBlock ${rowBlock}, batch ${b}, row ${r}`;
+        const close = (name: string, want: number, tol: number) =>
+          assert.ok(
+            Math.abs(at(name, i) - want) <= tol * Math.max(1, Math.abs(want)),
+            `${where}: ${name} ${at(name, i)} vs ${want}`,
+          );
+        close(O.z, ref.z, 1e-6);
+        close(O.s1, ref.s1, 1e-5);
+        close(O.s2, ref.s2, 1e-5);
+        close(O.targetD, ref.targetD, 1e-6);
+        assert.equal(at(O.rank, i), ref.rank, `${where}: rank`);
+        assert.deepEqual(
+          [0, 1, 2].map((j) => at(O.topkIds, i * k + j)),
+          ref.ids,
+          `${where}: top-k`,
+        );
+      }
     }
   }
 });
