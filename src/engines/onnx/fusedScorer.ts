@@ -3,8 +3,8 @@
  * natively (vectorised, multi-threaded) and only a few numbers per position cross into JavaScript,
  * instead of a [seq × vocab] float array. The added subgraph reads the model's `logits` output:
  *
- *   rows = Slice(logits, sf_first_row:)    positions that have a target (fp16 logits are cast to float32),
- *                                           padded with −1e30 to a multiple of GROUP entries
+ *   rows = logits[:, sf_first_row:]         positions that have a target (fp16 logits are cast to float32),
+ *                                           padded with −1e30 to a multiple of GROUP entries (one Pad)
  *   d    = rows − max(rows)                 so every e^d ≤ 1 (and padding gives e^d = 0)
  *   sf_z  = Σ_v e^d,   sf_s1 = Σ_v e^d·d,   sf_s2 = Σ_v e^d·d²   summed per group of GROUP, then over groups
  *   sf_target_d = d[target],   sf_rank = #{v : d_v > d_target},   sf_topk_d, sf_topk_ids = TopK(d, sf_k)
@@ -13,6 +13,7 @@
  * Why the grouping: a float32 running sum of 50,000 small terms drifts (ONNX Runtime's LogSoftmax and a
  * flat ReduceSum were both off by 2e-4 relative on probable tokens, above the 1e-4-bit tolerance);
  * two levels of a few hundred terms each keep the error near 1e-6.
+ * On the CPU the rows are taken a block at a time (scorerRowBlocks.ts), so no intermediate is [seq × vocab].
  * The model's own nodes are untouched, so `logits` and `present.*` stay available as outputs.
  */
 import {
