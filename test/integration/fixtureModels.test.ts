@@ -77,6 +77,8 @@ test('SentencePiece stretches between added tokens (Llama 2 chat turns): the Pre
     '<s>[INST] Where? [/INST] There. </s><s>[INST] And then? [/INST] Home. </s>',
     ' hi<s> yo</s>x',
     'a</s> <s>  b',
+    // a "▁" in the text is a space to SentencePiece: its tokens carry it as one
+    '\u2581start a\u2581\u2581b \u2581 c</s>\u2581d',
   ];
   for (const [variant, tj] of [
     ['Prepend', json],
@@ -95,10 +97,8 @@ test('SentencePiece stretches between added tokens (Llama 2 chat turns): the Pre
       // each token covers its own bytes, less the synthetic space of a stretch's first token
       spans.forEach((sp, i) => {
         const own = new TextDecoder().decode(bytesOfId(info, ids[i]));
-        assert.ok(
-          own === text.slice(sp.start, sp.end) || own === ` ${text.slice(sp.start, sp.end)}`,
-          `${variant}: token ${i} of ${JSON.stringify(text)}`,
-        );
+        const covered = text.slice(sp.start, sp.end).replace(/\u2581/g, ' ');
+        assert.ok(own === covered || own === ` ${covered}`, `${variant}: token ${i} of ${JSON.stringify(text)}`);
       });
     }
   }

@@ -148,10 +148,15 @@ export function displayTextOfId(info: TokenizerInfo, id: number): string {
   return utf8Lenient.decode(bytesOfId(info, id));
 }
 
-/** UTF-16 spans in `text` of the `ids` this tokenizer gave for exactly that text (core/spans.ts). */
+/**
+ * UTF-16 spans in `text` of the `ids` this tokenizer gave for exactly that text (core/spans.ts).
+ * A SentencePiece tokenizer turns every space into "▁" before it cuts the text, so a "▁" the text itself
+ * holds is, to the model, a space: its tokens carry it as one. The spans are found in the text with each
+ * "▁" read as a space; both are one UTF-16 unit, so the spans are the same in the text as given.
+ */
 export function spansOfIds(info: TokenizerInfo, text: string, ids: readonly number[]): TokenSpan[] {
   return spansFromTokenBytes(
-    text,
+    info.kind === 'sentencepiece' ? text.replace(/\u2581/g, ' ') : text,
     ids.map((id) => bytesOfId(info, id)),
     {
       prependedSpace: info.prependedSpace,
