@@ -90,7 +90,12 @@ export const modelArgFromFlags = (
   io: CliIo,
   choice: ModelChoice = {},
 ): { dir: string; dtype: Dtype; id?: string } =>
-  resolveModelArg(choice.model ?? flags.model ?? io.env.SEMANTIC_FLOW_MODEL, choice.dtype ?? flags.dtype, io.env);
+  // An empty $SEMANTIC_FLOW_MODEL is unset, as the shell treats `VAR=` elsewhere.
+  resolveModelArg(
+    choice.model ?? flags.model ?? (io.env.SEMANTIC_FLOW_MODEL || undefined),
+    choice.dtype ?? flags.dtype,
+    io.env,
+  );
 
 /** The local engine config the flags name (--model, --dtype, --device, --threads); `choice` as in modelArgFromFlags. */
 export function onnxConfigFromFlags(flags: ModelFlags, io: CliIo, choice: ModelChoice = {}): OnnxEngineConfig {

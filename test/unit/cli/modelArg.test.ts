@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveModelArg } from '../../../src/cli/modelOptions';
+import { modelArgFromFlags, resolveModelArg } from '../../../src/cli/modelOptions';
 import { builtinModelDir } from '../../../src/engines/builtinModel';
+import { captureIo } from '../../helpers/captureIo';
 
 const cache = mkdtempSync(join(tmpdir(), 'sf-model-arg-'));
 const env = { SEMANTIC_FLOW_CACHE: cache, HF_HUB_CACHE: join(cache, 'hub') };
@@ -60,4 +61,11 @@ test('owner/name that is no folder and no model on disk is reported as a missing
     errorOf(() => resolveModelArg('someone/partial', 'fp32', env)),
     /^The model "someone\/partial" in .* is not complete for fp32/,
   );
+});
+
+test('$SEMANTIC_FLOW_MODEL set but empty is unset, as in the shell: the built-in model, not a folder named ""', () => {
+  const io = captureIo({ env: { ...env, SEMANTIC_FLOW_MODEL: '' } });
+  assert.equal(modelArgFromFlags({}, io).dir, builtinModelDir());
+  const named = captureIo({ env: { ...env, SEMANTIC_FLOW_MODEL: cache } });
+  assert.equal(modelArgFromFlags({}, named).dir, cache);
 });
