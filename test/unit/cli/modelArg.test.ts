@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelArgFromFlags, resolveModelArg } from '../../../src/cli/modelOptions';
+import { modelArgFromFlags, resolveModelArg, type ModelFlags } from '../../../src/cli/modelOptions';
 import { builtinModelDir } from '../../../src/engines/builtinModel';
 import { captureIo } from '../../helpers/captureIo';
 
@@ -63,9 +63,11 @@ test('owner/name that is no folder and no model on disk is reported as a missing
   );
 });
 
+const noFlags = {} as ModelFlags; // no --model, --dtype, --device or --threads given
+
 test('$SEMANTIC_FLOW_MODEL set but empty is unset, as in the shell: the built-in model, not a folder named ""', () => {
   const io = captureIo({ env: { ...env, SEMANTIC_FLOW_MODEL: '' } });
-  assert.equal(modelArgFromFlags({}, io).dir, builtinModelDir());
+  assert.equal(modelArgFromFlags(noFlags, io).dir, builtinModelDir());
   const named = captureIo({ env: { ...env, SEMANTIC_FLOW_MODEL: cache } });
-  assert.equal(modelArgFromFlags({}, named).dir, cache);
+  assert.equal(modelArgFromFlags(noFlags, named).dir, cache);
 });
