@@ -5,6 +5,7 @@
  * update() is called in the default mode on purpose: mode 'none' keeps the points' shared options from
  * before a theme change (chart.js skips updateSharedOptions in direct modes), leaving stale colours.
  */
+import { formatBits } from '../src/core/units';
 import {
   CategoryScale,
   Chart,
@@ -77,7 +78,7 @@ export class LineChart {
           legend: { position: 'bottom', labels: { usePointStyle: true, pointStyle: 'line' } },
           tooltip: {
             callbacks: {
-              label: (c) => `${c.dataset.label ?? ''}: ${c.parsed.y === null ? '—' : c.parsed.y.toFixed(3)} bits`,
+              label: (c) => `${c.dataset.label ?? ''}: ${formatBits(c.parsed.y, 3)}`,
             },
           },
         },

@@ -1,4 +1,5 @@
 /** Pure: the status bar text and tooltip Markdown for an engine status and a selection summary. */
+import { formatBits } from '../core/units';
 import type { ModelInfo } from '../core/result';
 import type { EngineStatus } from '../worker/protocol';
 import { CommandId } from './commandIds';
@@ -99,7 +100,7 @@ export function statusView(o: {
   if (o.builtinHint && !isError) lines.push(o.builtinHint);
   if (o.selection)
     lines.push(
-      `${o.selection.whole ? 'Whole result' : 'Selection'}: ${o.selection.bits.toFixed(2)} bits over ${o.selection.tokens} tokens`,
+      `${o.selection.whole ? 'Whole result' : 'Selection'}: ${formatBits(o.selection.bits)} over ${o.selection.tokens} tokens`,
     );
   if (o.note) lines.push(escapeMarkdown(o.note));
   lines.push(`Live mode ${o.liveMode ? 'on' : 'off'} (${link('toggle', CommandId.toggleLiveMode)})`, links);

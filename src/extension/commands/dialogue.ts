@@ -3,6 +3,7 @@
  * messages, or Markdown with `User:` / `Assistant:` turns), scored through the model's chat template. The
  * result's text is the templated transcript, not the document, so it is shown in the panel only.
  */
+import { formatBits } from '../../core/units';
 import { parseTranscript } from '../../core/transcript';
 import { withEngineProgress } from '../cancellation';
 import type { Services } from '../services';
@@ -23,7 +24,7 @@ export async function dialogue(s: Services): Promise<boolean> {
   const d = result.dialogue;
   if (d)
     s.log.info(
-      `dialogue: I(X→Y) ${d.userToAssistant.totalBits.toFixed(3)} bits, I(0Y→X) ${d.assistantToUser.totalBits.toFixed(3)} bits over ${d.turns.length} turns; conservation gap ${d.conservation.gapBits.toExponential(2)} bits`,
+      `dialogue: I(X→Y) ${formatBits(d.userToAssistant.totalBits, 3)}, I(0Y→X) ${formatBits(d.assistantToUser.totalBits, 3)} over ${d.turns.length} turns; conservation gap ${d.conservation.gapBits.toExponential(2)} bits`,
     );
   s.panel.show();
   return true;

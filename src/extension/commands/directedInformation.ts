@@ -1,4 +1,5 @@
 /** Directed Information: Prompt → Response, from two selections or one split at the marker line. */
+import { formatBits } from '../../core/units';
 import * as vscode from 'vscode';
 import { withEngineProgress } from '../cancellation';
 import { diRangesFrom } from '../diRanges';
@@ -33,6 +34,6 @@ export async function directedInformation(s: Services): Promise<boolean> {
   );
   storeResult(s, { doc, version, offset, result, kind: 'di' });
   const di = result.di;
-  if (di) s.log.info(`directed information: ${di.totalBits.toFixed(3)} bits over ${di.tokens.length} response tokens`);
+  if (di) s.log.info(`directed information: ${formatBits(di.totalBits, 3)} over ${di.tokens.length} response tokens`);
   return true;
 }

@@ -27,6 +27,7 @@ test('ready after a fallback: the device used, a warning icon, the reason in the
   assert.equal(v.text, '$(pulse) gpt2 · cpu $(warning) · sel 12.3 bits/4 tok $(zap)');
   assert.match(v.tooltip, /on cpu \\\(asked for cuda\\\)/);
   assert.match(v.tooltip, /Fallback: cuda: libonnxruntime\\_providers\\_cuda\\\.so is missing/);
+  assert.ok(v.tooltip.includes('Selection: 12.35 bits over 4 tokens'), v.tooltip);
 });
 
 test('auto on a machine without a usable GPU: the CPU, no warning, and why not a GPU in the tooltip', () => {
