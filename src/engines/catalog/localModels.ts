@@ -10,7 +10,7 @@ export interface LocalModel {
   dir: string;
   /** dtypes whose ONNX file is present. */
   dtypes: Dtype[];
-  /** Bytes on disk, `.part` files included. */
+  /** Bytes on disk, `.part` files included (their `.part.etag` beside them not). */
   bytes: number;
   /** Some files are still `.part`: a download was interrupted or is running. */
   partial: boolean;
@@ -36,6 +36,8 @@ function walk(dir: string, acc = { bytes: 0, partial: false }): { bytes: number;
     const p = join(dir, d.name);
     if (d.isDirectory()) walk(p, acc);
     else if (d.isFile() || d.isSymbolicLink()) {
+      // A part's ETag (fetchFile.ts) is the download's bookkeeping, not a model file.
+      if (d.name.endsWith('.part.etag')) continue;
       // Hugging Face cache snapshots are links into blobs/: count the file they point at.
       acc.bytes += statSync(p, { throwIfNoEntry: false })?.size ?? 0;
       if (d.name.endsWith('.part')) acc.partial = true;

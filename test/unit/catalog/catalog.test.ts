@@ -152,6 +152,11 @@ test('listLocalModels: complete and partial folders with their dtypes; stray fil
   put('Xenova/gpt2/tokenizer_config.json', JSON.stringify({ chat_template: '{{ x }}' }));
   put('Xenova/gpt2/onnx/model_quantized.onnx', '12345');
   put('Xenova/gpt2/onnx/model.onnx.part', '123');
+  put('Xenova/gpt2/onnx/model.onnx.part.etag', '"an-etag-of-the-part"');
+  // a part's ETag left behind without its part (a download that was cleaned up) makes nothing partial
+  put('c/d/config.json', '{}');
+  put('c/d/onnx/model.onnx', '1234');
+  put('c/d/onnx/model_fp16.onnx.part.etag', '"stale"');
   put('a/b/config.json.part', '{');
   put('notes/readme/whatever.txt');
   put('loose.txt');
@@ -161,8 +166,10 @@ test('listLocalModels: complete and partial folders with their dtypes; stray fil
     [
       ['Xenova/gpt2', ['q8'], true, 1024, true],
       ['a/b', [], true, null, false],
+      ['c/d', ['fp32'], false, null, false],
     ],
   );
+  assert.equal(models[2].bytes, 2 + 4, 'a .part.etag is not a model file');
   assert.equal(
     models[0].bytes,
     JSON.stringify({ n_positions: 1024 }).length + JSON.stringify({ chat_template: '{{ x }}' }).length + 8,
