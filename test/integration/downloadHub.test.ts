@@ -3,7 +3,8 @@
  * weights redirected to a content-addressed CDN path, ETags, Range) serving the family fixtures under
  * catalog ids. `semantic-flow models download` fetches a model with external data and the folder scores
  * like the fixture; a dropped connection resumes with Range and If-Range through the redirect; a file
- * that changed upstream since the part was written comes whole, never spliced.
+ * that changed upstream since the part was written comes whole, never spliced; a file whose bytes do not
+ * match the sha256 the Hub gave on its redirect (X-Linked-Etag) is refused and removed.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,4 +122,28 @@ test('a file that changed upstream since the part was written comes whole (If-Ra
     h.requests.filter((r) => r.file === DATA && r.kind === 'cdn').map((r) => r.ifRange),
     [sha256(readFileSync(join(SOURCE, DATA)))],
   );
+});
+
+test('weights damaged on the way: the sha256 of X-Linked-Etag does not match, one clear error, the damaged file removed; the next download is whole', async () => {
+  const data = readFileSync(join(SOURCE, DATA));
+  const h = await hub({ damage: { file: DATA, at: 12_345 } });
+  const dir = join(tmp, 'damaged');
+  const folder = join(dir, ...LLAMA.split('/'));
+  const failed = io();
+  assert.equal(
+    await run(
+      ['models', 'download', 'llama-3.2-1b-instruct', '--dtype', 'fp32', '--dir', dir, '--host', h.url],
+      failed,
+    ),
+    2,
+  );
+  assert.match(
+    failed.err,
+    new RegExp(`${DATA} .* does not match the sha256 the server gave .*expected ${sha256(data).slice(1, -1)}`),
+  );
+  assert.doesNotMatch(failed.err, /\n\s+at /, 'no stack trace');
+  assert.deepEqual(readdirSync(join(folder, 'onnx')), ['model.onnx'], 'neither the damaged file nor its .part kept');
+  const clean = await hub();
+  assert.equal(await download(clean.url, dir), 0);
+  assert.ok(readFileSync(join(folder, DATA)).equals(data));
 });

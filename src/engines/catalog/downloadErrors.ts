@@ -92,3 +92,11 @@ export function cancelled(id: string, dir: string, cleanedUp: boolean): Semantic
         : `its partial files are kept in ${dir}, and the next download of ${id} resumes them.`),
   );
 }
+
+export function checksumMismatch(ctx: FileContext, expected: string, got: string): SemanticFlowError {
+  return new SemanticFlowError(
+    'model-corrupt',
+    `The download of ${ctx.file} for ${ctx.id} from ${ctx.host} does not match the sha256 the server gave for it ` +
+      `(expected ${expected}, got ${got}): it was damaged on the way. The damaged file was removed; run the download again.`,
+  );
+}

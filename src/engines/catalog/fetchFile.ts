@@ -3,12 +3,22 @@
  * announced. An existing `.part` is resumed with a Range request: 206 appends, 200 (the server ignored
  * the range) starts over, 416 means the part is already whole (or stale). The part's ETag is kept beside
  * it (`<dest>.part.etag`) and sent as If-Range, so a file that changed upstream since (a new commit)
- * comes whole instead of its tail being appended to the old head. No checksum: size-checked only.
+ * comes whole instead of its tail being appended to the old head. Redirects are followed here, not by
+ * fetch, so that the Hub's sha256 of a large file (X-Linked-Etag on its redirect: hubChecksum.ts) is seen;
+ * a finished file with one is read back and compared before it is renamed. Others are size-checked only.
  */
 import { open, readFile, rename, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
-import { httpStatus, interrupted, networkReason, unreachable, type FileContext } from './downloadErrors';
+import {
+  checksumMismatch,
+  httpStatus,
+  interrupted,
+  networkReason,
+  unreachable,
+  type FileContext,
+} from './downloadErrors';
+import { getFollowing, sha256OfFile } from './hubChecksum';
 
 export interface FetchFileOptions {
   url: string;
@@ -54,6 +64,19 @@ export function parseContentRange(h: string | null): { start: number | null; tot
   return { start: m[1] === undefined ? null : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
 }
 
+/** Renames a whole part to `dest` once its sha256, when the server gave one, matches; else removes it. */
+async function finish(o: FetchFileOptions, part: string, sha256: string | null): Promise<void> {
+  if (sha256) {
+    const got = await sha256OfFile(part);
+    if (got !== sha256) {
+      for (const f of partialFilesOf(o.dest)) await unlink(f).catch(() => {});
+      throw checksumMismatch(o.ctx, sha256, got);
+    }
+  }
+  await rename(part, o.dest);
+  await unlink(etagOf(o.dest)).catch(() => {});
+}
+
 /** Content-Length of an unencoded body (an encoded one is decoded by fetch, so its length differs). */
 function bodyLength(res: Response): number | null {
   const enc = res.headers.get('content-encoding');
@@ -81,9 +104,9 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
     if (tag) headers['if-range'] = tag;
   }
   try {
-    let res: Response;
+    let res: Response, sha256: string | null;
     try {
-      res = await o.fetchImpl(o.url, { headers, signal, redirect: 'follow' });
+      ({ res, sha256 } = await getFollowing(o.fetchImpl, o.url, { headers, signal }));
     } catch (e) {
       if (o.signal?.aborted) throw new DownloadAborted();
       if (stall.signal.aborted) throw interrupted(o.ctx, have, null, `no answer within ${stallMs / 1000} s`, e);
@@ -105,8 +128,7 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
       if (total !== have) return await restart();
       await res.body?.cancel().catch(() => {});
       o.onBytes?.(have, have);
-      await rename(part, o.dest);
-      await unlink(etagOf(o.dest)).catch(() => {});
+      await finish(o, part, sha256);
       return { status: 'done', bytes: have };
     }
     if (res.status === 404) {
@@ -129,7 +151,10 @@ export async function fetchFile(o: FetchFileOptions, retryFromZero = true): Prom
       if (tag) await writeFile(etagOf(o.dest), tag);
       else await unlink(etagOf(o.dest)).catch(() => {});
     }
-    return await writeBody(o, res, part, start, total, kick, stall.signal, stallMs);
+    const bytes = await writeBody(o, res, part, start, total, kick, stall.signal, stallMs);
+    clearTimeout(timer); // reading the file back for its checksum is no stall
+    await finish(o, part, sha256);
+    return { status: 'done', bytes };
   } finally {
     clearTimeout(timer);
   }
@@ -144,7 +169,7 @@ async function writeBody(
   kick: () => void,
   stalled: AbortSignal,
   stallMs: number,
-): Promise<FetchFileResult> {
+): Promise<number> {
   const fh = await open(part, start === 0 ? 'w' : 'a');
   let written = start;
   o.onBytes?.(written, total);
@@ -174,7 +199,5 @@ async function writeBody(
       `${o.ctx.host} sent ${written} bytes for ${o.ctx.file} of ${o.ctx.id}, more than the ${total} it announced; the partial file was removed, run the download again.`,
     );
   }
-  await rename(part, o.dest);
-  await unlink(etagOf(o.dest)).catch(() => {});
-  return { status: 'done', bytes: written };
+  return written;
 }
