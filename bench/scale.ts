@@ -4,7 +4,8 @@
  * temporary folder that is removed at the end (--dir DIR keeps them there for the next run; never commit them):
  *   load ÷ bare onnxruntime-node session creation on the same file (target ≤ 1.3), and the same load
  *     with a progress listener (what the CLI and the extension do: models of 256 MB or more are read once first)
- *   peak RSS ÷ the model's ONNX bytes, loading and then analysing 512 tokens (target ≤ 1.5)
+ *   peak RSS ÷ the model's ONNX bytes, loading and then analysing 512 tokens (target ≤ 1.5); after load,
+ *     beside the bare session's peak RSS and the bare session's without ONNX Runtime's prepacked weights
  *   analyze of 512 tokens in one chunk ÷ one bare session run on the same ids (target ≤ 1.15)
  * Every measurement runs in its own process (bench/scaleProbe.ts); load times alternate bare and engine,
  * medians of --reps (default 3). The page cache is warm for both sides (a first, unmeasured load).
@@ -106,15 +107,19 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
     const dir = await modelDir(root, m);
     const bytes = onnxBytes(dir);
     probe('load', dir); // warms the page cache
-    const bare: number[] = [],
+    const barePeak: number[] = [],
+      bare: number[] = [],
       engine: number[] = [],
       withProgress: number[] = [];
     for (let i = 0; i < reps; i++) {
-      bare.push(probe('bare-load', dir).ms);
+      const b = probe('bare-load', dir);
+      bare.push(b.ms);
+      barePeak.push(b.peakMb);
       engine.push(probe('load', dir).ms);
       withProgress.push(probe('load-progress', dir).ms);
     }
     const rss = probe('rss', dir);
+    const unpacked = probe('bare-unpacked', dir);
     const speed = probe('speed', dir, String(reps));
     const mb = bytes / 2 ** 20;
     console.log(`  ${m.name} (${mb.toFixed(0)} MB ONNX)`);
@@ -129,6 +134,9 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
     );
     console.log(
       `    first analyze after load ${rss.firstAnalyzeMs.toFixed(0)} ms (a session's first run touches new memory)`,
+    );
+    console.log(
+      `    after load: engine ${rss.afterLoadMb.toFixed(0)} MB, bare session ${median(barePeak).toFixed(0)} MB, bare session without prepacking ${unpacked.peakMb.toFixed(0)} MB (${unpacked.ms.toFixed(0)} ms)`,
     );
     console.log(
       `    analyze ${speed.tokens} tokens ${speed.analyzeMs.toFixed(0)} ms vs bare forward ${speed.bareMs.toFixed(0)} ms   ratio ${(speed.analyzeMs / speed.bareMs).toFixed(2)}  (target ≤ 1.15)`,

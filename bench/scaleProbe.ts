@@ -1,6 +1,7 @@
 /**
  * Child process of bench/scale.ts, one measurement per process so that each starts with a clean heap:
- *   bare-load DIR        onnxruntime-node session creation on onnx/model.onnx (ms)
+ *   bare-load DIR        onnxruntime-node session creation on onnx/model.onnx (ms, peak RSS MB)
+ *   bare-unpacked DIR    the same without ONNX Runtime's prepacking of weights (ms, peak RSS MB)
  *   load DIR             OnnxModel.load (ms)
  *   load-progress DIR    OnnxModel.load with a progress listener, as the CLI and the extension load (ms)
  *   rss DIR              OnnxModel.load, then analyze of the 512-token text: peak RSS (MB), and that first analysis (ms)
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
   const file = dir ? join(dir, 'onnx', 'model.onnx') : '';
   let out: Record<string, number>;
   if (mode === 'bare-load') {
-    out = { ms: await timed(() => ort.InferenceSession.create(file)) };
+    out = { ms: await timed(() => ort.InferenceSession.create(file)), peakMb: peakMb() };
+  } else if (mode === 'bare-unpacked') {
+    const options = { extra: { session: { disable_prepacking: '1' } } };
+    out = { ms: await timed(() => ort.InferenceSession.create(file, options)), peakMb: peakMb() };
   } else if (mode === 'load') {
     out = { ms: await timed(() => OnnxModel.load({ modelDir: dir })) };
   } else if (mode === 'load-progress') {
