@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   else if (variant === 'bare-weightless')
     keep = await ort.InferenceSession.create(readWeightlessModel(file).bytes, withDir(extra));
   else if (variant === 'bare-fused')
-    keep = await ort.InferenceSession.create(fuseScorer(readWeightlessModel(file).bytes, vocabOf(dir), 'direct'), withDir(extra));
+    keep = await ort.InferenceSession.create(
+      fuseScorer(readWeightlessModel(file).bytes, vocabOf(dir), 'direct'),
+      withDir(extra),
+    );
   else if (variant === 'tokenizer') keep = await loadTokenizer(dir);
   else if (variant === 'engine') keep = await OnnxModel.load({ modelDir: dir });
   else throw new Error(`unknown variant ${variant}`);
