@@ -5,7 +5,7 @@
  *   load ÷ bare onnxruntime-node session creation on the same file (target ≤ 1.3), and the same load
  *     with a progress listener (what the CLI and the extension do: models of 256 MB or more are read once first)
  *   peak RSS ÷ the model's ONNX bytes, loading and then analysing 512 tokens (target ≤ 1.5); after load,
- *     beside the bare session's peak RSS and the bare session's without ONNX Runtime's prepacked weights
+ *     beside the bare session's peak RSS and the engine's session alone without ONNX Runtime's prepacked weights
  *   analyze of 512 tokens in one chunk ÷ one bare session run on the same ids (target ≤ 1.15)
  * Every measurement runs in its own process (bench/scaleProbe.ts); load times alternate bare and engine,
  * medians of --reps (default 3). The page cache is warm for both sides (a first, unmeasured load).
@@ -136,7 +136,7 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
       `    first analyze after load ${rss.firstAnalyzeMs.toFixed(0)} ms (a session's first run touches new memory)`,
     );
     console.log(
-      `    after load: engine ${rss.afterLoadMb.toFixed(0)} MB, bare session ${median(barePeak).toFixed(0)} MB, bare session without prepacking ${unpacked.peakMb.toFixed(0)} MB (${unpacked.ms.toFixed(0)} ms)`,
+      `    after load: engine ${rss.afterLoadMb.toFixed(0)} MB, bare session ${median(barePeak).toFixed(0)} MB, the engine's session alone without ONNX Runtime's prepacking ${unpacked.peakMb.toFixed(0)} MB (${unpacked.ms.toFixed(0)} ms)`,
     );
     console.log(
       `    analyze ${speed.tokens} tokens ${speed.analyzeMs.toFixed(0)} ms vs bare forward ${speed.bareMs.toFixed(0)} ms   ratio ${(speed.analyzeMs / speed.bareMs).toFixed(2)}  (target ≤ 1.15)`,

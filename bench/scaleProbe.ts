@@ -1,7 +1,8 @@
 /**
  * Child process of bench/scale.ts, one measurement per process so that each starts with a clean heap:
  *   bare-load DIR        onnxruntime-node session creation on onnx/model.onnx (ms, peak RSS MB)
- *   bare-unpacked DIR    the same without ONNX Runtime's prepacking of weights (ms, peak RSS MB)
+ *   bare-unpacked DIR    a session of the weightless bytes as the engine creates it (weights read by ONNX Runtime
+ *                        from the file), without ONNX Runtime's prepacking of weights (ms, peak RSS MB)
  *   load DIR             OnnxModel.load (ms)
  *   load-progress DIR    OnnxModel.load with a progress listener, as the CLI and the extension load (ms)
  *   rss DIR              OnnxModel.load, then analyze of the 512-token text: peak RSS (MB), and that first analysis (ms)
@@ -9,9 +10,10 @@
  *   speed DIR REPS       analyze of the 512-token text (one chunk) and one bare session run on the same ids (median ms)
  * Prints one JSON line.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
+import { readWeightlessModel } from '../src/engines/onnx/weightlessModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
 import { benchText } from './benchModel';
 
@@ -31,8 +33,10 @@ async function main(): Promise<void> {
   if (mode === 'bare-load') {
     out = { ms: await timed(() => ort.InferenceSession.create(file)), peakMb: peakMb() };
   } else if (mode === 'bare-unpacked') {
-    const options = { extra: { session: { disable_prepacking: '1' } } };
-    out = { ms: await timed(() => ort.InferenceSession.create(file, options)), peakMb: peakMb() };
+    const folder = { model_external_initializers_file_folder_path: dirname(file) };
+    const options = { extra: { session: { ...folder, disable_prepacking: '1' } } };
+    const weightless = readWeightlessModel(file).bytes;
+    out = { ms: await timed(() => ort.InferenceSession.create(weightless, options)), peakMb: peakMb() };
   } else if (mode === 'load') {
     out = { ms: await timed(() => OnnxModel.load({ modelDir: dir })) };
   } else if (mode === 'load-progress') {
