@@ -9,7 +9,7 @@
 import type { HeldLogits } from '../../core/scoringModel';
 import { OnnxKvCache } from './onnxKvCache';
 import { PAIR_OUTPUTS, pairGraph, type PairOutputs } from './pairGraph';
-import { ONNX_TYPE, attrInt, attrInts, modelOf, node, valueInfo } from './onnxGraph';
+import { ONNX_TYPE, attrInt, constInts, modelOf, node, valueInfo } from './onnxGraph';
 import { OrtSession, int64Vector, type DeviceTensorLedger, type OrtTensor, type ValueInfo } from './ortSession';
 
 /** Logits kept in GPU memory after a pass (occlusion flow compares them there). */
@@ -133,10 +133,7 @@ export class DeviceOps {
   /** A new device cache of the first `length` positions (axis 2). */
   async sliceCache(c: OnnxKvCache, length: number): Promise<OnnxKvCache> {
     const names = Object.keys(c.tensors);
-    const prelude = [
-      node('Constant', [], ['sf_zero'], [attrInts('value_ints', [0])]),
-      node('Constant', [], ['sf_axis'], [attrInts('value_ints', [2])]),
-    ];
+    const prelude = [constInts('sf_zero', [0]), constInts('sf_axis', [2])];
     const s = await this.cacheGraph(
       'slice',
       valueInfo(11, 'sf_end', ONNX_TYPE.INT64, [1]),

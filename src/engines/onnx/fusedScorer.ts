@@ -21,7 +21,7 @@ import {
   SUM_GROUP as GROUP,
   attrFloat,
   attrInt,
-  attrInts,
+  constInts,
   node,
   reductions,
   valueInfo,
@@ -83,7 +83,6 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
   const I = SCORER_INPUTS,
     O = SCORER_OUTPUTS;
   const groups = Math.ceil(vocabSize / GROUP);
-  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const topK = (input: string, k: string, values: string, indices: string) =>
     node('TopK', [input, k], [values, indices], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)]);
   return [
@@ -181,7 +180,6 @@ export function fuseScorer(
   if (rowBlock && topK !== 'direct') throw new Error('row blocks take the direct top-k');
   const I = SCORER_INPUTS,
     O = SCORER_OUTPUTS;
-  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const logits = logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits';
   const vocabPad = (GROUP - (vocabSize % GROUP)) % GROUP;
   const nodes = [

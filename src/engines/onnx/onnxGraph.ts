@@ -44,6 +44,10 @@ export function node(op: string, inputs: string[], outputs: string[], attrs: Uin
   ]);
 }
 
+/** A Constant node `name` holding the int64 list `vs` (axes, shapes, pads). */
+export const constInts = (name: string, vs: number[]): Uint8Array =>
+  node('Constant', [], [name], [attrInts('value_ints', vs)]);
+
 /** A graph input (field 11) or output (field 12) with its element type and shape. */
 export function valueInfo(field: 11 | 12, name: string, elemType: number, dims: (string | number)[]): Uint8Array {
   const shape = dims.map((d) => pbMessage(1, [typeof d === 'number' ? pbVarint(1, d) : pbString(2, d)]));

@@ -10,7 +10,7 @@
  * float64: with c = ln z_q − ln z_p, KL(p‖q) = s/z_p + c and ln p(t) − ln q(t) = d_p[t] − d_q[t] + c.
  */
 import { LN2 } from '../../core/units';
-import { ONNX_TYPE, SUM_GROUP, attrFloat, attrInt, attrInts, modelOf, node, reductions, valueInfo } from './onnxGraph';
+import { ONNX_TYPE, SUM_GROUP, attrFloat, attrInt, constInts, modelOf, node, reductions, valueInfo } from './onnxGraph';
 
 export const PAIR_OUTPUTS = ['zp', 'zq', 's', 'dpt', 'dqt'] as const;
 export type PairOutputs = Record<(typeof PAIR_OUTPUTS)[number], Float32Array>;
@@ -26,7 +26,6 @@ export function pairGraph(logitsType: 'float32' | 'float16', vocab: number): Uin
   const OPSET = 17;
   const { reduce, groupSum } = reductions(OPSET);
   const T = logitsType === 'float16' ? ONNX_TYPE.FLOAT16 : ONNX_TYPE.FLOAT;
-  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   // The rows are picked before anything else: a whole [batch × seq × vocab] tensor is never copied.
   const side = (x: 'p' | 'q') => [
     node('Reshape', [x, 'rows_shape'], [`${x}_flat`]),

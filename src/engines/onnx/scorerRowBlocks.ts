@@ -8,7 +8,7 @@
  * The Loop stacks the blocks' outputs as [blocks, batch, block, …]; they are laid back out as
  * [batch, rows, …] and the padded rows dropped. GPUs keep the single pass: a Loop runs on the CPU.
  */
-import { ONNX_TYPE as ONNX, attrGraph, attrInt, attrInts, node, valueInfo } from './onnxGraph';
+import { ONNX_TYPE as ONNX, attrGraph, attrInt, attrInts, constInts, node, valueInfo } from './onnxGraph';
 
 /** Most rows per block on the CPU: 13 MB per intermediate at a 50,257-word vocabulary (64 and 128 ran alike, 16 slower). */
 export const CPU_ROW_BLOCK = 64;
@@ -35,7 +35,6 @@ const blocks = (name: string) => `${name}_blocks`;
 export function rowBlockLoop(o: RowBlockLoop): Uint8Array[] {
   const I = o.inputs,
     [topkD, topkIds] = o.topkOutputs;
-  const constInts = (name: string, vs: number[]) => node('Constant', [], [name], [attrInts('value_ints', vs)]);
   const rowsOf = (tensor: string, shape: string, out: string) => [
     node('Shape', [tensor], [shape]),
     node('Gather', [shape, 'sf_axis_seq'], [out], [attrInt('axis', 0)]),
