@@ -21,6 +21,7 @@ import { occlusionFlow, type OcclusionOptions } from '../src/core/occlusionFlow'
 import { estimateOcclusionCost } from '../src/core/occlusionPlan';
 import { builtinModelDir } from '../src/engines/builtinModel';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
+import { median } from './median';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,8 +42,6 @@ import sys
 print(os.getcwd(), sys.argv)
 The quick brown fox jumps over the lazy dog while the farmer counts his sheep and the children play in the field.
 `.repeat(4);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median times of several jobs, run in rotation so that load from other processes hits all of them alike; each job may report a part of its time (the forward passes). */
 async function timeRotating(

@@ -13,12 +13,12 @@ import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
 import { benchModelDir, benchText } from './benchModel';
+import { median } from './median';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
   const t = performance.now();

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readWeightlessModel } from '../src/engines/onnx/weightlessModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+import { median } from './median';
 async function main() {
   const [dir, mode, reps = '3'] = process.argv.slice(2);
   const file = join(dir, 'onnx', 'model.onnx');

@@ -10,8 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
 import { benchModelDir, benchText } from './benchModel';
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+import { median } from './median';
 
 async function timeIt(n: number, f: () => Promise<unknown>): Promise<number> {
   await f(); // warm-up

@@ -16,8 +16,8 @@ import { OnnxModel } from '../src/engines/onnx/onnxModel';
 import { readWeightlessModel } from '../src/engines/onnx/weightlessModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
 import { benchText } from './benchModel';
+import { median } from './median';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
