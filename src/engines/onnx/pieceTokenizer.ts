@@ -31,16 +31,20 @@ export function tokenizeInPieces(
     let first = 0;
     if (k > 0) while (first < piece.spans.length && piece.spans[first].end <= 1) first++;
     // Should a token still straddle the cut, the pieces are not the whole text's tokens: tokenize it whole.
-    if (k > 0 && piece.spans[first]?.start !== 1) return wholeText(encode, info, text);
+    if (k > 0 && piece.spans[first]?.start !== 1) {
+      const whole = tokenizeOnce(encode, info, text);
+      return tokenized(info, whole.ids, whole.spans);
+    }
     for (let i = first; i < piece.ids.length; i++) {
       ids.push(piece.ids[i]);
       spans.push({ start: piece.spans[i].start + from, end: piece.spans[i].end + from });
     }
   }
-  return { ids, spans, special: ids.map((id) => info.specialIds.has(id)) };
+  return tokenized(info, ids, spans);
 }
 
-function wholeText(encode: (text: string) => number[], info: TokenizerInfo, text: string): TokenizedText {
-  const { ids, spans } = tokenizeOnce(encode, info, text);
-  return { ids, spans, special: ids.map((id) => info.specialIds.has(id)) };
-}
+const tokenized = (info: TokenizerInfo, ids: number[], spans: TokenSpan[]): TokenizedText => ({
+  ids,
+  spans,
+  special: ids.map((id) => info.specialIds.has(id)),
+});
