@@ -13,6 +13,7 @@ import { blankRecord, setMeasures } from './tokenRecords';
 import { measureFields, type PrefixCache, type TokenMeasureFields } from './prefixReuse';
 import { resultObject } from './resultObject';
 import { SummarySums } from './summary';
+import { packTokens, packedRecord } from './packedTokens';
 
 export interface AnalyzeProgress {
   stage: 'score';
@@ -52,6 +53,23 @@ export interface AnalyzeOptions {
 export const DEFAULT_TOP_K = 5;
 export const DEFAULT_CHUNK_SIZE = 128;
 
+/**
+ * The sequence to score and the text's tokens: records when they are kept, packed otherwise. A function of
+ * its own so that the tokenizer's output is garbage once it returns, not held by the closures of a long
+ * streamed analysis.
+ */
+function tokenized(model: ScoringModel, text: string, prefix: number[], keep: boolean) {
+  const tok = model.tokenize(text);
+  if (keep)
+    return {
+      seq: [...prefix, ...tok.ids],
+      tokens: tok.ids.map((_, i) => blankRecord(tok, i, text, model, i)),
+      packed: null,
+    };
+  const packed = packTokens(tok, prefix);
+  return { seq: packed.seq, tokens: [] as TokenRecord[], packed };
+}
+
 /** Scores `text` with `model`; every token gets its exact span and measures in bits. */
 export async function analyzeText(
   text: string,
@@ -63,10 +81,12 @@ export async function analyzeText(
   const chunkSize = model.info.kvCache === false ? Number.MAX_SAFE_INTEGER : (options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   if (text.length === 0) throw new SemanticFlowError('bad-input', 'There is no text to analyze: the input is empty.');
   throwIfAborted(signal);
-  const tok = model.tokenize(text);
   const useBos = bos && model.info.bosTokenId !== null;
   const prefix = useBos ? [model.info.bosTokenId as number] : [];
-  const seq = [...prefix, ...tok.ids];
+  const keep = options.keepTokens !== false || options.units === true || options.prefixCache !== undefined;
+  const { seq, tokens, packed } = tokenized(model, text, prefix, keep);
+  const count = seq.length - prefix.length;
+  const idsIn = (a: number, b: number): number[] => Array.from(seq.slice(a, b));
   const plan = planScoring({
     length: seq.length,
     firstTarget: prefix.length > 0 ? prefix.length : 1,
@@ -75,17 +95,15 @@ export async function analyzeText(
     stride: options.stride,
   });
 
-  const keep = options.keepTokens !== false || options.units === true || options.prefixCache !== undefined;
-  const tokens: TokenRecord[] = keep ? tok.ids.map((_, i) => blankRecord(tok, i, text, model, i)) : [];
   const sums = keep ? null : new SummarySums();
-  const recordAt = (i: number): TokenRecord => (keep ? tokens[i] : blankRecord(tok, i, text, model, i));
+  const recordAt = (i: number): TokenRecord => (packed ? packedRecord(packed, i, text, model) : tokens[i]);
   const emit = (t: TokenRecord): void => {
     sums?.add(t);
     options.onToken?.(t);
   };
   // Streamed, the tokens no pass predicts (the first one without BOS) go out too, in order.
   if (!keep)
-    for (let i = 0; i < Math.min(tok.ids.length, (plan.windows[0]?.targetStart ?? seq.length) - prefix.length); i++)
+    for (let i = 0; i < Math.min(count, (plan.windows[0]?.targetStart ?? seq.length) - prefix.length); i++)
       emit(recordAt(i));
 
   const total = plan.windows.reduce((n, w) => n + (w.targetEnd - w.targetStart), 0);
@@ -145,7 +163,7 @@ export async function analyzeText(
           advance(
             (
               await model.forward(
-                { inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false },
+                { inputIds: [idsIn(a, b)], past: cache, keepCache: !lastChunk, wantLogits: false },
                 signal,
               )
             ).cache,
@@ -154,7 +172,7 @@ export async function analyzeText(
           const targets = [Array.from({ length: b - first }, (_, r) => seq[first + r + 1] ?? 0)];
           const rows = await model.forwardMeasures(
             {
-              inputIds: [seq.slice(a, b)],
+              inputIds: [idsIn(a, b)],
               past: cache,
               keepCache: !lastChunk,
               firstRow: first - a,
@@ -166,7 +184,7 @@ export async function analyzeText(
           advance(rows.cache);
           for (let p = first; p < last; p++) record(p, measuresFromRow(rows, p - first, topK));
         } else {
-          const out = await model.forward({ inputIds: [seq.slice(a, b)], past: cache, keepCache: !lastChunk }, signal);
+          const out = await model.forward({ inputIds: [idsIn(a, b)], past: cache, keepCache: !lastChunk }, signal);
           advance(out.cache);
           for (let p = first; p < last; p++) record(p, positionMeasures(logitsRow(out, 0, p - a), seq[p + 1], topK));
         }

@@ -48,7 +48,7 @@ export class PrefixCache {
    * The reusable part for `seq`, or null. The returned cache is a new one (the caller disposes it).
    * At least one position is always re-fed: the row before the first changed id must be recomputed.
    */
-  async take(model: ScoringModel, key: string, seq: number[]): Promise<PrefixReuse | null> {
+  async take(model: ScoringModel, key: string, seq: ArrayLike<number>): Promise<PrefixReuse | null> {
     const s = this.state;
     if (!s || s.model !== model || s.key !== key || !model.sliceCache) return null;
     let m = 0;
@@ -65,12 +65,12 @@ export class PrefixCache {
   remember(
     model: ScoringModel,
     key: string,
-    seq: number[],
+    seq: ArrayLike<number>,
     measures: (TokenMeasureFields | undefined)[],
     cache: KvCache,
   ): void {
     this.state?.cache.dispose();
-    this.state = { model, key, seq: [...seq], measures, cache };
+    this.state = { model, key, seq: Array.from(seq), measures, cache };
   }
 
   dispose(): void {
