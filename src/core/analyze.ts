@@ -54,20 +54,22 @@ export const DEFAULT_TOP_K = 5;
 export const DEFAULT_CHUNK_SIZE = 128;
 
 /**
- * The sequence to score and the text's tokens: records when they are kept, packed otherwise. A function of
- * its own so that the tokenizer's output is garbage once it returns, not held by the closures of a long
+ * The sequence to score and the text's tokens: records when they are kept, packed otherwise (packed as the
+ * tokenizer makes them where the model can, so the whole text's tokens never exist as objects). A function
+ * of its own so that the tokenizer's output is garbage once it returns, not held by the closures of a long
  * streamed analysis.
  */
 function tokenized(model: ScoringModel, text: string, prefix: number[], keep: boolean) {
+  if (!keep) {
+    const packed = model.tokenizePacked?.(text, prefix) ?? packTokens(model.tokenize(text), prefix);
+    return { seq: packed.seq, tokens: [] as TokenRecord[], packed };
+  }
   const tok = model.tokenize(text);
-  if (keep)
-    return {
-      seq: [...prefix, ...tok.ids],
-      tokens: tok.ids.map((_, i) => blankRecord(tok, i, text, model, i)),
-      packed: null,
-    };
-  const packed = packTokens(tok, prefix);
-  return { seq: packed.seq, tokens: [] as TokenRecord[], packed };
+  return {
+    seq: [...prefix, ...tok.ids],
+    tokens: tok.ids.map((_, i) => blankRecord(tok, i, text, model, i)),
+    packed: null,
+  };
 }
 
 /** Scores `text` with `model`; every token gets its exact span and measures in bits. */

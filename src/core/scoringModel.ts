@@ -6,6 +6,8 @@
 import type { ModelInfo } from './result';
 import type { TokenSpan } from './spans';
 
+import type { PackedTokens } from './packedTokens';
+
 export interface TokenizedText {
   ids: number[];
   /** UTF-16 spans into the tokenized text, one per id. */
@@ -98,6 +100,8 @@ export interface MeasureRows {
 export interface ScoringModel {
   readonly info: ModelInfo;
   tokenize(text: string): TokenizedText;
+  /** tokenize's tokens after `prefix`, packed as they are made (a streamed analysis of a long text). */
+  tokenizePacked?(text: string, prefix: number[]): PackedTokens;
   /** Display text of one vocabulary id (decoded; may be a replacement character for partial bytes). */
   tokenText(id: number): string;
   /** The bytes of one vocabulary id, where the engine knows them (alternatives that are part of a character show them). */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../src/engines/onnx/textTokenizer';
 import { spansOfIds, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
-import { tokenizeInPieces } from '../../src/engines/onnx/pieceTokenizer';
+import { tokenizeInPieces, tokenizePackedInPieces } from '../../src/engines/onnx/pieceTokenizer';
 import { pieceCuts } from '../../src/core/textPieces';
 
 const ROOT = join(__dirname, '..', '..');
@@ -45,6 +45,19 @@ for (const [kind, dir] of TOKENIZERS) {
       pieces.special,
       ids.map((id) => info.specialIds.has(id)),
     );
+    // Packed as they are made (a streamed analysis), after a prefix, in arrays grown many times over.
+    const packed = tokenizePackedInPieces(tokenizer.encode.bind(tokenizer), info, TEXT, [99], PIECE);
+    assert.deepEqual(Array.from(packed.seq), [99, ...ids]);
+    assert.deepEqual(
+      Array.from(packed.starts),
+      pieces.spans.map((s) => s.start),
+    );
+    assert.deepEqual(
+      Array.from(packed.ends),
+      pieces.spans.map((s) => s.end),
+    );
+    assert.deepEqual(Array.from(packed.special), pieces.special.map(Number));
+    assert.ok(ids.length > 4 * 4096, `${ids.length} tokens`);
     // Pieces, not a whole-text call: no call saw more than a piece and the lines it ran on to a cut.
     const cuts = pieceCuts(TEXT, PIECE).length;
     assert.ok(cuts > 12, `${cuts} cuts`);

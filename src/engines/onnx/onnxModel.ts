@@ -38,7 +38,8 @@ import {
 } from './ortSession';
 import type { ChatMessage, TextTokenizer } from './textTokenizer';
 import { bytesOfId, displayTextOfId, type TokenizerInfo } from './tokenizerInfo';
-import { tokenizeInPieces } from './pieceTokenizer';
+import { tokenizeInPieces, tokenizePackedInPieces } from './pieceTokenizer';
+import type { PackedTokens } from '../../core/packedTokens';
 
 export type { OnnxLoadOptions } from './onnxLoad';
 
@@ -147,6 +148,10 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   tokenize(text: string): TokenizedText {
     return tokenizeInPieces((t) => this.tokenizer.encode(t), this.tok, text);
+  }
+
+  tokenizePacked(text: string, prefix: number[]): PackedTokens {
+    return tokenizePackedInPieces((t) => this.tokenizer.encode(t), this.tok, text, prefix);
   }
 
   tokenBytes(id: number): Uint8Array {

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyzeText } from '../../../src/core/analyze';
+import { type PackedTokens, packTokens } from '../../../src/core/packedTokens';
+import type { TokenRecord } from '../../../src/core/result';
 import type { ForwardInput, ForwardOutput, ScoringModel, TokenizedText } from '../../../src/core/scoringModel';
 import { fakeInfo } from '../../helpers/fakeModel';
 
@@ -58,4 +60,23 @@ test('a streamed analysis holds about 13 bytes a token of the text while it scor
   assert.equal(r.summary.scoredTokens, n);
   const perToken = held / n;
   assert.ok(perToken > 10 && perToken < 25, `${perToken.toFixed(1)} bytes a token held mid-run`);
+});
+
+/** Packs its tokens as it makes them (the ONNX engine does, piece by piece), and refuses to make them unpacked. */
+class PackingModel extends ConstantModel {
+  override tokenize(): TokenizedText {
+    throw new Error('a streamed analysis asked for the unpacked tokens');
+  }
+  tokenizePacked(text: string, prefix: number[]): PackedTokens {
+    return packTokens(ConstantModel.prototype.tokenize.call(this, text), prefix);
+  }
+}
+
+test('a streamed analysis takes the tokens packed from a model that packs them, never the unpacked ones', async () => {
+  const records = async (model: ScoringModel) => {
+    const seen: TokenRecord[] = [];
+    await analyzeText('abcdabca', model, { keepTokens: false, chunkSize: 3, onToken: (t) => seen.push({ ...t }) });
+    return seen;
+  };
+  assert.deepEqual(await records(new PackingModel()), await records(new ConstantModel()));
 });
