@@ -1,10 +1,10 @@
 /**
  * `npm run bench:long`: peak RSS of `semantic-flow analyze` with the built-in model on 0.25, 0.5, 1 and 2 MB
  * of real text (README.md and docs/*.md, repeated), one process per run, output to /dev/null. The target:
- * peak RSS hardly grows with the text beyond what the streamed run must hold per token (its ids and
- * spans), so the slope between the smallest and the largest text is printed in bytes per token next to
- * what tokenize() keeps per token. A 2 MB run takes minutes; --sizes 0.25,0.5 and --formats json,csv,table
- * choose the runs.
+ * peak RSS hardly grows with the text beyond what the streamed run must hold per token (its packed ids and
+ * spans, core/packedTokens.ts), so the slope between the smallest and the largest text is printed in bytes
+ * per token next to what the packed tokens keep per token (heap and array buffers after collection). A 2 MB
+ * run takes minutes; --sizes 0.25,0.5 and --formats json,csv,table choose the runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,8 @@ const gc = runInNewContext('gc') as () => void;
 const heapAfterGc = () => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers; // the packed tokens' typed arrays are outside the heap
 };
 
 /** `bytes` of README.md and docs/*.md, repeated. */
@@ -76,14 +77,14 @@ async function main(): Promise<void> {
       const file = join(dir, `${mb}MB.txt`);
       writeFileSync(file, text);
       const before = heapAfterGc();
-      const tok = model.tokenize(text);
+      const packed = model.tokenizePacked(text, []);
       const held = heapAfterGc() - before;
-      return { mb, file, tokens: tok.ids.length, heldPerToken: held / tok.ids.length };
+      return { mb, file, tokens: packed.seq.length, heldPerToken: held / packed.seq.length };
     });
     console.log(`analyze with the built-in model, one process per run, load average ${loadavg()[0].toFixed(1)}`);
     for (const t of texts)
       console.log(
-        `  ${t.mb} MB: ${t.tokens.toLocaleString('en-US')} tokens; tokenize() keeps ${t.heldPerToken.toFixed(0)} bytes/token`,
+        `  ${t.mb} MB: ${t.tokens.toLocaleString('en-US')} tokens; packed, they keep ${t.heldPerToken.toFixed(0)} bytes/token`,
       );
     for (const format of formats) {
       const runs = texts.map((t) => ({ ...t, ...peakRss(t.file, format) }));
