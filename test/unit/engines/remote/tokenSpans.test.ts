@@ -55,6 +55,25 @@ test('SentencePiece-style pieces: byte tokens, a dropped leading space, a prepen
   assert.deepEqual(texts(text, r.spans), ['', 'Hello', ' world', '\n']);
 });
 
+test('SentencePiece pieces as a remote Llama-style server returns them: "▁" is a space, byte pieces widen to their character', () => {
+  const exact = (text: string, pieces: string[], want: string[]) => {
+    const r = spansOfPieces(text, rows(pieces));
+    assert.equal(r.exact, true, text);
+    assert.deepEqual(texts(text, r.spans), want);
+  };
+  exact('Hello world\n', ['<s>', '▁Hello', '▁world', '<0x0A>'], ['', 'Hello', ' world', '\n']);
+  exact('Hello  world', ['<s>', '▁Hello', '▁', '▁world'], ['', 'Hello', ' ', ' world']);
+  exact(' Hello', ['<s>', '▁▁Hello'], ['', ' Hello']);
+  exact('a\tb', ['<s>', '▁a', '<0x09>', 'b'], ['', 'a', '\t', 'b']);
+  // the four bytes of U+1F600 are four tokens; each covers the whole character (spans are UTF-16 units)
+  const e = '\u{1F600}';
+  exact(
+    `Hi ${e} x`,
+    ['<s>', '▁Hi', '▁', '<0xF0>', '<0x9F>', '<0x98>', '<0x80>', '▁x'],
+    ['', 'Hi', ' ', e, e, e, e, ' x'],
+  );
+});
+
 test('pieces that cannot reproduce the text fall back to greedy spans that still tile it, flagged inexact', () => {
   const text = 'Crème brûlée';
   const r = spansOfPieces(text, rows(['creme', ' brulee']));
