@@ -73,14 +73,15 @@ export function resolveModelArg(
 }
 
 function missingFolder(value: string, lookedIn: string[]): SemanticFlowError {
-  const builtin =
+  // A path ending in the built-in model's name (the README's models/semantic-flow-mini, typed outside the
+  // repository) means that model, not a Hub repository owned by "models": no download would find it.
+  const hint =
     basename(value) === BUILTIN_MODEL_NAME
-      ? ` The built-in model is named ${BUILTIN_MODEL_NAME}, which works from any folder.`
-      : '';
+      ? `Did you mean the built-in model ${BUILTIN_MODEL_NAME}? Name it ${BUILTIN_MODEL_NAME}, which works from any folder.`
+      : `For a Hugging Face model: semantic-flow models download ${value}.`;
   return new SemanticFlowError(
     'model-not-found',
-    `Model folder not found: ${value} (from ${process.cwd()}); no downloaded model has that id either (looked in ${lookedIn.join(', ')}).${builtin} ` +
-      `For a Hugging Face model: semantic-flow models download ${value}.`,
+    `Model folder not found: ${value} (from ${process.cwd()}); no downloaded model has that id either (looked in ${lookedIn.join(', ')}). ${hint}`,
   );
 }
 

@@ -19,7 +19,7 @@ const errorOf = (f: () => unknown): string => {
   assert.fail('expected an error');
 };
 
-test("the README's `--model-b models/semantic-flow-mini` from outside the repository: a missing folder, with the built-in name", () => {
+test("the README's `--model-b models/semantic-flow-mini` from outside the repository: a missing folder, pointing to the built-in model instead of a download", () => {
   const away = mkdtempSync(join(tmpdir(), 'sf-elsewhere-'));
   const here = process.cwd();
   try {
@@ -29,7 +29,11 @@ test("the README's `--model-b models/semantic-flow-mini` from outside the reposi
       m,
       /^Model folder not found: models\/semantic-flow-mini \(from .*sf-elsewhere-\w+\); no downloaded model has that id either/,
     );
-    assert.match(m, /The built-in model is named semantic-flow-mini, which works from any folder\./);
+    assert.match(
+      m,
+      /\. Did you mean the built-in model semantic-flow-mini\? Name it semantic-flow-mini, which works from any folder\.$/,
+    );
+    assert.doesNotMatch(m, /models download/, '"models" is no Hub owner: no download would find it');
     assert.deepEqual(resolveModelArg('semantic-flow-mini', 'q8', env), {
       dir: builtinModelDir(),
       dtype: 'q8',
