@@ -57,7 +57,12 @@ export function tableWriter(out: TextOut, o: { color: boolean; width?: number })
   };
   const write = (lines: string[]) => void out.write(lines.map((l) => l.trimEnd() + '\n').join(''));
   return {
-    head: () => write([row(['#', 'token', 'bits', 'p', 'H bits', 'rank'], W, RIGHT) + '  top alternatives (bits)']),
+    head: () =>
+      write([
+        row(['#', 'token', 'bits', 'p', 'H bits', 'rank'], W, RIGHT) +
+          '  ' +
+          fitWidth('top alternatives (bits)', Math.max(10, width - FIXED - 1)),
+      ]),
     token(t) {
       const alts =
         (t.topK ?? [])

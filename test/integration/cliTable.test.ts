@@ -122,3 +122,23 @@ test('models table and flow footer fit 100 columns: cells that do not fit move t
   for (const l of flow.out.split('\n')) assert.ok(columnsOf(l) <= 100, `wider than 100 columns: ${l}`);
   assert.match(flow.out, /\d+ passes, \d+ token-steps/);
 });
+
+test('--format table into a pipe: $COLUMNS bounds every line (the header too); without it no line is cut and the summary stays one line', async () => {
+  const piped = (env: Record<string, string>) => captureIo({ stdin: TEXT, env: { NO_COLOR: '1', ...env } });
+  const [wide, narrow] = [piped({}), piped({ COLUMNS: '80' })];
+  for (const io of [wide, narrow]) assert.equal(await run(['analyze', '--format', 'table', '-'], io), 0, io.err);
+  const summary = (out: string) =>
+    out
+      .slice(out.search(/^\d+ tokens, /m))
+      .split('\n\n')[0]
+      .trimEnd();
+  assert.match(summary(wide.out), /^\d+ tokens, [^\n]* mean entropy [\d.]+ bits\n?/, 'one line');
+  assert.ok(Math.max(...wide.out.split('\n').map(columnsOf)) > 80);
+  const lines = narrow.out.split('\n');
+  for (const line of lines) assert.ok(columnsOf(line) <= 80, `wider than 80: ${line}`);
+  assert.ok(summary(narrow.out).split('\n').length > 1, 'the summary breaks between items at 80');
+  assert.equal(
+    summary(narrow.out).split('\n')[0].replace(/,$/, ''),
+    summary(wide.out).split('\n')[0].slice(0, summary(narrow.out).split('\n')[0].replace(/,$/, '').length),
+  );
+});

@@ -59,7 +59,10 @@ export const analyzeCommand: CliCommand = {
     "Stride: a text longer than the model's context window W is scored by sliding windows. Each window scores " +
     '--stride new tokens and gives them the W − stride tokens before them as context, so a smaller stride means more ' +
     'context per token and more forward passes (about W / stride times the work of one pass per W tokens). Tokens ' +
-    'scored this way carry truncatedContext: true.',
+    'scored this way carry truncatedContext: true.\n\n' +
+    "Table width: $COLUMNS when set, else the terminal's width (at least 73 columns: the numbers and 10 of " +
+    'alternatives); piped or written to a file without $COLUMNS, lines are not cut (every top alternative shown, ' +
+    'the summary on one line). COLUMNS=100 gives a fixed width anywhere.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'analyze');
     if (positionals.length > 1)
