@@ -10,6 +10,7 @@ import { SCHEMA_VERSION } from '../../core/result';
 import { progressLine } from '../progress';
 import { outputWidth } from '../columns';
 import { scoringFlags } from '../scoringFlags';
+import { favourMemoryForLongText } from '../longRunHeap';
 import type { CliCommand } from '../command';
 
 const FLAGS = flagSpecs({
@@ -88,6 +89,7 @@ export const analyzeCommand: CliCommand = {
           : format === 'csv'
             ? csvWriter(io.stdout)
             : tableWriter(io.stdout, table);
+      if (writer) favourMemoryForLongText(text.length);
       let started = false;
       const start = () => {
         if (!started) writer?.head({ schemaVersion: SCHEMA_VERSION, model: model.info, text });
