@@ -6,7 +6,6 @@
  * per token next to what the packed tokens keep per token (heap and array buffers after collection). A 2 MB
  * run takes minutes; --sizes 0.25,0.5 and --formats json,csv,table choose the runs.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { builtinModelDir, packageRoot } from '../src/engines/builtinModel';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
+import { cliPeak } from './cliPeak';
 
 const option = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,27 +47,6 @@ function realText(bytes: number): string {
 
 const { SEMANTIC_FLOW_MODEL: _, ...builtinModelEnv } = process.env;
 
-/** Peak RSS (bytes) of one CLI run, read by a preload in the child as it exits. */
-function peakRss(file: string, format: string): { peak: number; seconds: number } {
-  const t = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      '-e',
-      "process.on('exit', () => process.stderr.write('\\npeak-rss ' + process.resourceUsage().maxRSS * 1024 + '\\n'));" +
-        `process.argv.splice(1, 0, 'semantic-flow'); require(${JSON.stringify(join(packageRoot(), 'dist', 'cli.js'))});`,
-      'analyze',
-      '--format',
-      format,
-      file,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: builtinModelEnv },
-  );
-  const peak = /peak-rss (\d+)/.exec(r.stderr)?.[1];
-  if (r.status !== 0 || !peak) throw new Error(`analyze failed (${r.status}): ${r.stderr.slice(-500)}`);
-  return { peak: Number(peak), seconds: (performance.now() - t) / 1000 };
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-longtext-'));
   const model = await OnnxModel.load({ modelDir: builtinModelDir() });
@@ -87,7 +66,7 @@ async function main(): Promise<void> {
         `  ${t.mb} MB: ${t.tokens.toLocaleString('en-US')} tokens; packed, they keep ${t.heldPerToken.toFixed(0)} bytes/token`,
       );
     for (const format of formats) {
-      const runs = texts.map((t) => ({ ...t, ...peakRss(t.file, format) }));
+      const runs = texts.map((t) => ({ ...t, ...cliPeak(['analyze', '--format', format, t.file], builtinModelEnv) }));
       console.log(`--format ${format}`);
       for (const r of runs)
         console.log(

@@ -4,18 +4,30 @@
  * temporary folder that is removed at the end (--dir DIR keeps them there for the next run; never commit them):
  *   load ÷ bare onnxruntime-node session creation on the same file (target ≤ 1.3), and the same load
  *     with a progress listener (what the CLI and the extension do: models of 256 MB or more are read once first)
- *   peak RSS ÷ the model's ONNX bytes, loading and then analysing 512 tokens (target ≤ 1.5); after load,
- *     beside the bare session's peak RSS and the engine's session alone without ONNX Runtime's prepacked weights
+ *   peak RSS ÷ the model's ONNX bytes of the bundled CLI (what users run) analysing 512 tokens (target ≤ 1.5),
+ *     beside the same CLI analysing one word (load), a bare session created in plain Node (the same kind of
+ *     process, the same default threads: bench/bareLoad.mjs), the CLI with --no-prepack, and the old way (a tsx process, ~150 MB of
+ *     loader and sources more); after load, the engine's session alone without ONNX Runtime's prepacked weights
  *   analyze of 512 tokens in one chunk ÷ one bare session run on the same ids (target ≤ 1.15)
  * Every measurement runs in its own process (bench/scaleProbe.ts); load times alternate bare and engine,
  * medians of --reps (default 3). The page cache is warm for both sides (a first, unmeasured load).
  * Usage: node --import tsx bench/scale.ts [--only gpt2-82m|gpt2-355m|llama-135m] [--reps N] [--dir DIR]
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinModelDir, packageRoot } from '../src/engines/builtinModel';
+import { cliPeak } from './cliPeak';
 import { median } from './median';
 
 const arg = (name: string): string | undefined => {
@@ -73,13 +85,25 @@ async function modelDir(root: string, m: BenchModel): Promise<string> {
   return dir;
 }
 
+const lastJsonLine = (out: string): Record<string, number> => JSON.parse(out.trim().split('\n').pop()!);
+
 function probe(...args: string[]): Record<string, number> {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'scaleProbe.ts'), ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  return lastJsonLine(out);
 }
+
+/** A bare session in plain Node, the bundled CLI's kind of process (bench/bareLoad.mjs). */
+const bareInNode = (dir: string): Record<string, number> =>
+  lastJsonLine(execFileSync(process.execPath, [join(__dirname, 'bareLoad.mjs'), dir], { encoding: 'utf8' }));
+
+const MB = 2 ** 20;
+
+/** Peak RSS (MB) of `semantic-flow analyze` on FILE with the model in DIR, one chunk of 512, as users run it. */
+const cliAnalyzePeak = (dir: string, file: string, flags: string[] = []): number =>
+  cliPeak(['analyze', '--model', dir, '--chunk-size', '512', '--format', 'json', ...flags, file]).peak / MB;
 
 async function main(): Promise<void> {
   const reps = Number(arg('reps') ?? 3);
@@ -100,8 +124,11 @@ const onnxBytes = (dir: string): number =>
 
 async function measure(root: string, reps: number, only: string | undefined): Promise<void> {
   const baseline = probe('baseline').peakMb;
+  const cliAlone = cliPeak(['--version']).peak / MB;
+  const oneWord = join(root, 'one-word.txt');
+  writeFileSync(oneWord, 'Hello');
   console.log(
-    `scale: load, memory and speed of real-size models (medians of ${reps}; the probe process alone peaks at ${baseline.toFixed(0)} MB)`,
+    `scale: load, memory and speed of real-size models (medians of ${reps}; the bundled CLI alone peaks at ${cliAlone.toFixed(0)} MB, the tsx probe process at ${baseline.toFixed(0)} MB)`,
   );
   for (const m of MODELS.filter((x) => !only || x.name === only)) {
     const dir = await modelDir(root, m);
@@ -118,6 +145,12 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
       engine.push(probe('load', dir).ms);
       withProgress.push(probe('load-progress', dir).ms);
     }
+    const textFile = join(root, `${m.name}-512.txt`);
+    probe('text', dir, textFile);
+    const cliPeakMb = cliAnalyzePeak(dir, textFile);
+    const cliLoadMb = cliAnalyzePeak(dir, oneWord);
+    const unpackedPeakMb = cliAnalyzePeak(dir, textFile, ['--no-prepack']);
+    const bareNode = bareInNode(dir);
     const rss = probe('rss', dir);
     const unpacked = probe('bare-unpacked', dir);
     const speed = probe('speed', dir, String(reps));
@@ -130,7 +163,13 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
       `    load with progress ${median(withProgress).toFixed(0)} ms   ratio ${(median(withProgress) / median(bare)).toFixed(2)}`,
     );
     console.log(
-      `    peak RSS ${rss.peakMb.toFixed(0)} MB (after load ${rss.afterLoadMb.toFixed(0)} MB)   ÷ ONNX bytes ${(rss.peakMb / mb).toFixed(2)}  (target ≤ 1.5; without the process's own ${baseline.toFixed(0)} MB: ${((rss.peakMb - baseline) / mb).toFixed(2)})`,
+      `    peak RSS, bundled CLI analyze of 512 tokens ${cliPeakMb.toFixed(0)} MB   ÷ ONNX bytes ${(cliPeakMb / mb).toFixed(2)}  (target ≤ 1.5; analysing one word ${cliLoadMb.toFixed(0)} MB; a bare session in plain Node ${bareNode.peakMb.toFixed(0)} MB)`,
+    );
+    console.log(
+      `    peak RSS, the same with --no-prepack ${unpackedPeakMb.toFixed(0)} MB   ÷ ONNX bytes ${(unpackedPeakMb / mb).toFixed(2)}`,
+    );
+    console.log(
+      `    peak RSS, the old way (tsx probe) ${rss.peakMb.toFixed(0)} MB (after load ${rss.afterLoadMb.toFixed(0)} MB)   ÷ ONNX bytes ${(rss.peakMb / mb).toFixed(2)}  (without the process's own ${baseline.toFixed(0)} MB: ${((rss.peakMb - baseline) / mb).toFixed(2)})`,
     );
     console.log(
       `    first analyze after load ${rss.firstAnalyzeMs.toFixed(0)} ms (a session's first run touches new memory)`,

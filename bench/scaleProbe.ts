@@ -7,9 +7,11 @@
  *   load-progress DIR    OnnxModel.load with a progress listener, as the CLI and the extension load (ms)
  *   rss DIR              OnnxModel.load, then analyze of the 512-token text: peak RSS (MB), and that first analysis (ms)
  *   baseline             the same imports and no model: the process's own peak RSS (MB)
+ *   text DIR FILE        writes the 512-token text to FILE (for the bundled CLI's run) and prints its token count
  *   speed DIR REPS       analyze of the 512-token text (one chunk) and one bare session run on the same ids (median ms)
  * Prints one JSON line.
  */
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
@@ -47,6 +49,11 @@ async function main(): Promise<void> {
     const t = performance.now();
     const r = await model.analyze(benchText(model).text, { chunkSize: 512 });
     out = { afterLoadMb: afterLoad, peakMb: peakMb(), tokens: r.tokens.length, firstAnalyzeMs: performance.now() - t };
+  } else if (mode === 'text') {
+    const model = await OnnxModel.load({ modelDir: dir });
+    const { text, ids } = benchText(model);
+    writeFileSync(reps, text);
+    out = { tokens: ids.length };
   } else if (mode === 'baseline') {
     out = { peakMb: peakMb() };
   } else if (mode === 'speed') {
