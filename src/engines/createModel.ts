@@ -60,6 +60,7 @@ export async function createModel(engine: EngineConfig, o: CreateModelOptions = 
     device: engine.device,
     dtype: engine.dtype,
     threads: engine.threads,
+    prepack: engine.prepack,
     onProgress: o.onProgress,
   });
 }

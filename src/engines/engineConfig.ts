@@ -20,6 +20,8 @@ export interface OnnxEngineConfig {
   device: LocalDevice;
   dtype: Dtype;
   threads?: number;
+  /** ONNX Runtime's prepacked weights (default true; false: about the file's bytes in memory, slower). */
+  prepack?: boolean;
 }
 
 /** A vLLM-compatible server. Unset fields take the remote engine's defaults (remoteModel.ts). */

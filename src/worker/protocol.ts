@@ -212,7 +212,7 @@ export const INDEPENDENT_METHODS: readonly Method[] = ['download', 'serveTokeniz
 /** Stable key of an engine config, secrets excluded (for "is this model already loaded"). */
 export function engineKey(e: EngineConfig): string {
   return e.kind === 'onnx'
-    ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.hubId ? (e.modelsDirs ?? []).join('|') : ''}|${e.device}|${e.dtype}|${e.threads ?? ''}`
+    ? `onnx|${e.modelDir ?? 'builtin'}|${e.hubId ?? ''}|${e.hubId ? (e.modelsDirs ?? []).join('|') : ''}|${e.device}|${e.dtype}|${e.threads ?? ''}|${e.prepack ?? ''}`
     : `remote|${e.endpoint}|${e.model}|${e.apiKey ? fingerprint(e.apiKey) : 'nokey'}|` +
         [e.flavor, e.vocabSize, e.topK, e.topKPolicy, e.timeoutMs, e.retries].map((v) => v ?? '').join('|');
 }

@@ -8,7 +8,7 @@ import type { CliCommand } from '../command';
 import type { CliIo } from '../io';
 import { SemanticFlowError } from '../../core/errors';
 import { startServer } from '../../engines/remote/server';
-import { modelArgFromFlags, modelFlags } from '../modelOptions';
+import { modelArgFromFlags, modelFlags, sessionTuning } from '../modelOptions';
 import { engineEntry, spawnEngineProcess } from '../../worker/childProcess';
 import { WorkerClient } from '../../worker/client';
 import { processServeEngine } from '../../worker/serveClient';
@@ -87,7 +87,7 @@ export const serveCommand: CliCommand = {
           modelDir,
           device: flags.device ?? 'auto',
           dtype,
-          threads: flags.threads,
+          ...sessionTuning(flags),
         },
         flags.concurrency,
       );

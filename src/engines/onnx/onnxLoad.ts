@@ -39,6 +39,8 @@ export interface OnnxLoadOptions {
   fileStem?: string;
   /** ONNX Runtime intra-op threads (default: ORT's own choice). */
   threads?: number;
+  /** ONNX Runtime's prepacked copies of the weights (default true; false: less memory, slower; ortSession.ts). */
+  prepack?: boolean;
   /** Reduce logits to measures inside the ONNX graph (default true; false = in JavaScript). */
   fuseMeasures?: boolean;
   /** Refuse larger models before loading (bytes; default half the machine's memory). */
@@ -135,6 +137,7 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
       {
         device,
         threads: o.threads,
+        prepack: o.prepack,
         externalDataDir: dirname(folder.onnxFile),
         outputLocations: outputLocations(folder, fused),
       },

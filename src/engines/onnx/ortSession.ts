@@ -28,6 +28,12 @@ export interface SessionOptions {
   externalDataDir?: string;
   /** Where outputs are placed on a GPU device (unnamed ones: the CPU); on the CPU device everything is. */
   outputLocations?: Record<string, OutputLocation>;
+  /**
+   * ONNX Runtime's prepacking of weights (default on). Its packed copies are held beside the weights
+   * (1.2–1.5 × the file's bytes on the CPU); off, the weights stay file pages mapped from the model and
+   * the memory is about the file's bytes, for a slower pass (bench/prepacking.ts, README).
+   */
+  prepack?: boolean;
 }
 
 /** GPU tensors returned by runs and not yet released. */
@@ -98,15 +104,7 @@ export class OrtSession {
 
   /** A session for `model` (bytes or a file path) on one device. */
   static async create(model: Uint8Array | string, o: SessionOptions, ledger: DeviceTensorLedger): Promise<OrtSession> {
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: [EXECUTION_PROVIDER[o.device]],
-      logSeverityLevel: 3,
-      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      ...(o.externalDataDir
-        ? { extra: { session: { model_external_initializers_file_folder_path: o.externalDataDir } } }
-        : {}),
-      ...(o.device !== 'cpu' && o.outputLocations ? { preferredOutputLocation: o.outputLocations } : {}),
-    };
+    const options = ortSessionOptions(o);
     const session =
       typeof model === 'string'
         ? await ort.InferenceSession.create(model, options)
@@ -146,6 +144,21 @@ export class OrtSession {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The onnxruntime-node options of a session (exported for tests: ONNX Runtime does not report them back). */
+export function ortSessionOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const extra = {
+    ...(o.externalDataDir ? { model_external_initializers_file_folder_path: o.externalDataDir } : {}),
+    ...(o.prepack === false ? { disable_prepacking: '1' } : {}),
+  };
+  return {
+    executionProviders: [EXECUTION_PROVIDER[o.device]],
+    logSeverityLevel: 3,
+    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    ...(Object.keys(extra).length ? { extra: { session: extra } } : {}),
+    ...(o.device !== 'cpu' && o.outputLocations ? { preferredOutputLocation: o.outputLocations } : {}),
+  };
 }
 
 export const int64Rows = (rows: readonly (readonly number[])[]): OrtTensor => {

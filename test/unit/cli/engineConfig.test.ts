@@ -6,6 +6,7 @@ import type { CliIo } from '../../../src/cli/io';
 import { onnxConfigFromFlags } from '../../../src/cli/modelOptions';
 import { engineFlags, remoteConfigFromFlags } from '../../../src/cli/remoteOptions';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../../src/engines/builtinModel';
+import { ortSessionOptions } from '../../../src/engines/onnx/ortSession';
 
 const io = (env: Record<string, string>) => ({ env }) as unknown as CliIo;
 const flags = (...argv: string[]) => parseArgs(argv, engineFlags, 'analyze').flags;
@@ -52,5 +53,18 @@ test('model flags become a local EngineConfig: no --model is the built-in model'
     device: 'cpu',
     dtype: 'q8',
     threads: 2,
+  });
+});
+
+test('--no-prepack asks ONNX Runtime for no prepacked weights; without it the session options have none', () => {
+  const c = onnxConfigFromFlags(flags('--no-prepack'), io({}));
+  assert.equal(c.prepack, false);
+  assert.deepEqual(ortSessionOptions({ device: 'cpu', prepack: c.prepack }).extra, {
+    session: { disable_prepacking: '1' },
+  });
+  assert.equal('prepack' in onnxConfigFromFlags(flags(), io({})), false);
+  assert.equal(ortSessionOptions({ device: 'cpu' }).extra, undefined);
+  assert.deepEqual(ortSessionOptions({ device: 'cpu', externalDataDir: '/m', prepack: false }).extra, {
+    session: { model_external_initializers_file_folder_path: '/m', disable_prepacking: '1' },
   });
 });
