@@ -5,20 +5,23 @@
  *   bare-path       onnxruntime-node session creation from onnx/model.onnx (the bench's baseline)
  *   bare-weightless the same from the weightless bytes (weightlessModel.ts) with externalDataDir
  *   bare-fused      the same from the weightless model with the measure scorer appended (fusedScorer.ts)
- *   tokenizer       transformers.js' tokenizer alone
+ *   tokenizer       the engine's tokenizer alone: tokenizer.json and tokenizer_config.json parsed, the tokenizer built
+ *   tokenizer-auto  transformers.js' AutoTokenizer reading the folder (how the engine loaded it before)
  *   engine          the whole OnnxModel.load
  * Prints ms, the RSS now (after a GC) and the peak RSS, in MB.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { fuseScorer } from '../src/engines/onnx/fusedScorer';
 import { OnnxModel } from '../src/engines/onnx/onnxModel';
-import { loadTokenizer } from '../src/engines/onnx/textTokenizer';
+import { textTokenizerOf } from '../src/engines/onnx/textTokenizer';
 import { readWeightlessModel } from '../src/engines/onnx/weightlessModel';
 
-const vocabOf = (dir: string): number =>
-  (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
+const jsonOf = (dir: string, name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+const vocabOf = (dir: string): number => jsonOf(dir, 'config.json').vocab_size as number;
 const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
 
 async function main(): Promise<void> {
@@ -46,7 +49,9 @@ async function main(): Promise<void> {
       fuseScorer(readWeightlessModel(file).bytes, vocabOf(dir), 'direct'),
       withDir(extra),
     );
-  else if (variant === 'tokenizer') keep = await loadTokenizer(dir);
+  else if (variant === 'tokenizer')
+    keep = textTokenizerOf(jsonOf(dir, 'tokenizer.json'), jsonOf(dir, 'tokenizer_config.json'), dir);
+  else if (variant === 'tokenizer-auto') keep = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   else if (variant === 'engine') keep = await OnnxModel.load({ modelDir: dir });
   else throw new Error(`unknown variant ${variant}`);
   const ms = performance.now() - t;

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTokenizer } from '../../src/engines/onnx/textTokenizer';
+import { inspectModelFolder } from '../../src/engines/onnx/modelFolder';
+import { textTokenizerOf } from '../../src/engines/onnx/textTokenizer';
 import { spansOfIds, tokenizerInfo } from '../../src/engines/onnx/tokenizerInfo';
 import { tokenizeInPieces, tokenizePackedInPieces } from '../../src/engines/onnx/pieceTokenizer';
 import { pieceCuts } from '../../src/core/textPieces';
@@ -29,8 +30,9 @@ const PIECE = 2_000;
 
 for (const [kind, dir] of TOKENIZERS) {
   test(`${kind}: tokens and spans in pieces of ${PIECE} characters equal one whole-text call`, async () => {
-    const tokenizer = await loadTokenizer(dir);
-    const info = tokenizerInfo(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), tokenizer.vocab());
+    const folder = inspectModelFolder(dir, 'fp32');
+    const tokenizer = textTokenizerOf(folder.tokenizerJson, folder.tokenizerConfig, dir);
+    const info = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
     assert.equal(info.lineStartCuts, true);
     const calls: number[] = [];
     const encode = (t: string) => {
@@ -80,7 +82,7 @@ test('cuts go after a line break that follows a non-space and precedes an ASCII 
 test('a tokenizer whose merges join a line break to the letter after it is tokenized in one call', async () => {
   const dir = join(FIX, 'models', 'tiny-gpt2');
   const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
-  const tokenizer = await loadTokenizer(dir);
+  const tokenizer = textTokenizerOf(json, inspectModelFolder(dir, 'fp32').tokenizerConfig, dir);
   assert.equal(tokenizerInfo(json, tokenizer.vocab()).lineStartCuts, true);
   const joining = { ...json, model: { ...json.model, merges: [...json.model.merges, 'Ċ T'] } };
   assert.equal(tokenizerInfo(joining, tokenizer.vocab()).lineStartCuts, false);

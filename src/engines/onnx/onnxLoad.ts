@@ -24,7 +24,7 @@ import type { LoadProgress } from '../languageModel';
 import { CPU_ROW_BLOCK } from './scorerRowBlocks';
 import { selfCheck } from './selfCheck';
 import { PREREAD_MIN_BYTES, prereadWeights } from './weightsPreread';
-import { loadTokenizer, type TextTokenizer } from './textTokenizer';
+import { type TextTokenizer, textTokenizerOf } from './textTokenizer';
 import { textBytesPerToken } from './tokenLengthBound';
 import { tokenizerInfo, type TokenizerInfo } from './tokenizerInfo';
 
@@ -106,7 +106,7 @@ function vocabSizeOf(folder: ModelFolder, tok: TokenizerInfo): number {
 export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const dtype: Dtype = o.dtype ?? 'fp32';
   const folder = inspectModelFolder(o.modelDir, dtype, { maxModelBytes: o.maxModelBytes, fileStem: o.fileStem });
-  const tokenizer = await loadTokenizer(folder.dir);
+  const tokenizer = textTokenizerOf(folder.tokenizerJson, folder.tokenizerConfig, folder.dir);
   const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
   const vocabSize = vocabSizeOf(folder, tok);
   /** The model with the scorer, for a device (the top-k method differs on GPUs: fusedScorer.ts), or null when it cannot take it. */
