@@ -16,8 +16,15 @@ export type DownloadProgress = Extract<Progress, { stage: 'download' }>;
 export const downloadPercent = (p: DownloadProgress): number | null =>
   p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null;
 
-/** The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx". */
+/**
+ * The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx", or while a
+ * finished file's sha256 is checked, "Verifying model.onnx_data: 600 MB of 1.50 GB (40%)".
+ */
 export function downloadMessage(p: DownloadProgress): string {
+  if (p.verifying && p.fileTotal !== null) {
+    const pct = p.fileTotal > 0 ? Math.min(100, Math.floor((100 * p.fileDone) / p.fileTotal)) : 100;
+    return `Verifying ${p.file.split('/').pop()}: ${formatBytes(p.fileDone)} of ${formatBytes(p.fileTotal)} (${pct}%)`;
+  }
   const pct = downloadPercent(p);
   return `${formatBytes(p.done)} of ${formatBytes(p.total)}${pct === null ? '' : ` (${pct}%)`} · ${p.file.split('/').pop()}`;
 }

@@ -36,6 +36,9 @@ export function analyzeOptions(
 /** The minimum interval between two download progress messages for the same file (ms). */
 export const DOWNLOAD_PROGRESS_MS = 100;
 
+/** A file's fetch and its sha256 check are two steps: the first event of each goes at once. */
+const stepOf = (q: DownloadProgress): string => `${q.verifying ? 'verify' : 'fetch'} ${q.file}`;
+
 /**
  * DownloadProgress → protocol Progress, at most one message per DOWNLOAD_PROGRESS_MS; the first and the
  * last (complete) event of each file go at once, and a held-back event is sent when the interval ends,
@@ -46,7 +49,7 @@ export function downloadProgress(
   post: (p: Progress) => void,
   now: () => number = Date.now,
 ): { update(p: DownloadProgress): void; stop(): void } {
-  let lastFile = '';
+  let lastStep = '';
   let lastAt = -Infinity;
   let held: DownloadProgress | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -54,7 +57,7 @@ export function downloadProgress(
     clearTimeout(timer);
     timer = undefined;
     held = null;
-    lastFile = q.file;
+    lastStep = stepOf(q);
     lastAt = now();
     post({
       stage: 'download',
@@ -64,13 +67,14 @@ export function downloadProgress(
       total: q.overallTotal,
       fileDone: q.loadedBytes,
       fileTotal: q.totalBytes,
+      ...(q.verifying ? { verifying: true } : {}),
     });
   };
   return {
     update(q) {
       const fileDone = q.totalBytes !== null && q.loadedBytes >= q.totalBytes;
       const wait = DOWNLOAD_PROGRESS_MS - (now() - lastAt);
-      if (q.file !== lastFile || fileDone || wait <= 0) return send(q);
+      if (stepOf(q) !== lastStep || fileDone || wait <= 0) return send(q);
       held = q;
       timer ??= setTimeout(() => {
         if (held) send(held);

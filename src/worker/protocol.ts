@@ -157,7 +157,8 @@ export type Progress =
   | { stage: 'score'; done: number; total: number; unit: 'tokens' | 'passes' | 'token-steps'; detail?: string }
   /**
    * Bytes of a download: `done`/`total` over all files (`total` is exact once every file's size is
-   * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched.
+   * known, an estimate before), `fileDone`/`fileTotal` for the file being fetched; with `verifying`, the
+   * file is whole and `fileDone` counts the bytes read back for its sha256.
    */
   | {
       stage: 'download';
@@ -167,6 +168,7 @@ export type Progress =
       total: number;
       fileDone: number;
       fileTotal: number | null;
+      verifying?: boolean;
     }
   /** One generated token of the first sample, for streaming views (the extension puts it in its ResultStore). */
   | { stage: 'token'; token: GeneratedToken }

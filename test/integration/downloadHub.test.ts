@@ -147,3 +147,46 @@ test('weights damaged on the way: the sha256 of X-Linked-Etag does not match, on
   assert.equal(await download(clean.url, dir), 0);
   assert.ok(readFileSync(join(folder, DATA)).equals(data));
 });
+
+/** A download whose stderr is a terminal, aborted as soon as its progress line says "verifying" `file`. */
+function cancelWhileVerifying(file: string) {
+  const ac = new AbortController();
+  const c = captureIo({ env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') }, stderrTTY: true, signal: ac.signal });
+  const write = c.stderr.write;
+  c.stderr.write = (s: string) => {
+    write(s);
+    if (s.includes(' verifying ') && s.endsWith(file)) ac.abort();
+  };
+  return c;
+}
+
+test('the sha256 check of the weights shows progress ("verifying", bytes hashed) and Ctrl+C during it cancels; the whole part stays and the next run checks it again', async () => {
+  const data = readFileSync(join(SOURCE, DATA));
+  const h = await hub();
+  const dir = join(tmp, 'verify-cancel');
+  const folder = join(dir, ...LLAMA.split('/'));
+  const part = join(folder, `${DATA}.part`);
+  const c = cancelWhileVerifying(DATA);
+  const argv = ['models', 'download', 'llama-3.2-1b-instruct', '--dtype', 'fp32', '--dir', dir, '--host', h.url];
+  assert.equal(await run(argv, c), 130, c.err);
+  assert.match(c.err, / verifying \[-{24}\] 0% 0 B \/ 237 kB {2}onnx\/model\.onnx_data/);
+  assert.match(c.err, /cancel/i);
+  assert.ok(!existsSync(join(folder, DATA)), 'not renamed unchecked');
+  assert.ok(readFileSync(part).equals(data), 'the whole part is kept for the next run');
+  assert.equal(readFileSync(`${part}.etag`, 'utf8'), sha256(data));
+  const again = captureIo({ env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache') }, stderrTTY: true });
+  assert.equal(await run(argv, again), 0, again.err);
+  assert.match(again.err, / verifying \[#{24}\] 100% 237 kB \/ 237 kB {2}onnx\/model\.onnx_data/);
+  assert.ok(readFileSync(join(folder, DATA)).equals(data));
+  assert.ok(!existsSync(part) && !existsSync(`${part}.etag`));
+});
+
+test('--cleanup-on-cancel during the sha256 check removes the part and its ETag, as a cancel mid-download does', async () => {
+  const h = await hub();
+  const dir = join(tmp, 'verify-cleanup');
+  const folder = join(dir, ...LLAMA.split('/'));
+  const c = cancelWhileVerifying(DATA);
+  const argv = ['models', 'download', 'llama-3.2-1b-instruct', '--dtype', 'fp32', '--dir', dir, '--host', h.url];
+  assert.equal(await run([...argv, '--cleanup-on-cancel'], c), 130, c.err);
+  assert.deepEqual(readdirSync(join(folder, 'onnx')), ['model.onnx']);
+});

@@ -172,16 +172,21 @@ function table(rows: ModelRow[], root: string, width: number): string {
 function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): void; done(): void } {
   const active = io.stderr.isTTY === true;
   let last = 0;
+  let lastStep = '';
   return {
     update(p) {
       if (!active) return;
       const now = Date.now();
-      if (now - last < 100 && p.overallLoaded < p.overallTotal) return;
+      // While a finished file is read back for its sha256, the bar counts the bytes hashed of that file.
+      const [done, total] = p.verifying ? [p.loadedBytes, p.totalBytes ?? 0] : [p.overallLoaded, p.overallTotal];
+      const step = `${p.verifying === true} ${p.file}`;
+      if (step === lastStep && now - last < 100 && done < total) return;
       last = now;
-      const frac = p.overallTotal > 0 ? Math.min(1, p.overallLoaded / p.overallTotal) : 0;
+      lastStep = step;
+      const frac = total > 0 ? Math.min(1, done / total) : 0;
       const bar = '#'.repeat(Math.round(frac * 24)).padEnd(24, '-');
       io.stderr.write(
-        `\r\x1b[K${label} [${bar}] ${Math.floor(frac * 100)}% ${formatBytes(p.overallLoaded)} / ${formatBytes(p.overallTotal)}  ${p.file}`,
+        `\r\x1b[K${label}${p.verifying ? ' verifying' : ''} [${bar}] ${Math.floor(frac * 100)}% ${formatBytes(done)} / ${formatBytes(total)}  ${p.file}`,
       );
     },
     done() {

@@ -45,6 +45,8 @@ export interface DownloadProgress {
   overallLoaded: number;
   /** Exact once every file's size is known; until then files not yet started count at their catalog estimate. */
   overallTotal: number;
+  /** The file is whole and being read back for its sha256: loadedBytes are the bytes hashed of totalBytes. */
+  verifying?: boolean;
 }
 
 export interface DownloadOptions {
@@ -90,7 +92,7 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     else size.set(f.path, { bytes: f.path.endsWith('.onnx') ? approx : 0, known: false });
   }
   let overallMax = 0;
-  const emit = (file: string) => {
+  const emit = (file: string, verified?: number) => {
     let overallLoaded = 0,
       overallTotal = 0;
     for (const f of files) {
@@ -103,10 +105,11 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
     const s = size.get(file)!;
     o.onProgress?.({
       file,
-      loadedBytes: loaded.get(file) ?? 0,
+      loadedBytes: verified ?? loaded.get(file) ?? 0,
       totalBytes: s.known ? s.bytes : null,
       overallLoaded: overallMax,
       overallTotal: Math.max(overallTotal, overallMax),
+      ...(verified === undefined ? {} : { verifying: true }),
     });
   };
 
@@ -132,6 +135,11 @@ export async function downloadModel(entry: CatalogEntry, o: DownloadOptions): Pr
           loaded.set(f.path, l);
           if (t !== null) size.set(f.path, { bytes: t, known: true });
           emit(f.path);
+        },
+        onVerify: (hashed, total) => {
+          loaded.set(f.path, total);
+          size.set(f.path, { bytes: total, known: true });
+          emit(f.path, hashed);
         },
       });
       if (r.status === 'not-found') {

@@ -5,7 +5,8 @@
  * it (`<dest>.part.etag`) and sent as If-Range, so a file that changed upstream since (a new commit)
  * comes whole instead of its tail being appended to the old head. Redirects are followed here, not by
  * fetch, so that the Hub's sha256 of a large file (X-Linked-Etag on its redirect: hubChecksum.ts) is seen;
- * a finished file with one is read back and compared before it is renamed. Others are size-checked only.
+ * a finished file with one is read back (with progress, cancellable) and compared before it is renamed. Others
+ * are size-checked only.
  */
 import { open, readFile, rename, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -30,6 +31,8 @@ export interface FetchFileOptions {
   stallTimeoutMs?: number;
   /** Bytes of this file on disk so far and its size when known; `loaded` never decreases. */
   onBytes?: (loaded: number, total: number | null) => void;
+  /** Bytes of the finished file read back for its sha256 so far, of `total` (only a file the server gave one for). */
+  onVerify?: (hashed: number, total: number) => void;
 }
 
 export type FetchFileResult = { status: 'done'; bytes: number } | { status: 'not-found' };
@@ -67,7 +70,15 @@ export function parseContentRange(h: string | null): { start: number | null; tot
 /** Renames a whole part to `dest` once its sha256, when the server gave one, matches; else removes it. */
 async function finish(o: FetchFileOptions, part: string, sha256: string | null): Promise<void> {
   if (sha256) {
-    const got = await sha256OfFile(part);
+    const total = await sizeOf(part);
+    let got: string;
+    try {
+      got = await sha256OfFile(part, { signal: o.signal, onBytes: (n) => o.onVerify?.(n, total) });
+    } catch (e) {
+      // Cancelled while hashing: the whole part stays as a download's cancel leaves it (a resume gets 416 and hashes again).
+      if (o.signal?.aborted) throw new DownloadAborted();
+      throw e;
+    }
     if (got !== sha256) {
       for (const f of partialFilesOf(o.dest)) await unlink(f).catch(() => {});
       throw checksumMismatch(o.ctx, sha256, got);

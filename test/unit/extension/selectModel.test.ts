@@ -456,6 +456,19 @@ test('a dismissed quick pick changes nothing; the progress line names bytes, per
     }),
     '1.20 MB of 480 MB (0%) · model.onnx',
   );
+  assert.equal(
+    downloadMessage({
+      stage: 'download',
+      model: 'a/b',
+      file: 'onnx/model.onnx_data',
+      done: 1_500_000_000,
+      total: 1_500_000_000,
+      fileDone: 600_000_000,
+      fileTotal: 1_500_000_000,
+      verifying: true,
+    }),
+    'Verifying model.onnx_data: 600 MB of 1.50 GB (40%)',
+  );
 });
 
 test('a catalog model already in the Hugging Face cache shows as on disk and is selected without a download', async () => {

@@ -42,20 +42,26 @@ function fakeDownload(sizes: Record<string, number>, calls: { entry: CatalogEntr
   };
 }
 
-test('progress: the first and the complete event of each file go at once, others at most every DOWNLOAD_PROGRESS_MS', () => {
-  let now = 1000;
+/** downloadProgress for model o/m on a clock the test moves, and what it posted. */
+function clockedProgress() {
+  const clock = { now: 1000 };
   const posted: Progress[] = [];
   const p = downloadProgress(
     'o/m',
     (q) => posted.push(q),
-    () => now,
+    () => clock.now,
   );
+  return { clock, posted, p };
+}
+
+test('progress: the first and the complete event of each file go at once, others at most every DOWNLOAD_PROGRESS_MS', () => {
+  const { clock, posted, p } = clockedProgress();
   p.update(ev('config.json', 0, 10, 0, 110));
   p.update(ev('config.json', 10, 10, 10, 110)); // complete: at once
   p.update(ev('onnx/model.onnx', 0, 100, 10, 110)); // a new file: at once
-  now += 10;
+  clock.now += 10;
   p.update(ev('onnx/model.onnx', 20, 100, 30, 110)); // held back
-  now += DOWNLOAD_PROGRESS_MS;
+  clock.now += DOWNLOAD_PROGRESS_MS;
   p.update(ev('onnx/model.onnx', 60, 100, 70, 110)); // interval over
   p.update(ev('onnx/model.onnx', 100, 100, 110, 110)); // complete
   p.stop();
@@ -70,6 +76,29 @@ test('progress: the first and the complete event of each file go at once, others
     ],
   );
   assert.ok(posted.every((q) => q.stage === 'download' && q.model === 'o/m'));
+});
+
+test('progress: the sha256 check of a whole file is a step of its own: its first event goes at once and is marked verifying', () => {
+  const { clock, posted, p } = clockedProgress();
+  const verify = (hashed: number): DownloadProgress => ({
+    ...ev('onnx/model.onnx', hashed, 100, 100, 100),
+    verifying: true,
+  });
+  p.update(ev('onnx/model.onnx', 100, 100, 100, 100)); // fetched
+  clock.now += 1;
+  p.update(verify(0)); // the check starts: at once, though the same file
+  clock.now += 1;
+  p.update(verify(40)); // held back
+  p.update(verify(100)); // checked
+  p.stop();
+  assert.deepEqual(
+    posted.map((q) => q.stage === 'download' && [q.fileDone, q.verifying ?? false]),
+    [
+      [100, false],
+      [0, true],
+      [100, true],
+    ],
+  );
 });
 
 test('progress: a held-back event is sent when the interval ends (a stalled file shows its latest bytes); stop() drops it', async () => {
