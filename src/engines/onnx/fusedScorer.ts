@@ -119,6 +119,15 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
   ];
 }
 
+/**
+ * How z, s1 and s2 are summed over the vocabulary. `grouped`: in two levels of GROUP entries (a flat
+ * float32 ReduceSum on the CPU drifts, see above). `flat`, for WebGPU: one ReduceSum over the row, which
+ * ONNX Runtime's WebGPU kernel already sums in two levels (each invocation of a workgroup a strided
+ * partial sum, then a tree in shared memory); the grouped sum costs a pass of ~180 ms per measure on
+ * lavapipe for [512 × 50,257] rows against ~10 ms flat (bench/gpuReductionKernels.ts).
+ */
+export type SumMethod = 'grouped' | 'flat';
+
 /** What the measure nodes read and write: rows [batch, n, vocab padded to whole groups], targets [batch, n]. */
 interface MeasureIo {
   rows: string;
@@ -128,11 +137,18 @@ interface MeasureIo {
 }
 
 /** The per-row measures of `io.rows` (the graph defines sf_axis_last and sf_groups). */
-function measureNodes(io: MeasureIo, opset: number, vocabSize: number, topK: TopKMethod): Uint8Array[] {
+function measureNodes(
+  io: MeasureIo,
+  opset: number,
+  vocabSize: number,
+  topK: TopKMethod,
+  sums: SumMethod,
+): Uint8Array[] {
   const I = SCORER_INPUTS,
     O = SCORER_OUTPUTS;
   const { reduce, groupSum: grouped } = reductions(opset);
-  const groupSum = (input: string, output: string) => grouped(input, output, 'sf_groups');
+  const groupSum = (input: string, output: string) =>
+    sums === 'flat' ? [reduce('ReduceSum', input, output, 0)] : grouped(input, output, 'sf_groups');
   return [
     reduce('ReduceMax', io.rows, 'sf_max', 1),
     node('Sub', [io.rows, 'sf_max'], ['sf_d']),
@@ -172,6 +188,7 @@ export function fuseScorer(
   vocabSize: number,
   topK: TopKMethod = 'direct',
   rowBlock?: number,
+  sums: SumMethod = 'grouped',
 ): Uint8Array {
   const { opset, logitsElemType } = graphFacts(model);
   if (opset < 13) throw new Error(`opset ${opset} is older than 13`);
@@ -196,7 +213,7 @@ export function fuseScorer(
           logits,
           rowBlock,
           vocabPad,
-          measures: (io) => measureNodes(io, opset, vocabSize, topK),
+          measures: (io) => measureNodes(io, opset, vocabSize, topK, sums),
         })
       : [
           // One Pad both drops the rows before sf_first_row (a negative pad) and pads the vocabulary to
@@ -206,7 +223,7 @@ export function fuseScorer(
           constInts('sf_pad_ends', [0, 0, 0, vocabPad]),
           node('Concat', ['sf_pad_zero', 'sf_crop', 'sf_pad_ends'], ['sf_pads'], [attrInt('axis', 0)]),
           node('Pad', [logits, 'sf_pads', 'sf_pad_value'], ['sf_rows']),
-          ...measureNodes({ rows: 'sf_rows', targets: I.targets, out: (n) => n }, opset, vocabSize, topK),
+          ...measureNodes({ rows: 'sf_rows', targets: I.targets, out: (n) => n }, opset, vocabSize, topK, sums),
         ]),
   ];
   const inputs = [

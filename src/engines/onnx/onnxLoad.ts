@@ -115,7 +115,7 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     try {
       return device === 'cpu'
         ? fuseScorer(folder.weightless, vocabSize, 'direct', CPU_ROW_BLOCK)
-        : fuseScorer(folder.weightless, vocabSize, 'grouped');
+        : fuseScorer(folder.weightless, vocabSize, 'grouped', undefined, 'flat');
     } catch (e) {
       o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
       return null;

@@ -88,7 +88,7 @@ function reference(row: Float32Array, target: number, k: number) {
   return { z, s1, s2, targetD, rank, ids };
 }
 
-test('the sums, target, rank and top-k equal float64 sums, all rows at once and in row blocks, from a first row past 0', async () => {
+test('the sums, target, rank and top-k equal float64 sums, all rows at once (both top-k methods) and in row blocks, from a first row past 0', async () => {
   const vocab = 1000,
     seq = 9,
     firstRow = 2,
@@ -101,8 +101,17 @@ test('the sums, target, rank and top-k equal float64 sums, all rows at once and 
   const targets = batch.map((rows, b) => rows.slice(firstRow).map((_, r) => (r * 131 + b * 17 + 5) % vocab));
   const x = new Float32Array(2 * seq * vocab);
   batch.flat().forEach((row, i) => x.set(row, i * vocab));
-  for (const rowBlock of [undefined, 2, 3, 4, 64]) {
-    const s = await ort.InferenceSession.create(scorer(vocab, 'direct', rowBlock));
+  const graphs: [TopKMethod, number | undefined][] = [
+    ['direct', undefined],
+    ['direct', 2],
+    ['direct', 3],
+    ['direct', 4],
+    ['direct', 64],
+    // The GPU's graph (its row maximum from the groups' maxima), run here by the CPU provider.
+    ['grouped', undefined],
+  ];
+  for (const [method, rowBlock] of graphs) {
+    const s = await ort.InferenceSession.create(scorer(vocab, method, rowBlock));
     const out = await s.run({
       x: new ort.Tensor('float32', x, [2, seq, vocab]),
       sf_first_row: new ort.Tensor('int64', BigInt64Array.of(BigInt(firstRow)), [1]),
@@ -112,14 +121,14 @@ test('the sums, target, rank and top-k equal float64 sums, all rows at once and 
     await s.release();
     const O = SCORER_OUTPUTS;
     const n = seq - firstRow;
-    assert.deepEqual(out[O.z].dims, [2, n], `rowBlock ${rowBlock}`);
-    assert.deepEqual(out[O.topkIds].dims, [2, n, k], `rowBlock ${rowBlock}`);
+    assert.deepEqual(out[O.z].dims, [2, n], `${method}, rowBlock ${rowBlock}`);
+    assert.deepEqual(out[O.topkIds].dims, [2, n, k], `${method}, rowBlock ${rowBlock}`);
     const at = (name: string, i: number) => Number((out[name].data as Float32Array | BigInt64Array)[i]);
     for (let b = 0; b < 2; b++) {
       for (let r = 0; r < n; r++) {
         const ref = reference(batch[b][firstRow + r], targets[b][r], k);
         const i = b * n + r,
-          where = `rowBlock ${rowBlock}, batch ${b}, row ${r}`;
+          where = `${method}, rowBlock ${rowBlock}, batch ${b}, row ${r}`;
         const close = (name: string, want: number, tol: number) =>
           assert.ok(
             Math.abs(at(name, i) - want) <= tol * Math.max(1, Math.abs(want)),
