@@ -7,6 +7,7 @@
  *                                           padded with −1e30 to a multiple of GROUP entries (one Pad)
  *   d    = rows − max(rows)                 so every e^d ≤ 1 (and padding gives e^d = 0)
  *   sf_z  = Σ_v e^d,   sf_s1 = Σ_v e^d·d,   sf_s2 = Σ_v e^d·d²   summed per group of GROUP, then over groups
+ *                                           (on WebGPU one flat sum: SumMethod)
  *   sf_target_d = d[target],   sf_rank = #{v : d_v > d_target},   sf_topk_d, sf_topk_ids = TopK(d, sf_k)
  *
  * The engine finishes in float64: ln p = d − ln z, H = ln z − s1/z, E[(ln p)²] = s2/z − 2 ln z·s1/z + (ln z)².
@@ -121,10 +122,11 @@ function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['r
 
 /**
  * How z, s1 and s2 are summed over the vocabulary. `grouped`: in two levels of GROUP entries (a flat
- * float32 ReduceSum on the CPU drifts, see above). `flat`, for WebGPU: one ReduceSum over the row, which
- * ONNX Runtime's WebGPU kernel already sums in two levels (each invocation of a workgroup a strided
- * partial sum, then a tree in shared memory); the grouped sum costs a pass of ~180 ms per measure on
- * lavapipe for [512 × 50,257] rows against ~10 ms flat (bench/gpuReductionKernels.ts).
+ * float32 ReduceSum on the CPU drifts, see above). `flat`, for WebGPU: one ReduceSum over the row, whose
+ * WebGPU kernel sums in parallel partial sums, not one running sum: analyze of 512 tokens with a 50,257
+ * vocabulary differs from the float64 path by the same largest amounts either way (README), and the
+ * grouped sum costs ~180 ms a measure on lavapipe for [512 × 50,257] rows against ~10 ms flat
+ * (bench/gpuReductionKernels.ts).
  */
 export type SumMethod = 'grouped' | 'flat';
 
