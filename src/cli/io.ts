@@ -1,6 +1,12 @@
 /** What the CLI touches outside itself, so tests can run `run(argv, io)` in-process. */
 export interface CliIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  /** `once('drain')`: a stream that reports a full buffer holds streamed output back (cli/backPressure.ts). */
+  stdout: {
+    write(s: string): unknown;
+    once?(event: 'drain', listener: () => void): unknown;
+    isTTY?: boolean;
+    columns?: number;
+  };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   /** All of standard input, or (given maxBytes) stops reading once more than maxBytes arrived. */
   readStdin(maxBytes?: number): Promise<Uint8Array>;

@@ -41,6 +41,11 @@ export interface AnalyzeOptions {
    * Ignored with `units` and `prefixCache`, which need the tokens. Default true.
    */
   keepTokens?: boolean;
+  /**
+   * Awaited before each forward pass: a streaming consumer whose output is full (a slow pipe) holds the
+   * scoring until it has caught up, so output written but not yet taken stays about one chunk.
+   */
+  untilConsumed?: () => Promise<void>;
   source?: AnalysisResult['source'];
   /**
    * The previous analysis of the same document (live mode): the unchanged prefix's KV cache and
@@ -141,6 +146,7 @@ export async function analyzeText(
     let cache: KvCache | null = reuse ? reuse.cache : null;
     try {
       for (let a = reuse ? reuse.start : w.begin; a < w.end; a += chunkSize) {
+        await options.untilConsumed?.();
         throwIfAborted(signal);
         const b = Math.min(w.end, a + chunkSize);
         const lastChunk = b >= w.end && !keepAll;

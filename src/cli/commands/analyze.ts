@@ -8,6 +8,7 @@ import { OUTPUT_FORMATS, csvWriter, tableWriter, toCsv, toJson, toTable } from '
 import { jsonWriter } from '../../core/resultWriter';
 import { SCHEMA_VERSION } from '../../core/result';
 import { progressLine } from '../progress';
+import { withBackPressure } from '../backPressure';
 import { outputWidth } from '../columns';
 import { scoringFlags } from '../scoringFlags';
 import { favourMemoryForLongText } from '../longRunHeap';
@@ -82,13 +83,14 @@ export const analyzeCommand: CliCommand = {
       const table = { color: flags.color ?? (io.stdout.isTTY === true && !io.env.NO_COLOR), width: outputWidth(io) };
       // Without units each token is written as soon as it is scored and then dropped: memory stays that
       // of a chunk, not of the text. Units need every token, so that result is written at the end.
+      const out = withBackPressure(io.stdout, io.signal);
       const writer = units
         ? null
         : format === 'json'
-          ? jsonWriter(io.stdout)
+          ? jsonWriter(out)
           : format === 'csv'
-            ? csvWriter(io.stdout)
-            : tableWriter(io.stdout, table);
+            ? csvWriter(out)
+            : tableWriter(out, table);
       if (writer) favourMemoryForLongText(text.length);
       let started = false;
       const start = () => {
@@ -101,6 +103,7 @@ export const analyzeCommand: CliCommand = {
         stride,
         units,
         keepTokens: units,
+        untilConsumed: out.drained,
         signal: io.signal,
         onProgress: (p) => progress.update(p.doneTokens, p.totalTokens),
         onToken: writer
