@@ -75,6 +75,9 @@ export const analyzeCommand: CliCommand = {
     const topK = flags['top-k'];
     const format = flags.format ?? (io.stdout.isTTY ? 'table' : 'json');
     const { text } = await readInput(positionals[0], io, flags['max-bytes']);
+    // Before the model loads: V8 sets its next collection's threshold at each full collection, and loading
+    // and tokenizing bring the first ones (cli/longRunHeap.ts).
+    if (flags.units !== true) favourMemoryForLongText(text.length);
     const model = await loadLanguageModelFromFlags(flags, io, { topK });
     try {
       const stride = checkStride(flags.stride, model.info);
@@ -91,7 +94,6 @@ export const analyzeCommand: CliCommand = {
           : format === 'csv'
             ? csvWriter(out)
             : tableWriter(out, table);
-      if (writer) favourMemoryForLongText(text.length);
       let started = false;
       const start = () => {
         if (!started) writer?.head({ schemaVersion: SCHEMA_VERSION, model: model.info, text });
