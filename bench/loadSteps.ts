@@ -45,10 +45,7 @@ async function main(): Promise<void> {
   else if (variant === 'bare-weightless')
     keep = await ort.InferenceSession.create(readWeightlessModel(file).bytes, withDir(extra));
   else if (variant === 'bare-fused')
-    keep = await ort.InferenceSession.create(
-      fuseScorer(readWeightlessModel(file).bytes, vocabOf(dir), 'direct'),
-      withDir(extra),
-    );
+    keep = await ort.InferenceSession.create(fuseScorer(readWeightlessModel(file).bytes, vocabOf(dir)), withDir(extra));
   else if (variant === 'tokenizer')
     keep = textTokenizerOf(jsonOf(dir, 'tokenizer.json'), jsonOf(dir, 'tokenizer_config.json'), dir);
   else if (variant === 'tokenizer-auto') keep = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });

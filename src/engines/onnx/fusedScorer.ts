@@ -180,17 +180,22 @@ function measureNodes(
 }
 
 /**
- * The model with the scorer subgraph appended. Throws when the graph cannot take it. With `rowBlock`
- * (the CPU), the rows are reduced `rowBlock` at a time in a Loop (scorerRowBlocks.ts), so the
+ * How the scorer is built for a device: the top-k (default 'direct'), the sums (default 'grouped'), and
+ * `rowBlock` (the CPU): the rows are reduced `rowBlock` at a time in a Loop (scorerRowBlocks.ts), so the
  * intermediates are [rowBlock × vocab] instead of [rows × vocab]; without it (a GPU, where a Loop would
  * run on the CPU) all rows at once.
  */
+export interface ScorerOptions {
+  topK?: TopKMethod;
+  sums?: SumMethod;
+  rowBlock?: number;
+}
+
+/** The model with the scorer subgraph appended. Throws when the graph cannot take it. */
 export function fuseScorer(
   model: Uint8Array,
   vocabSize: number,
-  topK: TopKMethod = 'direct',
-  rowBlock?: number,
-  sums: SumMethod = 'grouped',
+  { topK = 'direct', sums = 'grouped', rowBlock }: ScorerOptions = {},
 ): Uint8Array {
   const { opset, logitsElemType } = graphFacts(model);
   if (opset < 13) throw new Error(`opset ${opset} is older than 13`);

@@ -114,8 +114,8 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
     if (o.fuseMeasures === false) return null;
     try {
       return device === 'cpu'
-        ? fuseScorer(folder.weightless, vocabSize, 'direct', CPU_ROW_BLOCK)
-        : fuseScorer(folder.weightless, vocabSize, 'grouped', undefined, 'flat');
+        ? fuseScorer(folder.weightless, vocabSize, { rowBlock: CPU_ROW_BLOCK })
+        : fuseScorer(folder.weightless, vocabSize, { topK: 'grouped', sums: 'flat' });
     } catch (e) {
       o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
       return null;

@@ -19,7 +19,7 @@ function scorer(vocab: number, method: TopKMethod, rowBlock?: number): Uint8Arra
     inputs: [valueInfo(11, 'x', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
     outputs: [valueInfo(12, 'logits', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
   });
-  return fuseScorer(identity, vocab, method, rowBlock);
+  return fuseScorer(identity, vocab, { topK: method, rowBlock });
 }
 
 async function topK(
