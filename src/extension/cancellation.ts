@@ -12,9 +12,11 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 
 export type DownloadProgress = Extract<Progress, { stage: 'download' }>;
 
+/** Whole percent of `total` done, or null while the total is unknown (0). */
+const percentOf = (done: number, total: number): number | null =>
+  total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : null;
 /** Whole percent of the download done, or null while its total is unknown. */
-export const downloadPercent = (p: DownloadProgress): number | null =>
-  p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null;
+export const downloadPercent = (p: DownloadProgress): number | null => percentOf(p.done, p.total);
 
 /**
  * The notification line for download progress: "1.20 MB of 125 MB (1%) · model_quantized.onnx", or while a
@@ -22,7 +24,7 @@ export const downloadPercent = (p: DownloadProgress): number | null =>
  */
 export function downloadMessage(p: DownloadProgress): string {
   if (p.verifying && p.fileTotal !== null) {
-    const pct = p.fileTotal > 0 ? Math.min(100, Math.floor((100 * p.fileDone) / p.fileTotal)) : 100;
+    const pct = percentOf(p.fileDone, p.fileTotal) ?? 100;
     return `Verifying ${p.file.split('/').pop()}: ${formatBytes(p.fileDone)} of ${formatBytes(p.fileTotal)} (${pct}%)`;
   }
   const pct = downloadPercent(p);

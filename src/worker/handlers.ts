@@ -7,7 +7,13 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzeOptions } from '../core/analyze';
 import { catalogFiles } from '../engines/catalog/catalog';
-import { HUB_HOST, downloadModel, downloadSource, type DownloadProgress } from '../engines/catalog/download';
+import {
+  HUB_HOST,
+  downloadModel,
+  downloadSource,
+  downloadStep,
+  type DownloadProgress,
+} from '../engines/catalog/download';
 import { redactedProxy } from '../engines/catalog/proxy';
 import { redoOnCpu } from '../engines/onnx/deviceFailure';
 import type { Handlers, HandlerContext } from './dispatcher';
@@ -36,9 +42,6 @@ export function analyzeOptions(
 /** The minimum interval between two download progress messages for the same file (ms). */
 export const DOWNLOAD_PROGRESS_MS = 100;
 
-/** A file's fetch and its sha256 check are two steps: the first event of each goes at once. */
-const stepOf = (q: DownloadProgress): string => `${q.verifying ? 'verify' : 'fetch'} ${q.file}`;
-
 /**
  * DownloadProgress → protocol Progress, at most one message per DOWNLOAD_PROGRESS_MS; the first and the
  * last (complete) event of each file go at once, and a held-back event is sent when the interval ends,
@@ -57,7 +60,7 @@ export function downloadProgress(
     clearTimeout(timer);
     timer = undefined;
     held = null;
-    lastStep = stepOf(q);
+    lastStep = downloadStep(q);
     lastAt = now();
     post({
       stage: 'download',
@@ -74,7 +77,7 @@ export function downloadProgress(
     update(q) {
       const fileDone = q.totalBytes !== null && q.loadedBytes >= q.totalBytes;
       const wait = DOWNLOAD_PROGRESS_MS - (now() - lastAt);
-      if (stepOf(q) !== lastStep || fileDone || wait <= 0) return send(q);
+      if (downloadStep(q) !== lastStep || fileDone || wait <= 0) return send(q);
       held = q;
       timer ??= setTimeout(() => {
         if (held) send(held);

@@ -13,7 +13,7 @@ import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
 import { CATALOG, defaultDownloadDtype, memoryEstimate } from '../../engines/catalog/catalog';
-import { downloadModel, downloadSource, type DownloadProgress } from '../../engines/catalog/download';
+import { downloadModel, downloadSource, downloadStep, type DownloadProgress } from '../../engines/catalog/download';
 import { formatBytes } from '../../core/units';
 import { findHubSnapshot, hubCacheRoots } from '../../engines/catalog/hubCache';
 import { describeModelFolder, listLocalModels, type LocalModel } from '../../engines/catalog/localModels';
@@ -179,7 +179,7 @@ function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): v
       const now = Date.now();
       // While a finished file is read back for its sha256, the bar counts the bytes hashed of that file.
       const [done, total] = p.verifying ? [p.loadedBytes, p.totalBytes ?? 0] : [p.overallLoaded, p.overallTotal];
-      const step = `${p.verifying === true} ${p.file}`;
+      const step = downloadStep(p);
       if (step === lastStep && now - last < 100 && done < total) return;
       last = now;
       lastStep = step;

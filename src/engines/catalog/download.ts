@@ -49,6 +49,12 @@ export interface DownloadProgress {
   verifying?: boolean;
 }
 
+/**
+ * Which step an event belongs to: a file's fetch and its sha256 check are two, so progress shown at a
+ * limited rate (the CLI bar, the worker's messages) shows the first event of each at once.
+ */
+export const downloadStep = (p: DownloadProgress): string => `${p.verifying ? 'verify' : 'fetch'} ${p.file}`;
+
 export interface DownloadOptions {
   destRoot: string;
   dtype: Dtype;
