@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync, readSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SemanticFlowError } from '../core/errors';
+import { type DrainableOut, withBackPressure } from './backPressure';
 import { idKey } from './batchInput';
 
 /** Where results go: a resumable file, or standard output (`--out -`, nothing to resume). */
@@ -17,6 +18,8 @@ export interface BatchOut {
   /** Bytes of a partial last line that were cut off (0 when the file ended cleanly). */
   discardedBytes: number;
   append(line: string): void;
+  /** Resolves when what was appended has been taken (a full standard output waits for its reader). */
+  drained(): Promise<void>;
   close(): void;
 }
 
@@ -135,19 +138,25 @@ export function openResumableOut(path: string): BatchOut {
     append(line: string) {
       writeSync(fd, line.endsWith('\n') ? line : line + '\n');
     },
+    drained: () => Promise.resolve(),
     close() {
       closeSync(fd);
     },
   };
 }
 
-/** `--out -`: results on standard output, in input order; nothing is skipped. */
-export function stdoutOut(stdout: { write(s: string): unknown }): BatchOut {
+/**
+ * `--out -`: results on standard output, in input order; nothing is skipped. A slow reader holds the
+ * batch back (drained) instead of letting Node buffer every result it has not taken yet.
+ */
+export function stdoutOut(stdout: DrainableOut, signal?: AbortSignal): BatchOut {
+  const out = withBackPressure(stdout, signal);
   return {
     done: new Set(),
     retried: 0,
     discardedBytes: 0,
-    append: (line) => void stdout.write(line.endsWith('\n') ? line : line + '\n'),
+    append: (line) => void out.write(line.endsWith('\n') ? line : line + '\n'),
+    drained: out.drained,
     close: () => {},
   };
 }

@@ -67,6 +67,8 @@ function progressBar(io: CliIo) {
 
 /** Requests in flight by default: a server overlaps them; the local engine runs one pass at a time. */
 const CONCURRENCY = { remote: 4, onnx: 1 } as const;
+/** Finished results that may wait for an earlier, slower text, per text in flight (see roomToStart). */
+const ORDER_WINDOW_PER_WORKER = 4;
 
 const FLAGS = flagSpecs({
   ...engineFlags,
@@ -119,7 +121,7 @@ export const batchCommand: CliCommand = {
     const { text } = await readInput(positionals[0], io, flags['max-bytes']);
     const { items, bad } = parseBatchInput(text);
     for (const b of bad) io.stderr.write(`semantic-flow: ${positionals[0]} line ${b.line}: ${b.reason}; skipped.\n`);
-    const out = outPath === '-' ? stdoutOut(io.stdout) : openResumableOut(outPath);
+    const out = outPath === '-' ? stdoutOut(io.stdout, io.signal) : openResumableOut(outPath);
     if (out.discardedBytes > 0)
       io.stderr.write(
         `semantic-flow: discarded a partially written last line (${out.discardedBytes} bytes) of ${outPath}.\n`,
@@ -146,14 +148,31 @@ export const batchCommand: CliCommand = {
       const abort = new AbortController();
       const onAbort = () => abort.abort();
       io.signal?.addEventListener('abort', onAbort, { once: true });
+      // Results are written in input order, so those that finish while an earlier text is still being
+      // scored wait in `lines`: a text starts only while fewer than `window` of them can be waiting, or
+      // one slow text would let the rest of the batch pile up in memory.
+      const window = ORDER_WINDOW_PER_WORKER * concurrency;
+      const waiting = new Set<() => void>();
+      const wakeAll = () => {
+        for (const wake of waiting) wake();
+        waiting.clear();
+      };
       const flush = () => {
         while (lines.has(nextToWrite)) {
           out.append(lines.get(nextToWrite) as string);
           lines.delete(nextToWrite++);
         }
+        wakeAll();
+      };
+      const roomToStart = async () => {
+        await out.drained();
+        while (fatal === null && nextToStart - nextToWrite >= window)
+          await new Promise<void>((resolve) => waiting.add(resolve));
       };
       const worker = async () => {
-        while (fatal === null && nextToStart < todo.length) {
+        for (;;) {
+          await roomToStart();
+          if (fatal !== null || nextToStart >= todo.length) return;
           const i = nextToStart++;
           const item = todo[i];
           try {
@@ -170,6 +189,7 @@ export const batchCommand: CliCommand = {
             if (FATAL.has(code) || abort.signal.aborted) {
               fatal ??= e;
               abort.abort();
+              wakeAll();
               return;
             }
             errors++;

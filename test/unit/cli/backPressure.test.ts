@@ -5,14 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../../../src/cli/run';
 import { packageRoot } from '../../../src/engines/builtinModel';
-import { captureIo } from '../../helpers/captureIo';
+import { alwaysFullStdout, captureIo } from '../../helpers/captureIo';
 
 const CHUNK = 16;
 const file = join(mkdtempSync(join(tmpdir(), 'sf-back-pressure-')), 'text.txt');
@@ -27,35 +26,25 @@ test('analyze holds scoring while stdout is full and goes on at each drain; the 
   assert.ok(tokenRows(free.out) > 8 * CHUNK, `${tokenRows(free.out)} tokens`);
 
   const io = captureIo();
-  const full = new EventEmitter();
-  let written = '';
-  io.stdout = {
-    write: (s: string) => {
-      written += s;
-      return false;
-    },
-    once: (event, listener) => full.once(event, listener),
-  };
+  const full = alwaysFullStdout();
+  io.stdout = full.stdout;
   let finished = false;
   const exit = run(argv, io).finally(() => {
     finished = true;
   });
-  while (written === '' && !finished) await sleep(10);
+  while (full.written() === '' && !finished) await sleep(10);
   // Scoring the rest takes milliseconds; a writer that does not wait would be done long before this.
   await sleep(1000);
   assert.equal(finished, false, 'the analysis finished without the output draining');
-  assert.ok(tokenRows(written) <= CHUNK + 1, `${tokenRows(written)} tokens written into a full output`);
+  assert.ok(tokenRows(full.written()) <= CHUNK + 1, `${tokenRows(full.written())} tokens written into a full output`);
 
   let drains = 0;
   while (!finished) {
-    if (full.listenerCount('drain') > 0) {
-      drains++;
-      full.emit('drain');
-    }
+    if (full.drain()) drains++;
     await sleep(1);
   }
   assert.equal(await exit, 0, io.err);
   assert.ok(drains >= tokenRows(free.out) / CHUNK - 1, `${drains} drains`);
   const clockless = (json: string) => json.replace(/"createdAt": "[^"]*"/, ''); // the two runs' clocks differ
-  assert.equal(clockless(written), clockless(free.out));
+  assert.equal(clockless(full.written()), clockless(free.out));
 });
