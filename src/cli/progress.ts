@@ -21,7 +21,12 @@ export interface Progress {
   done(): void;
 }
 
-export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, unit = 'tokens'): Progress {
+/** `unit` names what is counted, or writes the amounts itself (bytes: "1.2 MB of 330 MB"). */
+export function progressLine(
+  io: Pick<CliIo, 'stderr' | 'env'>,
+  label: string,
+  unit: string | ((done: number, total: number) => string) = 'tokens',
+): Progress {
   const tty = io.stderr.isTTY === true;
   const seconds = Number(io.env.SEMANTIC_FLOW_PROGRESS_SECONDS ?? DEFAULT_PROGRESS_SECONDS);
   const every = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_PROGRESS_SECONDS * 1000;
@@ -30,6 +35,7 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
     lastDone = -1,
     shown = false;
   const n = (v: number) => v.toLocaleString('en-US');
+  const amounts = typeof unit === 'string' ? (d: number, t: number) => `${n(d)}/${n(t)} ${unit}` : unit;
   return {
     update(done, total) {
       const now = Date.now();
@@ -38,7 +44,7 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
         if (now - last < 100 && done < total) return;
         last = now;
         shown = true;
-        io.stderr.write(`\r${label} ${n(done)}/${n(total)} ${unit} (${pct}%)`);
+        io.stderr.write(`\r${label} ${amounts(done, total)} (${pct}%)`);
         return;
       }
       if (done >= total || done === lastDone || now - last < every) return;
@@ -46,7 +52,7 @@ export function progressLine(io: Pick<CliIo, 'stderr' | 'env'>, label: string, u
       lastDone = done;
       const left = done > 0 ? ((now - t0) * (total - done)) / done : null;
       io.stderr.write(
-        `semantic-flow: ${label} ${n(done)}/${n(total)} ${unit} (${pct}%), ${clock(now - t0)}${left === null ? '' : `, about ${clock(left)} left`}\n`,
+        `semantic-flow: ${label} ${amounts(done, total)} (${pct}%), ${clock(now - t0)}${left === null ? '' : `, about ${clock(left)} left`}\n`,
       );
     },
     clear() {

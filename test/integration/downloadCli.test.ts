@@ -79,6 +79,18 @@ test('models download ID --dtype q8: progress bar on a terminal, the folder on s
   );
 });
 
+test('models download off a terminal: a progress line every few seconds (here every update), no bar', async () => {
+  const hub = await hubPromise;
+  const io = captureIo({ env: { SEMANTIC_FLOW_CACHE: join(tmp, 'cache'), SEMANTIC_FLOW_PROGRESS_SECONDS: '0' } });
+  const dir = join(tmp, 'models-log');
+  assert.equal(await run(['models', 'download', 'gpt2', '--dtype', 'q8', '--dir', dir, '--host', hub.url], io), 0);
+  const lines = io.err.split('\n').filter((l) => l.startsWith('semantic-flow: downloading'));
+  assert.ok(lines.length >= 2, io.err);
+  for (const l of lines)
+    assert.match(l, /^semantic-flow: downloading Xenova\/gpt2 q8 [\d.]+ k?B of [\d.]+ [kMG]?B \(\d+%\), \d+ s/);
+  assert.equal(io.err.includes('\r'), false, 'no terminal bar in a log');
+});
+
 test('models list as a table: built-in first, licences, sizes marked approximate, a non-catalog download', async () => {
   const hub = await hubPromise;
   const dir = join(tmp, 'models-table');

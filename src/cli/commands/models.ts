@@ -9,6 +9,7 @@ import { flagSpecs, parseArgs, type Flags } from '../args';
 import type { CliIo } from '../io';
 import type { CliCommand } from '../command';
 import { fitLine, fitTable, outputWidth } from '../columns';
+import { type Progress, progressLine } from '../progress';
 import { SemanticFlowError, isSemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { BUILTIN_MODEL_NAME, builtinModelDir } from '../../engines/builtinModel';
@@ -169,13 +170,25 @@ function table(rows: ModelRow[], root: string, width: number): string {
   return [...fitTable(head, cells, width), '', ...notes.flatMap((l) => fitLine(l, width)), ''].join('\n');
 }
 
+/**
+ * A bar on a terminal; off one (a log, a CI job), a line every few seconds like the other commands'
+ * progress (progressLine): the whole download, then each file's sha256 check.
+ */
 function progressBar(io: CliIo, label: string): { update(p: DownloadProgress): void; done(): void } {
   const active = io.stderr.isTTY === true;
   let last = 0;
   let lastStep = '';
+  const bytes = (done: number, total: number) => `${formatBytes(done)} of ${formatBytes(total)}`;
+  const fetching = progressLine(io, `downloading ${label}`, bytes);
+  let verifying: { file: string; line: Progress } | null = null;
+  const logLine = (p: DownloadProgress) => {
+    if (!p.verifying) return fetching.update(p.overallLoaded, p.overallTotal);
+    if (verifying?.file !== p.file) verifying = { file: p.file, line: progressLine(io, `verifying ${p.file}`, bytes) };
+    verifying.line.update(p.loadedBytes, p.totalBytes ?? 0);
+  };
   return {
     update(p) {
-      if (!active) return;
+      if (!active) return logLine(p);
       const now = Date.now();
       // While a finished file is read back for its sha256, the bar counts the bytes hashed of that file.
       const [done, total] = p.verifying ? [p.loadedBytes, p.totalBytes ?? 0] : [p.overallLoaded, p.overallTotal];
@@ -246,7 +259,7 @@ export const modelsCommand: CliCommand = {
   args: '[list] | download ID',
   flags: FLAGS,
   notes:
-    'download needs the network; it goes through $HTTPS_PROXY / $HTTP_PROXY (minus $NO_PROXY), shows progress on a terminal, and resumes an interrupted download.',
+    'download needs the network; it goes through $HTTPS_PROXY / $HTTP_PROXY (minus $NO_PROXY), shows progress (a bar on a terminal, a line every few seconds otherwise), and resumes an interrupted download.',
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, FLAGS, 'models');
     const [sub = 'list', ...rest] = positionals;
