@@ -74,46 +74,72 @@ export function graphFacts(model: Uint8Array): GraphFacts {
  * a few ms). `grouped`, for GPUs: ONNX Runtime's WebGPU TopK costs in proportion to every entry it sees
  * (23 s for 64 rows of 50,257 on lavapipe), so the top-k comes from the k groups of SUM_GROUP entries
  * with the largest maxima (every entry of the top-k lies in one of them: a group holding one has a
- * maximum at least as large, and at most k groups can), TopK seeing 197 group maxima and k·256
- * candidates per row instead of 50,257 (26 + 321 ms).
+ * maximum at least as large, and at most k groups can), and within those from the k subgroups of
+ * SUBGROUP entries with the largest maxima (the same argument): TopK sees 197 group maxima, k·16
+ * subgroup maxima and k·16 candidates per row instead of 50,257. The second level took analyze of 512
+ * tokens on lavapipe from 1.30 to 1.18 × the bare run (k·256 candidates cost TopK ~0.3 s; README).
  */
 export type TopKMethod = 'direct' | 'grouped';
 
-/** TopK(sf_d, sf_k) from the groups with the largest maxima (see TopKMethod). */
+/** Entries per subgroup of a candidate group (see TopKMethod): 16 subgroups of a group of SUM_GROUP. */
+const SUBGROUP = 16;
+
+/**
+ * TopK(sf_d, sf_k) from the groups with the largest maxima, then from the subgroups with the largest maxima
+ * among those groups' (see TopKMethod).
+ */
 function groupedTopK(vocabSize: number, reduce: ReturnType<typeof reductions>['reduce']): Uint8Array[] {
   const I = SCORER_INPUTS,
     O = SCORER_OUTPUTS;
   const groups = Math.ceil(vocabSize / GROUP);
   const topK = (input: string, k: string, values: string, indices: string) =>
     node('TopK', [input, k], [values, indices], [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)]);
+  /**
+   * The `k` blocks (along the second-to-last axis of `blocks`) whose maxima are largest, in ascending
+   * order, so that equal values come out lowest id first, as from the direct TopK: [..., k, block].
+   */
+  const largestBlocks = (p: string, blocks: string, maxima: string, k: string, blockSize: number) => [
+    topK(maxima, k, `${p}_top_max`, `${p}_ranked`),
+    node('Cast', [`${p}_ranked`], [`${p}_ranked_f`], [attrInt('to', ONNX.FLOAT)]),
+    node(
+      'TopK',
+      [`${p}_ranked_f`, k],
+      [`${p}_sorted_f`, `${p}_order`],
+      [attrInt('axis', -1), attrInt('largest', 0), attrInt('sorted', 1)],
+    ),
+    node('Cast', [`${p}_sorted_f`], [`${p}_sorted`], [attrInt('to', ONNX.INT64)]),
+    node('Unsqueeze', [`${p}_sorted`, 'sf_axis_last'], [`${p}_sorted4`]),
+    constInts(`${p}_zeros`, new Array<number>(blockSize).fill(0)),
+    node('Add', [`${p}_sorted4`, `${p}_zeros`], [`${p}_index`]),
+    node('GatherElements', [blocks, `${p}_index`], [`${p}_values`], [attrInt('axis', 2)]),
+  ];
   return [
     constInts('sf_group_count', [groups]),
     node('Min', [I.k, 'sf_group_count'], ['sf_kg']),
     node('Reshape', ['sf_d', 'sf_groups'], ['sf_dg']),
     reduce('ReduceMax', 'sf_dg', 'sf_group_max', 0),
-    topK('sf_group_max', 'sf_kg', 'sf_top_group_max', 'sf_top_groups_ranked'),
-    // In vocabulary order, so that equal values come out lowest id first, as from the direct TopK.
-    node('Cast', ['sf_top_groups_ranked'], ['sf_top_groups_f'], [attrInt('to', ONNX.FLOAT)]),
-    node(
-      'TopK',
-      ['sf_top_groups_f', 'sf_kg'],
-      ['sf_top_groups_sorted', 'sf_top_groups_order'],
-      [attrInt('axis', -1), attrInt('largest', 0), attrInt('sorted', 1)],
-    ),
-    node('Cast', ['sf_top_groups_sorted'], ['sf_top_groups'], [attrInt('to', ONNX.INT64)]),
-    node('Unsqueeze', ['sf_top_groups', 'sf_axis_last'], ['sf_top_groups4']),
-    constInts('sf_group_zeros', new Array<number>(GROUP).fill(0)),
-    node('Add', ['sf_top_groups4', 'sf_group_zeros'], ['sf_candidate_groups']),
-    node('GatherElements', ['sf_dg', 'sf_candidate_groups'], ['sf_candidates4'], [attrInt('axis', 2)]),
+    ...largestBlocks('sf_top_groups', 'sf_dg', 'sf_group_max', 'sf_kg', GROUP),
+    // The vocabulary ids of those groups' entries, laid out as their values: [batch, rows, kg, GROUP].
     constInts('sf_group_size', [GROUP]),
     constInts(
       'sf_group_offsets',
       Array.from({ length: GROUP }, (_, i) => i),
     ),
-    node('Mul', ['sf_top_groups4', 'sf_group_size'], ['sf_group_starts']),
-    node('Add', ['sf_group_starts', 'sf_group_offsets'], ['sf_candidate_ids4']),
+    node('Mul', ['sf_top_groups_sorted4', 'sf_group_size'], ['sf_group_starts']),
+    node('Add', ['sf_group_starts', 'sf_group_offsets'], ['sf_group_ids']),
+    // The same again inside the kg groups, with subgroups of SUBGROUP entries: TopK then sees
+    // k·SUBGROUP candidates per row instead of k·GROUP.
+    constInts('sf_subgroups', [0, 0, -1, SUBGROUP]),
+    node('Reshape', ['sf_top_groups_values', 'sf_subgroups'], ['sf_sub']),
+    node('Reshape', ['sf_group_ids', 'sf_subgroups'], ['sf_sub_ids']),
+    reduce('ReduceMax', 'sf_sub', 'sf_sub_max', 0),
+    constInts('sf_sub_unit', [GROUP / SUBGROUP]),
+    node('Mul', ['sf_kg', 'sf_sub_unit'], ['sf_sub_count']),
+    node('Min', [I.k, 'sf_sub_count'], ['sf_ks']),
+    ...largestBlocks('sf_top_subs', 'sf_sub', 'sf_sub_max', 'sf_ks', SUBGROUP),
+    node('GatherElements', ['sf_sub_ids', 'sf_top_subs_index'], ['sf_candidate_ids4'], [attrInt('axis', 2)]),
     constInts('sf_flat_last', [0, 0, -1]),
-    node('Reshape', ['sf_candidates4', 'sf_flat_last'], ['sf_candidates']),
+    node('Reshape', ['sf_top_subs_values', 'sf_flat_last'], ['sf_candidates']),
     node('Reshape', ['sf_candidate_ids4', 'sf_flat_last'], ['sf_candidate_ids']),
     topK('sf_candidates', I.k, O.topkD, 'sf_top_candidates'),
     node('GatherElements', ['sf_candidate_ids', 'sf_top_candidates'], [O.topkIds], [attrInt('axis', -1)]),

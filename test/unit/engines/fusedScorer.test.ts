@@ -1,8 +1,9 @@
 /**
  * The fused scorer, run by ONNX Runtime on the CPU on a graph whose logits are an input.
- * Its two top-k methods give the same alternatives: `grouped` (for GPUs, from the groups with the
- * largest maxima) against `direct` (one TopK over the vocabulary), for vocabularies of one and of many
- * groups, k from 1 to 50, rows with ties and with the top-k crowded into one group.
+ * Its two top-k methods give the same alternatives: `grouped` (for GPUs, from the groups and then the
+ * subgroups with the largest maxima) against `direct` (one TopK over the vocabulary), for vocabularies of
+ * one and of many groups, k from 1 to 50, rows with ties (within and across blocks) and with the top-k
+ * crowded into one group.
  * Its sums, target, rank and top-k equal a float64 reduction of the same rows, with all rows at once
  * (the GPU's graph) and in row blocks (the CPU's Loop), from a first row past 0, over a batch of two.
  */
@@ -52,7 +53,21 @@ function rows(vocab: number): Float32Array[] {
   const crowded = Float32Array.from({ length: vocab }, (_, v) => (v >= 512 && v < 600 ? 10 + v / 100 : Math.cos(v)));
   const ties = Float32Array.from({ length: vocab }, (_, v) => (v % 300 === 7 ? 9 : v % 3));
   const last = Float32Array.from({ length: vocab }, (_, v) => (v >= vocab - 3 ? 20 - (vocab - v) : 0));
-  return [spread, crowded, ties, last];
+  // The 5th largest value (5) is tied in blocks whose maxima rank them after higher blocks: the lowest id
+  // (1) must win, as from the direct TopK, at the level of groups (0, 256, 512) and of subgroups (0, 16, 32).
+  const tiedAcrossBlocks = new Float32Array(vocab).fill(-1);
+  for (const [v, x] of [
+    [0, 1],
+    [1, 5],
+    [16, 9],
+    [17, 5],
+    [32, 8],
+    [256, 9.5],
+    [257, 5],
+    [512, 8.5],
+  ])
+    if (v < vocab) tiedAcrossBlocks[v] = x;
+  return [spread, crowded, ties, last, tiedAcrossBlocks];
 }
 
 test('grouped top-k equals the direct TopK: the same ids in the same order and the same values', async () => {
