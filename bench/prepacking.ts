@@ -1,12 +1,15 @@
 /**
  * What ONNX Runtime's prepacking of weights costs and buys on the CPU, for the engine's own session
  * (weightless bytes, weights read by ONNX Runtime from the file; weightlessModel.ts):
- *   node --import tsx bench/prepacking.ts DIR speed [REPS]   forward of 512, 16 and 1 tokens, both sessions in
+ *   node --import tsx bench/prepacking.ts DIR speed [REPS]   forward of 512, 16 and 1 tokens, the sessions in
  *                                                              one process, alternating (medians)
- *   node --import tsx bench/prepacking.ts DIR rss-on|rss-off  RSS after load and after one 512-token forward (MB)
+ *   node --import tsx bench/prepacking.ts DIR rss-on|rss-off|rss-tied  RSS after load and after one 512-token forward (MB)
+ * Sessions: prepacked, not prepacked, and prepacked but for a tied embedding (what the engine runs on the
+ * CPU: tiedEmbedding.ts).
  */
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { withTiedEmbeddingUnpacked } from '../src/engines/onnx/tiedEmbedding';
 import { readWeightlessModel } from '../src/engines/onnx/weightlessModel';
 import { rawFeeds } from '../test/helpers/rawOrt';
 import { median } from './median';
@@ -14,8 +17,8 @@ async function main() {
   const [dir, mode, reps = '3'] = process.argv.slice(2);
   const file = join(dir, 'onnx', 'model.onnx');
   const w = readWeightlessModel(file).bytes;
-  const mk = (prepack: boolean) =>
-    ort.InferenceSession.create(w, {
+  const mk = (prepack: boolean, tiedUnpacked = false) =>
+    ort.InferenceSession.create(tiedUnpacked ? withTiedEmbeddingUnpacked(w).model : w, {
       extra: {
         session: {
           model_external_initializers_file_folder_path: dirname(file),
@@ -24,8 +27,8 @@ async function main() {
       },
     });
   const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + ((i * 37) % 5000));
-  if (mode === 'rss-on' || mode === 'rss-off') {
-    const s = await mk(mode === 'rss-on');
+  if (mode === 'rss-on' || mode === 'rss-off' || mode === 'rss-tied') {
+    const s = await mk(mode !== 'rss-off', mode === 'rss-tied');
     const afterLoad = process.memoryUsage().rss / 2 ** 20;
     await s.run(rawFeeds(s, dir, ids(512)));
     console.log(
@@ -38,25 +41,21 @@ async function main() {
     );
     return;
   }
-  const on = await mk(true),
-    off = await mk(false);
+  const sessions = [await mk(true), await mk(false), await mk(true, true)];
   for (const n of [512, 16, 1]) {
-    const a: number[] = [],
-      b: number[] = [];
-    const fOn = rawFeeds(on, dir, ids(n)),
-      fOff = rawFeeds(off, dir, ids(n));
-    await on.run(fOn);
-    await off.run(fOff);
-    for (let i = 0; i < Number(reps); i++) {
-      let t = performance.now();
-      await on.run(fOn);
-      a.push(performance.now() - t);
-      t = performance.now();
-      await off.run(fOff);
-      b.push(performance.now() - t);
-    }
+    const times: number[][] = sessions.map(() => []);
+    const feeds = sessions.map((s) => rawFeeds(s, dir, ids(n)));
+    for (let j = 0; j < sessions.length; j++) await sessions[j].run(feeds[j]);
+    for (let i = 0; i < Number(reps); i++)
+      for (let j = 0; j < sessions.length; j++) {
+        const t = performance.now();
+        await sessions[j].run(feeds[j]);
+        times[j].push(performance.now() - t);
+      }
+    const [on, off, tied] = times.map(median);
     console.log(
-      `${n} tokens: prepacked ${median(a).toFixed(1)} ms, not prepacked ${median(b).toFixed(1)} ms, ratio ${(median(b) / median(a)).toFixed(2)}`,
+      `${n} tokens: prepacked ${on.toFixed(1)} ms, not prepacked ${off.toFixed(1)} ms (${(off / on).toFixed(2)}), ` +
+        `prepacked but the tied embedding ${tied.toFixed(1)} ms (${(tied / on).toFixed(2)})`,
     );
   }
 }

@@ -23,6 +23,7 @@ import { DeviceTensorLedger, OrtSession, type OutputLocation } from './ortSessio
 import type { LoadProgress } from '../languageModel';
 import { CPU_ROW_BLOCK } from './scorerRowBlocks';
 import { selfCheck } from './selfCheck';
+import { withTiedEmbeddingUnpacked } from './tiedEmbedding';
 import { PREREAD_MIN_BYTES, prereadWeights } from './weightsPreread';
 import { type TextTokenizer, textTokenizerOf } from './textTokenizer';
 import { textBytesPerToken } from './tokenLengthBound';
@@ -109,13 +110,16 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   const tokenizer = textTokenizerOf(folder.tokenizerJson, folder.tokenizerConfig, folder.dir);
   const tok = tokenizerInfo(folder.tokenizerJson, tokenizer.vocab());
   const vocabSize = vocabSizeOf(folder, tok);
+  /** The model for a device: on the CPU with prepacking, its tied embedding held once (tiedEmbedding.ts). */
+  const modelFor = (device: ConcreteDevice): Uint8Array =>
+    device === 'cpu' && o.prepack !== false ? withTiedEmbeddingUnpacked(folder.weightless).model : folder.weightless;
   /** The model with the scorer, for a device (the top-k method differs on GPUs: fusedScorer.ts), or null when it cannot take it. */
-  const fused = (device: ConcreteDevice): Uint8Array | null => {
+  const fused = (device: ConcreteDevice, model: Uint8Array): Uint8Array | null => {
     if (o.fuseMeasures === false) return null;
     try {
       return device === 'cpu'
-        ? fuseScorer(folder.weightless, vocabSize, { rowBlock: CPU_ROW_BLOCK })
-        : fuseScorer(folder.weightless, vocabSize, { topK: 'grouped', sums: 'flat' });
+        ? fuseScorer(model, vocabSize, { rowBlock: CPU_ROW_BLOCK })
+        : fuseScorer(model, vocabSize, { topK: 'grouped', sums: 'flat' });
     } catch (e) {
       o.log?.(`measures will be computed in JavaScript: ${(e as Error).message}`);
       return null;
@@ -162,7 +166,8 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
   /** The model's session on `device`: with the fused scorer when it works there, else without. */
   const open = async (device: ConcreteDevice): Promise<OrtSession> => {
     o.onProgress?.({ step: 'prepare', device });
-    const fusedModel = fused(device);
+    const model = modelFor(device);
+    const fusedModel = fused(device, model);
     if (fusedModel) {
       try {
         return await create(fusedModel, device, true);
@@ -171,7 +176,7 @@ export async function openOnnxModel(o: OnnxLoadOptions): Promise<OpenedModel> {
       }
     }
     try {
-      return await create(folder.weightless, device, false);
+      return await create(model, device, false);
     } catch (e) {
       // On a GPU the error is the device's; the CPU, tried next, tells whether the model is at fault.
       throw device === 'cpu' ? classifyLoadError(e, folder.dir) : e;
