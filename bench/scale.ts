@@ -27,6 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinModelDir, packageRoot } from '../src/engines/builtinModel';
+import { DEFAULT_CHUNK_SIZE } from '../src/core/analyze';
 import { cliPeak } from './cliPeak';
 import { median } from './median';
 
@@ -101,7 +102,10 @@ const bareInNode = (dir: string): Record<string, number> =>
 
 const MB = 2 ** 20;
 
-/** Peak RSS (MB) of `semantic-flow analyze` on FILE with the model in DIR, one chunk of 512, as users run it. */
+/**
+ * Peak RSS (MB) of `semantic-flow analyze` on FILE with the model in DIR, one chunk of 512 unless `flags`
+ * set another (users get the default chunk size, DEFAULT_CHUNK_SIZE).
+ */
 const cliAnalyzePeak = (dir: string, file: string, flags: string[] = []): number =>
   cliPeak(['analyze', '--model', dir, '--chunk-size', '512', '--format', 'json', ...flags, file]).peak / MB;
 
@@ -150,6 +154,7 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
     const cliPeakMb = cliAnalyzePeak(dir, textFile);
     const cliLoadMb = cliAnalyzePeak(dir, oneWord);
     const unpackedPeakMb = cliAnalyzePeak(dir, textFile, ['--no-prepack']);
+    const defaultChunkPeakMb = cliAnalyzePeak(dir, textFile, ['--chunk-size', String(DEFAULT_CHUNK_SIZE)]);
     const bareNode = bareInNode(dir);
     const rss = probe('rss', dir);
     const unpacked = probe('bare-unpacked', dir);
@@ -167,6 +172,9 @@ async function measure(root: string, reps: number, only: string | undefined): Pr
     );
     console.log(
       `    peak RSS, the same with --no-prepack ${unpackedPeakMb.toFixed(0)} MB   ÷ ONNX bytes ${(unpackedPeakMb / mb).toFixed(2)}`,
+    );
+    console.log(
+      `    peak RSS, the same in chunks of ${DEFAULT_CHUNK_SIZE} (the default) ${defaultChunkPeakMb.toFixed(0)} MB   ÷ ONNX bytes ${(defaultChunkPeakMb / mb).toFixed(2)}`,
     );
     console.log(
       `    peak RSS, the old way (tsx probe) ${rss.peakMb.toFixed(0)} MB (after load ${rss.afterLoadMb.toFixed(0)} MB)   ÷ ONNX bytes ${(rss.peakMb / mb).toFixed(2)}  (without the process's own ${baseline.toFixed(0)} MB: ${((rss.peakMb - baseline) / mb).toFixed(2)})`,
