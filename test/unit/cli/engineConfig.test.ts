@@ -56,6 +56,11 @@ test('model flags become a local EngineConfig: no --model is the built-in model'
   });
 });
 
+test("CPU sessions run without ONNX Runtime's memory pattern (it held memory per chunk shape); GPU sessions keep the default", () => {
+  assert.equal(ortSessionOptions({ device: 'cpu' }).enableMemPattern, false);
+  assert.equal('enableMemPattern' in ortSessionOptions({ device: 'webgpu' }), false);
+});
+
 test('--no-prepack asks ONNX Runtime for no prepacked weights; without it the session options have none', () => {
   const c = onnxConfigFromFlags(flags('--no-prepack'), io({}));
   assert.equal(c.prepack, false);
