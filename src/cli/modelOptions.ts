@@ -43,7 +43,7 @@ export const modelFlags = flagSpecs({
   },
   'no-prepack': {
     type: 'boolean',
-    help: "no prepacked copy of the weights on the CPU: memory about the model's bytes instead of 2–3 ×, passes up to 1.5 × slower",
+    help: 'no prepacked copy of the weights on the CPU: they stay file pages the system can drop under memory pressure (the same peak RSS), passes up to 1.5 × slower',
   },
 });
 export type ModelFlags = Flags<typeof modelFlags>;
