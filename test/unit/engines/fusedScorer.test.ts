@@ -5,22 +5,24 @@
  * one and of many groups, k from 1 to 50, rows with ties (within and across blocks) and with the top-k
  * crowded into one group.
  * Its sums, target, rank and top-k equal a float64 reduction of the same rows, with all rows at once
- * (the GPU's graph) and in row blocks (the CPU's Loop), from a first row past 0, over a batch of two.
+ * and in row blocks (the CPU's Loop), from a first row past 0, over a batch of two; so does the GPU's
+ * graph (all rows, grouped top-k, flat sums), and at a 50,257-word vocabulary its flat float32 sums give
+ * surprisal, entropy and varentropy within 1e-3 bits of float64 (the GPU path's tolerance).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { SCORER_OUTPUTS, fuseScorer, type TopKMethod } from '../../../src/engines/onnx/fusedScorer';
+import { SCORER_OUTPUTS, type SumMethod, fuseScorer, type TopKMethod } from '../../../src/engines/onnx/fusedScorer';
 import { ONNX_TYPE, modelOf, node, valueInfo } from '../../../src/engines/onnx/onnxGraph';
 
 /** A "model" whose logits output is its input, with the scorer appended. */
-function scorer(vocab: number, method: TopKMethod, rowBlock?: number): Uint8Array {
+function scorer(vocab: number, method: TopKMethod, rowBlock?: number, sums?: SumMethod): Uint8Array {
   const identity = modelOf('logits', {
     nodes: [node('Identity', ['x'], ['logits'])],
     inputs: [valueInfo(11, 'x', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
     outputs: [valueInfo(12, 'logits', ONNX_TYPE.FLOAT, ['batch_size', 'seq', vocab])],
   });
-  return fuseScorer(identity, vocab, { topK: method, rowBlock });
+  return fuseScorer(identity, vocab, { topK: method, rowBlock, sums });
 }
 
 async function topK(
@@ -116,17 +118,18 @@ test('the sums, target, rank and top-k equal float64 sums, all rows at once (bot
   const targets = batch.map((rows, b) => rows.slice(firstRow).map((_, r) => (r * 131 + b * 17 + 5) % vocab));
   const x = new Float32Array(2 * seq * vocab);
   batch.flat().forEach((row, i) => x.set(row, i * vocab));
-  const graphs: [TopKMethod, number | undefined][] = [
+  const graphs: [TopKMethod, number | undefined, SumMethod?][] = [
     ['direct', undefined],
     ['direct', 2],
     ['direct', 3],
     ['direct', 4],
     ['direct', 64],
-    // The GPU's graph (its row maximum from the groups' maxima), run here by the CPU provider.
     ['grouped', undefined],
+    // The GPU's graph (all rows at once, the grouped top-k, one flat sum per row), run here by the CPU provider.
+    ['grouped', undefined, 'flat'],
   ];
-  for (const [method, rowBlock] of graphs) {
-    const s = await ort.InferenceSession.create(scorer(vocab, method, rowBlock));
+  for (const [method, rowBlock, sums] of graphs) {
+    const s = await ort.InferenceSession.create(scorer(vocab, method, rowBlock, sums));
     const out = await s.run({
       x: new ort.Tensor('float32', x, [2, seq, vocab]),
       sf_first_row: new ort.Tensor('int64', BigInt64Array.of(BigInt(firstRow)), [1]),
@@ -161,5 +164,42 @@ test('the sums, target, rank and top-k equal float64 sums, all rows at once (bot
         );
       }
     }
+  }
+});
+
+test("the GPU's graph (flat sums) at a 50,257-word vocabulary: surprisal, entropy and varentropy within 1e-3 bits of float64", async () => {
+  const vocab = 50257,
+    seq = 6;
+  const rowsIn = Array.from({ length: seq }, (_, r) =>
+    Float32Array.from({ length: vocab }, (_, v) => Math.sin(v * 0.013 + r) * (4 + 3 * r) - (v % 11) * 0.2),
+  );
+  const targets = rowsIn.map((_, r) => (r * 7919 + 11) % vocab);
+  const x = new Float32Array(seq * vocab);
+  rowsIn.forEach((row, i) => x.set(row, i * vocab));
+  const s = await ort.InferenceSession.create(scorer(vocab, 'grouped', undefined, 'flat'));
+  const out = await s.run({
+    x: new ort.Tensor('float32', x, [1, seq, vocab]),
+    sf_first_row: new ort.Tensor('int64', BigInt64Array.of(0n), [1]),
+    sf_targets: new ort.Tensor('int64', BigInt64Array.from(targets, BigInt), [1, seq]),
+    sf_k: new ort.Tensor('int64', BigInt64Array.of(5n), [1]),
+  });
+  await s.release();
+  const O = SCORER_OUTPUTS;
+  const at = (name: string, r: number) => Number((out[name].data as Float32Array)[r]);
+  const LN2 = Math.LN2;
+  // The engine's finish in float64 (fusedScorer.ts): ln p = d − ln z, H = ln z − s1/z, E[(ln p)²] = s2/z − 2 ln z·s1/z + (ln z)².
+  const bits = (z: number, s1: number, s2: number, targetD: number) => {
+    const lnZ = Math.log(z);
+    const h = lnZ - s1 / z;
+    const second = s2 / z - 2 * lnZ * (s1 / z) + lnZ * lnZ;
+    return { surprisal: (lnZ - targetD) / LN2, entropy: h / LN2, varentropy: (second - h * h) / (LN2 * LN2) };
+  };
+  for (let r = 0; r < seq; r++) {
+    const ref = reference(rowsIn[r], targets[r], 5);
+    const want = bits(ref.z, ref.s1, ref.s2, ref.targetD);
+    const got = bits(at(O.z, r), at(O.s1, r), at(O.s2, r), at(O.targetD, r));
+    for (const m of ['surprisal', 'entropy', 'varentropy'] as const)
+      assert.ok(Math.abs(got[m] - want[m]) < 1e-3, `row ${r}: ${m} ${got[m]} vs ${want[m]}`);
+    assert.equal(at(O.rank, r), ref.rank, `row ${r}: rank`);
   }
 });
