@@ -20,6 +20,7 @@
 import {
   ONNX_TYPE as ONNX,
   SUM_GROUP as GROUP,
+  appendToGraph,
   attrFloat,
   attrInt,
   constInts,
@@ -27,7 +28,7 @@ import {
   reductions,
   valueInfo,
 } from './onnxGraph';
-import { concat, pbBytes, readFields, utf8String, type PbField } from './protobuf';
+import { readFields, utf8String } from './protobuf';
 import { rowBlockLoop } from './scorerRowBlocks';
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
@@ -274,8 +275,5 @@ export function fuseScorer(
     valueInfo(12, O.topkD, ONNX.FLOAT, ['batch_size', 'sf_rows', 'sf_k']),
     valueInfo(12, O.topkIds, ONNX.INT64, ['batch_size', 'sf_rows', 'sf_k']),
   ];
-  const fields = readFields(model);
-  const graphField = fields.find((f) => f.field === 7) as PbField;
-  const graph = concat([graphField.bytes!, ...nodes, ...inputs, ...outputs]);
-  return concat(fields.map((f) => (f === graphField ? pbBytes(7, graph) : model.subarray(f.start, f.end))));
+  return appendToGraph(model, [...nodes, ...inputs, ...outputs]);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SemanticFlowError } from '../../core/errors';
 import type { Dtype } from '../../core/result';
 import { DTYPE_SUFFIX } from './modelFolder';
-import { readFields } from './protobuf';
+import { readFields, repeatedVarints } from './protobuf';
 import { readWeightlessModel } from './weightlessModel';
 
 export interface ModelVariant {
@@ -64,25 +64,8 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16, 17, 18, 19, 20]);
 
 /** Product of a TensorProto's or SparseTensorProto's dims (repeated int64, packed or not); 0 for a scalar. */
 function dimsProduct(fields: ReturnType<typeof readFields>, dimsField: number): number {
-  const dims = fields
-    .filter((x) => x.field === dimsField)
-    .flatMap((f) => (f.varint !== undefined ? [Number(f.varint)] : readPackedVarints(f.bytes!)));
+  const dims = repeatedVarints(fields, dimsField);
   return dims.length === 0 ? 0 : dims.reduce((a, d) => a * d, 1);
-}
-
-function readPackedVarints(bytes: Uint8Array): number[] {
-  const out: number[] = [];
-  let v = 0,
-    scale = 1;
-  for (const b of bytes) {
-    v += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      out.push(v);
-      v = 0;
-      scale = 1;
-    } else scale *= 128;
-  }
-  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
  * fused scorer appends to a model's graph, and the small graphs the GPU path runs beside a model
  * (deviceGraphs.ts). Field numbers from onnx/onnx.proto.
  */
-import { concat, pbBytes, pbMessage, pbString, pbVarint } from './protobuf';
+import { concat, pbBytes, pbMessage, pbString, pbVarint, readFields } from './protobuf';
 
 /** TensorProto.DataType values used here. */
 export const ONNX_TYPE = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -85,4 +85,16 @@ export function modelOf(
 ): Uint8Array {
   const graph = concat([...parts.nodes, pbString(2, name), ...parts.inputs, ...parts.outputs]);
   return concat([pbVarint(1, IR_VERSION), pbBytes(7, graph), pbMessage(8, [pbString(1, ''), pbVarint(2, opset)])]);
+}
+
+/**
+ * The ModelProto with `parts` (nodes, inputs, outputs, initializers: any GraphProto entries) added to its
+ * graph; every other field is kept byte for byte. Throws when the model has no graph.
+ */
+export function appendToGraph(model: Uint8Array, parts: Uint8Array[]): Uint8Array {
+  const fields = readFields(model);
+  const graphField = fields.find((f) => f.field === 7);
+  if (!graphField?.bytes) throw new Error('the model has no graph');
+  const graph = concat([graphField.bytes, ...parts]);
+  return concat(fields.map((f) => (f === graphField ? pbBytes(7, graph) : model.subarray(f.start, f.end))));
 }

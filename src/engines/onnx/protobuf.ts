@@ -58,6 +58,28 @@ export function readFields(buf: Uint8Array): PbField[] {
   return out;
 }
 
+/** The values of a repeated varint field (an ONNX tensor's dims, say), whether written packed or one entry each. */
+export function repeatedVarints(fields: PbField[], field: number): number[] {
+  const out: number[] = [];
+  for (const f of fields.filter((x) => x.field === field)) {
+    if (f.varint !== undefined) {
+      out.push(Number(f.varint));
+      continue;
+    }
+    let v = 0,
+      scale = 1;
+    for (const b of f.bytes ?? []) {
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        out.push(v);
+        v = 0;
+        scale = 1;
+      } else scale *= 128;
+    }
+  }
+  return out;
+}
+
 export function varint(n: number | bigint): Uint8Array {
   let v = BigInt.asUintN(64, BigInt(n));
   const out: number[] = [];
