@@ -277,3 +277,35 @@ export function fuseScorer(
   ];
   return appendToGraph(model, [...nodes, ...inputs, ...outputs]);
 }
+
+/** The scorer's row outputs as the engine reads them (Float32 from ONNX Runtime). */
+export interface ScorerRows {
+  z: Float32Array;
+  s1: Float32Array;
+  s2: Float32Array;
+  targetD: Float32Array;
+  /** [rows · k]. */
+  topkD: Float32Array;
+  k: number;
+}
+
+/**
+ * The engine's float64 finish (see the header), in nats: ln p of the target and of the top-k, Σ p ln p
+ * and Σ p (ln p)², per row.
+ */
+export function finishScorerRows({ z, s1, s2, targetD, topkD, k }: ScorerRows) {
+  const n = z.length;
+  const targetLogProb = new Float32Array(n),
+    negEntropy = new Float32Array(n),
+    secondMoment = new Float32Array(n),
+    topkLogProb = new Float32Array(topkD.length);
+  for (let i = 0; i < n; i++) {
+    const lz = Math.log(z[i]),
+      m1 = s1[i] / z[i];
+    targetLogProb[i] = targetD[i] - lz;
+    negEntropy[i] = m1 - lz;
+    secondMoment[i] = s2[i] / z[i] - 2 * lz * m1 + lz * lz;
+    for (let j = 0; j < k; j++) topkLogProb[i * k + j] = topkD[i * k + j] - lz;
+  }
+  return { targetLogProb, negEntropy, secondMoment, topkLogProb };
+}

@@ -19,7 +19,7 @@ import type {
   TokenizedText,
 } from '../../core/scoringModel';
 import type { LanguageModel } from '../languageModel';
-import { SCORER_INPUTS, SCORER_OUTPUTS } from './fusedScorer';
+import { SCORER_INPUTS, SCORER_OUTPUTS, finishScorerRows } from './fusedScorer';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
 import { DeviceFailure, redoOnCpu } from './deviceFailure';
 import { DeviceLogits, DeviceOps } from './deviceOps';
@@ -319,35 +319,21 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       presents: !!request.keepCache,
       hold: request.holdLogits,
     });
-    const z = out[O.z].data as Float32Array,
-      s1 = out[O.s1].data as Float32Array,
-      s2 = out[O.s2].data as Float32Array;
-    const targetD = out[O.targetD].data as Float32Array,
-      topkD = out[O.topkD].data as Float32Array;
-    const n = z.length,
-      k = out[O.topkD].dims[2];
-    const targetLogProb = new Float32Array(n),
-      negEntropy = new Float32Array(n),
-      secondMoment = new Float32Array(n);
-    const topkLogProb = new Float32Array(topkD.length);
-    for (let i = 0; i < n; i++) {
-      // float64 from here on: ln p = d − ln z
-      const lz = Math.log(z[i]),
-        m1 = s1[i] / z[i];
-      targetLogProb[i] = targetD[i] - lz;
-      negEntropy[i] = m1 - lz;
-      secondMoment[i] = s2[i] / z[i] - 2 * lz * m1 + lz * lz;
-      for (let j = 0; j < k; j++) topkLogProb[i * k + j] = topkD[i * k + j] - lz;
-    }
+    const k = out[O.topkD].dims[2];
+    const f32 = (name: string) => out[name].data as Float32Array;
     return {
       batch: B,
       rows: S - request.firstRow,
       k,
-      targetLogProb,
-      negEntropy,
-      secondMoment,
+      ...finishScorerRows({
+        z: f32(O.z),
+        s1: f32(O.s1),
+        s2: f32(O.s2),
+        targetD: f32(O.targetD),
+        topkD: f32(O.topkD),
+        k,
+      }),
       greaterCount: out[O.rank].data as Float32Array,
-      topkLogProb,
       topkIds: out[O.topkIds].data as BigInt64Array,
       cache: this.cacheFrom(out, request.keepCache, P + S, B),
       ...(held ? { held } : {}),

@@ -12,7 +12,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { SCORER_OUTPUTS, type SumMethod, fuseScorer, type TopKMethod } from '../../../src/engines/onnx/fusedScorer';
+import { measuresFromRow, positionMeasures } from '../../../src/core/tokenMeasures';
+import {
+  SCORER_OUTPUTS,
+  type SumMethod,
+  finishScorerRows,
+  fuseScorer,
+  type TopKMethod,
+} from '../../../src/engines/onnx/fusedScorer';
 import { ONNX_TYPE, modelOf, node, valueInfo } from '../../../src/engines/onnx/onnxGraph';
 
 /** A "model" whose logits output is its input, with the scorer appended. */
@@ -185,21 +192,21 @@ test("the GPU's graph (flat sums) at a 50,257-word vocabulary: surprisal, entrop
   });
   await s.release();
   const O = SCORER_OUTPUTS;
-  const at = (name: string, r: number) => Number((out[name].data as Float32Array)[r]);
-  const LN2 = Math.LN2;
-  // The engine's finish in float64 (fusedScorer.ts): ln p = d − ln z, H = ln z − s1/z, E[(ln p)²] = s2/z − 2 ln z·s1/z + (ln z)².
-  const bits = (z: number, s1: number, s2: number, targetD: number) => {
-    const lnZ = Math.log(z);
-    const h = lnZ - s1 / z;
-    const second = s2 / z - 2 * lnZ * (s1 / z) + lnZ * lnZ;
-    return { surprisal: (lnZ - targetD) / LN2, entropy: h / LN2, varentropy: (second - h * h) / (LN2 * LN2) };
+  const f32 = (name: string) => out[name].data as Float32Array;
+  // What the engine makes of them (its float64 finish, then the measures of a row) against the float64
+  // JavaScript reduction of the same logits.
+  const k = out[O.topkD].dims[2];
+  const rows = {
+    ...finishScorerRows({ z: f32(O.z), s1: f32(O.s1), s2: f32(O.s2), targetD: f32(O.targetD), topkD: f32(O.topkD), k }),
+    greaterCount: f32(O.rank),
+    topkIds: out[O.topkIds].data as BigInt64Array,
+    k,
   };
   for (let r = 0; r < seq; r++) {
-    const ref = reference(rowsIn[r], targets[r], 5);
-    const want = bits(ref.z, ref.s1, ref.s2, ref.targetD);
-    const got = bits(at(O.z, r), at(O.s1, r), at(O.s2, r), at(O.targetD, r));
-    for (const m of ['surprisal', 'entropy', 'varentropy'] as const)
-      assert.ok(Math.abs(got[m] - want[m]) < 1e-3, `row ${r}: ${m} ${got[m]} vs ${want[m]}`);
-    assert.equal(at(O.rank, r), ref.rank, `row ${r}: rank`);
+    const got = measuresFromRow(rows, r, 5),
+      want = positionMeasures(rowsIn[r], targets[r], 5);
+    for (const m of ['surprisalBits', 'entropyBits', 'varentropyBits2'] as const)
+      assert.ok(Math.abs(got[m]! - want[m]!) < 1e-3, `row ${r}: ${m} ${got[m]} vs ${want[m]}`);
+    assert.equal(got.rank, want.rank, `row ${r}: rank`);
   }
 });
