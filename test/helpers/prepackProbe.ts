@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const file = join(dir, 'onnx', 'model.onnx');
   const bytes = readWeightlessModel(file).bytes;
   const before = process.memoryUsage().rss;
-  const dispose = mode.startsWith('engine')
+  const held = mode.startsWith('engine')
     ? await OnnxModel.load({ modelDir: dir, device: 'cpu', prepack: mode === 'engine-on' })
     : await OrtSession.create(
         bytes,
@@ -24,6 +24,6 @@ async function main(): Promise<void> {
       );
   const grownMb = (process.memoryUsage().rss - before) / 2 ** 20;
   process.stdout.write(`${JSON.stringify({ grownMb })}\n`);
-  await dispose.dispose();
+  await held.dispose();
 }
 main();

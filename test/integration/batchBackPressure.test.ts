@@ -73,7 +73,7 @@ test('--out - into a full standard output holds the batch until it drains; the l
   const io = captureIo();
   const full = alwaysFullStdout();
   io.stdout = full.stdout;
-  const before = completions(fast).length;
+  const scoredBefore = completions(fast).length;
   let finished = false;
   const exit = run(argv(fast.url, '-'), io).finally(() => {
     finished = true;
@@ -86,7 +86,7 @@ test('--out - into a full standard output holds the batch until it drains; the l
     ids(full.written()).length <= CONCURRENCY,
     `${ids(full.written()).length} lines written into a full output`,
   );
-  assert.ok(completions(fast).length - before <= CONCURRENCY, 'texts went on being scored');
+  assert.ok(completions(fast).length - scoredBefore <= CONCURRENCY, 'texts went on being scored');
 
   while (!finished) {
     full.drain();

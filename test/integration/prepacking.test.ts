@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { builtinModelDir } from '../../src/engines/builtinModel';
 import { OnnxModel } from '../../src/engines/onnx/onnxModel';
 import { withTiedEmbeddingUnpacked } from '../../src/engines/onnx/tiedEmbedding';
@@ -49,41 +49,33 @@ const sessionGrowthMb = (dir: string, mode: 'on' | 'off' | 'engine-on' | 'engine
       .at(-1)!,
   ).grownMb;
 
+// One model for both tests (writing it is the slow part); removed after them.
+const dir = mkdtempSync(join(tmpdir(), 'sf-prepack-'));
+before(() => wideHeadModel(dir));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
 test('without prepacking the session holds no packed copy of the head, and the surprisal is unchanged', {
   timeout: 180_000,
 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sf-prepack-'));
-  try {
-    await wideHeadModel(dir);
-    const on = sessionGrowthMb(dir, 'on'),
-      off = sessionGrowthMb(dir, 'off');
-    assert.ok(on > 0.8 * HEAD_MB, `prepacked: the session grew the process by ${on.toFixed(1)} MB`);
-    assert.ok(off < on - 0.6 * HEAD_MB, `not prepacked: ${off.toFixed(1)} MB against ${on.toFixed(1)} MB prepacked`);
-
-    await expectRawSurprisals(dir, false);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const on = sessionGrowthMb(dir, 'on'),
+    off = sessionGrowthMb(dir, 'off');
+  assert.ok(on > 0.8 * HEAD_MB, `prepacked: the session grew the process by ${on.toFixed(1)} MB`);
+  assert.ok(off < on - 0.6 * HEAD_MB, `not prepacked: ${off.toFixed(1)} MB against ${on.toFixed(1)} MB prepacked`);
+  await expectRawSurprisals(dir, false);
 });
 
 test('with prepacking the engine holds the tied embedding once (no packed copy of the head), surprisal unchanged', {
   timeout: 180_000,
 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sf-prepack-tied-'));
-  try {
-    await wideHeadModel(dir);
-    const { tied } = withTiedEmbeddingUnpacked(readWeightlessModel(join(dir, 'onnx', 'model.onnx')).bytes);
-    assert.deepEqual(tied, ['transformer.wte.weight']);
-    const on = sessionGrowthMb(dir, 'engine-on'),
-      off = sessionGrowthMb(dir, 'engine-off');
-    assert.ok(
-      on < off + 0.4 * HEAD_MB,
-      `the engine's load grew the process by ${on.toFixed(1)} MB, ${off.toFixed(1)} MB without prepacking`,
-    );
-    await expectRawSurprisals(dir, true);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { tied } = withTiedEmbeddingUnpacked(readWeightlessModel(join(dir, 'onnx', 'model.onnx')).bytes);
+  assert.deepEqual(tied, ['transformer.wte.weight']);
+  const on = sessionGrowthMb(dir, 'engine-on'),
+    off = sessionGrowthMb(dir, 'engine-off');
+  assert.ok(
+    on < off + 0.4 * HEAD_MB,
+    `the engine's load grew the process by ${on.toFixed(1)} MB, ${off.toFixed(1)} MB without prepacking`,
+  );
+  await expectRawSurprisals(dir, true);
 });
 
 /** The engine's surprisal of every token equals a bare onnxruntime-node session's (rawOrt.ts) to float32 precision. */
