@@ -14,14 +14,17 @@
  * Why the grouping: a float32 running sum of 50,000 small terms drifts (ONNX Runtime's LogSoftmax and a
  * flat ReduceSum were both off by 2e-4 relative on probable tokens, above the 1e-4-bit tolerance);
  * two levels of a few hundred terms each keep the error near 1e-6.
- * On the CPU the rows are taken a block at a time (scorerRowBlocks.ts), so no intermediate is [seq × vocab].
- * The model's own nodes are untouched, so `logits` and `present.*` stay available as outputs.
+ * On the CPU the rows are taken a block at a time (scorerRowBlocks.ts), so no intermediate is [seq × vocab],
+ * and where the output head's form is known it runs inside the blocks (scorerHead.ts): `logits` is then
+ * written from the row sf_logits_from on. Otherwise the model's own nodes are untouched; `logits` and
+ * `present.*` stay available as outputs either way.
  */
 import {
   ONNX_TYPE as ONNX,
   SUM_GROUP as GROUP,
   appendToGraph,
   attrFloat,
+  editGraph,
   attrInt,
   constInts,
   node,
@@ -30,6 +33,7 @@ import {
 } from './onnxGraph';
 import { readFields, utf8String } from './protobuf';
 import { rowBlockLoop } from './scorerRowBlocks';
+import { HEAD_INPUT, outputHead } from './scorerHead';
 
 export const SCORER_INPUTS = { targets: 'sf_targets', firstRow: 'sf_first_row', k: 'sf_k' } as const;
 export const SCORER_OUTPUTS = {
@@ -233,6 +237,9 @@ export function fuseScorer(
     O = SCORER_OUTPUTS;
   const logits = logitsElemType === ONNX.FLOAT16 ? 'sf_logits32' : 'logits';
   const vocabPad = (GROUP - (vocabSize % GROUP)) % GROUP;
+  const graph = readFields(model).find((f) => f.field === 7)?.bytes;
+  // On the CPU with float32 logits the head runs inside the row blocks when its form is known (scorerHead.ts).
+  const head = rowBlock && logitsElemType === ONNX.FLOAT && graph ? outputHead(graph) : null;
   const nodes = [
     constInts('sf_axis_last', [-1]),
     constInts('sf_groups', [0, 0, -1, GROUP]),
@@ -245,6 +252,7 @@ export function fuseScorer(
           rowOutputs: [O.z, O.s1, O.s2, O.targetD, O.rank],
           topkOutputs: [O.topkD, O.topkIds],
           logits,
+          ...(head ? { head: { ...head, logitsWritten: 'sf_logits_whole' } } : {}),
           rowBlock,
           vocabPad,
           measures: (io) => measureNodes(io, opset, vocabSize, topK, sums),
@@ -260,7 +268,18 @@ export function fuseScorer(
           ...measureNodes({ rows: 'sf_rows', targets: I.targets, out: (n) => n }, opset, vocabSize, topK, sums),
         ]),
   ];
+  const headNodes = head
+    ? [
+        ...head.prelude,
+        constInts('sf_logits_end', [2 ** 31 - 1]),
+        constInts('sf_logits_all', [0]),
+        node('Equal', [HEAD_INPUT, 'sf_logits_all'], ['sf_logits_whole']),
+        node('Slice', [head.hidden, HEAD_INPUT, 'sf_logits_end', 'sf_axis_seq'], ['sf_logits_rows']),
+        ...head.apply('sf_logits_rows', 'logits', 'sf_logits_head'),
+      ]
+    : [];
   const inputs = [
+    ...(head ? [valueInfo(11, HEAD_INPUT, ONNX.INT64, [1])] : []),
     valueInfo(11, I.targets, ONNX.INT64, ['batch_size', 'sf_rows']),
     valueInfo(11, I.firstRow, ONNX.INT64, [1]),
     valueInfo(11, I.k, ONNX.INT64, [1]),
@@ -275,7 +294,11 @@ export function fuseScorer(
     valueInfo(12, O.topkD, ONNX.FLOAT, ['batch_size', 'sf_rows', 'sf_k']),
     valueInfo(12, O.topkIds, ONNX.INT64, ['batch_size', 'sf_rows', 'sf_k']),
   ];
-  return appendToGraph(model, [...nodes, ...inputs, ...outputs]);
+  if (!head) return appendToGraph(model, [...nodes, ...inputs, ...outputs]);
+  return editGraph(model, (_, drop) => {
+    for (const f of head.replaced) drop.add(f);
+    return [...headNodes, ...nodes, ...inputs, ...outputs];
+  });
 }
 
 /** The scorer's row outputs as the engine reads them (Float32 from ONNX Runtime). */

@@ -3,7 +3,7 @@
  * fused scorer appends to a model's graph, and the small graphs the GPU path runs beside a model
  * (deviceGraphs.ts). Field numbers from onnx/onnx.proto.
  */
-import { concat, pbBytes, pbMessage, pbString, pbVarint, readFields } from './protobuf';
+import { type PbField, concat, pbBytes, pbMessage, pbString, pbVarint, readFields } from './protobuf';
 
 /** TensorProto.DataType values used here. */
 export const ONNX_TYPE = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -92,9 +92,27 @@ export function modelOf(
  * graph; every other field is kept byte for byte. Throws when the model has no graph.
  */
 export function appendToGraph(model: Uint8Array, parts: Uint8Array[]): Uint8Array {
+  return editGraph(model, () => parts);
+}
+
+/**
+ * The ModelProto whose graph is `edit`'s entries: the graph's own entries minus those `edit` lists in
+ * `drop` (by identity), then the parts it returns; every other field of the model is kept byte for byte.
+ */
+export function editGraph(
+  model: Uint8Array,
+  edit: (graph: Uint8Array, drop: Set<PbField>) => Uint8Array[],
+): Uint8Array {
   const fields = readFields(model);
   const graphField = fields.find((f) => f.field === 7);
   if (!graphField?.bytes) throw new Error('the model has no graph');
-  const graph = concat([graphField.bytes, ...parts]);
+  const drop = new Set<PbField>();
+  const parts = edit(graphField.bytes, drop);
+  const kept = drop.size
+    ? readFields(graphField.bytes)
+        .filter((f) => ![...drop].some((d) => d.start === f.start && d.end === f.end))
+        .map((f) => graphField.bytes!.subarray(f.start, f.end))
+    : [graphField.bytes];
+  const graph = concat([...kept, ...parts]);
   return concat(fields.map((f) => (f === graphField ? pbBytes(7, graph) : model.subarray(f.start, f.end))));
 }

@@ -20,6 +20,7 @@ import type {
 } from '../../core/scoringModel';
 import type { LanguageModel } from '../languageModel';
 import { SCORER_INPUTS, SCORER_OUTPUTS, finishScorerRows } from './fusedScorer';
+import { HEAD_INPUT } from './scorerHead';
 import { DEVICE_NAME, deviceErrorSummary } from './deviceFallback';
 import { DeviceFailure, redoOnCpu } from './deviceFailure';
 import { DeviceLogits, DeviceOps } from './deviceOps';
@@ -186,6 +187,7 @@ export class OnnxModel implements LanguageModel, ScoringModel {
   private feeds(
     input: ForwardInput,
     measures?: MeasureRequest,
+    logitsWanted = !measures,
   ): { feeds: Record<string, OrtTensor>; P: number; S: number; B: number } {
     const B = input.inputIds.length,
       S = input.inputIds[0].length;
@@ -219,6 +221,9 @@ export class OnnxModel implements LanguageModel, ScoringModel {
       feeds[SCORER_INPUTS.targets] = int64Rows(m.targets);
       feeds[SCORER_INPUTS.k] = int64Vector([Math.min(Math.max(1, m.topK), this.info.vocabSize)]);
     }
+    // A CPU session whose head runs in the scorer's row blocks writes `logits` from this row on
+    // (scorerHead.ts): all rows for a pass that reads them, else the last one only.
+    if (this.session.has(HEAD_INPUT)) feeds[HEAD_INPUT] = int64Vector([logitsWanted ? 0 : S - 1]);
     return { feeds, P, S, B };
   }
 
@@ -273,9 +278,9 @@ export class OnnxModel implements LanguageModel, ScoringModel {
 
   async forward(input: ForwardInput, signal?: AbortSignal): Promise<ForwardOutput> {
     if (signal?.aborted) throw new SemanticFlowError('cancelled', 'The analysis was cancelled.');
-    const { feeds, P, S, B } = this.feeds(input);
-    const V = this.info.vocabSize;
     const wantLogits = input.wantLogits !== false;
+    const { feeds, P, S, B } = this.feeds(input, undefined, wantLogits);
+    const V = this.info.vocabSize;
     const into = wantLogits ? input.logitsInto : undefined;
     if (into && into.length !== B * S * V)
       throw new Error(`forward: logitsInto holds ${into.length} floats, the pass gives ${B * S * V}`);

@@ -7,11 +7,19 @@
  * touching every new page (README, Devices: peak memory and first-run time measured with bench/scale.ts).
  * The Loop stacks the blocks' outputs as [blocks, batch, block, …]; they are laid back out as
  * [batch, rows, …] and the padded rows dropped. GPUs keep the single pass: a Loop runs on the CPU.
+ * When the model's output head is known (scorerHead.ts), a block's logits come from the head on its rows
+ * of hidden states, unless the pass writes the `logits` output for every row, which the block then reads.
  */
 import { ONNX_TYPE as ONNX, attrGraph, attrInt, attrInts, constInts, node, valueInfo } from './onnxGraph';
 
-/** Most rows per block on the CPU: 13 MB per intermediate at a 50,257-word vocabulary (64 and 128 ran alike, 16 slower). */
-export const CPU_ROW_BLOCK = 64;
+/**
+ * Most rows per block on the CPU. With the output head inside the blocks (scorerHead.ts) a block of 32
+ * rows of a 49,152-word vocabulary holds 6 MB per intermediate, and analysing 512 tokens in the default
+ * chunks peaked at 758 MB on the 135 M Llama-shaped model against 786 MB with 64 rows (bundled CLI),
+ * for passes 10–14 % slower there and ~25 % on the 82 M GPT-2, whose tied head is repacked by each
+ * block's GEMM and is a larger share of its work (README, Memory).
+ */
+export const CPU_ROW_BLOCK = 32;
 
 export interface RowBlockLoop {
   /** The scorer's inputs: sf_first_row, sf_targets [batch, rows], sf_k. */
@@ -21,6 +29,13 @@ export interface RowBlockLoop {
   topkOutputs: [string, string];
   /** The float32 logits [batch, seq, vocab]. */
   logits: string;
+  /** When given, each block's logits come from the head on its rows of hidden states instead (scorerHead.ts). */
+  head?: {
+    hidden: string;
+    apply(rows: string, out: string, p: string): Uint8Array[];
+    /** A bool [1]: `logits` holds every row this pass (so the blocks read it instead of running the head). */
+    logitsWritten: string;
+  };
   rowBlock: number;
   /** Entries that make the vocabulary whole groups of SUM_GROUP. */
   vocabPad: number;
@@ -50,7 +65,34 @@ export function rowBlockLoop(o: RowBlockLoop): Uint8Array[] {
     node('Add', ['sf_start', 'sf_block_size'], ['sf_end']),
     node('Add', ['sf_start', I.firstRow], ['sf_from']),
     node('Add', ['sf_end', I.firstRow], ['sf_to']),
-    node('Slice', [o.logits, 'sf_from', 'sf_to', 'sf_axis_seq'], ['sf_block_logits']),
+    ...(o.head
+      ? [
+          // When the pass writes the model's logits for every row it reads them (no second head pass);
+          // otherwise the head runs on this block's rows of hidden states.
+          node(
+            'If',
+            [o.head.logitsWritten],
+            ['sf_block_logits'],
+            [
+              attrGraph('then_branch', {
+                name: 'sf_block_from_logits',
+                nodes: [node('Slice', [o.logits, 'sf_from', 'sf_to', 'sf_axis_seq'], ['sf_block_logits_read'])],
+                inputs: [],
+                outputs: [valueInfo(12, 'sf_block_logits_read', ONNX.FLOAT, ['batch_size', 'sf_block_size', 'vocab'])],
+              }),
+              attrGraph('else_branch', {
+                name: 'sf_block_from_head',
+                nodes: [
+                  node('Slice', [o.head.hidden, 'sf_from', 'sf_to', 'sf_axis_seq'], ['sf_block_hidden']),
+                  ...o.head.apply('sf_block_hidden', 'sf_block_logits_made', 'sf_block_head'),
+                ],
+                inputs: [],
+                outputs: [valueInfo(12, 'sf_block_logits_made', ONNX.FLOAT, ['batch_size', 'sf_block_size', 'vocab'])],
+              }),
+            ],
+          ),
+        ]
+      : [node('Slice', [o.logits, 'sf_from', 'sf_to', 'sf_axis_seq'], ['sf_block_logits'])]),
     node('Slice', [I.targets, 'sf_start', 'sf_end', 'sf_axis_seq'], ['sf_block_targets']),
     ...rowsOf('sf_block_targets', 'sf_block_shape', 'sf_block_rows'),
     node('Sub', ['sf_block_size', 'sf_block_rows'], ['sf_block_short']),

@@ -21,6 +21,7 @@ import {
   type TopKMethod,
 } from '../../../src/engines/onnx/fusedScorer';
 import { ONNX_TYPE, modelOf, node, valueInfo } from '../../../src/engines/onnx/onnxGraph';
+import { scorerReference as reference } from '../../helpers/scorerReference';
 
 /** A "model" whose logits output is its input, with the scorer appended. */
 function scorer(vocab: number, method: TopKMethod, rowBlock?: number, sums?: SumMethod): Uint8Array {
@@ -93,25 +94,6 @@ test('grouped top-k equals the direct TopK: the same ids in the same order and t
 });
 
 /** z, s1, s2, d[target], rank and the top-k ids of one row, in float64 (fusedScorer.ts's definitions). */
-function reference(row: Float32Array, target: number, k: number) {
-  const max = row.reduce((m, x) => Math.max(m, x), -Infinity);
-  let z = 0,
-    s1 = 0,
-    s2 = 0,
-    rank = 0;
-  const targetD = row[target] - max;
-  for (const x of row) {
-    const d = x - max,
-      e = Math.exp(d);
-    z += e;
-    s1 += e * d;
-    s2 += e * d * d;
-    if (d > targetD) rank++;
-  }
-  const ids = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
-  return { z, s1, s2, targetD, rank, ids };
-}
-
 test('the sums, target, rank and top-k equal float64 sums, all rows at once (both top-k methods) and in row blocks, from a first row past 0', async () => {
   const vocab = 1000,
     seq = 9,
