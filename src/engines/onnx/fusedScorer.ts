@@ -24,7 +24,6 @@ import {
   SUM_GROUP as GROUP,
   appendToGraph,
   attrFloat,
-  editGraph,
   attrInt,
   constInts,
   node,
@@ -294,11 +293,7 @@ export function fuseScorer(
     valueInfo(12, O.topkD, ONNX.FLOAT, ['batch_size', 'sf_rows', 'sf_k']),
     valueInfo(12, O.topkIds, ONNX.INT64, ['batch_size', 'sf_rows', 'sf_k']),
   ];
-  if (!head) return appendToGraph(model, [...nodes, ...inputs, ...outputs]);
-  return editGraph(model, (_, drop) => {
-    for (const f of head.replaced) drop.add(f);
-    return [...headNodes, ...nodes, ...inputs, ...outputs];
-  });
+  return appendToGraph(model, [...headNodes, ...nodes, ...inputs, ...outputs], head?.replaced);
 }
 
 /** The scorer's row outputs as the engine reads them (Float32 from ONNX Runtime). */

@@ -1,9 +1,10 @@
 /**
  * Writing ONNX nodes, graph inputs and outputs, and whole small models as protobuf bytes: what the
  * fused scorer appends to a model's graph, and the small graphs the GPU path runs beside a model
- * (deviceGraphs.ts). Field numbers from onnx/onnx.proto.
+ * (deviceGraphs.ts); and a model's nodes read back (the output head, a tied embedding). Field numbers
+ * from onnx/onnx.proto.
  */
-import { type PbField, concat, pbBytes, pbMessage, pbString, pbVarint, readFields } from './protobuf';
+import { type PbField, concat, pbBytes, pbMessage, pbString, pbVarint, readFields, utf8String } from './protobuf';
 
 /** TensorProto.DataType values used here. */
 export const ONNX_TYPE = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -89,30 +90,52 @@ export function modelOf(
 
 /**
  * The ModelProto with `parts` (nodes, inputs, outputs, initializers: any GraphProto entries) added to its
- * graph; every other field is kept byte for byte. Throws when the model has no graph.
+ * graph, less the graph's entries in `dropped` (as readFields gives them from the graph's bytes); every
+ * other field is kept byte for byte. Throws when the model has no graph.
  */
-export function appendToGraph(model: Uint8Array, parts: Uint8Array[]): Uint8Array {
-  return editGraph(model, () => parts);
-}
-
-/**
- * The ModelProto whose graph is `edit`'s entries: the graph's own entries minus those `edit` lists in
- * `drop` (by identity), then the parts it returns; every other field of the model is kept byte for byte.
- */
-export function editGraph(
-  model: Uint8Array,
-  edit: (graph: Uint8Array, drop: Set<PbField>) => Uint8Array[],
-): Uint8Array {
+export function appendToGraph(model: Uint8Array, parts: Uint8Array[], dropped: readonly PbField[] = []): Uint8Array {
   const fields = readFields(model);
   const graphField = fields.find((f) => f.field === 7);
   if (!graphField?.bytes) throw new Error('the model has no graph');
-  const drop = new Set<PbField>();
-  const parts = edit(graphField.bytes, drop);
-  const kept = drop.size
-    ? readFields(graphField.bytes)
-        .filter((f) => ![...drop].some((d) => d.start === f.start && d.end === f.end))
-        .map((f) => graphField.bytes!.subarray(f.start, f.end))
-    : [graphField.bytes];
+  const own = graphField.bytes;
+  const starts = new Set(dropped.map((d) => d.start));
+  const kept = starts.size
+    ? readFields(own)
+        .filter((f) => !starts.has(f.start))
+        .map((f) => own.subarray(f.start, f.end))
+    : [own];
   const graph = concat([...kept, ...parts]);
   return concat(fields.map((f) => (f === graphField ? pbBytes(7, graph) : model.subarray(f.start, f.end))));
+}
+
+const GRAPH_NODE = 1;
+const NODE = { input: 1, output: 2, opType: 4, attribute: 5, domain: 7 } as const;
+
+/** A NodeProto as read from a model: where it is in its graph, its op, domain, inputs and outputs. */
+export interface GraphNode {
+  field: PbField;
+  op: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  /** The attribute entries, bytes as they are in the model. */
+  attributes: Uint8Array[];
+}
+
+/** The nodes of a graph's top-level fields (readFields of the GraphProto), in order. */
+export function graphNodes(graph: PbField[]): GraphNode[] {
+  return graph
+    .filter((f) => f.field === GRAPH_NODE && f.bytes)
+    .map((field) => {
+      const nf = readFields(field.bytes!);
+      const strings = (n: number) => nf.filter((f) => f.field === n).map((f) => utf8String(f.bytes));
+      return {
+        field,
+        op: strings(NODE.opType)[0] ?? '',
+        domain: strings(NODE.domain)[0] ?? '',
+        inputs: strings(NODE.input),
+        outputs: strings(NODE.output),
+        attributes: nf.filter((f) => f.field === NODE.attribute).map((f) => field.bytes!.subarray(f.start, f.end)),
+      };
+    });
 }

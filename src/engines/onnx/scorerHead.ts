@@ -13,13 +13,12 @@
  * (tools/fixtures). W and the Gemm's bias are read from the outer graph, so a tied embedding is still
  * held once (tiedEmbedding.ts).
  */
-import { attrInt, constInts, node } from './onnxGraph';
+import { type GraphNode, attrInt, constInts, graphNodes, node } from './onnxGraph';
 import { type PbField, readFields, utf8String } from './protobuf';
 
 export const HEAD_INPUT = 'sf_logits_from';
 
 const GRAPH = { node: 1, output: 12 } as const;
-const NODE = { input: 1, output: 2, opType: 4, attribute: 5, domain: 7 } as const;
 const ATTRIBUTE = { name: 1, i: 3 } as const;
 
 export interface OutputHead {
@@ -30,33 +29,6 @@ export interface OutputHead {
   apply(rows: string, out: string, p: string): Uint8Array[];
   /** The graph's node entries that the head replaces. */
   replaced: PbField[];
-}
-
-interface GraphNode {
-  field: PbField;
-  op: string;
-  domain: string;
-  inputs: string[];
-  outputs: string[];
-  /** The attribute entries, bytes as they are in the model. */
-  attributes: Uint8Array[];
-}
-
-function nodesOf(graph: PbField[]): GraphNode[] {
-  return graph
-    .filter((f) => f.field === GRAPH.node && f.bytes)
-    .map((field) => {
-      const nf = readFields(field.bytes!);
-      const strings = (n: number) => nf.filter((f) => f.field === n).map((f) => utf8String(f.bytes));
-      return {
-        field,
-        op: strings(NODE.opType)[0] ?? '',
-        domain: strings(NODE.domain)[0] ?? '',
-        inputs: strings(NODE.input),
-        outputs: strings(NODE.output),
-        attributes: nf.filter((f) => f.field === NODE.attribute).map((f) => field.bytes!.subarray(f.start, f.end)),
-      };
-    });
 }
 
 const intAttr = (n: GraphNode, name: string): number | undefined => {
@@ -72,7 +44,7 @@ const intAttr = (n: GraphNode, name: string): number | undefined => {
 /** The head that writes the graph's `logits`, or null when it has neither form. */
 export function outputHead(graphBytes: Uint8Array): OutputHead | null {
   const graph = readFields(graphBytes);
-  const nodes = nodesOf(graph);
+  const nodes = graphNodes(graph);
   const producer = new Map<string, GraphNode>();
   const readers = new Map<string, number>();
   for (const n of nodes) {
@@ -108,6 +80,7 @@ export function outputHead(graphBytes: Uint8Array): OutputHead | null {
     node('Shape', [hidden2d], ['sf_head_h2']),
     constInts('sf_head_one', [1]),
     constInts('sf_head_two', [2]),
+    constInts('sf_head_zero', [0]),
     node('Slice', ['sf_head_h2', 'sf_head_one', 'sf_head_two'], ['sf_head_h']),
     node('Concat', ['sf_head_bs', 'sf_head_h'], ['sf_head_shape'], [attrInt('axis', 0)]),
     node('Reshape', [hidden2d, 'sf_head_shape'], ['sf_head_hidden']),
@@ -124,7 +97,7 @@ export function outputHead(graphBytes: Uint8Array): OutputHead | null {
     node('Reshape', [`${p}_gemm`, `${p}_out_shape`], [out]),
   ];
   return {
-    prelude: [...prelude, constInts('sf_head_zero', [0])],
+    prelude,
     hidden: 'sf_head_hidden',
     apply,
     replaced: replaced(gemm.field, last.field),

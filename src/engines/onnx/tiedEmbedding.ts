@@ -11,12 +11,11 @@
  * Only a head that reads the initializer itself qualifies: behind a Transpose, ONNX Runtime would no
  * longer fold that Transpose at load and would transpose the whole matrix on every pass instead.
  */
-import { ONNX_TYPE, appendToGraph, valueInfo } from './onnxGraph';
+import { ONNX_TYPE, appendToGraph, graphNodes, valueInfo } from './onnxGraph';
 import { readFields, repeatedVarints, utf8String } from './protobuf';
 
 const MODEL_GRAPH = 7;
-const GRAPH = { node: 1, initializer: 5, input: 11 } as const;
-const NODE = { input: 1, opType: 4 } as const;
+const GRAPH = { initializer: 5, input: 11 } as const;
 const TENSOR = { dims: 1, dataType: 2, name: 8 } as const;
 
 /**
@@ -29,10 +28,7 @@ export function withTiedEmbeddingUnpacked(model: Uint8Array): { model: Uint8Arra
   const graph = readFields(graphBytes);
   const gathered = new Set<string>(),
     multiplied = new Set<string>();
-  for (const n of graph.filter((f) => f.field === GRAPH.node)) {
-    const nf = readFields(n.bytes!);
-    const op = utf8String(nf.find((f) => f.field === NODE.opType)?.bytes);
-    const inputs = nf.filter((f) => f.field === NODE.input).map((f) => utf8String(f.bytes));
+  for (const { op, inputs } of graphNodes(graph)) {
     if (op === 'Gather' && inputs[0]) gathered.add(inputs[0]);
     if ((op === 'Gemm' || op === 'MatMul') && inputs[1]) multiplied.add(inputs[1]);
   }
